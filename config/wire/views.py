@@ -1,0 +1,121 @@
+"""The AWS JSON 1.1 protocol at ``POST /``: Cognito's wire API.
+
+One request: read ``X-Amz-Target``, authenticate the caller (SigV4) unless the model
+marks the operation unsigned, parse and validate the JSON body against the botocore
+model, authorize the action on its resource, call the operation's handler, render.
+Every error leaves as HTTP 400 ``{"__type": ..., "message": ...}`` (500 for
+``InternalErrorException``, which is logged) and every response carries
+``x-amzn-RequestId``. This module owns the protocol's one translation table.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from config.wire.registry import WireService, service_for_target
+from identity import sigv4
+from identity.services.callers import caller_authenticate, caller_authorize
+from userpools.awsmodel import RequestValidationError, validate_input
+from userpools.context import ServiceContext
+from userpools.errors import ErrorCode, ServiceError
+
+logger = logging.getLogger("cognate.wire")
+
+CONTENT_TYPE = "application/x-amz-json-1.1"
+# The model's error names that are not client errors.
+_STATUS = {ErrorCode.INTERNAL_ERROR: 500}
+
+
+def _render(payload: dict[str, Any], request_id: str, status: int = 200) -> HttpResponse:
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    response = HttpResponse(body, status=status, content_type=CONTENT_TYPE)
+    response["x-amzn-RequestId"] = request_id
+    return response
+
+
+def render_error(code: str, message: str, request_id: str) -> HttpResponse:
+    code = str(code)
+    response = _render({"__type": code, "message": message}, request_id, _STATUS.get(code, 400))
+    response["x-amzn-ErrorType"] = code
+    return response
+
+
+def _signed_request(request: HttpRequest) -> sigv4.SignedRequest:
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    return sigv4.SignedRequest(
+        method=request.method or "POST",
+        path=request.path,
+        query_string=request.META.get("QUERY_STRING", ""),
+        headers=headers,
+        body=request.body,
+    )
+
+
+def _parse_body(body: bytes) -> Any:
+    if not body.strip():
+        return {}
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ServiceError(f"Malformed JSON request body: {exc}", code=ErrorCode.SERIALIZATION) from None
+
+
+def _source_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def _dispatch(request: HttpRequest, request_id: str) -> HttpResponse:
+    target = request.headers.get("X-Amz-Target", "")
+    service, operation = service_for_target(target)
+    if service is None:
+        raise ServiceError(f"Unknown operation {target!r}.", code=ErrorCode.UNKNOWN_OPERATION)
+    caller = None
+    if not service.spec.is_unsigned(operation):
+        caller = caller_authenticate(_signed_request(request))
+    params = _parse_body(request.body)
+    try:
+        validate_input(service.spec, operation, params)
+    except RequestValidationError as exc:
+        raise ServiceError(exc.message, code=ErrorCode(exc.code)) from None
+    if caller is not None:
+        caller_authorize(caller, action=f"{service.iam_prefix}:{operation}", resource=service.resource(operation, params))
+    handler = service.handlers.get(operation)
+    if handler is None:
+        raise ServiceError(
+            f"Cognate does not implement {operation} yet; see the operations table in README.md.",
+            code=ErrorCode.UNSUPPORTED_OPERATION,
+        )
+    ctx = ServiceContext(
+        actor=caller.actor if caller else "anonymous",
+        source_ip=_source_ip(request),
+        user_agent=request.headers.get("User-Agent"),
+        request_id=request_id,
+    )
+    return _render(handler(ctx, params), request_id)
+
+
+@csrf_exempt
+def wire_endpoint(request: HttpRequest) -> HttpResponse:
+    request_id = str(uuid.uuid4())
+    if request.method == "GET":
+        response = JsonResponse({"service": "cognate", "protocol": "awsJson1_1", "status": "ok"})
+        response["x-amzn-RequestId"] = request_id
+        return response
+    if request.method != "POST":
+        return render_error(ErrorCode.UNKNOWN_OPERATION, f"Method {request.method} is not supported.", request_id)
+    try:
+        return _dispatch(request, request_id)
+    except ServiceError as exc:
+        return render_error(exc.code, exc.message, request_id)
+    except Exception:  # noqa: BLE001 - the protocol's last line: log, never leak a debug page
+        logger.exception("Unhandled error in %s (request %s)", request.headers.get("X-Amz-Target"), request_id)
+        return render_error(ErrorCode.INTERNAL_ERROR, "Internal server error.", request_id)
+
+
+__all__ = ["wire_endpoint", "render_error", "WireService"]

@@ -1,0 +1,121 @@
+"""Callers of the signed API: who they are (SigV4) and what they may do (IAM-style policy).
+
+One verifier and one evaluator serve operator access keys now and identity-pool
+temporary credentials later (F6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from identity import policy as iam
+from identity import sigv4
+from identity.models import AccessKey
+from userpools import ids
+from userpools.conf import cognate_settings
+from userpools.context import ServiceContext
+from userpools.errors import AccessDenied, ErrorCode, InvalidParameter, ServiceError
+from userpools.models import User
+from userpools.services.audit import audit_record
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Caller:
+    access_key_id: str
+    operator_id: int
+    operator: str
+    policies: tuple[dict, ...]
+
+    @property
+    def actor(self) -> str:
+        return f"key:{self.access_key_id}"
+
+
+def caller_authenticate(request: sigv4.SignedRequest) -> Caller:
+    """Check a SigV4 signature made with an operator access key.
+
+    Raises ServiceError with MissingAuthenticationTokenException, IncompleteSignatureException,
+    UnrecognizedClientException, InvalidSignatureException (wrong signature or clock skew)
+    or AccessDeniedException (key inactive, operator disabled).
+    """
+    try:
+        credential = sigv4.require_authorization(request)
+    except sigv4.SigV4Error as exc:
+        raise ServiceError(exc.message, code=ErrorCode(exc.code)) from None
+    key = AccessKey.objects.select_related("operator").filter(access_key_id=credential.access_key_id).first()
+    if key is None:
+        raise ServiceError("The security token included in the request is invalid.", code=ErrorCode.UNRECOGNIZED_CLIENT)
+    try:
+        sigv4.verify(
+            request,
+            key.secret_access_key,
+            max_skew=timedelta(seconds=cognate_settings().MAX_CLOCK_SKEW_SECONDS),
+        )
+    except sigv4.SigV4Error as exc:
+        raise ServiceError(exc.message, code=ErrorCode(exc.code)) from None
+    if not key.is_active:
+        raise AccessDenied(f"The access key {key.access_key_id} is inactive.")
+    if not key.operator.is_active:
+        raise AccessDenied(f"The operator owning access key {key.access_key_id} is disabled.")
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        AccessKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    return Caller(access_key_id=key.access_key_id, operator_id=key.operator_id, operator=key.operator.username, policies=(key.policy,))
+
+
+def caller_authorize(caller: Caller, *, action: str, resource: str) -> None:
+    """Raise AccessDeniedException unless the caller's policies allow ``action`` on ``resource``."""
+    decision = iam.evaluate(caller.policies, action=action, resource=resource, context={"aws:username": caller.operator})
+    if decision is iam.Decision.ALLOW:
+        return
+    prefix = f"User: {caller.operator} is not authorized to perform: {action} on resource: {resource}"
+    if decision is iam.Decision.EXPLICIT_DENY:
+        raise AccessDenied(f"{prefix} with an explicit deny in an identity-based policy")
+    raise AccessDenied(f"{prefix} because no identity-based policy allows the {action} action")
+
+
+@dataclass(frozen=True)
+class NewAccessKey:
+    key: AccessKey
+    secret_access_key: str
+
+
+@transaction.atomic
+def access_key_create(
+    ctx: ServiceContext, *, operator: User, description: str = "", policy: dict | str | None = None
+) -> NewAccessKey:
+    """Create an access key for an operator; the secret is returned once and stored encrypted."""
+    if not operator.is_operator:
+        raise InvalidParameter("Access keys belong to operators (users in no pool).")
+    document = iam.validate_policy(policy) if policy is not None else None
+    secret = ids.new_secret_access_key()
+    key = AccessKey(access_key_id=ids.new_access_key_id(), secret_access_key=secret, operator=operator,
+                    description=description)  # fmt: skip
+    if document is not None:
+        key.policy = document
+    key.save()
+    audit_record(ctx, "access_key.create", target=key.access_key_id, operator=operator.username)
+    return NewAccessKey(key, secret)
+
+
+@transaction.atomic
+def access_key_set_active(ctx: ServiceContext, *, access_key_id: str, active: bool) -> None:
+    updated = AccessKey.objects.filter(access_key_id=access_key_id).update(is_active=active)
+    if not updated:
+        raise InvalidParameter(f"Access key {access_key_id} does not exist.")
+    audit_record(ctx, "access_key.activate" if active else "access_key.deactivate", target=access_key_id)
+
+
+@transaction.atomic
+def access_key_set_policy(ctx: ServiceContext, *, access_key_id: str, policy: dict | str) -> None:
+    document = iam.validate_policy(policy)
+    updated = AccessKey.objects.filter(access_key_id=access_key_id).update(policy=document)
+    if not updated:
+        raise InvalidParameter(f"Access key {access_key_id} does not exist.")
+    audit_record(ctx, "access_key.set_policy", target=access_key_id)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class UserpoolsConfig(AppConfig):
+    name = "userpools"
+    verbose_name = "User pools"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,74 @@
+"""Domain errors: one hierarchy with stable codes from Cognito's error vocabulary.
+
+Services raise these; each protocol renders them through its one translation table
+(``config.wire.views`` for the AWS JSON protocol, ``userpools.api.errors`` for REST).
+The code is the error name of the botocore service model, so the AWS adapter's table
+is the identity and SDK users can catch ``client.exceptions.<Code>``. Tests assert
+codes, never message text.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    # Input and protocol
+    INVALID_PARAMETER = "InvalidParameterException"
+    SERIALIZATION = "SerializationException"
+    UNKNOWN_OPERATION = "UnknownOperationException"
+    UNSUPPORTED_OPERATION = "UnsupportedOperationException"
+    # Caller authentication and authorization
+    MISSING_AUTHENTICATION_TOKEN = "MissingAuthenticationTokenException"
+    INCOMPLETE_SIGNATURE = "IncompleteSignatureException"
+    INVALID_SIGNATURE = "InvalidSignatureException"
+    UNRECOGNIZED_CLIENT = "UnrecognizedClientException"
+    ACCESS_DENIED = "AccessDeniedException"
+    NOT_AUTHORIZED = "NotAuthorizedException"
+    # Resources
+    RESOURCE_NOT_FOUND = "ResourceNotFoundException"
+    LIMIT_EXCEEDED = "LimitExceededException"
+    TOO_MANY_REQUESTS = "TooManyRequestsException"
+    CONCURRENT_MODIFICATION = "ConcurrentModificationException"
+    USER_POOL_TAGGING = "UserPoolTaggingException"
+    FEATURE_UNAVAILABLE_IN_TIER = "FeatureUnavailableInTierException"
+    TIER_CHANGE_NOT_ALLOWED = "TierChangeNotAllowedException"
+    INVALID_OAUTH_FLOW = "InvalidOAuthFlowException"
+    SCOPE_DOES_NOT_EXIST = "ScopeDoesNotExistException"
+    # Server
+    INTERNAL_ERROR = "InternalErrorException"
+
+
+class ServiceError(Exception):
+    """A failure a client caused or may see; ``code`` is stable, ``message`` is for people."""
+
+    code: ErrorCode = ErrorCode.INTERNAL_ERROR
+
+    def __init__(self, message: str, *, code: ErrorCode | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.code.value}: {self.message!r})"
+
+
+def _error(name: str, code: ErrorCode) -> type[ServiceError]:
+    return type(name, (ServiceError,), {"code": code, "__doc__": f"Rendered as ``{code.value}``."})
+
+
+InvalidParameter = _error("InvalidParameter", ErrorCode.INVALID_PARAMETER)
+SerializationError = _error("SerializationError", ErrorCode.SERIALIZATION)
+UnknownOperation = _error("UnknownOperation", ErrorCode.UNKNOWN_OPERATION)
+UnsupportedOperation = _error("UnsupportedOperation", ErrorCode.UNSUPPORTED_OPERATION)
+AccessDenied = _error("AccessDenied", ErrorCode.ACCESS_DENIED)
+NotAuthorized = _error("NotAuthorized", ErrorCode.NOT_AUTHORIZED)
+ResourceNotFound = _error("ResourceNotFound", ErrorCode.RESOURCE_NOT_FOUND)
+LimitExceeded = _error("LimitExceeded", ErrorCode.LIMIT_EXCEEDED)
+ConcurrentModification = _error("ConcurrentModification", ErrorCode.CONCURRENT_MODIFICATION)
+UserPoolTagging = _error("UserPoolTagging", ErrorCode.USER_POOL_TAGGING)
+FeatureUnavailableInTier = _error("FeatureUnavailableInTier", ErrorCode.FEATURE_UNAVAILABLE_IN_TIER)
+TierChangeNotAllowed = _error("TierChangeNotAllowed", ErrorCode.TIER_CHANGE_NOT_ALLOWED)
+InvalidOAuthFlow = _error("InvalidOAuthFlow", ErrorCode.INVALID_OAUTH_FLOW)
+ScopeDoesNotExist = _error("ScopeDoesNotExist", ErrorCode.SCOPE_DOES_NOT_EXIST)

@@ -1,0 +1,98 @@
+"""AWS-shaped response dicts, built in one place (models never grow ``to_json``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from userpools.conf import cognate_settings
+from userpools.models import AppClient, ClientSecret, UserPool, UserPoolDomain
+from userpools.services.clients import client_secret_current
+
+
+def timestamp(value: datetime) -> float:
+    """The JSON protocol's timestamps: epoch seconds."""
+    return round(value.timestamp(), 3)
+
+
+def user_pool(pool: UserPool, *, estimated_users: int, domains: list[UserPoolDomain]) -> dict[str, Any]:
+    settings = dict(pool.settings)
+    out: dict[str, Any] = {
+        "Id": pool.id,
+        "Name": pool.name,
+        "Policies": settings.pop("Policies"),
+        "DeletionProtection": pool.deletion_protection,
+        "LambdaConfig": settings.pop("LambdaConfig", {}),
+        "LastModifiedDate": timestamp(pool.updated_at),
+        "CreationDate": timestamp(pool.created_at),
+        "SchemaAttributes": settings.pop("SchemaAttributes"),
+    }
+    out.update(settings)
+    out["MfaConfiguration"] = pool.mfa_configuration
+    out["EstimatedNumberOfUsers"] = estimated_users
+    out["UserPoolTags"] = dict(pool.tags)
+    for domain in domains:
+        out["CustomDomain" if domain.is_custom else "Domain"] = domain.domain
+    out["Arn"] = pool.arn
+    out["UserPoolTier"] = pool.tier
+    return out
+
+
+def user_pool_description(pool: UserPool) -> dict[str, Any]:
+    return {
+        "Id": pool.id,
+        "Name": pool.name,
+        "LambdaConfig": pool.settings.get("LambdaConfig", {}),
+        "LastModifiedDate": timestamp(pool.updated_at),
+        "CreationDate": timestamp(pool.created_at),
+    }
+
+
+def user_pool_client(client: AppClient) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "UserPoolId": client.pool_id,
+        "ClientName": client.name,
+        "ClientId": client.client_id,
+    }
+    secret = client_secret_current(client)
+    if secret:
+        out["ClientSecret"] = secret
+    out["LastModifiedDate"] = timestamp(client.updated)
+    out["CreationDate"] = timestamp(client.created)
+    out.update(client.settings)
+    return out
+
+
+def user_pool_client_description(client: AppClient) -> dict[str, Any]:
+    return {"ClientId": client.client_id, "UserPoolId": client.pool_id, "ClientName": client.name}
+
+
+def client_secret_descriptor(secret: ClientSecret, *, with_value: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"ClientSecretId": secret.secret_id}
+    if with_value:
+        out["ClientSecretValue"] = secret.secret
+    out["ClientSecretCreateDate"] = timestamp(secret.created_at)
+    return out
+
+
+def mfa_config(pool: UserPool) -> dict[str, Any]:
+    out = {k: v for k, v in pool.mfa_settings.items()}
+    out["MfaConfiguration"] = pool.mfa_configuration
+    return out
+
+
+def domain_description(domain: UserPoolDomain | None, *, cloudfront_domain: str) -> dict[str, Any]:
+    if domain is None:
+        return {}
+    out: dict[str, Any] = {
+        "UserPoolId": domain.pool_id,
+        "AWSAccountId": cognate_settings().ACCOUNT_ID,
+        "Domain": domain.domain,
+        "CloudFrontDistribution": cloudfront_domain,
+        "Version": domain.version,
+        "Status": "ACTIVE",
+        "ManagedLoginVersion": domain.managed_login_version,
+    }
+    if domain.custom_domain_config is not None:
+        out["CustomDomainConfig"] = domain.custom_domain_config
+    return out
