@@ -15,6 +15,7 @@ import logging
 import uuid
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -113,6 +114,8 @@ def wire_endpoint(request: HttpRequest) -> HttpResponse:
         return _dispatch(request, request_id)
     except ServiceError as exc:
         return render_error(exc.code, exc.message, request_id)
+    except RequestDataTooBig:
+        return render_error(ErrorCode.INVALID_PARAMETER, "The request body is too large.", request_id)
     except Exception:  # noqa: BLE001 - the protocol's last line: log, never leak a debug page
         logger.exception("Unhandled error in %s (request %s)", request.headers.get("X-Amz-Target"), request_id)
         return render_error(ErrorCode.INTERNAL_ERROR, "Internal server error.", request_id)

@@ -7,7 +7,7 @@ temporary credentials later (F6).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -37,6 +37,30 @@ class Caller:
         return f"key:{self.access_key_id}"
 
 
+@dataclass(frozen=True)
+class _KeyRecord:
+    pk: int
+    access_key_id: str
+    secret: str
+    is_active: bool
+    policy: dict
+    last_used_at: datetime | None
+    operator_id: int
+    operator: str
+    operator_active: bool
+
+
+_KEY_FIELDS = ("pk", "access_key_id", "secret_access_key", "is_active", "policy", "last_used_at",
+               "operator_id", "operator__username", "operator__is_active")  # fmt: skip
+
+
+def _key_record(access_key_id: str) -> _KeyRecord | None:
+    """One lean query on the hot path (every signed request)."""
+    row = AccessKey.objects.filter(access_key_id=access_key_id).order_by().values_list(*_KEY_FIELDS)[:1]
+    row = next(iter(row), None)
+    return _KeyRecord(*row) if row else None
+
+
 def caller_authenticate(request: sigv4.SignedRequest) -> Caller:
     """Check a SigV4 signature made with an operator access key.
 
@@ -48,25 +72,25 @@ def caller_authenticate(request: sigv4.SignedRequest) -> Caller:
         credential = sigv4.require_authorization(request)
     except sigv4.SigV4Error as exc:
         raise ServiceError(exc.message, code=ErrorCode(exc.code)) from None
-    key = AccessKey.objects.select_related("operator").filter(access_key_id=credential.access_key_id).first()
+    key = _key_record(credential.access_key_id)
     if key is None:
         raise ServiceError("The security token included in the request is invalid.", code=ErrorCode.UNRECOGNIZED_CLIENT)
     try:
         sigv4.verify(
             request,
-            key.secret_access_key,
+            key.secret,
             max_skew=timedelta(seconds=cognate_settings().MAX_CLOCK_SKEW_SECONDS),
         )
     except sigv4.SigV4Error as exc:
         raise ServiceError(exc.message, code=ErrorCode(exc.code)) from None
     if not key.is_active:
         raise AccessDenied(f"The access key {key.access_key_id} is inactive.")
-    if not key.operator.is_active:
+    if not key.operator_active:
         raise AccessDenied(f"The operator owning access key {key.access_key_id} is disabled.")
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         AccessKey.objects.filter(pk=key.pk).update(last_used_at=now)
-    return Caller(access_key_id=key.access_key_id, operator_id=key.operator_id, operator=key.operator.username, policies=(key.policy,))
+    return Caller(access_key_id=key.access_key_id, operator_id=key.operator_id, operator=key.operator, policies=(key.policy,))
 
 
 def caller_authorize(caller: Caller, *, action: str, resource: str) -> None:

@@ -91,7 +91,9 @@ def _check_constraints(attr: Mapping[str, Any], name: str) -> None:
 
 def custom_attribute(attr: Mapping[str, Any]) -> dict:
     """A custom attribute as stored and described: prefixed name, filled-in defaults."""
-    raw = attr["Name"]
+    raw = attr.get("Name")
+    if not raw:
+        raise InvalidParameter("Each custom attribute needs a Name.")
     if raw.startswith(("custom:", "dev:")):
         raise InvalidParameter(f"Custom attribute name {raw} must not carry a prefix; Cognito adds custom:.")
     if attr.get("Required"):
