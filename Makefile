@@ -27,6 +27,8 @@ install: $(VENV)/.installed
 	} > .env
 	@echo "wrote .env (SECRET_KEY, COGNATE_BOOTSTRAP_PASSWORD)"
 
+# The printed URLs and boto3 snippet follow HOST and PORT unless COGNATE_PUBLIC_URL is set.
+run: export COGNATE_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: install .env
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py bootstrap

@@ -96,7 +96,9 @@ def add_user_pool_client_secret(ctx: ServiceContext, req: dict) -> dict:
     secret = clients.client_secret_add(
         ctx, pool_id=req["UserPoolId"], client_id=req["ClientId"], secret=req.get("ClientSecret")
     )
-    return {"ClientSecretDescriptor": shapes.client_secret_descriptor(secret, with_value=True)}
+    # Cognito returns ClientSecretValue only for a secret it generated, not one the caller chose.
+    generated = req.get("ClientSecret") is None
+    return {"ClientSecretDescriptor": shapes.client_secret_descriptor(secret, with_value=generated)}
 
 
 def list_user_pool_client_secrets(ctx: ServiceContext, req: dict) -> dict:

@@ -66,7 +66,11 @@ def token_validity(settings: Mapping[str, Any], which: str) -> timedelta:
 
 
 def _check_url(url: str, what: str) -> None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise InvalidParameter(f"{what} {url} is not a valid URL.") from None
     if parts.fragment:
         raise InvalidParameter(f"{what} {url} must not include a fragment.")
     if parts.scheme == "http" and parts.hostname not in {"localhost", "127.0.0.1", "[::1]", "::1"}:

@@ -13,12 +13,21 @@ from django.db import IntegrityError, transaction
 
 from userpools.conf import cognate_settings
 from userpools.context import ServiceContext
-from userpools.errors import InvalidParameter, ResourceNotFound
+from userpools.errors import FeatureUnavailableInTier, InvalidParameter, ResourceNotFound
 from userpools.models import UserPool, UserPoolDomain
 from userpools.services.audit import audit_record
 from userpools.spec import validate_request
 
 RESERVED_WORDS = ("aws", "amazon", "cognito")
+# 1: hosted UI (classic); 2: managed login, which the LITE feature plan does not include.
+MANAGED_LOGIN_VERSIONS = (1, 2)
+
+
+def _check_managed_login_version(pool: UserPool, version: int) -> None:
+    if version not in MANAGED_LOGIN_VERSIONS:
+        raise InvalidParameter(f"ManagedLoginVersion must be one of {', '.join(map(str, MANAGED_LOGIN_VERSIONS))}.")
+    if version == 2 and pool.tier == UserPool.Tier.LITE:
+        raise FeatureUnavailableInTier("Managed login (ManagedLoginVersion 2) requires the ESSENTIALS or PLUS tier.")
 
 
 def public_host() -> str:
@@ -44,6 +53,8 @@ def user_pool_domain_create(ctx: ServiceContext, request: Mapping[str, Any]) -> 
             raise InvalidParameter(f"Domain prefix cannot contain reserved words: {', '.join(RESERVED_WORDS)}.")
     elif "." not in name:
         raise InvalidParameter("A custom domain must be a fully qualified domain name.")
+    version = request.get("ManagedLoginVersion", 1)
+    _check_managed_login_version(pool, version)
     kind = "custom" if custom is not None else "prefix"
     if pool.domains.filter(custom_domain_config__isnull=custom is None).exists():
         raise InvalidParameter(f"User pool {pool.id} already has a {kind} domain.")
@@ -53,7 +64,7 @@ def user_pool_domain_create(ctx: ServiceContext, request: Mapping[str, Any]) -> 
                 domain=name,
                 pool=pool,
                 custom_domain_config=dict(custom) if custom is not None else None,
-                managed_login_version=request.get("ManagedLoginVersion", 1),
+                managed_login_version=version,
             )
     except IntegrityError:
         raise InvalidParameter("Domain already associated with another user pool.") from None
@@ -85,6 +96,7 @@ def user_pool_domain_update(ctx: ServiceContext, request: Mapping[str, Any]) -> 
             raise InvalidParameter("CustomDomainConfig applies to custom domains only.")
         domain.custom_domain_config = dict(request["CustomDomainConfig"])
     if "ManagedLoginVersion" in request:
+        _check_managed_login_version(domain.pool, request["ManagedLoginVersion"])
         domain.managed_login_version = request["ManagedLoginVersion"]
     domain.save()
     audit_record(ctx, "domain.update", pool_id=domain.pool_id, target=domain.domain)

@@ -24,6 +24,7 @@ from userpools.errors import (
     FeatureUnavailableInTier,
     InvalidParameter,
     ResourceNotFound,
+    ServiceError,
     TierChangeNotAllowed,
     UserPoolTagging,
 )
@@ -177,9 +178,10 @@ def _check_mfa(mfa: str, settings: Mapping[str, Any], mfa_settings: Mapping[str,
         )
 
 
-def _check_tags(tags: Mapping[str, str]) -> None:
+def _check_tags(tags: Mapping[str, str], *, too_many: type[ServiceError] = UserPoolTagging) -> None:
+    """``too_many``: TagResource may not answer UserPoolTaggingException (not among its model errors)."""
     if len(tags) > MAX_TAGS:
-        raise UserPoolTagging(f"A user pool can have at most {MAX_TAGS} tags.")
+        raise too_many(f"A user pool can have at most {MAX_TAGS} tags.")
     reserved = [k for k in tags if k.lower().startswith("aws:")]
     if reserved:
         raise InvalidParameter(f"Tag keys starting with aws: are reserved: {', '.join(reserved)}")
@@ -364,7 +366,7 @@ def _pool_for_arn(arn: str) -> UserPool:
 def user_pool_tag(ctx: ServiceContext, *, arn: str, tags: Mapping[str, str]) -> None:
     pool = _pool_for_arn(arn)
     merged = {**pool.tags, **tags}
-    _check_tags(merged)
+    _check_tags(merged, too_many=InvalidParameter)
     pool.tags = merged
     pool.save(update_fields=["tags", "updated_at"])
     audit_record(ctx, "user_pool.tag", pool_id=pool.id, target=arn, keys=sorted(tags))

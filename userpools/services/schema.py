@@ -10,6 +10,7 @@ adds more later. Nothing is ever removed or changed afterwards.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -68,11 +69,15 @@ CSV_STANDARD_COLUMNS = (
 )  # fmt: skip
 
 
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+
+
 def _int_constraint(value: Any, what: str) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        raise InvalidParameter(f"{what} must be a whole number, got {value!r}.") from None
+    # ASCII digits only: int() would also take "٣" or " 3_0 ", which no SDK would send back intact.
+    text = str(value)
+    if not _WHOLE_NUMBER.fullmatch(text):
+        raise InvalidParameter(f"{what} must be a whole number, got {value!r}.")
+    return int(text)
 
 
 def _check_constraints(attr: Mapping[str, Any], name: str) -> None:
