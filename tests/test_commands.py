@@ -62,3 +62,16 @@ def test_rotate_encryption_keys(settings, make_access_key):
     call_command("rotate_encryption_keys", stdout=StringIO())
     settings.COGNATE = {**settings.COGNATE, "ENCRYPTION_KEYS": [new]}
     assert AccessKey.objects.get(access_key_id=key_id).secret_access_key == secret
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bootstrap_snippet_works_against_the_server(live_server, settings, capsys):
+    settings.COGNATE = {**settings.COGNATE, "PUBLIC_URL": live_server.url}
+    out = StringIO()
+    call_command("bootstrap", "--password", "pw-1234567", stdout=out)
+    text = out.getvalue()
+    snippet = text[text.index("import boto3"):]
+    exec(compile(snippet, "<bootstrap snippet>", "exec"), {})  # noqa: S102 - our own printed snippet
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "demo"
+    assert "demo-app" in printed[1]
