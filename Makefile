@@ -43,5 +43,8 @@ worker: install
 bench: install
 	$(BIN)/python benchmarks/wire_overhead.py $(BENCH_ARGS)
 
+lint: install
+	$(BIN)/ruff check .
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

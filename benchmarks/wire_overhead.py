@@ -230,7 +230,7 @@ def main() -> int:
         for name, r in (("GET / (no dispatch)", floor), ("DescribeUserPool (signed)", describe)):
             print(f"{name:<34}{r['rps']:>9.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{r['errors']:>8}")
         print(f"ratio of throughput, DescribeUserPool / GET /: {describe['rps'] / floor['rps']:.2f}")
-        print(f"\nIn process, microseconds per call (best of 3):")
+        print("\nIn process, microseconds per call (best of 3):")
         for name, us in in_process(key_id, secret, pool_id, args.repeat).items():
             print(f"  {name:<48}{us:>10.1f}")
     finally:

@@ -192,9 +192,7 @@ def _sync_oauth_fields(client: AppClient) -> None:
 def user_pool_client_create(ctx: ServiceContext, request: Mapping[str, Any]) -> AppClient:
     """CreateUserPoolClient. Raises ResourceNotFound, InvalidParameter, InvalidOAuthFlow, LimitExceeded."""
     validate_request("CreateUserPoolClient", request)
-    pool = UserPool.objects.select_for_update().filter(pk=request["UserPoolId"]).first()
-    if pool is None:
-        raise ResourceNotFound(f"User pool {request['UserPoolId']} does not exist.")
+    pool = user_pool_get(request["UserPoolId"], lock=True)
     if pool.clients.count() >= MAX_CLIENTS_PER_POOL:
         raise LimitExceeded(f"A user pool can have at most {MAX_CLIENTS_PER_POOL} app clients.")
     secret = request.get("ClientSecret") or (ids.new_client_secret() if request.get("GenerateSecret") else None)

@@ -16,6 +16,7 @@ from userpools.context import ServiceContext
 from userpools.errors import FeatureUnavailableInTier, InvalidParameter, ResourceNotFound
 from userpools.models import UserPool, UserPoolDomain
 from userpools.services.audit import audit_record
+from userpools.services.pools import user_pool_get
 from userpools.spec import validate_request
 
 RESERVED_WORDS = ("aws", "amazon", "cognito")
@@ -41,9 +42,7 @@ def domain_fqdn(domain: UserPoolDomain) -> str:
 @transaction.atomic
 def user_pool_domain_create(ctx: ServiceContext, request: Mapping[str, Any]) -> UserPoolDomain:
     validate_request("CreateUserPoolDomain", request)
-    pool = UserPool.objects.select_for_update().filter(pk=request["UserPoolId"]).first()
-    if pool is None:
-        raise ResourceNotFound(f"User pool {request['UserPoolId']} does not exist.")
+    pool = user_pool_get(request["UserPoolId"], lock=True)
     name = request["Domain"]
     custom = request.get("CustomDomainConfig")
     if custom is None:

@@ -187,9 +187,11 @@ def _check_tags(tags: Mapping[str, str], *, too_many: type[ServiceError] = UserP
         raise InvalidParameter(f"Tag keys starting with aws: are reserved: {', '.join(reserved)}")
 
 
-def user_pool_get(pool_id: str) -> UserPool:
+def user_pool_get(pool_id: str, *, lock: bool = False) -> UserPool:
+    """The pool, or ResourceNotFoundException. ``lock`` takes a row lock (inside a transaction)."""
+    qs = UserPool.objects.select_for_update() if lock else UserPool.objects
     try:
-        return UserPool.objects.get(pk=pool_id)
+        return qs.get(pk=pool_id)
     except UserPool.DoesNotExist:
         raise ResourceNotFound(f"User pool {pool_id} does not exist.") from None
 
@@ -239,9 +241,7 @@ def user_pool_create(ctx: ServiceContext, request: Mapping[str, Any]) -> UserPoo
 def user_pool_update(ctx: ServiceContext, request: Mapping[str, Any]) -> UserPool:
     """UpdateUserPool: every mutable setting not given returns to its default (as in Cognito)."""
     validate_request("UpdateUserPool", request)
-    pool = UserPool.objects.select_for_update().filter(pk=request["UserPoolId"]).first()
-    if pool is None:
-        raise ResourceNotFound(f"User pool {request['UserPoolId']} does not exist.")
+    pool = user_pool_get(request["UserPoolId"], lock=True)
     settings = _mutable_settings(request)
     for key in (*CREATE_ONLY_SETTINGS, "SchemaAttributes"):
         if key in pool.settings:
@@ -270,9 +270,7 @@ def user_pool_update(ctx: ServiceContext, request: Mapping[str, Any]) -> UserPoo
 
 @transaction.atomic
 def user_pool_delete(ctx: ServiceContext, *, pool_id: str) -> None:
-    pool = UserPool.objects.select_for_update().filter(pk=pool_id).first()
-    if pool is None:
-        raise ResourceNotFound(f"User pool {pool_id} does not exist.")
+    pool = user_pool_get(pool_id, lock=True)
     if pool.deletion_protection == UserPool.DeletionProtection.ACTIVE:
         raise InvalidParameter("The user pool cannot be deleted because deletion protection is activated.")
     if pool.domains.exists():
@@ -288,9 +286,7 @@ def user_pool_list(*, max_results: int, next_token: str | None) -> Page[UserPool
 @transaction.atomic
 def user_pool_add_custom_attributes(ctx: ServiceContext, *, pool_id: str, attributes: list[Mapping[str, Any]]) -> UserPool:
     validate_request("AddCustomAttributes", {"UserPoolId": pool_id, "CustomAttributes": attributes})
-    pool = UserPool.objects.select_for_update().filter(pk=pool_id).first()
-    if pool is None:
-        raise ResourceNotFound(f"User pool {pool_id} does not exist.")
+    pool = user_pool_get(pool_id, lock=True)
     pool.settings = {**pool.settings, "SchemaAttributes": schema_rules.add_custom_attributes(pool.schema, attributes)}
     pool.save(update_fields=["settings", "updated_at"])
     audit_record(ctx, "user_pool.add_custom_attributes", pool_id=pool.id, target=pool.id,
@@ -309,9 +305,7 @@ MFA_SETTING_KEYS = ("SmsMfaConfiguration", "SoftwareTokenMfaConfiguration", "Ema
 def user_pool_set_mfa_config(ctx: ServiceContext, request: Mapping[str, Any]) -> UserPool:
     """SetUserPoolMfaConfig: stored here; sign-in enforces it (F4)."""
     validate_request("SetUserPoolMfaConfig", request)
-    pool = UserPool.objects.select_for_update().filter(pk=request["UserPoolId"]).first()
-    if pool is None:
-        raise ResourceNotFound(f"User pool {request['UserPoolId']} does not exist.")
+    pool = user_pool_get(request["UserPoolId"], lock=True)
     mfa_settings = dict(pool.mfa_settings)
     for key in MFA_SETTING_KEYS:
         if key in request:

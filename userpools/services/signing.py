@@ -46,7 +46,7 @@ def _new_key(pool: UserPool, purpose: str) -> SigningKey:
 
 @transaction.atomic
 def saml_signing_key(*, pool_id: str) -> SigningKey:
-    pool = UserPool.objects.select_for_update().filter(pk=pool_id).first() or user_pool_get(pool_id)
+    pool = user_pool_get(pool_id, lock=True)
     key = pool.signing_keys.filter(purpose=SigningKey.Purpose.SAML, retired_at__isnull=True).first()
     return key or _new_key(pool, SigningKey.Purpose.SAML)
 
