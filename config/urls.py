@@ -1,7 +1,7 @@
-"""Project routing: the Cognito wire protocol at ``POST /``, the admin console, the REST API."""
+"""Project routing: the Cognito wire protocol at ``POST /``, the admin console, the REST API
+(with its OpenAPI schema and docs, routed in ``userpools.api.urls``)."""
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.wire.views import wire_endpoint
 
@@ -13,6 +13,4 @@ urlpatterns = [
     path("", wire_endpoint, name="wire"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("userpools.api.urls")),
-    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

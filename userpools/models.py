@@ -100,7 +100,9 @@ class User(AbstractUser):
         ]
 
     def save(self, *args, **kwargs):
-        if not self.username_key:
+        # Operators sign in by username_key, so it follows renames. Pool users' keys
+        # (case folding per pool) are set by the user services.
+        if self.pool_id is None or not self.username_key:
             self.username_key = self.username
         super().save(*args, **kwargs)
 

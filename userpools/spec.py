@@ -24,3 +24,8 @@ def validate_request(operation: str, request: Mapping[str, Any]) -> None:
         validate_input(idp_spec(), operation, request)
     except RequestValidationError as exc:
         raise ServiceError(exc.message, code=ErrorCode(exc.code)) from None
+
+
+def request_members(shape_name: str) -> tuple[str, ...]:
+    """Member names of a structure shape of the model, in the model's order."""
+    return tuple(idp_spec().shape(shape_name)["members"])

@@ -25,6 +25,7 @@ from identity.services.callers import caller_authenticate, caller_authorize
 from userpools.awsmodel import RequestValidationError, validate_input
 from userpools.context import ServiceContext
 from userpools.errors import ErrorCode, ServiceError
+from userpools.services.updates import without_nulls
 
 logger = logging.getLogger("cognate.wire")
 
@@ -84,6 +85,8 @@ def _dispatch(request: HttpRequest, request_id: str) -> HttpResponse:
         validate_input(service.spec, operation, params)
     except RequestValidationError as exc:
         raise ServiceError(exc.message, code=ErrorCode(exc.code)) from None
+    # In the JSON protocol a null member is an absent one; services never see nulls.
+    params = without_nulls(params)
     if caller is not None:
         caller_authorize(caller, action=f"{service.iam_prefix}:{operation}", resource=service.resource(operation, params))
     handler = service.handlers.get(operation)

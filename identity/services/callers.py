@@ -18,7 +18,7 @@ from identity.models import AccessKey
 from userpools import ids
 from userpools.conf import cognate_settings
 from userpools.context import ServiceContext
-from userpools.errors import AccessDenied, ErrorCode, InvalidParameter, ServiceError
+from userpools.errors import AccessDenied, ErrorCode, InvalidParameter, ResourceNotFound, ServiceError
 from userpools.models import User
 from userpools.services.audit import audit_record
 
@@ -104,6 +104,13 @@ def caller_authorize(caller: Caller, *, action: str, resource: str) -> None:
     raise AccessDenied(f"{prefix} because no identity-based policy allows the {action} action")
 
 
+def _valid_policy(policy: dict | str) -> dict:
+    try:
+        return iam.validate_policy(policy)
+    except iam.PolicyError as exc:
+        raise InvalidParameter(f"Invalid policy document: {exc}") from None
+
+
 @dataclass(frozen=True)
 class NewAccessKey:
     key: AccessKey
@@ -117,7 +124,7 @@ def access_key_create(
     """Create an access key for an operator; the secret is returned once and stored encrypted."""
     if not operator.is_operator:
         raise InvalidParameter("Access keys belong to operators (users in no pool).")
-    document = iam.validate_policy(policy) if policy is not None else None
+    document = _valid_policy(policy) if policy is not None else None
     secret = ids.new_secret_access_key()
     key = AccessKey(access_key_id=ids.new_access_key_id(), secret_access_key=secret, operator=operator,
                     description=description)  # fmt: skip
@@ -132,14 +139,14 @@ def access_key_create(
 def access_key_set_active(ctx: ServiceContext, *, access_key_id: str, active: bool) -> None:
     updated = AccessKey.objects.filter(access_key_id=access_key_id).update(is_active=active)
     if not updated:
-        raise InvalidParameter(f"Access key {access_key_id} does not exist.")
+        raise ResourceNotFound(f"Access key {access_key_id} does not exist.")
     audit_record(ctx, "access_key.activate" if active else "access_key.deactivate", target=access_key_id)
 
 
 @transaction.atomic
 def access_key_set_policy(ctx: ServiceContext, *, access_key_id: str, policy: dict | str) -> None:
-    document = iam.validate_policy(policy)
+    document = _valid_policy(policy)
     updated = AccessKey.objects.filter(access_key_id=access_key_id).update(policy=document)
     if not updated:
-        raise InvalidParameter(f"Access key {access_key_id} does not exist.")
+        raise ResourceNotFound(f"Access key {access_key_id} does not exist.")
     audit_record(ctx, "access_key.set_policy", target=access_key_id)

@@ -228,3 +228,29 @@ def test_oversized_body_is_a_client_error(live_server, settings):
     r = post(live_server.url, TARGET + "InitiateAuth", json.dumps({"ClientId": "x" * 5000}))
     assert r.status_code == 400
     assert r.json()["__type"] == "InvalidParameterException"
+
+
+def _signed_raw(live_server, key, operation, body: bytes):
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(method="POST", url=live_server.url + "/", data=body,
+                         headers={"X-Amz-Target": TARGET + operation,
+                                  "Content-Type": "application/x-amz-json-1.1"})  # fmt: skip
+    SigV4Auth(Credentials(*key), "cognito-idp", "us-east-1").add_auth(request)
+    return requests.post(live_server.url + "/", data=body, headers=dict(request.headers), timeout=10)
+
+
+def test_nested_nulls_mean_absent(live_server, make_access_key, idp):
+    key = make_access_key(username="nulls")
+    body = {"PoolName": "nulls", "Policies": {"PasswordPolicy": {"MinimumLength": None, "RequireSymbols": False}},
+            "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": None}, "MfaConfiguration": None}  # fmt: skip
+    r = _signed_raw(live_server, key, "CreateUserPool", json.dumps(body).encode())
+    assert r.status_code == 200, r.text
+    pool = idp.describe_user_pool(UserPoolId=r.json()["UserPool"]["Id"])["UserPool"]
+    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == 8
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is False
+    client = _signed_raw(live_server, key, "CreateUserPoolClient", json.dumps(
+        {"UserPoolId": pool["Id"], "ClientName": "c", "TokenValidityUnits": {"AccessToken": None}}).encode())  # fmt: skip
+    assert client.status_code == 200, client.text

@@ -8,6 +8,10 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from userpools.errors import ErrorCode, ServiceError
 
 HTTP_STATUS = {
+    ErrorCode.MISSING_AUTHENTICATION_TOKEN: 401,
+    ErrorCode.INCOMPLETE_SIGNATURE: 401,
+    ErrorCode.INVALID_SIGNATURE: 401,
+    ErrorCode.UNRECOGNIZED_CLIENT: 401,
     ErrorCode.RESOURCE_NOT_FOUND: 404,
     ErrorCode.ACCESS_DENIED: 403,
     ErrorCode.NOT_AUTHORIZED: 403,

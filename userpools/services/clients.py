@@ -65,6 +65,31 @@ def token_validity(settings: Mapping[str, Any], which: str) -> timedelta:
     return timedelta(seconds=settings[f"{which}Validity"] * _UNIT[units[which]])
 
 
+_DEFAULT_VALIDITY = {"AccessToken": (60, "minutes"), "IdToken": (60, "minutes"), "RefreshToken": (30, "days")}
+# The unit of a validity given without one: Cognito's original units.
+_LEGACY_UNIT = {"AccessToken": "hours", "IdToken": "hours", "RefreshToken": "days"}
+
+
+def _token_validities(settings: dict[str, Any], request: Mapping[str, Any]) -> None:
+    """Fill each token's validity and unit: a value without a unit is in Cognito's
+    original unit (hours, hours, days); a unit without a value takes the default
+    lifetime (1 h, 1 h, 30 days) in that unit, rounded up; neither gives the defaults."""
+    given_units = request.get("TokenValidityUnits") or {}
+    units: dict[str, str] = {}
+    for which, (default_value, default_unit) in _DEFAULT_VALIDITY.items():
+        key = f"{which}Validity"
+        if key in request:
+            units[which] = given_units.get(which, _LEGACY_UNIT[which])
+        elif which in given_units:
+            units[which] = given_units[which]
+            lifetime = default_value * _UNIT[default_unit]
+            settings[key] = max(1, -(-lifetime // _UNIT[units[which]]))
+        else:
+            units[which] = default_unit
+            settings[key] = default_value
+    settings["TokenValidityUnits"] = units
+
+
 def _check_url(url: str, what: str) -> None:
     try:
         parts = urlsplit(url)
@@ -86,17 +111,7 @@ def _client_settings(pool: UserPool, request: Mapping[str, Any], *, has_secret: 
     for key in CLIENT_SETTINGS:
         if key in request and request[key] is not None:
             settings[key] = copy.deepcopy(request[key])
-    # Units the caller leaves out: hours for access and ID tokens, days for refresh tokens,
-    # matching Cognito; when no units are given, the 60/60/30 defaults mean minutes/minutes/days.
-    if "TokenValidityUnits" in request:
-        settings["TokenValidityUnits"] = {
-            "AccessToken": "hours", "IdToken": "hours", "RefreshToken": "days", **request["TokenValidityUnits"]
-        }  # fmt: skip
-    else:
-        units = settings["TokenValidityUnits"]
-        for which in ("AccessToken", "IdToken"):
-            if f"{which}Validity" in request:
-                units[which] = "hours"
+    _token_validities(settings, request)
     for which, lo, hi in (("AccessToken", 300, 86400), ("IdToken", 300, 86400), ("RefreshToken", 3600, 315360000)):
         seconds = token_validity(settings, which).total_seconds()
         if not lo <= seconds <= hi:
