@@ -24,7 +24,7 @@ class SigV4Authentication(authentication.BaseAuthentication):
             body=django_request.body,
         )
         try:
-            caller = caller_authenticate(signed)
+            caller = caller_authenticate(signed, service="cognito-idp")
         except ServiceError as exc:
             if exc.code == ErrorCode.ACCESS_DENIED:
                 raise exceptions.PermissionDenied(exc.message, code=exc.code.value) from None

@@ -79,7 +79,7 @@ def _dispatch(request: HttpRequest, request_id: str) -> HttpResponse:
         raise ServiceError(f"Unknown operation {target!r}.", code=ErrorCode.UNKNOWN_OPERATION)
     caller = None
     if not service.spec.is_unsigned(operation):
-        caller = caller_authenticate(_signed_request(request))
+        caller = caller_authenticate(_signed_request(request), service=service.iam_prefix)
     params = _parse_body(request.body)
     try:
         validate_input(service.spec, operation, params)

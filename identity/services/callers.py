@@ -61,8 +61,12 @@ def _key_record(access_key_id: str) -> _KeyRecord | None:
     return _KeyRecord(*row) if row else None
 
 
-def caller_authenticate(request: sigv4.SignedRequest) -> Caller:
+def caller_authenticate(request: sigv4.SignedRequest, *, service: str | None = None) -> Caller:
     """Check a SigV4 signature made with an operator access key.
+
+    ``service`` is the signing name the credential scope must carry (``cognito-idp`` ...),
+    as AWS requires; the scope's region is not checked, since a pool id's region prefix
+    is all the SDKs derive their region from.
 
     Raises ServiceError with MissingAuthenticationTokenException, IncompleteSignatureException,
     UnrecognizedClientException, InvalidSignatureException (wrong signature or clock skew)
@@ -72,6 +76,9 @@ def caller_authenticate(request: sigv4.SignedRequest) -> Caller:
         credential = sigv4.require_authorization(request)
     except sigv4.SigV4Error as exc:
         raise ServiceError(exc.message, code=ErrorCode(exc.code)) from None
+    if service is not None and credential.service != service:
+        raise ServiceError(f"Credential should be scoped to correct service: '{service}'.",
+                           code=ErrorCode.INVALID_SIGNATURE)  # fmt: skip
     key = _key_record(credential.access_key_id)
     if key is None:
         raise ServiceError("The security token included in the request is invalid.", code=ErrorCode.UNRECOGNIZED_CLIENT)

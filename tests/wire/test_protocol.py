@@ -254,3 +254,16 @@ def test_nested_nulls_mean_absent(live_server, make_access_key, idp):
     client = _signed_raw(live_server, key, "CreateUserPoolClient", json.dumps(
         {"UserPoolId": pool["Id"], "ClientName": "c", "TokenValidityUnits": {"AccessToken": None}}).encode())  # fmt: skip
     assert client.status_code == 200, client.text
+
+
+def test_credential_scoped_to_another_service(live_server, make_access_key):
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    key_id, secret = make_access_key()
+    request = AWSRequest(method="POST", url=live_server.url + "/", data=b'{"MaxResults": 5}',
+                         headers={"X-Amz-Target": TARGET + "ListUserPools"})  # fmt: skip
+    SigV4Auth(Credentials(key_id, secret), "s3", "us-east-1").add_auth(request)
+    r = requests.post(live_server.url + "/", data=b'{"MaxResults": 5}', headers=dict(request.headers), timeout=10)
+    assert r.json()["__type"] == "InvalidSignatureException"
