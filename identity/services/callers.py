@@ -6,10 +6,13 @@ temporary credentials later (F6).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db import transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from identity import policy as iam
@@ -18,6 +21,7 @@ from identity.models import AccessKey
 from userpools import ids
 from userpools.conf import cognate_settings
 from userpools.context import ServiceContext
+from userpools.crypto import decrypt
 from userpools.errors import AccessDenied, ErrorCode, InvalidParameter, ResourceNotFound, ServiceError
 from userpools.models import User
 from userpools.services.audit import audit_record
@@ -41,7 +45,7 @@ class Caller:
 class _KeyRecord:
     pk: int
     access_key_id: str
-    secret: str
+    secret_token: str  # the Fernet token as stored; decrypted only to verify
     is_active: bool
     policy: dict
     last_used_at: datetime | None
@@ -50,15 +54,40 @@ class _KeyRecord:
     operator_active: bool
 
 
-_KEY_FIELDS = ("pk", "access_key_id", "secret_access_key", "is_active", "policy", "last_used_at",
+_KEY_FIELDS = ("pk", "access_key_id", "secret_token", "is_active", "policy", "last_used_at",
                "operator_id", "operator__username", "operator__is_active")  # fmt: skip
+# Key records are cached (in Redis when REDIS_URL is set, so every process sees an
+# invalidation at once) and dropped whenever a key or its operator changes; the TTL
+# only bounds how long a record lives.
+KEY_CACHE_SECONDS = 300
+
+
+def _cache_key(access_key_id: str) -> str:
+    return f"cognate:accesskey:{access_key_id}"
+
+
+def access_key_cache_clear(*access_key_ids: str) -> None:
+    cache.delete_many([_cache_key(k) for k in access_key_ids])
 
 
 def _key_record(access_key_id: str) -> _KeyRecord | None:
-    """One lean query on the hot path (every signed request)."""
-    row = AccessKey.objects.filter(access_key_id=access_key_id).order_by().values_list(*_KEY_FIELDS)[:1]
-    row = next(iter(row), None)
-    return _KeyRecord(*row) if row else None
+    """The key as the hot path needs it: from the cache, else one lean query."""
+    record = cache.get(_cache_key(access_key_id))
+    if record is not None:
+        return record
+    rows = (
+        AccessKey.objects.filter(access_key_id=access_key_id)
+        .order_by()
+        # The raw column: the secret stays encrypted in the cache.
+        .annotate(secret_token=Cast("secret_access_key", TextField()))
+        .values_list(*_KEY_FIELDS)[:1]
+    )
+    row = next(iter(rows), None)
+    if row is None:
+        return None
+    record = _KeyRecord(*row)
+    cache.set(_cache_key(access_key_id), record, KEY_CACHE_SECONDS)
+    return record
 
 
 def caller_authenticate(request: sigv4.SignedRequest, *, service: str | None = None) -> Caller:
@@ -85,7 +114,7 @@ def caller_authenticate(request: sigv4.SignedRequest, *, service: str | None = N
     try:
         sigv4.verify(
             request,
-            key.secret,
+            decrypt(key.secret_token),
             max_skew=timedelta(seconds=cognate_settings().MAX_CLOCK_SKEW_SECONDS),
         )
     except sigv4.SigV4Error as exc:
@@ -97,6 +126,7 @@ def caller_authenticate(request: sigv4.SignedRequest, *, service: str | None = N
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         AccessKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        cache.set(_cache_key(key.access_key_id), replace(key, last_used_at=now), KEY_CACHE_SECONDS)
     return Caller(access_key_id=key.access_key_id, operator_id=key.operator_id, operator=key.operator, policies=(key.policy,))
 
 
@@ -145,6 +175,7 @@ def access_key_create(
 @transaction.atomic
 def access_key_set_active(ctx: ServiceContext, *, access_key_id: str, active: bool) -> None:
     updated = AccessKey.objects.filter(access_key_id=access_key_id).update(is_active=active)
+    transaction.on_commit(lambda: access_key_cache_clear(access_key_id))
     if not updated:
         raise ResourceNotFound(f"Access key {access_key_id} does not exist.")
     audit_record(ctx, "access_key.activate" if active else "access_key.deactivate", target=access_key_id)
@@ -154,6 +185,7 @@ def access_key_set_active(ctx: ServiceContext, *, access_key_id: str, active: bo
 def access_key_set_policy(ctx: ServiceContext, *, access_key_id: str, policy: dict | str) -> None:
     document = _valid_policy(policy)
     updated = AccessKey.objects.filter(access_key_id=access_key_id).update(policy=document)
+    transaction.on_commit(lambda: access_key_cache_clear(access_key_id))
     if not updated:
         raise ResourceNotFound(f"Access key {access_key_id} does not exist.")
     audit_record(ctx, "access_key.set_policy", target=access_key_id)

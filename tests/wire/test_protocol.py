@@ -267,3 +267,33 @@ def test_credential_scoped_to_another_service(live_server, make_access_key):
     SigV4Auth(Credentials(key_id, secret), "s3", "us-east-1").add_auth(request)
     r = requests.post(live_server.url + "/", data=b'{"MaxResults": 5}', headers=dict(request.headers), timeout=10)
     assert r.json()["__type"] == "InvalidSignatureException"
+
+
+def test_changes_to_a_used_key_apply_at_once(boto_client, make_access_key, ctx, django_user_model):
+    """Key records are cached on the hot path; every change must drop them."""
+    from identity.services.callers import access_key_set_active, access_key_set_policy
+
+    key = make_access_key(username="cached")
+    client = boto_client("cognito-idp", key=key)
+    assert client.list_user_pools(MaxResults=5)["UserPools"] == []  # now cached
+    access_key_set_policy(ctx, access_key_id=key[0], policy={"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Action": "cognito-idp:ListUserPools", "Resource": "*"}]})  # fmt: skip
+    with pytest.raises(ClientError) as exc:
+        client.list_user_pools(MaxResults=5)
+    assert error_code(exc) == "AccessDeniedException"
+    access_key_set_policy(ctx, access_key_id=key[0], policy={"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"}]})  # fmt: skip
+    assert client.list_user_pools(MaxResults=5)["UserPools"] == []
+    operator = django_user_model.objects.get(pool__isnull=True, username="cached")
+    operator.is_active = False
+    operator.save()  # e.g. in the admin console
+    with pytest.raises(ClientError) as exc:
+        client.list_user_pools(MaxResults=5)
+    assert error_code(exc) == "AccessDeniedException"
+    operator.is_active = True
+    operator.save()
+    assert client.list_user_pools(MaxResults=5)["UserPools"] == []
+    access_key_set_active(ctx, access_key_id=key[0], active=False)
+    with pytest.raises(ClientError) as exc:
+        client.list_user_pools(MaxResults=5)
+    assert error_code(exc) == "AccessDeniedException"

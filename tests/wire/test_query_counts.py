@@ -33,9 +33,9 @@ def signed(client, django_user_model):
 
 def test_describe_user_pool_queries(signed, django_assert_num_queries):
     pool = user_pool_create(ServiceContext(), {"PoolName": "q"})
-    signed("ListUserPools", {"MaxResults": 1})  # first use stamps last_used_at
-    # key lookup, pool, user count, domains
-    with django_assert_num_queries(4):
+    signed("ListUserPools", {"MaxResults": 1})  # first use stamps last_used_at and caches the key
+    # pool, user count, domains (the key record comes from the cache)
+    with django_assert_num_queries(3):
         response = signed("DescribeUserPool", {"UserPoolId": pool.id})
     assert response.status_code == 200, response.content
 
@@ -44,6 +44,15 @@ def test_list_user_pools_queries(signed, django_assert_num_queries):
     for i in range(5):
         user_pool_create(ServiceContext(), {"PoolName": f"p{i}"})
     signed("ListUserPools", {"MaxResults": 1})
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         response = signed("ListUserPools", {"MaxResults": 3})
     assert len(json.loads(response.content)["UserPools"]) == 3
+
+
+def test_a_cold_key_costs_one_query(signed, django_assert_num_queries):
+    from django.core.cache import cache
+
+    signed("ListUserPools", {"MaxResults": 1})
+    cache.clear()
+    with django_assert_num_queries(2):  # the key record, then the page
+        signed("ListUserPools", {"MaxResults": 3})
