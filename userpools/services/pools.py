@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from userpools import ids
 from userpools.context import ServiceContext
@@ -28,7 +30,7 @@ from userpools.errors import (
     TierChangeNotAllowed,
     UserPoolTagging,
 )
-from userpools.models import UserPool
+from userpools.models import User, UserPool
 from userpools.services import schema as schema_rules
 from userpools.services.audit import audit_record
 from userpools.services.pagination import Page, paginate
@@ -387,6 +389,9 @@ class PoolDescription:
 
 
 def user_pool_describe(*, pool_id: str) -> PoolDescription:
-    """DescribeUserPool's reads: the pool, its user count and its domains."""
-    pool = user_pool_get(pool_id)
-    return PoolDescription(pool, pool.users.count(), list(pool.domains.all()))
+    """DescribeUserPool's reads: the pool with its user count, then its domains (two queries)."""
+    users = User.objects.filter(pool_id=OuterRef("pk")).order_by().values("pool_id").annotate(n=Count("pk")).values("n")
+    pool = UserPool.objects.annotate(user_count=Coalesce(Subquery(users), 0)).filter(pk=pool_id).first()
+    if pool is None:
+        raise ResourceNotFound(f"User pool {pool_id} does not exist.")
+    return PoolDescription(pool, pool.user_count, list(pool.domains.all()))
