@@ -157,6 +157,12 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@cognate.local")
 
+# --- SMS (userpools.sms) ------------------------------------------------------------
+COGNATE_SMS_SENDER = env.str("COGNATE_SMS_SENDER", default="userpools.sms.ConsoleSender")
+COGNATE_SMS_FILE = env.str("COGNATE_SMS_FILE", default=str(BASE_DIR / "var" / "sms.jsonl"))
+COGNATE_SMS_WEBHOOK_URL = env.str("COGNATE_SMS_WEBHOOK_URL", default="")
+COGNATE_SMS_WEBHOOK_SECRET = env.str("COGNATE_SMS_WEBHOOK_SECRET", default="")
+
 # --- HTTP ---------------------------------------------------------------------
 # Browser SDKs (amazon-cognito-identity-js, Amplify) call POST / in CORS mode.
 _cors_origins = env.list("CORS_ALLOWED_ORIGINS", default=["*"])

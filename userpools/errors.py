@@ -35,6 +35,21 @@ class ErrorCode(StrEnum):
     TIER_CHANGE_NOT_ALLOWED = "TierChangeNotAllowedException"
     INVALID_OAUTH_FLOW = "InvalidOAuthFlowException"
     SCOPE_DOES_NOT_EXIST = "ScopeDoesNotExistException"
+    # Users, codes and passwords
+    USER_NOT_FOUND = "UserNotFoundException"
+    USERNAME_EXISTS = "UsernameExistsException"
+    ALIAS_EXISTS = "AliasExistsException"
+    USER_NOT_CONFIRMED = "UserNotConfirmedException"
+    UNSUPPORTED_USER_STATE = "UnsupportedUserStateException"
+    PASSWORD_RESET_REQUIRED = "PasswordResetRequiredException"
+    INVALID_PASSWORD = "InvalidPasswordException"
+    PASSWORD_HISTORY_POLICY_VIOLATION = "PasswordHistoryPolicyViolationException"
+    CODE_MISMATCH = "CodeMismatchException"
+    EXPIRED_CODE = "ExpiredCodeException"
+    TOO_MANY_FAILED_ATTEMPTS = "TooManyFailedAttemptsException"
+    CODE_DELIVERY_FAILURE = "CodeDeliveryFailureException"
+    GROUP_EXISTS = "GroupExistsException"
+    PRECONDITION_NOT_MET = "PreconditionNotMetException"
     # Server
     INTERNAL_ERROR = "InternalErrorException"
 
@@ -72,3 +87,16 @@ FeatureUnavailableInTier = _error("FeatureUnavailableInTier", ErrorCode.FEATURE_
 TierChangeNotAllowed = _error("TierChangeNotAllowed", ErrorCode.TIER_CHANGE_NOT_ALLOWED)
 InvalidOAuthFlow = _error("InvalidOAuthFlow", ErrorCode.INVALID_OAUTH_FLOW)
 ScopeDoesNotExist = _error("ScopeDoesNotExist", ErrorCode.SCOPE_DOES_NOT_EXIST)
+UserNotFound = _error("UserNotFound", ErrorCode.USER_NOT_FOUND)
+UsernameExists = _error("UsernameExists", ErrorCode.USERNAME_EXISTS)
+AliasExists = _error("AliasExists", ErrorCode.ALIAS_EXISTS)
+UserNotConfirmed = _error("UserNotConfirmed", ErrorCode.USER_NOT_CONFIRMED)
+UnsupportedUserState = _error("UnsupportedUserState", ErrorCode.UNSUPPORTED_USER_STATE)
+PasswordResetRequired = _error("PasswordResetRequired", ErrorCode.PASSWORD_RESET_REQUIRED)
+InvalidPassword = _error("InvalidPassword", ErrorCode.INVALID_PASSWORD)
+PasswordHistoryPolicyViolation = _error("PasswordHistoryPolicyViolation", ErrorCode.PASSWORD_HISTORY_POLICY_VIOLATION)
+CodeMismatch = _error("CodeMismatch", ErrorCode.CODE_MISMATCH)
+ExpiredCode = _error("ExpiredCode", ErrorCode.EXPIRED_CODE)
+TooManyFailedAttempts = _error("TooManyFailedAttempts", ErrorCode.TOO_MANY_FAILED_ATTEMPTS)
+CodeDeliveryFailure = _error("CodeDeliveryFailure", ErrorCode.CODE_DELIVERY_FAILURE)
+GroupExists = _error("GroupExists", ErrorCode.GROUP_EXISTS)

@@ -82,12 +82,37 @@ class User(AbstractUser):
 
     The username is unique within its pool; ``username_key`` holds the form used for
     uniqueness and lookup (lower-cased when the pool is case insensitive).
+
+    ``attributes`` holds the user's attributes in Cognito's names (``email``,
+    ``custom:team`` ...) except ``sub``; the attributes ListUsers can filter on are
+    mirrored into indexed columns by the user services (never set them directly).
     """
+
+    class Status(models.TextChoices):
+        UNCONFIRMED = "UNCONFIRMED"
+        CONFIRMED = "CONFIRMED"
+        FORCE_CHANGE_PASSWORD = "FORCE_CHANGE_PASSWORD"
+        RESET_REQUIRED = "RESET_REQUIRED"
+        EXTERNAL_PROVIDER = "EXTERNAL_PROVIDER"
+        ARCHIVED = "ARCHIVED"
+        UNKNOWN = "UNKNOWN"
 
     username = models.CharField(max_length=128)
     username_key = models.CharField(max_length=128, editable=False)
     pool = models.ForeignKey(UserPool, null=True, blank=True, on_delete=models.CASCADE, related_name="users")
     sub = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.CONFIRMED)
+    attributes = models.JSONField(default=dict, blank=True)
+    # Mirrors of filterable attributes (ListUsers), kept by userpools.services.users.
+    email = models.CharField(max_length=2048, blank=True)
+    phone_number = models.CharField(max_length=2048, blank=True)
+    name = models.CharField(max_length=2048, blank=True)
+    given_name = models.CharField(max_length=2048, blank=True)
+    family_name = models.CharField(max_length=2048, blank=True)
+    preferred_username = models.CharField(max_length=2048, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # When a temporary password (AdminCreateUser) stops working.
+    temporary_password_expires_at = models.DateTimeField(null=True, blank=True)
 
     objects = PoolUserManager()
 
@@ -97,6 +122,19 @@ class User(AbstractUser):
             models.UniqueConstraint(
                 fields=["username_key"], condition=Q(pool__isnull=True), name="operator_unique_username"
             ),
+        ]
+        indexes = [
+            # ListUsers: keyset pages in id order, and each filter ordered by (value, id).
+            models.Index(fields=["pool", "id"], name="user_pool_id_idx"),
+            models.Index(fields=["pool", "username_key", "id"], name="user_pool_username_idx"),
+            models.Index(fields=["pool", "email", "id"], name="user_pool_email_idx"),
+            models.Index(fields=["pool", "phone_number", "id"], name="user_pool_phone_idx"),
+            models.Index(fields=["pool", "name", "id"], name="user_pool_name_idx"),
+            models.Index(fields=["pool", "given_name", "id"], name="user_pool_given_name_idx"),
+            models.Index(fields=["pool", "family_name", "id"], name="user_pool_family_name_idx"),
+            models.Index(fields=["pool", "preferred_username", "id"], name="user_pool_pref_username_idx"),
+            models.Index(fields=["pool", "status", "id"], name="user_pool_status_idx"),
+            models.Index(fields=["pool", "is_active", "id"], name="user_pool_enabled_idx"),
         ]
 
     def save(self, *args, **kwargs):
@@ -109,6 +147,106 @@ class User(AbstractUser):
     @property
     def is_operator(self) -> bool:
         return self.pool_id is None
+
+
+class UserGroup(models.Model):
+    """A Cognito group: precedence and role ARN feed the tokens (F3) and identity pools (F6)."""
+
+    pool = models.ForeignKey(UserPool, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(max_length=128)
+    description = models.CharField(max_length=2048, blank=True)
+    role_arn = models.CharField(max_length=2048, blank=True)
+    precedence = models.PositiveIntegerField(null=True, blank=True)
+    members = models.ManyToManyField(User, through="GroupMembership", related_name="pool_groups")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pool", "name"], name="group_unique_name_in_pool")]
+        indexes = [models.Index(fields=["pool", "name"], name="group_pool_name_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.pool_id})"
+
+
+class GroupMembership(models.Model):
+    group = models.ForeignKey(UserGroup, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "user"], name="membership_unique")]
+        indexes = [models.Index(fields=["group", "id"], name="membership_group_idx")]
+
+
+class VerificationCode(models.Model):
+    """A one-time code sent to a user: sign-up confirmation, password reset, attribute check.
+
+    Stored hashed; single use; expires; counts wrong attempts.
+    """
+
+    class Purpose(models.TextChoices):
+        SIGN_UP = "sign_up"
+        RESET_PASSWORD = "reset_password"
+        VERIFY_EMAIL = "verify_email"
+        VERIFY_PHONE = "verify_phone_number"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="codes")
+    purpose = models.CharField(max_length=24, choices=Purpose.choices)
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "purpose", "created_at"], name="code_user_purpose_idx")]
+
+
+class PasswordHistory(models.Model):
+    """Earlier password hashes, for the pool's PasswordHistorySize."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=256)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class Delivery(models.Model):
+    """A message to a user (code, invitation), sent by a Celery task; failures stay visible."""
+
+    class Medium(models.TextChoices):
+        EMAIL = "EMAIL"
+        SMS = "SMS"
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        FAILED = "failed"
+
+    pool = models.ForeignKey(UserPool, on_delete=models.CASCADE, related_name="deliveries")
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries")
+    medium = models.CharField(max_length=8, choices=Medium.choices)
+    destination = models.CharField(max_length=2048)
+    purpose = models.CharField(max_length=32)
+    subject = models.CharField(max_length=2048, blank=True)
+    # The message body contains the code: kept encrypted, dropped once sent.
+    body = EncryptedTextField(blank=True)
+    html = models.BooleanField(default=False)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.medium} {self.purpose} to {self.destination} ({self.state})"
 
 
 class AppClient(AbstractApplication):

@@ -16,3 +16,47 @@ def audit_prune(older_than_days: int = 365) -> int:
     cutoff = timezone.now() - timedelta(days=older_than_days)
     deleted, _ = AuditEvent.objects.filter(at__lt=cutoff).delete()
     return deleted
+
+
+@shared_task(
+    name="userpools.deliver",
+    bind=True,
+    acks_late=True,
+    max_retries=6,
+    autoretry_for=(),
+)
+def deliver(self, delivery_id: int) -> str:
+    """Send one Delivery; retried with exponential back-off, failures recorded on the row."""
+    from django.conf import settings as django_settings
+    from django.core.mail import EmailMessage
+
+    from userpools.models import Delivery
+    from userpools.sms import sms_sender
+
+    delivery = Delivery.objects.filter(pk=delivery_id).first()
+    if delivery is None or delivery.state == Delivery.State.SENT:
+        return "skipped"
+    try:
+        if delivery.medium == Delivery.Medium.EMAIL:
+            message = EmailMessage(delivery.subject, delivery.body, django_settings.DEFAULT_FROM_EMAIL, [delivery.destination])
+            if delivery.html:
+                message.content_subtype = "html"
+            message.send(fail_silently=False)
+        else:
+            sms_sender().send(to=delivery.destination, body=delivery.body)
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded, then retried
+        delivery.attempts += 1
+        delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        # Eager (embedded) mode cannot retry later: the first failure is final there.
+        final = self.request.retries >= self.max_retries or django_settings.CELERY_TASK_ALWAYS_EAGER
+        delivery.state = Delivery.State.FAILED if final else Delivery.State.PENDING
+        delivery.save(update_fields=["attempts", "last_error", "state"])
+        if final:
+            return "failed"
+        raise self.retry(exc=exc, countdown=min(2 ** self.request.retries, 300)) from None
+    delivery.attempts += 1
+    delivery.state = Delivery.State.SENT
+    delivery.sent_at = timezone.now()
+    delivery.body = ""  # the code is spent or not, but it no longer needs to be kept
+    delivery.save(update_fields=["attempts", "state", "sent_at", "body"])
+    return "sent"

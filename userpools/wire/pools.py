@@ -1,11 +1,4 @@
-"""The Cognito user-pool wire API: an explicit registry from operation name to handler.
-
-Each handler takes the caller's context and the validated request (a dict in the
-botocore input shape), calls one service, and returns the output shape. Handlers
-hold no business rules and never touch the ORM; nothing becomes an operation by
-accident. Operations of the model that are not in ``HANDLERS`` answer
-``UnsupportedOperationException`` (see README's operations table).
-"""
+"""Wire handlers for pool configuration: pools, app clients, domains, tags, MFA settings."""
 
 from __future__ import annotations
 
@@ -15,9 +8,6 @@ from typing import Any
 from userpools import shapes
 from userpools.context import ServiceContext
 from userpools.services import clients, domains, pools, signing
-
-Handler = Callable[[ServiceContext, dict[str, Any]], dict[str, Any]]
-
 
 def create_user_pool(ctx: ServiceContext, req: dict) -> dict:
     pool = pools.user_pool_create(ctx, req)
@@ -157,7 +147,7 @@ def get_signing_certificate(ctx: ServiceContext, req: dict) -> dict:
     return {"Certificate": signing.signing_certificate(pool_id=req["UserPoolId"])}
 
 
-HANDLERS: dict[str, Handler] = {
+HANDLERS: dict[str, Callable[[ServiceContext, dict], dict]] = {
     "CreateUserPool": create_user_pool,
     "DescribeUserPool": describe_user_pool,
     "UpdateUserPool": update_user_pool,

@@ -1,0 +1,83 @@
+"""One-time codes: sign-up confirmation, password reset, attribute verification.
+
+Six digits, stored as a keyed hash (HMAC with the project's secret, so a leaked table
+does not give the codes away), single use, expiring (24 h for sign-up and attribute
+checks, 1 h for a password reset), and a new code replaces the previous one. Wrong
+guesses count: after ``MAX_FAILED_ATTEMPTS`` the code is spent
+(``TooManyFailedAttemptsException``) and a new one must be requested.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from userpools.errors import CodeMismatch, ExpiredCode, TooManyFailedAttempts
+from userpools.models import User, VerificationCode
+
+Purpose = VerificationCode.Purpose
+LIFETIME = {
+    Purpose.SIGN_UP: timedelta(hours=24),
+    Purpose.RESET_PASSWORD: timedelta(hours=1),
+    Purpose.VERIFY_EMAIL: timedelta(hours=24),
+    Purpose.VERIFY_PHONE: timedelta(hours=24),
+}
+MAX_FAILED_ATTEMPTS = 5
+
+
+def _digest(user: User, purpose: str, code: str) -> str:
+    key = hashlib.sha256(f"cognate-codes:{settings.SECRET_KEY}".encode()).digest()
+    return hmac.new(key, f"{user.pk}:{purpose}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def code_issue(user: User, purpose: str) -> str:
+    """A fresh code for ``purpose``; earlier unused codes of that purpose stop working."""
+    now = timezone.now()
+    VerificationCode.objects.filter(user=user, purpose=purpose, used_at__isnull=True).update(used_at=now)
+    code = f"{secrets.randbelow(10**6):06d}"
+    VerificationCode.objects.create(
+        user=user, purpose=purpose, code_hash=_digest(user, purpose, code), expires_at=now + LIFETIME[purpose]
+    )
+    return code
+
+
+def code_verify(user: User, purpose: str, code: str) -> None:
+    """Spend ``code`` or raise CodeMismatchException, ExpiredCodeException, TooManyFailedAttemptsException.
+
+    Runs under a row lock, so two concurrent uses of one code cannot both succeed; a
+    wrong guess is counted (and committed) before the error is raised.
+    """
+    with transaction.atomic():
+        outcome = _spend(user, purpose, code)
+    if outcome is not None:
+        raise outcome
+
+
+def _spend(user: User, purpose: str, code: str) -> Exception | None:
+    current = (
+        VerificationCode.objects.select_for_update()
+        .filter(user=user, purpose=purpose, used_at__isnull=True)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    now = timezone.now()
+    if current is None or current.expires_at <= now:
+        return ExpiredCode("Invalid code provided, please request a code again.")
+    if not hmac.compare_digest(current.code_hash, _digest(user, purpose, code)):
+        current.failed_attempts += 1
+        if current.failed_attempts >= MAX_FAILED_ATTEMPTS:
+            current.used_at = now
+            current.save(update_fields=["failed_attempts", "used_at"])
+            return TooManyFailedAttempts("Too many failed attempts; request a new code.")
+        current.save(update_fields=["failed_attempts"])
+        return CodeMismatch("Invalid verification code provided, please try again.")
+    current.used_at = now
+    current.save(update_fields=["used_at"])
+    return None
