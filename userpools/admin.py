@@ -836,3 +836,7 @@ class OperatorAdmin(UserAdmin):
         # The operator backend signs in by username_key; keep it in step with a renamed username.
         obj.username_key = obj.username
         super().save_model(request, obj, form, change)
+
+
+# The user directory's pages (pool users, groups, deliveries) live in their own module.
+from userpools import admin_directory  # noqa: E402,F401

@@ -149,6 +149,14 @@ class User(AbstractUser):
         return self.pool_id is None
 
 
+class PoolUser(User):
+    """Pool users, for the admin console (operators are the other users)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "pool user"
+
+
 class UserGroup(models.Model):
     """A Cognito group: precedence and role ARN feed the tokens (F3) and identity pools (F6)."""
 

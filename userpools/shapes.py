@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from userpools.conf import cognate_settings
-from userpools.models import AppClient, ClientSecret, UserPool, UserPoolDomain
+from userpools.models import AppClient, ClientSecret, User, UserGroup, UserPool, UserPoolDomain
 from userpools.services.clients import client_secret_current
+from userpools.services.users import attributes_list
 
 
 def timestamp(value: datetime) -> float:
@@ -95,4 +96,57 @@ def domain_description(domain: UserPoolDomain | None, *, cloudfront_domain: str)
     }
     if domain.custom_domain_config is not None:
         out["CustomDomainConfig"] = domain.custom_domain_config
+    return out
+
+
+# --- Users and groups ----------------------------------------------------------------------
+
+
+def _user_attributes(account: User, names: list[str] | None) -> list[dict[str, str]]:
+    """The user's attributes; with ``names`` (ListUsers' AttributesToGet) only those, where
+    ``custom:x`` also names a developer-only ``dev:custom:x``."""
+    listed = attributes_list(account)
+    if names is None:
+        return listed
+    wanted = set(names)
+    return [a for a in listed if a["Name"] in wanted or (a["Name"].startswith("dev:") and a["Name"][4:] in wanted)]
+
+
+def user(account: User, *, attributes: list[str] | None = None) -> dict[str, Any]:
+    """UserType (AdminCreateUser, ListUsers, ListUsersInGroup)."""
+    return {
+        "Username": account.username,
+        "Attributes": _user_attributes(account, attributes),
+        "UserCreateDate": timestamp(account.date_joined),
+        "UserLastModifiedDate": timestamp(account.updated_at),
+        "Enabled": account.is_active,
+        "UserStatus": account.status,
+    }
+
+
+def admin_get_user(account: User) -> dict[str, Any]:
+    """AdminGetUserResponse. MFA settings arrive with F4; until then both lists are empty."""
+    return {
+        "Username": account.username,
+        "UserAttributes": _user_attributes(account, None),
+        "UserCreateDate": timestamp(account.date_joined),
+        "UserLastModifiedDate": timestamp(account.updated_at),
+        "Enabled": account.is_active,
+        "UserStatus": account.status,
+        "MFAOptions": [],
+        "UserMFASettingList": [],
+    }
+
+
+def group(record: UserGroup) -> dict[str, Any]:
+    """GroupType; Description, RoleArn and Precedence only when set."""
+    out: dict[str, Any] = {"GroupName": record.name, "UserPoolId": record.pool_id}
+    if record.description:
+        out["Description"] = record.description
+    if record.role_arn:
+        out["RoleArn"] = record.role_arn
+    if record.precedence is not None:
+        out["Precedence"] = record.precedence
+    out["LastModifiedDate"] = timestamp(record.updated_at)
+    out["CreationDate"] = timestamp(record.created_at)
     return out

@@ -50,7 +50,8 @@ def deliver(self, delivery_id: int) -> str:
         # Eager (embedded) mode cannot retry later: the first failure is final there.
         final = self.request.retries >= self.max_retries or django_settings.CELERY_TASK_ALWAYS_EAGER
         delivery.state = Delivery.State.FAILED if final else Delivery.State.PENDING
-        delivery.save(update_fields=["attempts", "last_error", "state"])
+        if not _record(delivery, "attempts", "last_error", "state"):
+            return "skipped"
         if final:
             return "failed"
         raise self.retry(exc=exc, countdown=min(2 ** self.request.retries, 300)) from None
@@ -58,5 +59,10 @@ def deliver(self, delivery_id: int) -> str:
     delivery.state = Delivery.State.SENT
     delivery.sent_at = timezone.now()
     delivery.body = ""  # the code is spent or not, but it no longer needs to be kept
-    delivery.save(update_fields=["attempts", "state", "sent_at", "body"])
+    _record(delivery, "attempts", "state", "sent_at", "body")
     return "sent"
+
+
+def _record(delivery, *fields: str) -> bool:
+    """Save ``fields`` of the row; False when it is gone (its pool was deleted meanwhile)."""
+    return bool(type(delivery).objects.filter(pk=delivery.pk).update(**{f: getattr(delivery, f) for f in fields}))

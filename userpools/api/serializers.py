@@ -258,3 +258,93 @@ class ErrorOutput(serializers.Serializer):
 
     code = serializers.CharField(help_text="Cognito's error name, e.g. InvalidParameterException.")
     message = serializers.CharField()
+
+
+# --- Users, groups and self-service (userpools.api.directory_views) ----------------------
+
+# Request bodies: the URL names the pool, the user, the group or the app client.
+_USER = ("UserPoolId", "Username")
+UserCreateInput = shape_serializer(
+    "AdminCreateUserRequest", exclude=("UserPoolId",), component="AdminCreateUserInput", base=InputSerializer
+)
+UserAttributesUpdateInput = shape_serializer(
+    "AdminUpdateUserAttributesRequest", exclude=_USER, component="AdminUpdateUserAttributesInput",
+    base=InputSerializer,
+)  # fmt: skip
+UserAttributesDeleteInput = shape_serializer(
+    "AdminDeleteUserAttributesRequest", exclude=_USER, component="AdminDeleteUserAttributesInput",
+    base=InputSerializer,
+)  # fmt: skip
+UserPasswordSetInput = shape_serializer(
+    "AdminSetUserPasswordRequest", exclude=_USER, component="AdminSetUserPasswordInput", base=InputSerializer
+)
+UserConfirmInput = shape_serializer(
+    "AdminConfirmSignUpRequest", exclude=_USER, component="AdminConfirmSignUpInput", base=InputSerializer
+)
+UserPasswordResetInput = shape_serializer(
+    "AdminResetUserPasswordRequest", exclude=_USER, component="AdminResetUserPasswordInput", base=InputSerializer
+)
+GroupCreateInput = shape_serializer(
+    "CreateGroupRequest", exclude=("UserPoolId",), component="CreateGroupInput", base=InputSerializer
+)
+GroupUpdateInput = shape_serializer(
+    "UpdateGroupRequest", exclude=("UserPoolId", "GroupName"), component="UpdateGroupInput", base=InputSerializer
+)
+SignUpInput = shape_serializer("SignUpRequest", exclude=("ClientId",), component="SignUpInput", base=InputSerializer)
+ConfirmSignUpInput = shape_serializer(
+    "ConfirmSignUpRequest", exclude=("ClientId",), component="ConfirmSignUpInput", base=InputSerializer
+)
+ResendConfirmationCodeInput = shape_serializer(
+    "ResendConfirmationCodeRequest", exclude=("ClientId",), component="ResendConfirmationCodeInput",
+    base=InputSerializer,
+)  # fmt: skip
+ForgotPasswordInput = shape_serializer(
+    "ForgotPasswordRequest", exclude=("ClientId",), component="ForgotPasswordInput", base=InputSerializer
+)
+ConfirmForgotPasswordInput = shape_serializer(
+    "ConfirmForgotPasswordRequest", exclude=("ClientId",), component="ConfirmForgotPasswordInput",
+    base=InputSerializer,
+)  # fmt: skip
+
+# Response bodies.
+UserOutput = shape_serializer("UserType")
+UserDetailOutput = shape_serializer("AdminGetUserResponse")
+UserListOutput = shape_serializer("ListUsersResponse")
+GroupOutput = shape_serializer("GroupType")
+GroupListOutput = shape_serializer("ListGroupsResponse")
+UserGroupListOutput = shape_serializer("AdminListGroupsForUserResponse")
+GroupMemberListOutput = shape_serializer("ListUsersInGroupResponse")
+SignUpOutput = shape_serializer("SignUpResponse")
+ResendConfirmationCodeOutput = shape_serializer("ResendConfirmationCodeResponse")
+ForgotPasswordOutput = shape_serializer("ForgotPasswordResponse")
+
+
+class UserListQueryInput(InvalidParameterOnError, serializers.Serializer):
+    """ListUsers' parameters in the query string; the model's own constraints are checked
+    on the assembled request as well (``userpools.spec.validate_request``)."""
+
+    filter = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=256,
+        help_text='Cognito\'s filter grammar: `attribute = "value"` or `attribute ^= "value"`.',
+    )  # fmt: skip
+    limit = serializers.IntegerField(
+        required=False, min_value=0, max_value=60, help_text="Page size (1-60; 0 or absent: 60)."
+    )
+    pagination_token = serializers.CharField(
+        required=False, max_length=131072, help_text="The PaginationToken of the previous page."
+    )
+    attributes_to_get = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False,
+        help_text="Comma-separated attribute names to return (empty: none; absent: all).",
+    )  # fmt: skip
+
+
+class GroupListQueryInput(InvalidParameterOnError, serializers.Serializer):
+    """ListGroups, AdminListGroupsForUser and ListUsersInGroup paging: Limit and NextToken."""
+
+    limit = serializers.IntegerField(
+        required=False, min_value=0, max_value=60, help_text="Page size (1-60; 0 or absent: 60)."
+    )
+    next_token = serializers.CharField(
+        required=False, max_length=131072, help_text="The NextToken of the previous page."
+    )

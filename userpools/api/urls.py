@@ -1,5 +1,11 @@
 """Routes of the REST API under ``/api/v1/``, with its OpenAPI schema and Swagger UI.
 
+Everything under a pool is served at ``user-pools/{pool_id}/...`` and at the shorter
+alias ``pools/{pool_id}/...``: the same views, the same authorization. The OpenAPI
+document describes the ``user-pools/`` routes only (an alias would repeat every
+operation under a second operationId). The self-service routes under
+``clients/{client_id}/`` are unsigned, as their Cognito operations are.
+
 The schema and the docs page are public (no authentication, ``AllowAny``): they
 describe the API, they do not expose data, and a browser cannot sign SigV4 requests.
 """
@@ -8,16 +14,50 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from userpools.api import directory_views as d
 from userpools.api import views
 
+# (route below the prefix, view, name); the names are the ``user-pools/`` routes'.
+POOL_ROUTES = [
+    ("", views.UserPoolListApi, "api-user-pool-list"),
+    ("<str:pool_id>/", views.UserPoolDetailApi, "api-user-pool-detail"),
+    ("<str:pool_id>/clients/", views.UserPoolClientListApi, "api-user-pool-client-list"),
+    ("<str:pool_id>/clients/<str:client_id>/", views.UserPoolClientDetailApi, "api-user-pool-client-detail"),
+    ("<str:pool_id>/users/", d.UserListApi, "api-user-list"),
+    ("<str:pool_id>/users/<str:username>/", d.UserDetailApi, "api-user-detail"),
+    ("<str:pool_id>/users/<str:username>/enable", d.UserEnableApi, "api-user-enable"),
+    ("<str:pool_id>/users/<str:username>/disable", d.UserDisableApi, "api-user-disable"),
+    ("<str:pool_id>/users/<str:username>/confirm", d.UserConfirmApi, "api-user-confirm"),
+    ("<str:pool_id>/users/<str:username>/reset-password", d.UserPasswordResetApi, "api-user-reset-password"),
+    ("<str:pool_id>/users/<str:username>/password", d.UserPasswordApi, "api-user-password"),
+    ("<str:pool_id>/users/<str:username>/attributes/delete", d.UserAttributesDeleteApi, "api-user-attributes-delete"),
+    ("<str:pool_id>/users/<str:username>/groups/", d.UserGroupListApi, "api-user-group-list"),
+    ("<str:pool_id>/groups/", d.GroupListApi, "api-group-list"),
+    ("<str:pool_id>/groups/<str:group_name>/", d.GroupDetailApi, "api-group-detail"),
+    ("<str:pool_id>/groups/<str:group_name>/members/", d.GroupMemberListApi, "api-group-member-list"),
+    ("<str:pool_id>/groups/<str:group_name>/members/<str:username>", d.GroupMemberApi, "api-group-member"),
+]
+ALIAS_PREFIX = "pools/"
+
 urlpatterns = [
-    path("user-pools/", views.UserPoolListApi.as_view(), name="api-user-pool-list"),
-    path("user-pools/<str:pool_id>/", views.UserPoolDetailApi.as_view(), name="api-user-pool-detail"),
-    path("user-pools/<str:pool_id>/clients/", views.UserPoolClientListApi.as_view(), name="api-user-pool-client-list"),
+    *(path(f"user-pools/{route}", view.as_view(), name=name) for route, view, name in POOL_ROUTES),
+    # The alias: left out of the schema (schema=None), named "<name>-alias".
+    *(
+        path(f"{ALIAS_PREFIX}{route}", view.as_view(schema=None), name=f"{name}-alias")
+        for route, view, name in POOL_ROUTES
+    ),
+    path("clients/<str:client_id>/sign-up", d.SignUpApi.as_view(), name="api-sign-up"),
+    path("clients/<str:client_id>/confirm-sign-up", d.ConfirmSignUpApi.as_view(), name="api-confirm-sign-up"),
     path(
-        "user-pools/<str:pool_id>/clients/<str:client_id>/",
-        views.UserPoolClientDetailApi.as_view(),
-        name="api-user-pool-client-detail",
+        "clients/<str:client_id>/resend-confirmation-code",
+        d.ResendConfirmationCodeApi.as_view(),
+        name="api-resend-confirmation-code",
+    ),
+    path("clients/<str:client_id>/forgot-password", d.ForgotPasswordApi.as_view(), name="api-forgot-password"),
+    path(
+        "clients/<str:client_id>/confirm-forgot-password",
+        d.ConfirmForgotPasswordApi.as_view(),
+        name="api-confirm-forgot-password",
     ),
     path(
         "schema/",
@@ -26,9 +66,7 @@ urlpatterns = [
     ),
     path(
         "docs/",
-        SpectacularSwaggerView.as_view(
-            url_name="api-schema", authentication_classes=[], permission_classes=[AllowAny]
-        ),
+        SpectacularSwaggerView.as_view(url_name="api-schema", authentication_classes=[], permission_classes=[AllowAny]),
         name="api-docs",
     ),
 ]

@@ -33,7 +33,8 @@ MAX_FAILED_ATTEMPTS = 5
 
 def _digest(user: User, purpose: str, code: str) -> str:
     key = hashlib.sha256(f"cognate-codes:{settings.SECRET_KEY}".encode()).digest()
-    return hmac.new(key, f"{user.pk}:{purpose}:{code}".encode(), hashlib.sha256).hexdigest()
+    # surrogatepass: JSON can carry a lone surrogate (\ud800); such a code is just a wrong one.
+    return hmac.new(key, f"{user.pk}:{purpose}:{code}".encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
 @transaction.atomic

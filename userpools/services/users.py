@@ -52,6 +52,23 @@ VERIFIED_FLAG = {"email": "email_verified", "phone_number": "phone_number_verifi
 UNWRITABLE = frozenset({"sub", "identities", "cognito:user_status", "cognito:mfa_enabled", "cognito:username"})
 
 
+def text_check(value: str, what: str) -> str:
+    """JSON may carry NUL and lone UTF-16 surrogates, which PostgreSQL text cannot hold
+    and UTF-8 cannot encode: InvalidParameterException, never a database error."""
+    if "\x00" in value:
+        raise InvalidParameter(f"{what} must not contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidParameter(f"{what} is not valid Unicode text.") from None
+    return value
+
+
+# Keys of User.attributes that are Cognate's own bookkeeping (an e-mail change waiting for
+# verification ...), never an attribute: no schema has them, and no listing shows them.
+RESERVED_PREFIX = "cognate:"
+
+
 # --- Lookup -----------------------------------------------------------------------------
 
 
@@ -132,6 +149,7 @@ def _attribute_error(name: str, problem: str) -> InvalidParameter:
 
 
 def _check_value(name: str, value: str, spec: Mapping[str, Any]) -> str:
+    text_check(value, f"The value of {name}")
     kind = spec.get("AttributeDataType", "String")
     if kind == "Boolean":
         if value.lower() not in {"true", "false"}:
@@ -231,6 +249,8 @@ def attributes_list(user: User, *, names: Iterable[str] | None = None, client: A
     wanted = set(names) if names is not None else None
     out = [{"Name": "sub", "Value": str(user.sub)}]
     for name, value in user.attributes.items():
+        if name.startswith(RESERVED_PREFIX):
+            continue
         if name.startswith("dev:") and not developer:
             continue
         if readable and name not in readable:
@@ -296,6 +316,7 @@ def password_policy(pool: UserPool) -> dict[str, Any]:
 
 def password_check(pool: UserPool, password: str, *, user: User | None = None) -> None:
     """Raise InvalidPasswordException (policy) or PasswordHistoryPolicyViolationException."""
+    text_check(password, "The password")
     policy = password_policy(pool)
     problems = []
     if len(password) < policy.get("MinimumLength", 8):
@@ -377,6 +398,9 @@ def user_create(
     attributes_require(pool, attrs)
     user = User(pool=pool, username=real_username, username_key=username_key(pool, real_username),
                 status=status, attributes=attrs)  # fmt: skip
+    if implied:
+        # With UsernameAttributes the username is the sub (cognito:username == sub, as in Cognito).
+        user.sub = uuid.UUID(real_username)
     sync_columns(user)
     aliases_claim(ctx, pool, user, force=force_alias)
     if password is not None:

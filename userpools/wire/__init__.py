@@ -13,10 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from userpools.context import ServiceContext
-from userpools.wire import pools
+from userpools.wire import pools, selfservice, users
 
 Handler = Callable[[ServiceContext, dict[str, Any]], dict[str, Any]]
 
 HANDLERS: dict[str, Handler] = {
     **pools.HANDLERS,
+    **selfservice.HANDLERS,
+    **users.HANDLERS,
 }

@@ -1,0 +1,349 @@
+"""The admin console for the user directory: pool users, groups, deliveries.
+
+As elsewhere in the console, every change goes through the services (the same
+functions AdminCreateUser, AdminUpdateUserAttributes, AdminDisableUser ... call), so
+schema, alias and password rules apply here too, and every change is audited.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from userpools.admin import JSONObjectField, operator_context, pretty_json
+from userpools.errors import ServiceError
+from userpools.models import Delivery, PoolUser, User, UserGroup, UserPool
+from userpools.services import directory, groups
+from userpools.services import users as user_rules
+
+
+class _DryRun(Exception):
+    pass
+
+
+def _dry_run(form: forms.Form, call) -> None:
+    """Run a service inside a savepoint that is always rolled back; show its error on the form."""
+    try:
+        with transaction.atomic():
+            call()
+            raise _DryRun
+    except _DryRun:
+        pass
+    except ServiceError as exc:
+        form.add_error(None, ValidationError(exc.message, code=exc.code.value))
+
+
+# --- Pool users ---------------------------------------------------------------------------
+
+
+class PoolUserAddForm(forms.ModelForm):
+    pool_choice = forms.ModelChoiceField(queryset=UserPool.objects.all(), label="User pool")
+    new_username = forms.CharField(max_length=128, label="Username")
+    email = forms.EmailField(required=False)
+    email_verified = forms.BooleanField(required=False)
+    phone_number = forms.CharField(required=False, help_text="E.164, e.g. +15555550100")
+    temporary_password = forms.CharField(required=False, widget=forms.PasswordInput,
+                                         help_text="Leave empty to generate one that meets the pool's policy.")  # fmt: skip
+    send_invitation = forms.BooleanField(required=False, initial=True)
+    other_attributes = JSONObjectField(required=False, label="Other attributes",
+                                       help_text='{"given_name": "Ada", "custom:team": "red"}')  # fmt: skip
+
+    class Meta:
+        model = PoolUser
+        fields: list[str] = []
+
+    def service_call(self, ctx):
+        data = self.cleaned_data
+        attributes = [{"Name": k, "Value": str(v)} for k, v in (data.get("other_attributes") or {}).items()]
+        for name in ("email", "phone_number"):
+            if data.get(name):
+                attributes.append({"Name": name, "Value": data[name]})
+        if data.get("email_verified"):
+            attributes.append({"Name": "email_verified", "Value": "true"})
+        mediums = [m for m, field in (("EMAIL", "email"), ("SMS", "phone_number")) if data.get(field)]
+        return lambda: directory.user_admin_create(
+            ctx, pool_id=data["pool_choice"].id, username=data["new_username"], attributes=attributes,
+            temporary_password=data.get("temporary_password") or None,
+            message_action=None if data.get("send_invitation") and mediums else "SUPPRESS",
+            delivery_mediums=mediums or None,
+        )  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            _dry_run(self, self.service_call(self.ctx))
+        return cleaned
+
+
+class PoolUserChangeForm(forms.ModelForm):
+    attributes_json = JSONObjectField(required=False, label="Attributes",
+                                      help_text="Changed or added attributes are validated against the pool's schema; "
+                                                "set a value to null to delete the attribute.")  # fmt: skip
+
+    class Meta:
+        model = PoolUser
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attributes_json"].initial = dict(self.instance.attributes)
+
+    def service_calls(self, ctx):
+        user = self.instance
+        wanted = self.cleaned_data.get("attributes_json") or {}
+        changed = [{"Name": k, "Value": str(v)} for k, v in wanted.items()
+                   if v is not None and user.attributes.get(k) != str(v)]  # fmt: skip
+        removed = [k for k, v in wanted.items() if v is None and k in user.attributes]
+        removed += [k for k in user.attributes if k not in wanted and not k.startswith("cognate:")]
+        calls = []
+        if changed:
+            calls.append(lambda: directory.user_admin_update_attributes(
+                ctx, pool_id=user.pool_id, username=user.username, attributes=changed))  # fmt: skip
+        if removed:
+            calls.append(lambda: directory.user_admin_delete_attributes(
+                ctx, pool_id=user.pool_id, username=user.username, names=removed))  # fmt: skip
+        return calls
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            calls = self.service_calls(self.ctx)
+            _dry_run(self, lambda: [call() for call in calls])
+        return cleaned
+
+
+class GroupFilter(admin.SimpleListFilter):
+    title = "group"
+    parameter_name = "group"
+
+    def lookups(self, request, model_admin):
+        return [(g.pk, f"{g.name} ({g.pool_id})") for g in UserGroup.objects.order_by("pool_id", "name")[:200]]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(memberships__group_id=self.value()) if self.value() else queryset
+
+
+@admin.register(PoolUser)
+class PoolUserAdmin(admin.ModelAdmin):
+    list_display = ("username", "pool", "status", "is_active", "email", "phone_number", "sub", "date_joined")
+    list_filter = ("status", "is_active", "pool", GroupFilter)
+    search_fields = ("username", "email", "phone_number")
+    list_select_related = ("pool",)
+    actions = ["disable_users", "enable_users", "confirm_users", "reset_passwords", "resend_invitations"]
+    readonly_fields = ("username", "pool", "sub", "status", "is_active", "date_joined", "updated_at",
+                       "groups_display", "attributes_display")  # fmt: skip
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pool__isnull=False)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        try:
+            return queryset.filter(sub=uuid.UUID(term)), False
+        except ValueError:
+            pass
+        queryset, duplicates = super().get_search_results(request, queryset, search_term)
+        return queryset, duplicates
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["pool_choice", "new_username", "email", "email_verified", "phone_number",
+                    "temporary_password", "send_invitation", "other_attributes"]  # fmt: skip
+        return [*self.readonly_fields, "attributes_json"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        base = PoolUserChangeForm if obj is not None else PoolUserAddForm
+        kwargs["form"] = base
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.ctx = operator_context(request)
+        return form
+
+    @admin.display(description="Groups")
+    def groups_display(self, obj: User) -> str:
+        return ", ".join(obj.pool_groups.order_by("name").values_list("name", flat=True)) or "—"
+
+    @admin.display(description="Attributes (with sub)")
+    def attributes_display(self, obj: User):
+        return pretty_json({a["Name"]: a["Value"] for a in user_rules.attributes_list(obj)})
+
+    def save_model(self, request, obj, form, change):
+        ctx = form.ctx
+        try:
+            with transaction.atomic():
+                if change:
+                    for call in form.service_calls(ctx):
+                        call()
+                else:
+                    created = form.service_call(ctx)()
+                    obj.pk = created.pk
+        except ServiceError as exc:
+            messages.error(request, f"{exc.code.value}: {exc.message}")
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+    def log_addition(self, request, obj, message):
+        if obj.pk:
+            super().log_addition(request, obj, message)
+
+    def delete_model(self, request, obj):
+        try:
+            directory.user_admin_delete(operator_context(request), pool_id=obj.pool_id, username=obj.username)
+        except ServiceError as exc:
+            messages.error(request, f"{exc.code.value}: {exc.message}")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def _each(self, request: HttpRequest, queryset, verb: str, call) -> None:
+        ctx = operator_context(request)
+        done = 0
+        for user in queryset:
+            try:
+                call(ctx, user)
+                done += 1
+            except ServiceError as exc:
+                messages.error(request, f"{user.username}: {exc.code.value}: {exc.message}")
+        if done:
+            messages.success(request, f"{verb} {done} user(s).")
+
+    @admin.action(description="Disable selected users")
+    def disable_users(self, request, queryset):
+        self._each(request, queryset, "Disabled", lambda ctx, u: directory.user_admin_set_enabled(
+            ctx, pool_id=u.pool_id, username=u.username, enabled=False))  # fmt: skip
+
+    @admin.action(description="Enable selected users")
+    def enable_users(self, request, queryset):
+        self._each(request, queryset, "Enabled", lambda ctx, u: directory.user_admin_set_enabled(
+            ctx, pool_id=u.pool_id, username=u.username, enabled=True))  # fmt: skip
+
+    @admin.action(description="Confirm sign-up of selected users")
+    def confirm_users(self, request, queryset):
+        self._each(request, queryset, "Confirmed", lambda ctx, u: directory.user_admin_confirm_sign_up(
+            ctx, pool_id=u.pool_id, username=u.username))  # fmt: skip
+
+    @admin.action(description="Reset passwords (send a reset code)")
+    def reset_passwords(self, request, queryset):
+        self._each(request, queryset, "Reset the password of", lambda ctx, u: directory.user_admin_reset_password(
+            ctx, pool_id=u.pool_id, username=u.username))  # fmt: skip
+
+    @admin.action(description="Resend invitations (new temporary password)")
+    def resend_invitations(self, request, queryset):
+        def resend(ctx, user):
+            mediums = [m for m, name in (("EMAIL", "email"), ("SMS", "phone_number")) if user.attributes.get(name)]
+            directory.user_admin_create(ctx, pool_id=user.pool_id, username=user.username, message_action="RESEND",
+                                        delivery_mediums=mediums or None)  # fmt: skip
+
+        self._each(request, queryset, "Re-invited", resend)
+
+
+# --- Groups -------------------------------------------------------------------------------
+
+
+class GroupForm(forms.ModelForm):
+    class Meta:
+        model = UserGroup
+        fields = ["pool", "name", "description", "precedence", "role_arn"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["pool"].disabled = True
+            self.fields["name"].disabled = True
+
+    def service_call(self, ctx):
+        data = self.cleaned_data
+        if self.instance.pk:
+            return lambda: groups.group_update(ctx, pool_id=self.instance.pool_id, name=self.instance.name,
+                                               description=data.get("description") or "",
+                                               role_arn=data.get("role_arn") or "", precedence=data.get("precedence"))  # fmt: skip
+        return lambda: groups.group_create(ctx, pool_id=data["pool"].id, name=data["name"],
+                                           description=data.get("description") or None,
+                                           role_arn=data.get("role_arn") or None, precedence=data.get("precedence"))  # fmt: skip
+
+    def _post_clean(self):
+        pass  # the service validates (and owns uniqueness)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            _dry_run(self, self.service_call(self.ctx))
+        return cleaned
+
+
+@admin.register(UserGroup)
+class UserGroupAdmin(admin.ModelAdmin):
+    form = GroupForm
+    list_display = ("name", "pool", "precedence", "role_arn", "member_count", "created_at")
+    list_filter = ("pool",)
+    search_fields = ("name", "description", "pool__id")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_members=Count("memberships"))
+
+    @admin.display(description="Members", ordering="n_members")
+    def member_count(self, obj) -> int:
+        return obj.n_members
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.ctx = operator_context(request)
+        return form
+
+    def save_model(self, request, obj, form, change):
+        try:
+            with transaction.atomic():
+                saved = form.service_call(form.ctx)()
+                obj.pk = saved.pk
+        except ServiceError as exc:
+            messages.error(request, f"{exc.code.value}: {exc.message}")
+
+    def delete_model(self, request, obj):
+        groups.group_delete(operator_context(request), pool_id=obj.pool_id, name=obj.name)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+# --- Deliveries (read only: what was sent, what failed and why) -------------------------------
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "pool", "medium", "purpose", "masked_destination", "state", "attempts", "error")
+    list_filter = ("state", "medium", "purpose", "pool")
+    search_fields = ("destination", "user__username")
+    exclude = ("body",)  # carries a code while pending; never shown
+    readonly_fields = ("pool", "user", "medium", "destination", "purpose", "subject", "html", "state", "attempts",
+                       "last_error", "created_at", "sent_at")  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Destination")
+    def masked_destination(self, obj: Delivery) -> str:
+        from userpools.services.delivery import mask
+
+        return mask(obj.medium, obj.destination)
+
+    @admin.display(description="Last error")
+    def error(self, obj: Delivery):
+        return format_html("<span title='{}'>{}</span>", obj.last_error, obj.last_error[:60]) if obj.last_error else "—"
+

@@ -1,0 +1,54 @@
+"""App-client authentication for the unsigned (public) operations: the ``SECRET_HASH``.
+
+Every operation a user's app calls without AWS credentials (SignUp, ConfirmSignUp,
+ForgotPassword, InitiateAuth ...) names an app client. A client with a secret proves
+it holds one: ``SECRET_HASH = Base64(HMAC_SHA256(key=client_secret, msg=username + client_id))``
+(Developer Guide, "Computing secret hash values"). While a secret is being rotated a
+client has two, and a hash made with either is accepted.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+from userpools.errors import NotAuthorized, ResourceNotFound
+from userpools.models import AppClient
+
+# JSON may carry lone surrogates (\ud800); they must not turn a wrong hash into a 500.
+_UTF8, _LONE = "utf-8", "surrogatepass"
+
+
+def secret_hash(*, client_id: str, client_secret: str, username: str) -> str:
+    """The SECRET_HASH a client with ``client_secret`` sends for ``username``."""
+    key, message = client_secret.encode(_UTF8, _LONE), (username + client_id).encode(_UTF8, _LONE)
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def client_for_request(client_id: str, secret_hash_value: str | None, username: str) -> AppClient:
+    """The app client a public request names, with its pool loaded.
+
+    ``username`` is the name the caller sent (the hash covers it exactly as sent).
+    Raises ResourceNotFoundException for an unknown client, NotAuthorizedException for a
+    missing or wrong SECRET_HASH on a client that has secrets. A SECRET_HASH sent for a
+    client without secrets is ignored.
+    """
+    client = AppClient.objects.select_related("pool").filter(client_id=client_id).first()
+    if client is None:
+        raise ResourceNotFound(f"User pool client {client_id} does not exist.")
+    secrets = [s.secret for s in client.secrets.all()]
+    if not secrets:
+        return client
+    if not secret_hash_value:
+        raise NotAuthorized(f"Client {client_id} is configured with secret but SECRET_HASH was not received")
+    given = secret_hash_value.encode(_UTF8, _LONE)
+    matched = False
+    # Compare against every secret, without stopping early, so timing says nothing about which.
+    for secret in secrets:
+        expected = secret_hash(client_id=client_id, client_secret=secret, username=username).encode()
+        matched |= hmac.compare_digest(expected, given)
+    if not matched:
+        raise NotAuthorized(f"Unable to verify secret hash for client {client_id}")
+    return client
