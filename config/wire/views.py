@@ -68,6 +68,26 @@ def _parse_body(body: bytes) -> Any:
         raise ServiceError(f"Malformed JSON request body: {exc}", code=ErrorCode.SERIALIZATION) from None
 
 
+def _unstorable(value: Any, path: str = "") -> str | None:
+    """The path of the first string holding NUL or a lone surrogate: JSON can carry them,
+    but no database column (PostgreSQL text or jsonb) or UTF-8 encoder can."""
+    if isinstance(value, str):
+        if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
+            return path or "(body)"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _unstorable(key, path) or _unstorable(item, f"{path}.{key}" if path else key)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value, 1):
+            found = _unstorable(item, f"{path}.{index}")
+            if found:
+                return found
+    return None
+
+
 def _source_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
@@ -87,6 +107,10 @@ def _dispatch(request: HttpRequest, request_id: str) -> HttpResponse:
         raise ServiceError(exc.message, code=ErrorCode(exc.code)) from None
     # In the JSON protocol a null member is an absent one; services never see nulls.
     params = without_nulls(params)
+    bad = _unstorable(params)
+    if bad is not None:
+        raise ServiceError(f"Value at '{bad}' contains a NUL character or an unpaired surrogate.",
+                           code=ErrorCode.INVALID_PARAMETER)  # fmt: skip
     if caller is not None:
         caller_authorize(caller, action=f"{service.iam_prefix}:{operation}", resource=service.resource(operation, params))
     handler = service.handlers.get(operation)

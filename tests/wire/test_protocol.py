@@ -297,3 +297,12 @@ def test_changes_to_a_used_key_apply_at_once(boto_client, make_access_key, ctx, 
     with pytest.raises(ClientError) as exc:
         client.list_user_pools(MaxResults=5)
     assert error_code(exc) == "AccessDeniedException"
+
+
+@pytest.mark.parametrize("value", ["a\u0000b", "\ud800", "ok\udfffok"])
+def test_unstorable_strings_are_invalid_parameters(live_server, make_access_key, value):
+    key = make_access_key(username="nul")
+    body = json.dumps({"PoolName": "p", "UserPoolTags": {"team": value}}).encode()
+    r = _signed_raw(live_server, key, "CreateUserPool", body)
+    assert r.status_code == 400
+    assert r.json()["__type"] == "InvalidParameterException"

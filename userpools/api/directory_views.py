@@ -52,7 +52,7 @@ GROUP_PAGING = [
     OpenApiParameter("next_token", OpenApiTypes.STR, description="NextToken of the previous page."),
 ]
 USER_NOT_FOUND = {
-    404: OpenApiResponse(s.ErrorOutput, description="ResourceNotFoundException (pool or group)."),
+    404: OpenApiResponse(s.ErrorOutput, description="ResourceNotFoundException (pool or group) or UserNotFoundException."),
 }
 SELF_SERVICE_ERRORS = {
     400: OpenApiResponse(
