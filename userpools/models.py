@@ -113,6 +113,11 @@ class User(AbstractUser):
     updated_at = models.DateTimeField(auto_now=True)
     # When a temporary password (AdminCreateUser) stops working.
     temporary_password_expires_at = models.DateTimeField(null=True, blank=True)
+    # Access and ID tokens issued before this instant are refused (GlobalSignOut).
+    tokens_valid_after = models.DateTimeField(null=True, blank=True)
+    # Failed-password lockout, shared by every server process.
+    failed_sign_ins = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
 
     objects = PoolUserManager()
 
@@ -358,3 +363,46 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.target}"
+
+
+class RefreshToken(models.Model):
+    """An opaque refresh token (stored as a SHA-256 hash), one per sign-in session.
+
+    ``origin_jti`` is the ``origin_jti`` claim of every ID and access token issued from
+    this sign-in, so revoking the refresh token revokes them too (RevokeToken).
+    """
+
+    pool = models.ForeignKey(UserPool, on_delete=models.CASCADE, related_name="refresh_tokens")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_tokens")
+    client = models.ForeignKey(AppClient, on_delete=models.CASCADE, related_name="refresh_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    origin_jti = models.CharField(max_length=64, unique=True)
+    auth_time = models.DateTimeField()
+    scopes = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # Rotation (RefreshTokenRotation): the token this one replaced, and when it was replaced.
+    replaced_by = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces")
+    rotated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "revoked_at"], name="refresh_user_active_idx"),
+            models.Index(fields=["expires_at"], name="refresh_expiry_idx"),
+        ]
+
+
+class AuthSession(models.Model):
+    """The server side of a challenge ``Session``: opaque to the client, single use, expiring."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    pool = models.ForeignKey(UserPool, on_delete=models.CASCADE, related_name="auth_sessions")
+    client = models.ForeignKey(AppClient, on_delete=models.CASCADE, related_name="auth_sessions")
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="auth_sessions")
+    challenge = models.CharField(max_length=32)
+    state = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
