@@ -1,17 +1,24 @@
-"""Shared fixtures: operators, access keys, and boto3 clients pointed at a live server."""
+"""Shared fixtures: operators, access keys, boto3 clients pointed at a live server, and
+captured e-mail (a real SMTP server) and SMS (FileSender's file) -- see tests/mail.py."""
 
 from __future__ import annotations
 
+import logging
 import os
+from pathlib import Path
 
 import boto3
 import pytest
+from aiosmtpd.controller import Controller
 from botocore.config import Config
 
 from identity.services.callers import access_key_create
+from tests.mail import Collector, Mailbox, SmsOutbox, smtp_port
 from userpools.context import ServiceContext
 
 REGION = "us-east-1"
+
+logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
 
 
 @pytest.fixture(autouse=True)
@@ -83,3 +90,47 @@ def idp(boto_client, make_access_key):
 
 def error_code(excinfo) -> str:
     return excinfo.value.response["Error"]["Code"]
+
+
+# --- Captured e-mail and SMS (tests/mail.py) ---------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """One SMTP server for the whole session: (collector, port)."""
+    port = smtp_port()
+    collector = Collector()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield collector, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server, settings) -> Mailbox:
+    """Mail as delivered over SMTP; in-process sending (eager Celery) is pointed at the server too."""
+    collector, port = smtp_server
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 10
+    return Mailbox(collector, port)
+
+
+@pytest.fixture(scope="session")
+def sms_file(tmp_path_factory) -> Path:
+    """Where FileSender writes: ``COGNATE_TEST_SMS_FILE`` (the worker's ``COGNATE_SMS_FILE``) or a session tmp file."""
+    fixed = os.environ.get("COGNATE_TEST_SMS_FILE")
+    return Path(fixed) if fixed else tmp_path_factory.mktemp("sms") / "sms.jsonl"
+
+
+@pytest.fixture
+def sms_outbox(sms_file, settings) -> SmsOutbox:
+    """SMS as FileSender wrote them since the test began; in-process sending writes there too."""
+    settings.COGNATE_SMS_SENDER = "userpools.sms.FileSender"
+    settings.COGNATE_SMS_FILE = str(sms_file)
+    return SmsOutbox(sms_file)

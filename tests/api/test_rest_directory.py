@@ -2,21 +2,17 @@
 
 Administration is SigV4-signed (as boto3 signs) and authorized with the wire operation's
 action; the self-service endpoints are unsigned. Sign-up and reset codes are read from
-a real SMTP server (the self-service suite's aiosmtpd fixture), so these tests work both
+the session's real SMTP server (``mailbox`` in tests/conftest.py), so these tests work both
 with eager Celery and with CI's separate worker process.
 """
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import requests
-from aiosmtpd.controller import Controller
 
 from tests.api.test_rest_api import Api
-from tests.selfservice import conftest as selfservice
-from tests.selfservice.conftest import DEFAULT_SMTP_PORT, PASSWORD, _Collector, _expects_worker, _free_port
+from tests.selfservice.conftest import PASSWORD
 from userpools.api.errors import HTTP_STATUS
 from userpools.context import ServiceContext
 from userpools.errors import ErrorCode
@@ -26,30 +22,6 @@ from userpools.services import pools, users
 from userpools.services.clientauth import secret_hash
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(scope="module")
-def smtp_server():
-    """tests/selfservice's SMTP server, for this module only.
-
-    Module-scoped on purpose: with a worker (CI's second pass) every SMTP server listens
-    on the one fixed port the worker sends to, so this one must be gone before
-    tests/selfservice starts its session-wide one (tests/api runs first). Once that
-    fixture moves to tests/conftest.py this override can go.
-    """
-    fixed = os.environ.get("COGNATE_TEST_SMTP_PORT")
-    port = int(fixed) if fixed else DEFAULT_SMTP_PORT if _expects_worker() else _free_port()
-    collector = _Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield collector, port
-    finally:
-        controller.stop()
-
-
-# The self-service suite's fixture; here it gets the module-scoped server above.
-mailbox = selfservice.mailbox
 
 
 @pytest.fixture

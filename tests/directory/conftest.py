@@ -1,4 +1,4 @@
-"""Fixtures for the user-directory suite: pools, users, and captured e-mail and SMS."""
+"""Fixtures for the user-directory suite: pools and users (captured e-mail and SMS: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -13,24 +13,6 @@ from botocore.credentials import Credentials
 from identity.services.callers import access_key_create
 from tests.userpools.conftest import make_pool, pool_id, raw_idp  # noqa: F401 - fixtures
 from userpools.context import ServiceContext
-
-SMS_SENT: list[dict] = []
-
-
-class RecordingSender:
-    """An SMS sender that keeps what it sends, for the tests to read."""
-
-    def send(self, *, to: str, body: str) -> None:
-        SMS_SENT.append({"to": to, "body": body})
-
-
-@pytest.fixture
-def sms(settings):
-    settings.COGNATE_SMS_SENDER = "tests.directory.conftest.RecordingSender"
-    SMS_SENT.clear()
-    yield SMS_SENT
-    SMS_SENT.clear()
-
 
 @pytest.fixture
 def make_user(idp):

@@ -1,35 +1,16 @@
-"""Fixtures for self-service sign-up and recovery: a real SMTP server that receives the codes.
+"""Fixtures for self-service sign-up and recovery.
 
-Every test that needs a delivered code reads it from an SMTP server (aiosmtpd) that
-Cognate's e-mail backend really talks to, so the same test works in both ways tasks
-run: eagerly inside the live server's thread (embedded default), and in a separate
-Celery worker process (CI's second pass, ``COGNATE_EXPECT_WORKER=1``). The worker does
-not see pytest's settings overrides, so there it is started with
-
-    EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend EMAIL_HOST=127.0.0.1
-    EMAIL_PORT=$COGNATE_TEST_SMTP_PORT
-
-and the server listens on that fixed port (``COGNATE_TEST_SMTP_PORT``, default 8025).
-Without a worker, a free port is used unless the variable is set.
+Every test that needs a delivered code reads it from the session's real SMTP server
+(``smtp_server`` / ``mailbox`` in tests/conftest.py, machinery in tests/mail.py), so the
+same test works with eager Celery and with CI's separate worker process.
 """
 
 from __future__ import annotations
 
-import email
-import email.policy
-import logging
-import os
-import re
-import secrets
-import socket
-import threading
-import time
-from dataclasses import dataclass
-
 import pytest
-from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 
+from tests.mail import CODE_RE, WAIT_SECONDS, Mailbox, Received  # noqa: F401 - re-exported for the tests here
 from tests.userpools.conftest import call_error  # noqa: F401 - re-exported for the tests here
 from userpools.context import SYSTEM
 from userpools.models import User
@@ -37,133 +18,7 @@ from userpools.services import users
 from userpools.services.clientauth import secret_hash
 from userpools.services.pools import user_pool_get
 
-CODE_RE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
-DEFAULT_SMTP_PORT = 8025
-WAIT_SECONDS = 30
 PASSWORD = "Passw0rd!"
-
-logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
-
-
-@dataclass(frozen=True)
-class Received:
-    mail_from: str
-    rcpt_tos: tuple[str, ...]
-    subject: str
-    body: str
-
-    @property
-    def code(self) -> str:
-        match = CODE_RE.search(self.body)
-        assert match, f"no 6-digit code in {self.body!r}"
-        return match.group(1)
-
-
-class _Collector:
-    """aiosmtpd handler: keeps every message, wakes whoever waits."""
-
-    def __init__(self) -> None:
-        self.messages: list[Received] = []
-        self.cond = threading.Condition()
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        body_part = parsed.get_body(preferencelist=("plain", "html"))
-        body = body_part.get_content() if body_part is not None else ""
-        received = Received(
-            mail_from=envelope.mail_from,
-            rcpt_tos=tuple(r.lower() for r in envelope.rcpt_tos),
-            subject=str(parsed.get("Subject", "")),
-            body=body,
-        )
-        with self.cond:
-            self.messages.append(received)
-            self.cond.notify_all()
-        return "250 Message accepted for delivery"
-
-
-def _expects_worker() -> bool:
-    return os.environ.get("COGNATE_EXPECT_WORKER") == "1"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def smtp_server():
-    """One SMTP server for the session: (collector, port)."""
-    fixed = os.environ.get("COGNATE_TEST_SMTP_PORT")
-    if fixed:
-        port = int(fixed)
-    elif _expects_worker():
-        port = DEFAULT_SMTP_PORT  # where CI's worker sends
-    else:
-        port = _free_port()
-    collector = _Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield collector, port
-    finally:
-        controller.stop()
-
-
-class Mailbox:
-    """A test's view of the SMTP server: messages that arrived since the test began."""
-
-    def __init__(self, collector: _Collector, port: int) -> None:
-        self.collector = collector
-        self.port = port
-        with collector.cond:
-            self._start = len(collector.messages)
-        self._consumed: dict[str, int] = {}
-
-    @staticmethod
-    def address(local: str = "user") -> str:
-        """A fresh address, so no other test's (possibly late) mail can be mistaken for ours."""
-        return f"{local}.{secrets.token_hex(4)}@example.com"
-
-    def _to(self, address: str) -> list[Received]:
-        address = address.lower()
-        return [m for m in self.collector.messages[self._start:] if address in m.rcpt_tos]
-
-    def messages_to(self, address: str) -> list[Received]:
-        with self.collector.cond:
-            return self._to(address)
-
-    def next_message(self, address: str, timeout: float = WAIT_SECONDS) -> Received:
-        """The next message to ``address`` not returned before, waiting for it to arrive."""
-        deadline = time.monotonic() + timeout
-        index = self._consumed.get(address.lower(), 0)
-        with self.collector.cond:
-            while True:
-                found = self._to(address)
-                if len(found) > index:
-                    self._consumed[address.lower()] = index + 1
-                    return found[index]
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"no message to {address} within {timeout} s (port {self.port})")
-                self.collector.cond.wait(remaining)
-
-    def code_for(self, address: str, timeout: float = WAIT_SECONDS) -> str:
-        return self.next_message(address, timeout).code
-
-
-@pytest.fixture
-def mailbox(smtp_server, settings) -> Mailbox:
-    """Codes as delivered over SMTP; in-process sending (eager Celery) is pointed at the server too."""
-    collector, port = smtp_server
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 10
-    return Mailbox(collector, port)
 
 
 @pytest.fixture
