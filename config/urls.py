@@ -13,4 +13,5 @@ urlpatterns = [
     path("", wire_endpoint, name="wire"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("userpools.api.urls")),
+    path("<str:pool_id>/.well-known/", include("userpools.oidc_views")),
 ]

@@ -136,7 +136,8 @@ class PoolUserAdmin(admin.ModelAdmin):
     list_filter = ("status", "is_active", "pool", GroupFilter)
     search_fields = ("username", "email", "phone_number")
     list_select_related = ("pool",)
-    actions = ["disable_users", "enable_users", "confirm_users", "reset_passwords", "resend_invitations"]
+    actions = ["disable_users", "enable_users", "confirm_users", "reset_passwords", "resend_invitations",
+               "sign_out_everywhere"]
     readonly_fields = ("username", "pool", "sub", "status", "is_active", "date_joined", "updated_at",
                        "groups_display", "attributes_display")  # fmt: skip
 
@@ -247,6 +248,12 @@ class PoolUserAdmin(admin.ModelAdmin):
                                         delivery_mediums=mediums or None)  # fmt: skip
 
         self._each(request, queryset, "Re-invited", resend)
+
+    @admin.action(description="Sign out everywhere (revoke all tokens)")
+    def sign_out_everywhere(self, request, queryset):
+        from userpools.services.tokens import user_global_sign_out
+
+        self._each(request, queryset, "Signed out", lambda ctx, u: user_global_sign_out(ctx, user=u))
 
 
 # --- Groups -------------------------------------------------------------------------------

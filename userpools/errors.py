@@ -52,6 +52,10 @@ class ErrorCode(StrEnum):
     PRECONDITION_NOT_MET = "PreconditionNotMetException"
     # Server
     INTERNAL_ERROR = "InternalErrorException"
+    # Tokens
+    REFRESH_TOKEN_REUSE = "RefreshTokenReuseException"
+    UNAUTHORIZED = "UnauthorizedException"
+    UNSUPPORTED_TOKEN_TYPE = "UnsupportedTokenTypeException"
 
 
 class ServiceError(Exception):
@@ -100,3 +104,6 @@ ExpiredCode = _error("ExpiredCode", ErrorCode.EXPIRED_CODE)
 TooManyFailedAttempts = _error("TooManyFailedAttempts", ErrorCode.TOO_MANY_FAILED_ATTEMPTS)
 CodeDeliveryFailure = _error("CodeDeliveryFailure", ErrorCode.CODE_DELIVERY_FAILURE)
 GroupExists = _error("GroupExists", ErrorCode.GROUP_EXISTS)
+RefreshTokenReuse = _error("RefreshTokenReuse", ErrorCode.REFRESH_TOKEN_REUSE)
+Unauthorized = _error("Unauthorized", ErrorCode.UNAUTHORIZED)
+UnsupportedTokenType = _error("UnsupportedTokenType", ErrorCode.UNSUPPORTED_TOKEN_TYPE)

@@ -106,3 +106,17 @@ def test_groups_through_the_services(console, pool):
     group = groups.group_get(pool_id=pool.id, name="admins")
     console.post(reverse("admin:userpools_usergroup_delete", args=[group.pk]), {"post": "yes"})
     assert not UserGroup.objects.filter(pk=group.pk).exists()
+
+
+def test_sign_out_everywhere_revokes_refresh_tokens(console, pool):
+    from userpools.models import RefreshToken
+    from userpools.services import clients, tokens
+
+    user = directory.user_admin_create(CTX, pool_id=pool.id, username="dan", message_action="SUPPRESS")
+    client = clients.user_pool_client_create(CTX, {"UserPoolId": pool.id, "ClientName": "c"})
+    tokens.tokens_issue(CTX, user=user, client=client)
+    console.post(reverse("admin:userpools_pooluser_changelist"),
+                 {"action": "sign_out_everywhere", "_selected_action": [user.pk]})  # fmt: skip
+    assert not RefreshToken.objects.filter(user=user, revoked_at__isnull=True).exists()
+    user.refresh_from_db()
+    assert user.tokens_valid_after is not None

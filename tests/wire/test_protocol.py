@@ -60,10 +60,10 @@ def test_validation_names_the_member(live_server):
 
 
 def test_unsigned_operation_reaches_dispatch_without_credentials(live_server):
-    # InitiateAuth is marked noAuth in the model: no MissingAuthenticationToken; it is not built yet (F3).
+    # InitiateAuth is marked noAuth in the model: no MissingAuthenticationToken; the service answers.
     body = {"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": "abc", "AuthParameters": {"USERNAME": "u"}}
     r = post(live_server.url, TARGET + "InitiateAuth", json.dumps(body))
-    assert r.json()["__type"] == "UnsupportedOperationException"
+    assert r.json()["__type"] == "ResourceNotFoundException"  # no client "abc"
 
 
 def test_success_carries_request_id_and_content_type(idp):

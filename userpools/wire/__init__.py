@@ -13,12 +13,14 @@ from collections.abc import Callable
 from typing import Any
 
 from userpools.context import ServiceContext
-from userpools.wire import pools, selfservice, users
+from userpools.wire import auth, pools, selfservice, tokens, users
 
 Handler = Callable[[ServiceContext, dict[str, Any]], dict[str, Any]]
 
 HANDLERS: dict[str, Handler] = {
+    **auth.HANDLERS,
     **pools.HANDLERS,
     **selfservice.HANDLERS,
+    **tokens.HANDLERS,
     **users.HANDLERS,
 }

@@ -1,0 +1,576 @@
+"""Tokens: RS256 ID and access JWTs, opaque refresh tokens, signing keys (DESIGN.md decision 3).
+
+* One JWT key set per pool (``SigningKey`` purpose ``jwt``), created on first issue. The
+  newest unretired key signs; retired keys stay in the JWKS for :data:`MAX_TOKEN_LIFETIME`
+  (Cognito's ceiling for ID and access tokens) so tokens they signed still verify.
+* ``iss`` is ``{PUBLIC_URL}/{UserPoolId}``; claim sets follow Cognito's ID and access
+  tokens (Developer Guide, "Understanding the identity (ID) token" / "... access token").
+* Refresh tokens are opaque random strings stored as SHA-256 hashes. Each sign-in makes
+  one :class:`RefreshToken` whose ``origin_jti`` every ID/access token of that sign-in
+  carries, so revoking it (RevokeToken, GlobalSignOut) revokes them too.
+* The loaded private key and the JWKS are cached in process memory: signing is on the
+  hot path. Rotation drops this process's cache; other processes notice within
+  :data:`CACHE_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from userpools.conf import cognate_settings
+from userpools.context import ServiceContext
+from userpools.errors import (
+    NotAuthorized,
+    RefreshTokenReuse,
+    Unauthorized,
+    UnsupportedOperation,
+    UnsupportedTokenType,
+)
+from userpools.models import AppClient, RefreshToken, SigningKey, User, UserGroup, UserPool
+from userpools.services import users
+from userpools.services.audit import audit_record
+from userpools.services.clients import token_validity
+from userpools.services.pools import user_pool_get
+from userpools.services.signing import _new_key
+
+ADMIN_SCOPE = "aws.cognito.signin.user.admin"
+ALGORITHM = "RS256"
+# Cognito's longest ID/access token validity: a retired key is listed this long after retiring.
+MAX_TOKEN_LIFETIME = timedelta(days=1)
+CACHE_SECONDS = 60.0
+
+INVALID_ACCESS = "Invalid Access Token"
+EXPIRED_ACCESS = "Access Token has expired"
+REVOKED_ACCESS = "Access Token has been revoked"
+INVALID_REFRESH = "Invalid Refresh Token"
+REVOKED_REFRESH = "Refresh Token has been revoked"
+DISABLED = "User is disabled."
+
+
+def _now() -> datetime:
+    """The one clock of this module (tests move it)."""
+    return timezone.now()
+
+
+# --- Keys ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Signer:
+    kid: str
+    key: rsa.RSAPrivateKey
+    loaded: float
+
+
+@dataclass(frozen=True)
+class _Verifier:
+    pool_id: str
+    key: rsa.RSAPublicKey
+    retired_at: datetime | None
+    loaded: float
+
+
+_lock = threading.Lock()
+_signers: dict[str, _Signer] = {}
+_verifiers: dict[str, _Verifier] = {}
+_jwks: dict[str, tuple[float, dict[str, Any]]] = {}
+
+
+def keys_cache_clear(pool_id: str | None = None) -> None:
+    """Forget cached keys (all pools, or one): after rotation, and between tests."""
+    with _lock:
+        if pool_id is None:
+            _signers.clear()
+            _verifiers.clear()
+            _jwks.clear()
+            return
+        _signers.pop(pool_id, None)
+        _jwks.pop(pool_id, None)
+        for kid in [k for k, v in _verifiers.items() if v.pool_id == pool_id]:
+            del _verifiers[kid]
+
+
+def _load_private(record: SigningKey) -> rsa.RSAPrivateKey:
+    key = serialization.load_pem_private_key(record.private_key_pem.encode(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return key
+
+
+def _fresh(loaded: float) -> bool:
+    return time.monotonic() - loaded < CACHE_SECONDS
+
+
+def _signer(pool_id: str) -> _Signer:
+    cached = _signers.get(pool_id)
+    if cached is not None and _fresh(cached.loaded):
+        return cached
+    record = SigningKey.objects.filter(pool_id=pool_id, purpose=SigningKey.Purpose.JWT, retired_at__isnull=True).first()
+    if record is None:
+        record = _create_first_key(pool_id)
+    signer = _Signer(record.kid, _load_private(record), time.monotonic())
+    with _lock:
+        _signers[pool_id] = signer
+    return signer
+
+
+@transaction.atomic
+def _create_first_key(pool_id: str) -> SigningKey:
+    pool = user_pool_get(pool_id, lock=True)  # two first sign-ins must not make two signers
+    existing = pool.signing_keys.filter(purpose=SigningKey.Purpose.JWT, retired_at__isnull=True).first()
+    return existing or _new_key(pool, SigningKey.Purpose.JWT)
+
+
+def _listed(retired_at: datetime | None, now: datetime) -> bool:
+    return retired_at is None or retired_at + MAX_TOKEN_LIFETIME > now
+
+
+def _verifier(kid: str) -> _Verifier | None:
+    cached = _verifiers.get(kid)
+    if cached is not None and _fresh(cached.loaded):
+        return cached
+    record = SigningKey.objects.filter(kid=kid, purpose=SigningKey.Purpose.JWT).first()
+    if record is None:
+        return None
+    verifier = _Verifier(record.pool_id, _load_private(record).public_key(), record.retired_at, time.monotonic())
+    with _lock:
+        _verifiers[kid] = verifier
+    return verifier
+
+
+def signing_keys_rotate(ctx: ServiceContext, *, pool_id: str) -> SigningKey:
+    """Make a new JWT signing key the pool's signer; the old ones retire but stay in the
+    JWKS until tokens they signed have expired (:data:`MAX_TOKEN_LIFETIME`)."""
+    with transaction.atomic():
+        pool = user_pool_get(pool_id, lock=True)
+        now = _now()
+        pool.signing_keys.filter(purpose=SigningKey.Purpose.JWT, retired_at__isnull=True).update(retired_at=now)
+        key = _new_key(pool, SigningKey.Purpose.JWT)
+        audit_record(ctx, "pool.rotate_signing_keys", pool_id=pool.id, target=key.kid)
+    keys_cache_clear(pool_id)
+    return key
+
+
+def jwks(pool_id: str) -> dict[str, Any]:
+    """The pool's JSON Web Key Set (RFC 7517 §5): the signer and recently retired keys.
+
+    Raises ResourceNotFoundException for an unknown pool. A pool that has issued no
+    token yet gets its first key here, so the JWKS is never empty.
+    """
+    cached = _jwks.get(pool_id)
+    if cached is not None and _fresh(cached[0]):
+        return cached[1]
+    user_pool_get(pool_id)
+    _signer(pool_id)
+    now = _now()
+    records = SigningKey.objects.filter(pool_id=pool_id, purpose=SigningKey.Purpose.JWT).filter(
+        Q(retired_at__isnull=True) | Q(retired_at__gt=now - MAX_TOKEN_LIFETIME)
+    )
+    keys = []
+    for record in records:
+        jwk = jwt.algorithms.RSAAlgorithm.to_jwk(_load_private(record).public_key(), as_dict=True)
+        keys.append({"alg": ALGORITHM, "e": jwk["e"], "kid": record.kid, "kty": "RSA", "n": jwk["n"], "use": "sig"})
+    document = {"keys": keys}
+    with _lock:
+        _jwks[pool_id] = (time.monotonic(), document)
+    return document
+
+
+def issuer(pool_id: str) -> str:
+    return f"{cognate_settings().PUBLIC_URL.rstrip('/')}/{pool_id}"
+
+
+def openid_configuration(pool_id: str) -> dict[str, Any]:
+    """OpenID Connect Discovery 1.0 §3 metadata, as Cognito publishes it.
+
+    The OAuth endpoints (``/oauth2/...``) are served from F5 on; they are listed
+    already so that the document has its final shape. Raises ResourceNotFoundException.
+    """
+    user_pool_get(pool_id)
+    iss = issuer(pool_id)
+    oauth = f"{iss}/oauth2"
+    return {
+        "authorization_endpoint": f"{oauth}/authorize",
+        "end_session_endpoint": f"{iss}/logout",
+        "id_token_signing_alg_values_supported": [ALGORITHM],
+        "issuer": iss,
+        "jwks_uri": f"{iss}/.well-known/jwks.json",
+        "response_types_supported": ["code", "token"],
+        "revocation_endpoint": f"{oauth}/revoke",
+        "scopes_supported": ["openid", "email", "phone", "profile"],
+        "subject_types_supported": ["public"],
+        "token_endpoint": f"{oauth}/token",
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "userinfo_endpoint": f"{oauth}/userInfo",
+    }
+
+
+# --- Issuing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    id_token: str
+    access_token: str
+    refresh_token: str | None
+    expires_in: int  # access token lifetime, seconds
+
+    def authentication_result(self) -> dict[str, Any]:
+        """Cognito's AuthenticationResultType."""
+        out: dict[str, Any] = {"AccessToken": self.access_token, "ExpiresIn": self.expires_in, "TokenType": "Bearer"}
+        if self.refresh_token is not None:
+            out["RefreshToken"] = self.refresh_token
+        out["IdToken"] = self.id_token
+        return out
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _new_refresh_value() -> str:
+    return secrets.token_urlsafe(72)  # 96 characters
+
+
+def _groups(user: User) -> list[UserGroup]:
+    """The user's groups by precedence, lower first (no precedence last), then by name."""
+    groups = list(UserGroup.objects.filter(memberships__user=user).only("name", "role_arn", "precedence"))
+    groups.sort(key=lambda g: (g.precedence is None, g.precedence or 0, g.name))
+    return groups
+
+
+def _id_attributes(user: User, client: AppClient) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for attribute in users.attributes_list(user, client=client, developer=False):
+        name, value = attribute["Name"], attribute["Value"]
+        if name in users.VERIFIED_FLAG.values():
+            out[name] = value == "true"
+        else:
+            out[name] = value
+    return out
+
+
+def _sign(pool_id: str, claims: dict[str, Any]) -> str:
+    signer = _signer(pool_id)
+    return jwt.encode(claims, signer.key, algorithm=ALGORITHM, headers={"kid": signer.kid})
+
+
+def _jwts(*, user: User, client: AppClient, auth_time: datetime, scopes: list[str], origin_jti: str) -> TokenSet:
+    now = _now()
+    iat = int(now.timestamp())
+    settings = client.settings
+    access_lifetime = int(token_validity(settings, "AccessToken").total_seconds())
+    id_lifetime = int(token_validity(settings, "IdToken").total_seconds())
+    event_id = str(uuid.uuid4())
+    groups = _groups(user)
+    group_names = [g.name for g in groups]
+    common = {"sub": str(user.sub), "iss": issuer(user.pool_id), "origin_jti": origin_jti, "event_id": event_id}
+
+    id_claims: dict[str, Any] = {**common}
+    if group_names:
+        id_claims["cognito:groups"] = group_names
+        roles = [g.role_arn for g in groups if g.role_arn]
+        if roles:
+            id_claims["cognito:preferred_role"] = roles[0]
+            id_claims["cognito:roles"] = roles
+    id_claims.update(_id_attributes(user, client))
+    id_claims.update({
+        "sub": str(user.sub),
+        "aud": client.client_id,
+        "token_use": "id",
+        "auth_time": int(auth_time.timestamp()),
+        "cognito:username": user.username,
+        "exp": iat + id_lifetime,
+        "iat": iat,
+        "jti": str(uuid.uuid4()),
+    })
+
+    access_claims: dict[str, Any] = {**common}
+    if group_names:
+        access_claims["cognito:groups"] = group_names
+    access_claims.update({
+        "client_id": client.client_id,
+        "token_use": "access",
+        "scope": " ".join(scopes),
+        "auth_time": int(auth_time.timestamp()),
+        "exp": iat + access_lifetime,
+        "iat": iat,
+        "jti": str(uuid.uuid4()),
+        "username": user.username,
+        "version": 2,  # Cognito's access token format version
+    })
+    return TokenSet(
+        id_token=_sign(user.pool_id, id_claims),
+        access_token=_sign(user.pool_id, access_claims),
+        refresh_token=None,
+        expires_in=access_lifetime,
+    )
+
+
+def _refresh_create(*, user: User, client: AppClient, auth_time: datetime, scopes: list[str],
+                    expires_at: datetime) -> tuple[RefreshToken, str]:  # fmt: skip
+    value = _new_refresh_value()
+    record = RefreshToken.objects.create(
+        pool_id=user.pool_id,
+        user=user,
+        client=client,
+        token_hash=_hash(value),
+        origin_jti=str(uuid.uuid4()),
+        auth_time=auth_time,
+        scopes=scopes,
+        expires_at=expires_at,
+    )
+    return record, value
+
+
+def tokens_issue(ctx: ServiceContext, *, user: User, client: AppClient, auth_time: datetime | None = None,
+                 scopes: list[str] | None = None) -> TokenSet:  # fmt: skip
+    """Tokens for a new sign-in of ``user`` through ``client``: a refresh token (stored
+    hashed, valid for the client's RefreshTokenValidity) and ID and access JWTs that carry
+    its ``origin_jti``. The caller has authenticated the user; nothing is checked here.
+
+    ``scopes`` defaults to ``aws.cognito.signin.user.admin`` (API sign-ins).
+    """
+    now = _now()
+    auth_time = auth_time or now
+    scopes = list(scopes) if scopes is not None else [ADMIN_SCOPE]
+    with transaction.atomic():
+        record, value = _refresh_create(user=user, client=client, auth_time=auth_time, scopes=scopes,
+                                        expires_at=now + token_validity(client.settings, "RefreshToken"))  # fmt: skip
+        audit_record(ctx, "user.tokens_issue", pool_id=user.pool_id, target=user.username, client=client.client_id)
+    issued = _jwts(user=user, client=client, auth_time=auth_time, scopes=scopes, origin_jti=record.origin_jti)
+    return TokenSet(issued.id_token, issued.access_token, value, issued.expires_in)
+
+
+def _rotation(client: AppClient) -> dict[str, Any] | None:
+    rotation = client.settings.get("RefreshTokenRotation") or {}
+    return rotation if rotation.get("Feature") == "ENABLED" else None
+
+
+def _family(record: RefreshToken) -> list[int]:
+    """The ids of a refresh token's rotation chain, both directions."""
+    ids = {record.pk}
+    current: RefreshToken | None = record
+    while current is not None and current.replaced_by_id and current.replaced_by_id not in ids:
+        ids.add(current.replaced_by_id)
+        current = RefreshToken.objects.filter(pk=current.replaced_by_id).first()
+    current = record
+    while current is not None:
+        current = RefreshToken.objects.filter(replaced_by_id=current.pk).exclude(pk__in=ids).first()
+        if current is not None:
+            ids.add(current.pk)
+    return list(ids)
+
+
+def tokens_refresh(ctx: ServiceContext, *, client: AppClient, refresh_token: str) -> TokenSet:
+    """REFRESH_TOKEN_AUTH / GetTokensFromRefreshToken: new ID and access tokens.
+
+    Raises NotAuthorizedException ("Invalid Refresh Token": unknown, another client's or
+    expired; "Refresh Token has been revoked"; "User is disabled."). With the client's
+    ``RefreshTokenRotation`` ENABLED, a new refresh token replaces the presented one,
+    which then works only for ``RetryGracePeriodSeconds`` more (client retries); later
+    reuse raises RefreshTokenReuseException and revokes the whole rotation chain
+    (RFC 9700 §4.14.2). The replacement keeps the original expiry, so rotating never
+    lengthens a session. Without rotation the result has no refresh token.
+    """
+    now = _now()
+    rotation = _rotation(client)
+    reused = False
+    with transaction.atomic():
+        record = (
+            RefreshToken.objects.select_for_update(of=("self",))
+            .select_related("user", "user__pool")
+            .filter(token_hash=_hash(refresh_token))
+            .first()
+        )
+        if record is None or record.client_id != client.pk or record.expires_at <= now:
+            raise NotAuthorized(INVALID_REFRESH)
+        if record.revoked_at is not None:
+            raise NotAuthorized(REVOKED_REFRESH)
+        user = record.user
+        if not user.is_active:
+            raise NotAuthorized(DISABLED)
+        value: str | None = None
+        origin = record
+        if record.rotated_at is not None:
+            grace = timedelta(seconds=int((rotation or {}).get("RetryGracePeriodSeconds") or 0))
+            if now - record.rotated_at > grace:
+                RefreshToken.objects.filter(pk__in=_family(record), revoked_at__isnull=True).update(revoked_at=now)
+                audit_record(ctx, "user.refresh_token_reuse", pool_id=user.pool_id, target=user.username,
+                             client=client.client_id)  # fmt: skip
+                reused = True
+        if not reused and rotation is not None:
+            origin, value = _refresh_create(user=user, client=client, auth_time=record.auth_time,
+                                            scopes=list(record.scopes), expires_at=record.expires_at)  # fmt: skip
+            record.replaced_by = origin
+            if record.rotated_at is None:
+                record.rotated_at = now
+        if not reused:
+            record.last_used_at = now
+            record.save(update_fields=["replaced_by", "rotated_at", "last_used_at"])
+    if reused:  # after the atomic block, so the chain's revocation is committed
+        raise RefreshTokenReuse("Refresh token has been reused.")
+    issued = _jwts(user=user, client=client, auth_time=origin.auth_time, scopes=list(origin.scopes),
+                   origin_jti=origin.origin_jti)  # fmt: skip
+    return TokenSet(issued.id_token, issued.access_token, value, issued.expires_in)
+
+
+# --- Verifying -------------------------------------------------------------------------------
+
+
+def _decode(token: str, *, token_use: str) -> dict[str, Any]:
+    """The verified claims of one of our JWTs; NotAuthorizedException otherwise."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise NotAuthorized(INVALID_ACCESS) from None
+    kid = header.get("kid")
+    verifier = _verifier(kid) if isinstance(kid, str) else None
+    now = _now()
+    if verifier is None or not _listed(verifier.retired_at, now) or header.get("alg") != ALGORITHM:
+        raise NotAuthorized(INVALID_ACCESS)
+    try:
+        claims = jwt.decode(
+            token,
+            verifier.key,
+            algorithms=[ALGORITHM],
+            issuer=issuer(verifier.pool_id),
+            # exp is checked below against this module's clock; aud is not an access-token claim.
+            options={"verify_exp": False, "verify_aud": False, "verify_iat": False,
+                     "require": ["exp", "iat", "sub", "token_use", "origin_jti"]},  # fmt: skip
+        )
+    except jwt.PyJWTError:
+        raise NotAuthorized(INVALID_ACCESS) from None
+    if claims.get("token_use") != token_use:
+        raise NotAuthorized(INVALID_ACCESS)
+    if not isinstance(claims["exp"], int) or claims["exp"] <= now.timestamp():
+        raise NotAuthorized(EXPIRED_ACCESS)
+    claims["_pool_id"] = verifier.pool_id
+    return claims
+
+
+def access_token_authenticate(token: str) -> tuple[User, dict[str, Any]]:
+    """The user an access token speaks for, and its claims (one query when keys are cached).
+
+    Checks the signature against the pool's listed keys, ``iss``, ``token_use``, ``exp``,
+    the user (exists, enabled), GlobalSignOut (``tokens_valid_after``) and revocation of
+    the sign-in it came from (``origin_jti``). Raises NotAuthorizedException: "Invalid
+    Access Token", "Access Token has expired", "Access Token has been revoked",
+    "User is disabled.".
+    """
+    claims = _decode(token, token_use="access")
+    pool_id = claims.pop("_pool_id")
+    revoked = RefreshToken.objects.filter(origin_jti=claims["origin_jti"], revoked_at__isnull=False)
+    try:
+        user = (
+            User.objects.select_related("pool")
+            .annotate(origin_revoked=Exists(revoked.filter(user=OuterRef("pk"))))
+            .get(pool_id=pool_id, sub=claims["sub"])
+        )
+    except (User.DoesNotExist, ValueError):
+        raise NotAuthorized(INVALID_ACCESS) from None
+    # Whole seconds: ``iat`` has no fraction. A token issued in the sign-out's own second
+    # passes here, but its sign-in's refresh token is revoked, which the next check sees.
+    if user.origin_revoked or (
+        user.tokens_valid_after is not None and claims["iat"] < int(user.tokens_valid_after.timestamp())
+    ):
+        raise NotAuthorized(REVOKED_ACCESS)
+    if not user.is_active:
+        raise NotAuthorized(DISABLED)
+    return user, claims
+
+
+def access_token_require_admin_scope(claims: dict[str, Any]) -> None:
+    """The self-service operations need ``aws.cognito.signin.user.admin`` in ``scope``."""
+    if ADMIN_SCOPE not in str(claims.get("scope", "")).split():
+        raise NotAuthorized("Access Token does not have required scopes")
+
+
+def access_token_client(claims: dict[str, Any]) -> AppClient:
+    """The app client an access token was issued to (its ReadAttributes/WriteAttributes apply)."""
+    client = AppClient.objects.filter(client_id=claims.get("client_id")).first()
+    if client is None:  # the client was deleted: its tokens die with it
+        raise NotAuthorized(INVALID_ACCESS)
+    return client
+
+
+# --- Revoking --------------------------------------------------------------------------------
+
+
+def revoking_client(*, client_id: str, client_secret: str | None) -> AppClient:
+    """The client a RevokeToken request names, authenticated by its secret if it has one.
+
+    Raises UnauthorizedException (unknown client, missing or wrong secret): RevokeToken's
+    model lists neither NotAuthorizedException nor ResourceNotFoundException.
+    """
+    client = AppClient.objects.select_related("pool").filter(client_id=client_id).first()
+    if client is None:
+        raise Unauthorized("Invalid client id or secret.")
+    stored = [s.secret for s in client.secrets.all()]
+    if stored:
+        given = (client_secret or "").encode("utf-8", "surrogatepass")
+        matched = False
+        for secret in stored:
+            matched |= secrets.compare_digest(secret.encode(), given)
+        if not matched:
+            raise Unauthorized("Invalid client id or secret.")
+    return client
+
+
+def refresh_token_revoke(ctx: ServiceContext, *, client: AppClient, token: str) -> None:
+    """RevokeToken (and, from F5, ``/oauth2/revoke``): revoke a refresh token and the ID and
+    access tokens of its sign-in (and its rotation chain).
+
+    Raises UnsupportedOperationException when the client has EnableTokenRevocation off,
+    UnsupportedTokenTypeException for a JWT (only refresh tokens are revocable), and
+    UnauthorizedException for another client's token. An unknown token is not an error
+    (RFC 7009 §2.2: the client's goal, an unusable token, is met).
+    """
+    if not client.settings.get("EnableTokenRevocation", True):
+        raise UnsupportedOperation("Token revocation is not enabled for this app client.")
+    if token.count(".") == 2:
+        raise UnsupportedTokenType("Only refresh tokens can be revoked.")
+    now = _now()
+    with transaction.atomic():
+        record = RefreshToken.objects.select_for_update().filter(token_hash=_hash(token)).first()
+        if record is None:
+            return
+        if record.client_id != client.pk:
+            raise Unauthorized("The token was not issued to this client.")
+        RefreshToken.objects.filter(pk__in=_family(record), revoked_at__isnull=True).update(revoked_at=now)
+        audit_record(ctx, "user.refresh_token_revoke", pool_id=record.pool_id, target=str(record.user_id),
+                     client=client.client_id)  # fmt: skip
+
+
+def user_global_sign_out(ctx: ServiceContext, *, user: User) -> None:
+    """GlobalSignOut / AdminUserGlobalSignOut: revoke every refresh token of the user and
+    refuse the ID and access tokens issued until now."""
+    now = _now()
+    with transaction.atomic():
+        RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+        User.objects.filter(pk=user.pk).update(tokens_valid_after=now)
+        audit_record(ctx, "user.global_sign_out", pool_id=user.pool_id, target=user.username)
+    user.tokens_valid_after = now
+
+
+def user_admin_global_sign_out(ctx: ServiceContext, *, pool_id: str, username: str) -> None:
+    """AdminUserGlobalSignOut. Raises ResourceNotFoundException, UserNotFoundException."""
+    user_global_sign_out(ctx, user=users.user_get(pool_id, username))
+
+
+def signing_keys_rotate_all(ctx: ServiceContext) -> list[SigningKey]:
+    """Rotate the JWT signing key of every pool (see :func:`signing_keys_rotate`)."""
+    return [signing_keys_rotate(ctx, pool_id=pool_id) for pool_id in UserPool.objects.values_list("id", flat=True)]

@@ -1,0 +1,54 @@
+"""Wire handlers for sign-in: InitiateAuth, AdminInitiateAuth and the challenge responses.
+
+Each calls :mod:`userpools.services.auth` and renders its outcome: tokens as an
+``AuthenticationResult``, or the next ``ChallengeName`` with its ``Session``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from userpools.context import ServiceContext
+from userpools.services import auth
+
+
+def _outcome(outcome: auth.AuthOutcome) -> dict[str, Any]:
+    if outcome.tokens is not None:
+        return {"AuthenticationResult": outcome.tokens.authentication_result(), "ChallengeParameters": {}}
+    return {"ChallengeName": outcome.challenge, "Session": outcome.session, "ChallengeParameters": outcome.parameters}
+
+
+def initiate_auth(ctx: ServiceContext, req: dict) -> dict:
+    return _outcome(auth.auth_initiate(
+        ctx, client_id=req["ClientId"], flow=req["AuthFlow"], parameters=req.get("AuthParameters") or {},
+    ))  # fmt: skip
+
+
+def admin_initiate_auth(ctx: ServiceContext, req: dict) -> dict:
+    return _outcome(auth.auth_initiate(
+        ctx, client_id=req["ClientId"], flow=req["AuthFlow"], parameters=req.get("AuthParameters") or {},
+        pool_id=req["UserPoolId"],
+    ))  # fmt: skip
+
+
+def respond_to_auth_challenge(ctx: ServiceContext, req: dict) -> dict:
+    return _outcome(auth.auth_respond(
+        ctx, client_id=req["ClientId"], challenge_name=req["ChallengeName"], session=req.get("Session"),
+        responses=req.get("ChallengeResponses") or {},
+    ))  # fmt: skip
+
+
+def admin_respond_to_auth_challenge(ctx: ServiceContext, req: dict) -> dict:
+    return _outcome(auth.auth_respond(
+        ctx, client_id=req["ClientId"], challenge_name=req["ChallengeName"], session=req.get("Session"),
+        responses=req.get("ChallengeResponses") or {}, pool_id=req["UserPoolId"],
+    ))  # fmt: skip
+
+
+HANDLERS: dict[str, Callable[[ServiceContext, dict], dict]] = {
+    "InitiateAuth": initiate_auth,
+    "AdminInitiateAuth": admin_initiate_auth,
+    "RespondToAuthChallenge": respond_to_auth_challenge,
+    "AdminRespondToAuthChallenge": admin_respond_to_auth_challenge,
+}

@@ -1,0 +1,99 @@
+"""Wire handlers for the operations a signed-in user authorizes with a token.
+
+The model marks them unsigned: the ``AccessToken`` (or, for RevokeToken, the client and
+its refresh token) is the credential. Each handler authenticates it through the token
+service, then calls one profile or token service. AdminUserGlobalSignOut is signed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from userpools.context import ServiceContext
+from userpools.models import AppClient, User
+from userpools.services import profile, tokens
+
+
+def _signed_in(ctx: ServiceContext, req: dict) -> tuple[ServiceContext, User, dict[str, Any]]:
+    user, claims = tokens.access_token_authenticate(req["AccessToken"])
+    tokens.access_token_require_admin_scope(claims)
+    return dataclasses.replace(ctx, actor=f"user:{user.sub}"), user, claims
+
+
+def _with_client(ctx: ServiceContext, req: dict) -> tuple[ServiceContext, User, AppClient]:
+    ctx, user, claims = _signed_in(ctx, req)
+    return ctx, user, tokens.access_token_client(claims)
+
+
+def get_user(ctx: ServiceContext, req: dict) -> dict:
+    _, user, client = _with_client(ctx, req)
+    return {"Username": user.username, "UserAttributes": profile.user_get_attributes(user, client)}
+
+
+def change_password(ctx: ServiceContext, req: dict) -> dict:
+    ctx, user, _ = _signed_in(ctx, req)
+    profile.user_change_password(ctx, user, req.get("PreviousPassword"), req["ProposedPassword"])
+    return {}
+
+
+def update_user_attributes(ctx: ServiceContext, req: dict) -> dict:
+    ctx, user, client = _with_client(ctx, req)
+    details = profile.user_update_attributes(ctx, user, req["UserAttributes"], client=client)
+    return {"CodeDeliveryDetailsList": details}
+
+
+def get_user_attribute_verification_code(ctx: ServiceContext, req: dict) -> dict:
+    ctx, user, _ = _signed_in(ctx, req)
+    return {"CodeDeliveryDetails": profile.user_attribute_verification_code(ctx, user, req["AttributeName"])}
+
+
+def verify_user_attribute(ctx: ServiceContext, req: dict) -> dict:
+    ctx, user, _ = _signed_in(ctx, req)
+    profile.user_verify_attribute(ctx, user, req["AttributeName"], req["Code"])
+    return {}
+
+
+def delete_user_attributes(ctx: ServiceContext, req: dict) -> dict:
+    ctx, user, client = _with_client(ctx, req)
+    profile.user_delete_attributes(ctx, user, req["UserAttributeNames"], client=client)
+    return {}
+
+
+def delete_user(ctx: ServiceContext, req: dict) -> dict:
+    ctx, user, _ = _signed_in(ctx, req)
+    profile.user_delete(ctx, user)
+    return {}
+
+
+def global_sign_out(ctx: ServiceContext, req: dict) -> dict:
+    ctx, user, _ = _signed_in(ctx, req)
+    tokens.user_global_sign_out(ctx, user=user)
+    return {}
+
+
+def admin_user_global_sign_out(ctx: ServiceContext, req: dict) -> dict:
+    tokens.user_admin_global_sign_out(ctx, pool_id=req["UserPoolId"], username=req["Username"])
+    return {}
+
+
+def revoke_token(ctx: ServiceContext, req: dict) -> dict:
+    client = tokens.revoking_client(client_id=req["ClientId"], client_secret=req.get("ClientSecret"))
+    tokens.refresh_token_revoke(dataclasses.replace(ctx, actor=f"client:{client.client_id}"), client=client,
+                                token=req["Token"])  # fmt: skip
+    return {}
+
+
+HANDLERS: dict[str, Callable[[ServiceContext, dict], dict]] = {
+    "GetUser": get_user,
+    "ChangePassword": change_password,
+    "UpdateUserAttributes": update_user_attributes,
+    "GetUserAttributeVerificationCode": get_user_attribute_verification_code,
+    "VerifyUserAttribute": verify_user_attribute,
+    "DeleteUserAttributes": delete_user_attributes,
+    "DeleteUser": delete_user,
+    "GlobalSignOut": global_sign_out,
+    "AdminUserGlobalSignOut": admin_user_global_sign_out,
+    "RevokeToken": revoke_token,
+}
