@@ -224,7 +224,7 @@ def _session_take(token: str | None, client: AppClient) -> AuthSession:
     """The live session ``token`` names for ``client``, row-locked; NotAuthorizedException otherwise."""
     if not token:
         raise NotAuthorized(SESSION_INVALID)
-    session = (AuthSession.objects.select_for_update().select_related("user")
+    session = (AuthSession.objects.select_for_update(of=("self",)).select_related("user")
                .filter(token_hash=_digest(token)).first())  # fmt: skip
     if session is None or session.used_at is not None or session.client_id != client.pk or session.user is None:
         raise NotAuthorized(SESSION_INVALID)
