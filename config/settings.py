@@ -28,8 +28,13 @@ DEBUG = env.bool("DEBUG", default=False)
 # would silently invalidate sessions and, through the derived encryption key,
 # make secrets at rest undecryptable after a restart.
 SECRET_KEY = env.str("SECRET_KEY", default="")
+# Commands that only inspect code and schema (no request served, nothing encrypted or
+# signed) may run in a bare checkout with a throwaway key.
+_INSPECTING = len(sys.argv) > 1 and sys.argv[0].endswith("manage.py") and sys.argv[1] in {
+    "check", "makemigrations", "showmigrations", "sqlmigrate", "help", "operations_table", "spectacular",
+}  # fmt: skip
 if not SECRET_KEY:
-    if DEBUG or TESTING:
+    if DEBUG or TESTING or _INSPECTING:
         SECRET_KEY = "dev-" + secrets.token_urlsafe(48)
     else:
         from django.core.exceptions import ImproperlyConfigured

@@ -3,6 +3,8 @@ captured e-mail (a real SMTP server) and SMS (FileSender's file) -- see tests/ma
 
 from __future__ import annotations
 
+import json
+
 import logging
 import os
 from pathlib import Path
@@ -11,6 +13,9 @@ import boto3
 import pytest
 from aiosmtpd.controller import Controller
 from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.awsrequest import AWSRequest
+from botocore.auth import SigV4Auth
 
 from identity.services.callers import access_key_create
 from tests.mail import Collector, Mailbox, SmsOutbox, smtp_port
@@ -134,3 +139,21 @@ def sms_outbox(sms_file, settings) -> SmsOutbox:
     settings.COGNATE_SMS_SENDER = "userpools.sms.FileSender"
     settings.COGNATE_SMS_FILE = str(sms_file)
     return SmsOutbox(sms_file)
+
+
+@pytest.fixture
+def signed(client, django_user_model):
+    """signed(operation, params) -> a Django test-client response to a SigV4-signed cognito-idp wire request."""
+    operator = django_user_model.objects.create_user(username="q", password="x", is_staff=True)
+    key = access_key_create(ServiceContext(), operator=operator)
+    credentials = Credentials(key.key.access_key_id, key.secret_access_key)
+
+    def post(operation: str, params: dict):
+        body = json.dumps(params).encode()
+        request = AWSRequest(method="POST", url="http://testserver/", data=body,
+                             headers={"X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}"})  # fmt: skip
+        SigV4Auth(credentials, "cognito-idp", "us-east-1").add_auth(request)
+        meta = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in request.headers.items()}
+        return client.post("/", data=body, content_type="application/x-amz-json-1.1", HTTP_HOST="testserver", **meta)
+
+    return post

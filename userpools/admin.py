@@ -134,11 +134,11 @@ class ServiceForm(forms.ModelForm):
         fields: list[str] = []
 
     def service_request(self) -> dict[str, Any]:
-        raise NotImplementedError
+        raise NotImplementedError("ServiceForm subclasses build the Cognito-shaped request")
 
     def perform(self, ctx: ServiceContext, request: dict[str, Any]):
         """Call the service; return the saved model instance."""
-        raise NotImplementedError
+        raise NotImplementedError("ServiceForm subclasses call their service")
 
     def clean(self):
         cleaned = super().clean()

@@ -150,3 +150,12 @@ def group(record: UserGroup) -> dict[str, Any]:
     out["LastModifiedDate"] = timestamp(record.updated_at)
     out["CreationDate"] = timestamp(record.created_at)
     return out
+
+
+def sign_up_result(result) -> dict[str, Any]:
+    """SignUpResponse from :class:`userpools.services.signup.SignUpResult`."""
+    out: dict[str, Any] = {"UserConfirmed": result.confirmed}
+    if result.delivery is not None:
+        out["CodeDeliveryDetails"] = result.delivery
+    out["UserSub"] = str(result.user.sub)
+    return out

@@ -621,11 +621,7 @@ class SignUpApi(SelfServiceApiView):
             password=req.get("Password"),
             attributes=req.get("UserAttributes") or [],
         )
-        body: dict[str, Any] = {"UserConfirmed": result.confirmed}
-        if result.delivery is not None:
-            body["CodeDeliveryDetails"] = result.delivery
-        body["UserSub"] = str(result.user.sub)
-        return Response(s.output("SignUpResponse", body))
+        return Response(s.output("SignUpResponse", shapes.sign_up_result(result)))
 
 
 class ConfirmSignUpApi(SelfServiceApiView):

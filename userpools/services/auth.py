@@ -131,13 +131,13 @@ class Challenge:
     name: ClassVar[str]
 
     def applies(self, sign_in: SignIn) -> bool:
-        raise NotImplementedError
+        raise NotImplementedError("each Challenge subclass says when it applies")
 
     def parameters(self, sign_in: SignIn) -> dict[str, str]:
         return {}
 
     def respond(self, sign_in: SignIn, responses: Mapping[str, str]) -> None:
-        raise NotImplementedError
+        raise NotImplementedError("each Challenge subclass checks its responses")
 
 
 class NewPasswordRequired(Challenge):

@@ -9,9 +9,9 @@ token service; their rules are in :mod:`userpools.services.profile` already.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from userpools.context import ServiceContext
+from userpools import shapes
 from userpools.services import recovery, signup
 
 
@@ -24,11 +24,7 @@ def sign_up(ctx: ServiceContext, req: dict) -> dict:
         password=req.get("Password"),
         attributes=req.get("UserAttributes") or [],
     )
-    out: dict[str, Any] = {"UserConfirmed": result.confirmed}
-    if result.delivery is not None:
-        out["CodeDeliveryDetails"] = result.delivery
-    out["UserSub"] = str(result.user.sub)
-    return out
+    return shapes.sign_up_result(result)
 
 
 def confirm_sign_up(ctx: ServiceContext, req: dict) -> dict:
