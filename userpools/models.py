@@ -118,6 +118,9 @@ class User(AbstractUser):
     # Failed-password lockout, shared by every server process.
     failed_sign_ins = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+    # SRP (USER_SRP_AUTH): "<salt hex>$<Fernet-encrypted verifier hex>", made whenever the
+    # password is set (userpools.services.users.password_set); empty until then.
+    srp_verifier = models.TextField(blank=True, default="", editable=False)
 
     objects = PoolUserManager()
 
