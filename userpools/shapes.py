@@ -159,3 +159,15 @@ def sign_up_result(result) -> dict[str, Any]:
         out["CodeDeliveryDetails"] = result.delivery
     out["UserSub"] = str(result.user.sub)
     return out
+
+
+def auth_outcome(outcome) -> dict[str, Any]:
+    """InitiateAuth's and RespondToAuthChallenge's response for a sign-in step
+    (a :class:`userpools.services.auth.AuthOutcome`): tokens, or the next challenge."""
+    if outcome.tokens is not None:
+        return {"AuthenticationResult": outcome.tokens.authentication_result(), "ChallengeParameters": {}}
+    out: dict[str, Any] = {"ChallengeName": outcome.challenge, "Session": outcome.session,
+                           "ChallengeParameters": outcome.parameters}  # fmt: skip
+    if outcome.available is not None:
+        out["AvailableChallenges"] = outcome.available
+    return out

@@ -92,12 +92,11 @@ def test_admin_flow_through_initiate_auth_is_refused(public, signin, make_user):
     assert code == "InvalidParameterException"
 
 
-@pytest.mark.parametrize("flow", ["USER_SRP_AUTH", "USER_AUTH", "CUSTOM_AUTH"])
-def test_flows_not_implemented_say_so(public, signin, make_user, flow):
-    pool_id, client = signin(ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_USER_AUTH", "ALLOW_CUSTOM_AUTH"])
+def test_custom_auth_says_it_is_not_supported(public, signin, make_user):
+    pool_id, client = signin(ExplicitAuthFlows=["ALLOW_CUSTOM_AUTH"])
     make_user(pool_id, "alice")
-    code = call_error(public.initiate_auth, ClientId=client["ClientId"], AuthFlow=flow,
-                      AuthParameters={"USERNAME": "alice", "SRP_A": "ab"})  # fmt: skip
+    code = call_error(public.initiate_auth, ClientId=client["ClientId"], AuthFlow="CUSTOM_AUTH",
+                      AuthParameters={"USERNAME": "alice"})  # fmt: skip
     assert code == "UnsupportedOperationException"
 
 

@@ -22,13 +22,22 @@ Guide, "User pool authentication flow" and "Managing user existence error respon
 * A FORCE_CHANGE_PASSWORD user is asked for a new password (NEW_PASSWORD_REQUIRED),
   unless the temporary password has expired.
 
-SRP (USER_SRP_AUTH), choice-based sign-in (USER_AUTH) and custom challenges (CUSTOM_AUTH)
-are not implemented yet: they answer UnsupportedOperationException.
+* USER_SRP_AUTH proves the password without sending it (:mod:`userpools.srp`): the
+  PASSWORD_VERIFIER challenge's SECRET_BLOCK is the session token itself, so clients that
+  send no ``Session`` with their claim (pycognito, amazon-cognito-identity-js) still name
+  it. An unknown user, with PreventUserExistenceErrors, gets a challenge with a stable fake
+  salt and fails at the claim, as a wrong password does.
+* USER_AUTH (choice-based) offers the first factors the pool's SignInPolicy allows and the
+  user can use (PASSWORD, PASSWORD_SRP; the one-time-password and passkey factors arrive
+  with MFA), directly through PREFERRED_CHALLENGE or through SELECT_CHALLENGE.
+
+Custom challenges (CUSTOM_AUTH) need Lambda triggers and answer UnsupportedOperationException.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
 from collections.abc import Mapping
@@ -37,10 +46,12 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.utils import timezone
 
+from userpools import srp
 from userpools.context import ServiceContext
 from userpools.errors import (
     InvalidParameter,
@@ -89,10 +100,11 @@ LEGACY_FLOWS = frozenset({"ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PA
 ADMIN_ONLY_FLOWS = frozenset({"ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"})
 REFRESH_FLOWS = frozenset({"REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"})
 NOT_YET = {
-    "USER_SRP_AUTH": "SRP sign-in (USER_SRP_AUTH) is not implemented yet; use USER_PASSWORD_AUTH.",
-    "USER_AUTH": "Choice-based sign-in (USER_AUTH) is not implemented yet; use USER_PASSWORD_AUTH.",
-    "CUSTOM_AUTH": "Custom authentication challenges (CUSTOM_AUTH) are not implemented yet.",
+    "CUSTOM_AUTH": "Custom authentication challenges (CUSTOM_AUTH) need Lambda triggers, which Cognate does not run yet.",
 }
+# USER_AUTH's first factors: which AllowedFirstAuthFactors value offers each challenge.
+FIRST_FACTORS: dict[str, str] = {"PASSWORD": "PASSWORD", "PASSWORD_SRP": "PASSWORD"}
+TIMESTAMP_FORMAT = "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english."
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,7 @@ class AuthOutcome:
     challenge: str | None = None
     session: str | None = None
     parameters: dict[str, str] = field(default_factory=dict)
+    available: list[str] | None = None  # USER_AUTH's AvailableChallenges
 
 
 @dataclass
@@ -184,7 +197,7 @@ class NewPasswordRequired(Challenge):
         users.sync_columns(user)
         user.status = User.Status.CONFIRMED
         user.temporary_password_expires_at = None
-        user.save(update_fields=["password", "status", "temporary_password_expires_at", "attributes",
+        user.save(update_fields=[*users.PASSWORD_FIELDS, "status", "temporary_password_expires_at", "attributes",
                                  *users.MIRRORED, "updated_at"])  # fmt: skip
         audit_record(sign_in.ctx, "user.new_password", pool_id=pool.id, target=user.username,
                      client_id=sign_in.client.client_id)  # fmt: skip
@@ -210,14 +223,37 @@ def session_validity(client: AppClient) -> timedelta:
     return timedelta(minutes=int(client.settings.get("AuthSessionValidity") or DEFAULT_SESSION_MINUTES))
 
 
-def _session_start(sign_in: SignIn, challenge: Challenge) -> str:
-    token = secrets.token_urlsafe(SESSION_BYTES)
+def _session_open(client: AppClient, user: User | None, challenge: str, state: dict[str, Any],
+                  token: str | None = None) -> str:  # fmt: skip
+    """Store a new challenge session and return its token (made here unless given)."""
+    token = token or secrets.token_urlsafe(SESSION_BYTES)
     AuthSession.objects.create(
-        token_hash=_digest(token), pool=sign_in.client.pool, client=sign_in.client, user=sign_in.user,
-        challenge=challenge.name, state={**sign_in.state, "auth_time": sign_in.auth_time.isoformat()},
-        expires_at=timezone.now() + session_validity(sign_in.client),
+        token_hash=_digest(token), pool=client.pool, client=client, user=user, challenge=challenge,
+        state=state, expires_at=timezone.now() + session_validity(client),
     )  # fmt: skip
     return token
+
+
+def _session_start(sign_in: SignIn, challenge: Challenge) -> str:
+    state = {**sign_in.state, "auth_time": sign_in.auth_time.isoformat()}
+    return _session_open(sign_in.client, sign_in.user, challenge.name, state)
+
+
+def _session_spend(token: str | None, client: AppClient, challenges: frozenset[str]) -> AuthSession:
+    """Spend the live session ``token`` names for ``client`` at one of ``challenges`` and return
+    it. Spending is one conditional UPDATE, so of two concurrent answers only one gets it;
+    a refused answer stays spent (a sign-in's first factor gets one try per challenge)."""
+    if not token:
+        raise NotAuthorized(SESSION_INVALID)
+    now = timezone.now()
+    spent = AuthSession.objects.filter(token_hash=_digest(token), client=client, challenge__in=challenges,
+                                       used_at__isnull=True, expires_at__gt=now).update(used_at=now)  # fmt: skip
+    stored = AuthSession.objects.select_related("user").filter(token_hash=_digest(token)).first()
+    if not spent or stored is None:
+        if stored is not None and stored.used_at is None and stored.expires_at <= now and stored.client_id == client.pk:
+            raise NotAuthorized(SESSION_EXPIRED)
+        raise NotAuthorized(SESSION_INVALID)
+    return stored
 
 
 def _session_take(token: str | None, client: AppClient) -> AuthSession:
@@ -260,19 +296,22 @@ def _dummy_hash() -> str:
 
 def _password_matches(raw: str, user: User | None) -> bool:
     """Check ``raw`` against ``user``'s hash, or against a dummy hash when there is none, so
-    that both cost the same; upgrade the stored hash when its hasher's parameters changed."""
+    that both cost the same; upgrade the stored hash when its hasher's parameters changed,
+    and make the SRP verifier of a password that has none."""
     dummy = user is None or not user.has_usable_password()
     encoded = _dummy_hash() if dummy else user.password
 
     def upgrade(raw_password: str) -> None:
         assert user is not None
-        user.set_password(raw_password)
-        User.objects.filter(pk=user.pk).update(password=user.password)
+        users.password_store(user, raw_password)
+        User.objects.filter(pk=user.pk).update(password=user.password, srp_verifier=user.srp_verifier)
 
     try:
         matched = check_password(raw, encoded, setter=None if dummy else upgrade)
     except UnicodeEncodeError:  # a lone surrogate from JSON: not anyone's password
         return False
+    if matched and not dummy and not user.srp_verifier and user.pool_id:
+        upgrade(raw)  # a password set before SRP verifiers existed gets one now
     return matched and not dummy
 
 
@@ -299,6 +338,34 @@ def _failures_clear(user: User) -> None:
         user.failed_sign_ins, user.locked_until = 0, None
 
 
+def _unlocked(user: User) -> None:
+    if user.locked_until is not None and user.locked_until > timezone.now():
+        raise NotAuthorized(LOCKED)
+
+
+def _may_sign_in(user: User) -> User:
+    """``user``, whose password was just proven, if their account lets them sign in now."""
+    if not user.is_active:
+        raise NotAuthorized(DISABLED)
+    if user.status == User.Status.UNCONFIRMED:
+        raise UserNotConfirmed("User is not confirmed.")
+    if user.status == User.Status.RESET_REQUIRED:
+        raise PasswordResetRequired("Password reset required for the user")
+    if user.status == User.Status.FORCE_CHANGE_PASSWORD and user.temporary_password_expires_at is not None \
+            and user.temporary_password_expires_at <= timezone.now():  # fmt: skip
+        raise NotAuthorized(TEMPORARY_EXPIRED)
+    if user.status not in (User.Status.CONFIRMED, User.Status.FORCE_CHANGE_PASSWORD):
+        raise NotAuthorized(INCORRECT)
+    return user
+
+
+def _unknown_user(client: AppClient) -> None:
+    """What naming a user who does not exist answers (PreventUserExistenceErrors)."""
+    if prevents_existence_errors(client):
+        raise NotAuthorized(INCORRECT)
+    raise UserNotFound("User does not exist.")
+
+
 def password_authenticate(ctx: ServiceContext, client: AppClient, username: str | None, password: str | None) -> User:
     """The user ``username`` names, if ``password`` is theirs and they may sign in.
 
@@ -315,29 +382,130 @@ def password_authenticate(ctx: ServiceContext, client: AppClient, username: str 
     user = users.user_find(pool, username)
     if user is None:
         _password_matches(password, None)  # spend the time a real check takes
-        if prevents_existence_errors(client):
-            raise NotAuthorized(INCORRECT)
-        raise UserNotFound("User does not exist.")
+        _unknown_user(client)
     user.pool = pool
-    if user.locked_until is not None and user.locked_until > timezone.now():
-        raise NotAuthorized(LOCKED)
+    _unlocked(user)
     if not _password_matches(password, user):
         _failure_record(user)
         audit_record(ctx, "user.sign_in_failed", pool_id=pool.id, target=user.username, client_id=client.client_id)
         raise NotAuthorized(INCORRECT)
     _failures_clear(user)
-    if not user.is_active:
-        raise NotAuthorized(DISABLED)
-    if user.status == User.Status.UNCONFIRMED:
-        raise UserNotConfirmed("User is not confirmed.")
-    if user.status == User.Status.RESET_REQUIRED:
-        raise PasswordResetRequired("Password reset required for the user")
-    if user.status == User.Status.FORCE_CHANGE_PASSWORD and user.temporary_password_expires_at is not None \
-            and user.temporary_password_expires_at <= timezone.now():  # fmt: skip
-        raise NotAuthorized(TEMPORARY_EXPIRED)
-    if user.status not in (User.Status.CONFIRMED, User.Status.FORCE_CHANGE_PASSWORD):
+    return _may_sign_in(user)
+
+
+# --- SRP ---------------------------------------------------------------------------------------
+
+
+def _fake_salt(pool: Any, username: str) -> str:
+    """A salt for a user who does not exist that is the same on every try, as a real one is."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"srp-salt:{pool.id}:{username}".encode("utf-8", "surrogatepass"),
+                      hashlib.sha256).hexdigest()  # fmt: skip
+    return f"{int(digest[:2], 16) % 0x70 + 0x10:02x}{digest[2:32]}"
+
+
+def srp_start(client: AppClient, username: str | None, srp_a: str | None, *, user: User | None = None,
+              looked_up: bool = False) -> AuthOutcome:  # fmt: skip
+    """The PASSWORD_VERIFIER challenge for ``username`` and the client's SRP_A.
+
+    ``user`` is given when the caller already looked the user up (USER_AUTH's
+    SELECT_CHALLENGE). A user who does not exist gets a challenge that can only fail
+    (PreventUserExistenceErrors) or a UserNotFoundException (LEGACY); so does a user whose
+    password was set before SRP verifiers existed, since no claim can match."""
+    if not username:
+        raise InvalidParameter("Missing required parameter USERNAME")
+    if not srp_a:
+        raise InvalidParameter("Missing required parameter SRP_A")
+    try:
+        big_a = srp.parse_public(srp_a)
+    except srp.SrpError as exc:
+        raise InvalidParameter(str(exc)) from None
+    pool = client.pool
+    if not looked_up:
+        user = users.user_find(pool, username)
+    if user is None and not prevents_existence_errors(client):
+        raise UserNotFound("User does not exist.")
+    stored = users.srp_verifier_read(user) if user is not None else None
+    if stored is None:
+        salt, verifier = _fake_salt(pool, username), secrets.randbits(3000)
+    else:
+        salt, verifier = stored
+    user_id = user.username if user is not None else username
+    block = srp.secret_block_new()
+    big_b = srp.server_public(verifier, block)
+    state = {"srp_a": f"{big_a:x}", "srp_b": f"{big_b:x}", "user_id": user_id, "verifier": stored is not None}
+    _session_open(client, user, "PASSWORD_VERIFIER", state, token=block)
+    return AuthOutcome(challenge="PASSWORD_VERIFIER", session=block, parameters={
+        "SALT": salt, "SECRET_BLOCK": block, "SRP_B": f"{big_b:x}", "USERNAME": user_id, "USER_ID_FOR_SRP": user_id,
+    })  # fmt: skip
+
+
+def _srp_verify(ctx: ServiceContext, client: AppClient, stored: AuthSession, responses: Mapping[str, str]) -> User:
+    """The user whose PASSWORD_VERIFIER claim is right, if they may sign in."""
+    moment = srp.timestamp_parse(responses.get("TIMESTAMP"))
+    if moment is None:
+        raise InvalidParameter(TIMESTAMP_FORMAT)
+    user, state = stored.user, stored.state
+    if user is None or not state.get("verifier"):
         raise NotAuthorized(INCORRECT)
-    return user
+    user.pool = client.pool
+    _unlocked(user)
+    verifier = users.srp_verifier_read(user)
+    block = responses.get("PASSWORD_CLAIM_SECRET_BLOCK") or ""
+    matched = False
+    if verifier is not None and abs(timezone.now() - moment) <= srp.TIMESTAMP_SKEW:
+        try:
+            key = srp.session_key(big_a=int(state["srp_a"], 16), big_b=int(state["srp_b"], 16),
+                                  verifier=verifier[1], secret_block=block)  # fmt: skip
+            expected = srp.claim_signature(key, pool_id=client.pool_id, user_id=state["user_id"],
+                                           secret_block=block, timestamp=responses["TIMESTAMP"])  # fmt: skip
+        except (srp.SrpError, ValueError):  # a block that is not base64 cannot be ours
+            expected = ""
+        matched = bool(expected) and srp.signature_matches(expected, responses.get("PASSWORD_CLAIM_SIGNATURE"))
+    if not matched:
+        _failure_record(user)
+        audit_record(ctx, "user.sign_in_failed", pool_id=client.pool_id, target=user.username,
+                     client_id=client.client_id)  # fmt: skip
+        raise NotAuthorized(INCORRECT)
+    _failures_clear(user)
+    return _may_sign_in(user)
+
+
+# --- Choice-based sign-in (USER_AUTH) ----------------------------------------------------------
+
+
+def available_first_factors(client: AppClient) -> list[str]:
+    """The USER_AUTH challenges the pool's SignInPolicy and the client's flows allow."""
+    factors = set(client.pool.settings.get("Policies", {}).get("SignInPolicy", {}).get("AllowedFirstAuthFactors")
+                  or ["PASSWORD"])  # fmt: skip
+    return [name for name, factor in FIRST_FACTORS.items() if factor in factors]
+
+
+def _first_factor(ctx: ServiceContext, client: AppClient, answer: str | None, username: str,
+                  parameters: Mapping[str, str], *, user: User | None, looked_up: bool) -> AuthOutcome:  # fmt: skip
+    """Run the first factor ``answer`` names (PASSWORD signs in, PASSWORD_SRP challenges)."""
+    if answer not in available_first_factors(client):
+        raise InvalidParameter(f"The challenge {answer} is not available for this user.")
+    if answer == "PASSWORD_SRP":
+        return srp_start(client, username, parameters.get("SRP_A"), user=user, looked_up=looked_up)
+    proven = password_authenticate(ctx, client, username, parameters.get("PASSWORD"))
+    if looked_up and (user is None or proven.pk != user.pk):
+        raise NotAuthorized(SESSION_INVALID)
+    return _next_step(SignIn(ctx=ctx, client=client, user=proven, auth_time=timezone.now()))
+
+
+def _user_auth(ctx: ServiceContext, client: AppClient, parameters: Mapping[str, str]) -> AuthOutcome:
+    username = parameters.get("USERNAME")
+    if not username:
+        raise InvalidParameter("Missing required parameter USERNAME")
+    available = available_first_factors(client)
+    preferred = parameters.get("PREFERRED_CHALLENGE")
+    if preferred in available:
+        return _first_factor(ctx, client, preferred, username, parameters, user=None, looked_up=False)
+    user = users.user_find(client.pool, username)
+    if user is None and not prevents_existence_errors(client):
+        raise UserNotFound("User does not exist.")
+    session = _session_open(client, user, "SELECT_CHALLENGE", {"username": username})
+    return AuthOutcome(challenge="SELECT_CHALLENGE", session=session, available=available)
 
 
 # --- Flows -------------------------------------------------------------------------------------
@@ -386,8 +554,7 @@ def auth_initiate(
 
     Raises ResourceNotFoundException (client; client of another pool),
     InvalidParameterException (flow not enabled for the client; admin flow through
-    InitiateAuth; missing parameter), UnsupportedOperationException (SRP, USER_AUTH,
-    CUSTOM_AUTH), and what :func:`password_authenticate` and the token service raise.
+    InitiateAuth; missing parameter), UnsupportedOperationException (CUSTOM_AUTH), and what :func:`password_authenticate` and the token service raise.
     """
     admin = pool_id is not None
     if flow in REFRESH_FLOWS:
@@ -411,6 +578,10 @@ def auth_initiate(
         return AuthOutcome(tokens=tokens.tokens_refresh(ctx, client=client, refresh_token=parameters["REFRESH_TOKEN"]))
     if flow not in FLOW_PERMISSIONS:
         raise InvalidParameter(f"Unknown auth flow {flow}")
+    if flow == "USER_SRP_AUTH":
+        return srp_start(client, parameters.get("USERNAME"), parameters.get("SRP_A"))
+    if flow == "USER_AUTH":
+        return _user_auth(ctx, client, parameters)
     user = password_authenticate(ctx, client, parameters.get("USERNAME"), parameters.get("PASSWORD"))
     return _next_step(SignIn(ctx=ctx, client=client, user=user, auth_time=timezone.now()))
 
@@ -440,6 +611,8 @@ def auth_respond(
     if pool_id is not None and client.pool_id != pool_id:
         raise ResourceNotFound(f"User pool client {client_id} does not exist.")
     ctx = client_context(ctx, client)
+    if challenge_name in FIRST_FACTOR_CHALLENGES:
+        return _respond_first_factor(ctx, client, challenge_name, session, username, responses)
     challenge = challenge_named(challenge_name)
     if challenge is None:
         raise UnsupportedOperation(f"The challenge {challenge_name} is not implemented yet.")
@@ -461,3 +634,30 @@ def auth_respond(
         stored.used_at = timezone.now()
         stored.save(update_fields=["used_at"])
         return _next_step(sign_in, after=challenge.name)
+
+
+# Challenges answered before the user is proven; their sessions are spent on first answer.
+SELECTING = frozenset({"SELECT_CHALLENGE", "PASSWORD", "PASSWORD_SRP"})
+FIRST_FACTOR_CHALLENGES = SELECTING | {"PASSWORD_VERIFIER"}
+
+
+def _respond_first_factor(ctx: ServiceContext, client: AppClient, challenge_name: str, session: str | None,
+                          username: str, responses: Mapping[str, str]) -> AuthOutcome:  # fmt: skip
+    """PASSWORD_VERIFIER (SRP's claim) and USER_AUTH's SELECT_CHALLENGE (or its answer named
+    directly as PASSWORD / PASSWORD_SRP)."""
+    if challenge_name == "PASSWORD_VERIFIER":
+        token = responses.get("PASSWORD_CLAIM_SECRET_BLOCK") or session
+        stored = _session_spend(token, client, frozenset({"PASSWORD_VERIFIER"}))
+        if stored.user is not None and users.user_find(client.pool, username) != stored.user:
+            raise NotAuthorized(SESSION_INVALID)
+        user = _srp_verify(ctx, client, stored, responses)
+        return _next_step(SignIn(ctx=ctx, client=client, user=user, auth_time=timezone.now()))
+    stored = _session_spend(session, client, frozenset({"SELECT_CHALLENGE"}))
+    if stored.user is not None:
+        stored.user.pool = client.pool
+        if users.user_find(client.pool, username) != stored.user:
+            raise NotAuthorized(SESSION_INVALID)
+    answer = responses.get("ANSWER") if challenge_name == "SELECT_CHALLENGE" else challenge_name
+    if not answer:
+        raise InvalidParameter("Missing required parameter ANSWER")
+    return _first_factor(ctx, client, answer, username, responses, user=stored.user, looked_up=True)

@@ -44,7 +44,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
@@ -220,9 +219,9 @@ def _invitation_resend(ctx: ServiceContext, pool: UserPool, *, username: str, pa
         raise UnsupportedUserState(f"Resend not possible. {user.username} status is not FORCE_CHANGE_PASSWORD.")
     password = password or temporary_password_generate(pool)
     # A temporary password is not a chosen one: it does not enter the password history.
-    user.password = make_password(password)
+    users.password_store(user, password)
     user.temporary_password_expires_at = _temporary_expiry(pool)
-    user.save(update_fields=["password", "temporary_password_expires_at", "updated_at"])
+    user.save(update_fields=[*users.PASSWORD_FIELDS, "temporary_password_expires_at", "updated_at"])
     _invitation_send(ctx, pool, user, username=username, password=password, mediums=mediums, explicit=explicit)
     audit_record(ctx, "user.admin_resend_invitation", pool_id=pool.id, target=user.username, mediums=mediums)
     return user
@@ -305,7 +304,7 @@ def user_admin_set_password(ctx: ServiceContext, *, pool_id: str, username: str,
     else:
         user.status = Status.FORCE_CHANGE_PASSWORD
         user.temporary_password_expires_at = _temporary_expiry(pool)
-    user.save(update_fields=["password", "status", "temporary_password_expires_at", "updated_at"])
+    user.save(update_fields=[*users.PASSWORD_FIELDS, "status", "temporary_password_expires_at", "updated_at"])
     _codes_void(user, Purpose.RESET_PASSWORD)
     audit_record(ctx, "user.admin_set_password", pool_id=pool.id, target=user.username, permanent=permanent)
     return user

@@ -92,7 +92,7 @@ def user_change_password(ctx: ServiceContext, user: User, previous: str | None, 
         locked = _locked(user)
         users.password_check(locked.pool, proposed, user=locked)
         users.password_set(locked, proposed)
-        locked.save(update_fields=["password", "updated_at"])
+        locked.save(update_fields=[*users.PASSWORD_FIELDS, "updated_at"])
         audit_record(ctx, "user.change_password", pool_id=locked.pool_id, target=locked.username)
     cache.delete(failures_key)
     user.password = locked.password

@@ -152,7 +152,7 @@ def password_reset_confirm(
         previous_status = locked.status
         locked.status = User.Status.CONFIRMED
         locked.temporary_password_expires_at = None
-        locked.save(update_fields=["password", "status", "temporary_password_expires_at", "updated_at"])
+        locked.save(update_fields=[*users.PASSWORD_FIELDS, "status", "temporary_password_expires_at", "updated_at"])
         audit_record(ctx, "user.password_reset", pool_id=pool.id, target=locked.username,
                      previous_status=previous_status)  # fmt: skip
         return locked

@@ -28,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from userpools import crypto, srp
 from userpools.context import ServiceContext
 from userpools.errors import (
     AliasExists,
@@ -340,6 +341,29 @@ def password_check(pool: UserPool, password: str, *, user: User | None = None) -
             raise PasswordHistoryPolicyViolation("The password was used recently; choose another.")
 
 
+PASSWORD_FIELDS = ("password", "srp_verifier")
+"""What setting a password changes on a user: save them together (``update_fields``)."""
+
+
+def password_store(user: User, password: str) -> None:
+    """Hash ``password`` onto ``user`` (not saved), with the SRP verifier that USER_SRP_AUTH
+    checks against: ``<salt hex>$<encrypted verifier hex>``, for the user's username in their
+    pool. Operators (no pool) have no SRP verifier."""
+    user.password = make_password(password)
+    user.srp_verifier = ""
+    if user.pool_id:
+        salt, verifier = srp.verifier_make(user.pool_id, user.username, password)
+        user.srp_verifier = f"{salt}${crypto.encrypt(f'{verifier:x}')}"
+
+
+def srp_verifier_read(user: User) -> tuple[str, int] | None:
+    """The user's (salt hex, verifier), or None if their password predates SRP verifiers."""
+    salt, _, sealed = user.srp_verifier.partition("$")
+    if not sealed:
+        return None
+    return salt, int(crypto.decrypt(sealed), 16)
+
+
 def password_set(user: User, password: str) -> None:
     """Hash ``password`` onto ``user`` (not saved), keeping the old hash for the history."""
     if user.pk and user.password and user.has_usable_password():
@@ -347,7 +371,7 @@ def password_set(user: User, password: str) -> None:
         size = password_policy(user.pool).get("PasswordHistorySize") or 0
         stale = user.password_history.values_list("pk", flat=True)[max(size, 1):]
         PasswordHistory.objects.filter(pk__in=list(stale)).delete()
-    user.password = make_password(password)
+    password_store(user, password)
 
 
 # --- Creation -------------------------------------------------------------------------------
@@ -405,7 +429,7 @@ def user_create(
     aliases_claim(ctx, pool, user, force=force_alias)
     if password is not None:
         password_check(pool, password)
-        user.password = make_password(password)
+        password_store(user, password)
     else:
         user.set_unusable_password()
     try:

@@ -7,16 +7,11 @@ Each calls :mod:`userpools.services.auth` and renders its outcome: tokens as an
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
+from userpools import shapes
 from userpools.context import ServiceContext
 from userpools.services import auth
 
-
-def _outcome(outcome: auth.AuthOutcome) -> dict[str, Any]:
-    if outcome.tokens is not None:
-        return {"AuthenticationResult": outcome.tokens.authentication_result(), "ChallengeParameters": {}}
-    return {"ChallengeName": outcome.challenge, "Session": outcome.session, "ChallengeParameters": outcome.parameters}
+_outcome = shapes.auth_outcome
 
 
 def initiate_auth(ctx: ServiceContext, req: dict) -> dict:
