@@ -5,6 +5,11 @@ ForgotPassword, InitiateAuth ...) names an app client. A client with a secret pr
 it holds one: ``SECRET_HASH = Base64(HMAC_SHA256(key=client_secret, msg=username + client_id))``
 (Developer Guide, "Computing secret hash values"). While a secret is being rotated a
 client has two, and a hash made with either is accepted.
+
+Sign-in is the hot path, so a client, its pool and its secrets are cached in process
+memory for :data:`CACHE_SECONDS` (two queries a request fewer). Saving or deleting a
+client, a secret or a pool clears this process's cache at once (userpools.signals);
+other server processes see the change within :data:`CACHE_SECONDS`.
 """
 
 from __future__ import annotations
@@ -12,9 +17,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import threading
+import time
 
 from userpools.errors import NotAuthorized, ResourceNotFound
 from userpools.models import AppClient
+
+CACHE_SECONDS = 5.0
+_cache: dict[str, tuple[float, AppClient, tuple[str, ...]]] = {}
+_cache_lock = threading.Lock()
 
 # JSON may carry lone surrogates (\ud800); they must not turn a wrong hash into a 500.
 _UTF8, _LONE = "utf-8", "surrogatepass"
@@ -27,6 +38,28 @@ def secret_hash(*, client_id: str, client_secret: str, username: str) -> str:
     return base64.b64encode(digest).decode()
 
 
+def client_load(client_id: str) -> tuple[AppClient, tuple[str, ...]]:
+    """The client ``client_id`` names (pool loaded) and its secrets, from the cache if fresh.
+    The client is shared: read it, never save it."""
+    now = time.monotonic()
+    hit = _cache.get(client_id)
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1], hit[2]
+    client = AppClient.objects.select_related("pool").prefetch_related("secrets").filter(client_id=client_id).first()
+    if client is None:
+        raise ResourceNotFound(f"User pool client {client_id} does not exist.")
+    secrets = tuple(s.secret for s in client.secrets.all())
+    with _cache_lock:
+        _cache[client_id] = (now, client, secrets)
+    return client, secrets
+
+
+def clients_cache_clear(**_: object) -> None:
+    """Forget every cached client (a signal receiver: takes and ignores the signal's arguments)."""
+    with _cache_lock:
+        _cache.clear()
+
+
 def client_for_request(client_id: str, secret_hash_value: str | None, username: str) -> AppClient:
     """The app client a public request names, with its pool loaded.
 
@@ -35,10 +68,7 @@ def client_for_request(client_id: str, secret_hash_value: str | None, username: 
     missing or wrong SECRET_HASH on a client that has secrets. A SECRET_HASH sent for a
     client without secrets is ignored.
     """
-    client = AppClient.objects.select_related("pool").filter(client_id=client_id).first()
-    if client is None:
-        raise ResourceNotFound(f"User pool client {client_id} does not exist.")
-    secrets = [s.secret for s in client.secrets.all()]
+    client, secrets = client_load(client_id)
     if not secrets:
         return client
     if not secret_hash_value:
