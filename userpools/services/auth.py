@@ -641,6 +641,14 @@ SELECTING = frozenset({"SELECT_CHALLENGE", "PASSWORD", "PASSWORD_SRP"})
 FIRST_FACTOR_CHALLENGES = SELECTING | {"PASSWORD_VERIFIER"}
 
 
+def _names(client: AppClient, username: str, user: User) -> bool:
+    """Whether ``username`` (as a response sent it) names ``user``: their own username
+    (what SDKs echo back, no query needed), or an alias or sub that resolves to them."""
+    if users.username_key(client.pool, username) == user.username_key:
+        return True
+    return users.user_find(client.pool, username) == user
+
+
 def _respond_first_factor(ctx: ServiceContext, client: AppClient, challenge_name: str, session: str | None,
                           username: str, responses: Mapping[str, str]) -> AuthOutcome:  # fmt: skip
     """PASSWORD_VERIFIER (SRP's claim) and USER_AUTH's SELECT_CHALLENGE (or its answer named
@@ -648,14 +656,14 @@ def _respond_first_factor(ctx: ServiceContext, client: AppClient, challenge_name
     if challenge_name == "PASSWORD_VERIFIER":
         token = responses.get("PASSWORD_CLAIM_SECRET_BLOCK") or session
         stored = _session_spend(token, client, frozenset({"PASSWORD_VERIFIER"}))
-        if stored.user is not None and users.user_find(client.pool, username) != stored.user:
+        if stored.user is not None and not _names(client, username, stored.user):
             raise NotAuthorized(SESSION_INVALID)
         user = _srp_verify(ctx, client, stored, responses)
         return _next_step(SignIn(ctx=ctx, client=client, user=user, auth_time=timezone.now()))
     stored = _session_spend(session, client, frozenset({"SELECT_CHALLENGE"}))
     if stored.user is not None:
         stored.user.pool = client.pool
-        if users.user_find(client.pool, username) != stored.user:
+        if not _names(client, username, stored.user):
             raise NotAuthorized(SESSION_INVALID)
     answer = responses.get("ANSWER") if challenge_name == "SELECT_CHALLENGE" else challenge_name
     if not answer:
