@@ -50,6 +50,18 @@ class ErrorCode(StrEnum):
     CODE_DELIVERY_FAILURE = "CodeDeliveryFailureException"
     GROUP_EXISTS = "GroupExistsException"
     PRECONDITION_NOT_MET = "PreconditionNotMetException"
+    # MFA and devices
+    ENABLE_SOFTWARE_TOKEN_MFA = "EnableSoftwareTokenMFAException"
+    SOFTWARE_TOKEN_MFA_NOT_FOUND = "SoftwareTokenMFANotFoundException"
+    MFA_METHOD_NOT_FOUND = "MFAMethodNotFoundException"
+    INVALID_USER_POOL_CONFIGURATION = "InvalidUserPoolConfigurationException"
+    WEB_AUTHN_NOT_ENABLED = "WebAuthnNotEnabledException"
+    WEB_AUTHN_CHALLENGE_NOT_FOUND = "WebAuthnChallengeNotFoundException"
+    WEB_AUTHN_RELYING_PARTY_MISMATCH = "WebAuthnRelyingPartyMismatchException"
+    WEB_AUTHN_CLIENT_MISMATCH = "WebAuthnClientMismatchException"
+    WEB_AUTHN_ORIGIN_NOT_ALLOWED = "WebAuthnOriginNotAllowedException"
+    WEB_AUTHN_CREDENTIAL_NOT_SUPPORTED = "WebAuthnCredentialNotSupportedException"
+    WEB_AUTHN_CONFIGURATION_MISSING = "WebAuthnConfigurationMissingException"
     # Server
     INTERNAL_ERROR = "InternalErrorException"
     # Tokens
@@ -104,6 +116,17 @@ ExpiredCode = _error("ExpiredCode", ErrorCode.EXPIRED_CODE)
 TooManyFailedAttempts = _error("TooManyFailedAttempts", ErrorCode.TOO_MANY_FAILED_ATTEMPTS)
 CodeDeliveryFailure = _error("CodeDeliveryFailure", ErrorCode.CODE_DELIVERY_FAILURE)
 GroupExists = _error("GroupExists", ErrorCode.GROUP_EXISTS)
+EnableSoftwareTokenMFA = _error("EnableSoftwareTokenMFA", ErrorCode.ENABLE_SOFTWARE_TOKEN_MFA)
+SoftwareTokenMFANotFound = _error("SoftwareTokenMFANotFound", ErrorCode.SOFTWARE_TOKEN_MFA_NOT_FOUND)
+MFAMethodNotFound = _error("MFAMethodNotFound", ErrorCode.MFA_METHOD_NOT_FOUND)
+InvalidUserPoolConfiguration = _error("InvalidUserPoolConfiguration", ErrorCode.INVALID_USER_POOL_CONFIGURATION)
+WebAuthnNotEnabled = _error("WebAuthnNotEnabled", ErrorCode.WEB_AUTHN_NOT_ENABLED)
+WebAuthnChallengeNotFound = _error("WebAuthnChallengeNotFound", ErrorCode.WEB_AUTHN_CHALLENGE_NOT_FOUND)
+WebAuthnRelyingPartyMismatch = _error("WebAuthnRelyingPartyMismatch", ErrorCode.WEB_AUTHN_RELYING_PARTY_MISMATCH)
+WebAuthnClientMismatch = _error("WebAuthnClientMismatch", ErrorCode.WEB_AUTHN_CLIENT_MISMATCH)
+WebAuthnOriginNotAllowed = _error("WebAuthnOriginNotAllowed", ErrorCode.WEB_AUTHN_ORIGIN_NOT_ALLOWED)
+WebAuthnCredentialNotSupported = _error("WebAuthnCredentialNotSupported", ErrorCode.WEB_AUTHN_CREDENTIAL_NOT_SUPPORTED)
+WebAuthnConfigurationMissing = _error("WebAuthnConfigurationMissing", ErrorCode.WEB_AUTHN_CONFIGURATION_MISSING)
 RefreshTokenReuse = _error("RefreshTokenReuse", ErrorCode.REFRESH_TOKEN_REUSE)
 Unauthorized = _error("Unauthorized", ErrorCode.UNAUTHORIZED)
 UnsupportedTokenType = _error("UnsupportedTokenType", ErrorCode.UNSUPPORTED_TOKEN_TYPE)

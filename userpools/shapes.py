@@ -124,8 +124,19 @@ def user(account: User, *, attributes: list[str] | None = None) -> dict[str, Any
     }
 
 
+def mfa_settings(account: User) -> dict[str, Any]:
+    """GetUser's and AdminGetUser's MFA members: the enabled factors, the preferred one,
+    and the legacy MFAOptions (SMS on phone_number when SMS MFA is enabled)."""
+    enabled = [f for f in ("SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP") if f in account.mfa_enabled]
+    out: dict[str, Any] = {"UserMFASettingList": enabled}
+    if account.mfa_preferred:
+        out["PreferredMfaSetting"] = account.mfa_preferred
+    out["MFAOptions"] = [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}] if "SMS_MFA" in enabled else []
+    return out
+
+
 def admin_get_user(account: User) -> dict[str, Any]:
-    """AdminGetUserResponse. MFA settings arrive with F4; until then both lists are empty."""
+    """AdminGetUserResponse."""
     return {
         "Username": account.username,
         "UserAttributes": _user_attributes(account, None),
@@ -133,8 +144,7 @@ def admin_get_user(account: User) -> dict[str, Any]:
         "UserLastModifiedDate": timestamp(account.updated_at),
         "Enabled": account.is_active,
         "UserStatus": account.status,
-        "MFAOptions": [],
-        "UserMFASettingList": [],
+        **mfa_settings(account),
     }
 
 
@@ -170,4 +180,28 @@ def auth_outcome(outcome) -> dict[str, Any]:
                            "ChallengeParameters": outcome.parameters}  # fmt: skip
     if outcome.available is not None:
         out["AvailableChallenges"] = outcome.available
+    return out
+
+
+def session_page(page) -> dict[str, Any]:
+    """ListUserSessions' and AdminListUserSessions' response from a
+    :class:`userpools.services.tokens.SessionPage` (SessionDescriptionType items)."""
+    sessions = []
+    for session in page.sessions:
+        item: dict[str, Any] = {
+            "SessionId": session.session_id,
+            "SessionType": "TOKEN",
+            "ClientId": session.client_id,
+            "CreateDate": timestamp(session.created_at),
+            "LastActiveDate": timestamp(session.last_active_at),
+        }
+        if session.device_type:
+            item["DeviceType"] = session.device_type
+        if session.last_ip:
+            item["LastIPAddress"] = session.last_ip
+        item["IsCurrentSession"] = session.is_current
+        sessions.append(item)
+    out: dict[str, Any] = {"Sessions": sessions}
+    if page.next_token:
+        out["NextToken"] = page.next_token
     return out

@@ -54,7 +54,9 @@ from django.utils import timezone
 from userpools import srp
 from userpools.context import ServiceContext
 from userpools.errors import (
+    CodeMismatch,
     InvalidParameter,
+    MFAMethodNotFound,
     NotAuthorized,
     PasswordResetRequired,
     ResourceNotFound,
@@ -62,8 +64,8 @@ from userpools.errors import (
     UserNotConfirmed,
     UserNotFound,
 )
-from userpools.models import AppClient, AuthSession, RefreshToken, User
-from userpools.services import users
+from userpools.models import AppClient, AuthSession, RefreshToken, SoftwareToken, User, UserPool
+from userpools.services import mfa, users
 from userpools.services.audit import audit_record
 from userpools.services.clientauth import client_for_request
 from userpools.services.signup import client_context, prevents_existence_errors
@@ -149,6 +151,11 @@ class Challenge:
     def parameters(self, sign_in: SignIn) -> dict[str, str]:
         return {}
 
+    def prepare(self, sign_in: SignIn) -> dict[str, str]:
+        """Work done when the challenge is issued (send a code, keep its digest in
+        ``sign_in.state``); returns extra ChallengeParameters."""
+        return {}
+
     def respond(self, sign_in: SignIn, responses: Mapping[str, str]) -> None:
         raise NotImplementedError("each Challenge subclass checks its responses")
 
@@ -203,7 +210,121 @@ class NewPasswordRequired(Challenge):
                      client_id=sign_in.client.client_id)  # fmt: skip
 
 
-CHALLENGES: list[Challenge] = [NewPasswordRequired()]
+# --- MFA challenges (userpools.services.mfa holds the rules) -----------------------------------
+
+
+def _mfa_pending(sign_in: SignIn) -> bool:
+    return not sign_in.state.get("mfa_done")
+
+
+def _mfa_factors(sign_in: SignIn) -> list[str]:
+    if "mfa_factors" not in sign_in.state:
+        sign_in.state["mfa_factors"] = mfa.sign_in_factors(sign_in.user, sign_in.client.pool)
+    return sign_in.state["mfa_factors"]
+
+
+def _mfa_factor(sign_in: SignIn) -> str | None:
+    """The factor this sign-in uses: the one chosen (SELECT_MFA_TYPE), the preferred, the only."""
+    factors = _mfa_factors(sign_in)
+    chosen = sign_in.state.get("mfa_choice") or mfa.preferred(sign_in.user, factors)
+    if chosen is None and len(factors) == 1:
+        chosen = factors[0]
+    return chosen
+
+
+class MfaSetup(Challenge):
+    """MFA_SETUP: the pool requires MFA and the user has no factor. The app associates a
+    TOTP authenticator with this session (AssociateSoftwareToken, VerifySoftwareToken) and
+    answers with the session VerifySoftwareToken returned."""
+
+    name = "MFA_SETUP"
+
+    def applies(self, sign_in: SignIn) -> bool:
+        if not _mfa_pending(sign_in) or sign_in.client.pool.mfa_configuration != UserPool.Mfa.ON:
+            return False
+        if _mfa_factors(sign_in):
+            return False
+        if mfa.TOTP_FACTOR not in mfa.pool_factors(sign_in.client.pool):
+            raise MFAMethodNotFound("No MFA method is available for the user and none can be set up.")
+        return True
+
+    def parameters(self, sign_in: SignIn) -> dict[str, str]:
+        return {"MFAS_CAN_SETUP": json.dumps([mfa.TOTP_FACTOR])}
+
+    def respond(self, sign_in: SignIn, responses: Mapping[str, str]) -> None:
+        if not sign_in.state.get("mfa_setup_verified"):
+            raise InvalidParameter("Verify a software token (VerifySoftwareToken) with this session first.")
+        sign_in.state["mfa_done"] = True
+
+
+class SelectMfaType(Challenge):
+    """SELECT_MFA_TYPE: several factors and none preferred; ANSWER picks one."""
+
+    name = "SELECT_MFA_TYPE"
+    ALIASES: ClassVar[dict[str, str]] = {"EMAIL_MFA": mfa.EMAIL}
+
+    def applies(self, sign_in: SignIn) -> bool:
+        return _mfa_pending(sign_in) and len(_mfa_factors(sign_in)) > 1 and _mfa_factor(sign_in) is None
+
+    def parameters(self, sign_in: SignIn) -> dict[str, str]:
+        return {"MFAS_CAN_CHOOSE": json.dumps(_mfa_factors(sign_in))}
+
+    def respond(self, sign_in: SignIn, responses: Mapping[str, str]) -> None:
+        answer = responses.get("ANSWER")
+        answer = self.ALIASES.get(answer or "", answer)
+        if answer not in _mfa_factors(sign_in):
+            raise InvalidParameter(f"ANSWER must be one of {', '.join(_mfa_factors(sign_in))}.")
+        sign_in.state["mfa_choice"] = answer
+
+
+class CodeChallenge(Challenge):
+    """A factor answered with a code: SMS_MFA, EMAIL_OTP (sent now), SOFTWARE_TOKEN_MFA."""
+
+    factor: ClassVar[str]
+    response_key: ClassVar[str]
+
+    def applies(self, sign_in: SignIn) -> bool:
+        return _mfa_pending(sign_in) and _mfa_factor(sign_in) == self.factor
+
+    def prepare(self, sign_in: SignIn) -> dict[str, str]:
+        return mfa.code_send(sign_in.ctx, sign_in.user, self.factor, sign_in.state)
+
+    def matches(self, sign_in: SignIn, code: str | None) -> bool:
+        return mfa.code_matches(sign_in.state, code)
+
+    def respond(self, sign_in: SignIn, responses: Mapping[str, str]) -> None:
+        code = responses.get(self.response_key)
+        if not code:
+            raise InvalidParameter(f"Missing required parameter {self.response_key}")
+        if not self.matches(sign_in, code):
+            raise CodeMismatch("Invalid code received for user")
+        sign_in.state["mfa_done"] = True
+
+
+class SmsMfa(CodeChallenge):
+    name, factor, response_key = "SMS_MFA", mfa.SMS, "SMS_MFA_CODE"
+
+
+class EmailOtp(CodeChallenge):
+    name, factor, response_key = "EMAIL_OTP", mfa.EMAIL, "EMAIL_OTP_CODE"
+
+
+class SoftwareTokenMfa(CodeChallenge):
+    name, factor, response_key = "SOFTWARE_TOKEN_MFA", mfa.TOTP_FACTOR, "SOFTWARE_TOKEN_MFA_CODE"
+
+    def prepare(self, sign_in: SignIn) -> dict[str, str]:
+        return {}
+
+    def parameters(self, sign_in: SignIn) -> dict[str, str]:
+        token = SoftwareToken.objects.filter(user=sign_in.user).only("name").first()
+        return {"FRIENDLY_DEVICE_NAME": token.name} if token is not None else {}
+
+    def matches(self, sign_in: SignIn, code: str | None) -> bool:
+        return mfa.totp_check(sign_in.user, code)
+
+
+CHALLENGES: list[Challenge] = [NewPasswordRequired(), MfaSetup(), SelectMfaType(), SmsMfa(), EmailOtp(),
+                               SoftwareTokenMfa()]  # fmt: skip
 """The challenges a sign-in passes through, in order (MFA challenges go after the password ones)."""
 
 
@@ -275,8 +396,10 @@ def _next_step(sign_in: SignIn, *, after: str | None = None) -> AuthOutcome:
     start = names.index(after) + 1 if after in names else 0
     for challenge in CHALLENGES[start:]:
         if challenge.applies(sign_in):
+            extra = challenge.prepare(sign_in)
             session = _session_start(sign_in, challenge)
-            return AuthOutcome(challenge=challenge.name, session=session, parameters=challenge.parameters(sign_in))
+            parameters = {**challenge.parameters(sign_in), **extra}
+            return AuthOutcome(challenge=challenge.name, session=session, parameters=parameters)
     from userpools.services import tokens
 
     issued = tokens.tokens_issue(sign_in.ctx, user=sign_in.user, client=sign_in.client, auth_time=sign_in.auth_time)
@@ -616,6 +739,33 @@ def auth_respond(
     challenge = challenge_named(challenge_name)
     if challenge is None:
         raise UnsupportedOperation(f"The challenge {challenge_name} is not implemented yet.")
+    try:
+        return _respond(ctx, client, challenge, session, username, responses)
+    except CodeMismatch:
+        _code_attempt_failed(session)
+        raise
+
+
+MAX_CODE_ATTEMPTS = 3  # wrong codes per challenge session; then the session is spent
+
+
+def _code_attempt_failed(session: str | None) -> None:
+    """Count a wrong code against the session (outside the refused answer's transaction);
+    the third spends it, so the sign-in must start over."""
+    with transaction.atomic():
+        stored = AuthSession.objects.select_for_update().filter(token_hash=_digest(session or "")).first()
+        if stored is None:
+            return
+        failures = int(stored.state.get("code_failures", 0)) + 1
+        stored.state = {**stored.state, "code_failures": failures}
+        if failures >= MAX_CODE_ATTEMPTS:
+            stored.used_at = timezone.now()
+        stored.save(update_fields=["state", "used_at"])
+
+
+def _respond(ctx: ServiceContext, client: AppClient, challenge: Challenge, session: str | None, username: str,
+             responses: Mapping[str, str]) -> AuthOutcome:  # fmt: skip
+    challenge_name = challenge.name
     with transaction.atomic():
         stored = _session_take(session, client)
         if stored.challenge != challenge_name:
@@ -631,6 +781,7 @@ def auth_respond(
         auth_time = datetime.fromisoformat(state.pop("auth_time"))
         sign_in = SignIn(ctx=ctx, client=client, user=user, auth_time=auth_time, state=state)
         challenge.respond(sign_in, responses)
+        sign_in.state.pop("code_failures", None)
         stored.used_at = timezone.now()
         stored.save(update_fields=["used_at"])
         return _next_step(sign_in, after=challenge.name)
@@ -669,3 +820,45 @@ def _respond_first_factor(ctx: ServiceContext, client: AppClient, challenge_name
     if not answer:
         raise InvalidParameter("Missing required parameter ANSWER")
     return _first_factor(ctx, client, answer, username, responses, user=stored.user, looked_up=True)
+
+
+# --- TOTP set-up inside a sign-in (MFA_SETUP) --------------------------------------------------
+
+
+def _setup_session_take(token: str | None) -> AuthSession:
+    """The live MFA_SETUP session ``token`` names (any client), row-locked, user loaded."""
+    if not token:
+        raise NotAuthorized(SESSION_INVALID)
+    stored = (AuthSession.objects.select_for_update(of=("self",)).select_related("user", "pool")
+              .filter(token_hash=_digest(token)).first())  # fmt: skip
+    if stored is None or stored.used_at is not None or stored.user is None or stored.challenge != MfaSetup.name:
+        raise NotAuthorized(SESSION_INVALID)
+    if stored.expires_at <= timezone.now():
+        raise NotAuthorized(SESSION_EXPIRED)
+    stored.user.pool = stored.pool
+    return stored
+
+
+def _setup_session_next(stored: AuthSession, **state: Any) -> str:
+    stored.used_at = timezone.now()
+    stored.save(update_fields=["used_at"])
+    return _session_open(stored.client, stored.user, MfaSetup.name, {**stored.state, **state})
+
+
+def software_token_associate_in_sign_in(ctx: ServiceContext, session: str | None) -> tuple[str, str]:
+    """AssociateSoftwareToken with an MFA_SETUP Session: (SecretCode, the next Session)."""
+    with transaction.atomic():
+        stored = _setup_session_take(session)
+        secret = mfa.totp_associate(ctx, stored.user)
+        return secret, _setup_session_next(stored)
+
+
+def software_token_verify_in_sign_in(ctx: ServiceContext, session: str | None, code: str,
+                                     friendly_name: str | None) -> str:  # fmt: skip
+    """VerifySoftwareToken with an MFA_SETUP Session: the authenticator becomes the user's
+    enabled, preferred factor; returns the Session to answer MFA_SETUP with."""
+    with transaction.atomic():
+        stored = _setup_session_take(session)
+        mfa.totp_verify(ctx, stored.user, code, friendly_name)
+        mfa.preference_set(ctx, stored.user, {"SoftwareTokenMfaSettings": {"Enabled": True, "PreferredMfa": True}})
+        return _setup_session_next(stored, mfa_setup_verified=True)
