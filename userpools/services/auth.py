@@ -105,7 +105,11 @@ NOT_YET = {
     "CUSTOM_AUTH": "Custom authentication challenges (CUSTOM_AUTH) need Lambda triggers, which Cognate does not run yet.",
 }
 # USER_AUTH's first factors: which AllowedFirstAuthFactors value offers each challenge.
-FIRST_FACTORS: dict[str, str] = {"PASSWORD": "PASSWORD", "PASSWORD_SRP": "PASSWORD"}
+FIRST_FACTORS: dict[str, str] = {"PASSWORD": "PASSWORD", "PASSWORD_SRP": "PASSWORD", "EMAIL_OTP": "EMAIL_OTP",
+                                 "SMS_OTP": "SMS_OTP"}  # fmt: skip
+# Passwordless first factors: the code's medium (userpools.services.mfa) and response key.
+ONE_TIME_CODES: dict[str, tuple[str, str]] = {"EMAIL_OTP": ("EMAIL_OTP", "EMAIL_OTP_CODE"),
+                                              "SMS_OTP": ("SMS_MFA", "SMS_OTP_CODE")}  # fmt: skip
 TIMESTAMP_FORMAT = "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english."
 
 
@@ -377,13 +381,15 @@ def _session_spend(token: str | None, client: AppClient, challenges: frozenset[s
     return stored
 
 
-def _session_take(token: str | None, client: AppClient) -> AuthSession:
-    """The live session ``token`` names for ``client``, row-locked; NotAuthorizedException otherwise."""
+def _session_take(token: str | None, client: AppClient, *, anonymous: bool = False) -> AuthSession:
+    """The live session ``token`` names for ``client``, row-locked; NotAuthorizedException
+    otherwise. ``anonymous`` admits a session without a user (an unknown user's challenge)."""
     if not token:
         raise NotAuthorized(SESSION_INVALID)
     session = (AuthSession.objects.select_for_update(of=("self",)).select_related("user")
                .filter(token_hash=_digest(token)).first())  # fmt: skip
-    if session is None or session.used_at is not None or session.client_id != client.pk or session.user is None:
+    if session is None or session.used_at is not None or session.client_id != client.pk \
+            or (session.user is None and not anonymous):  # fmt: skip
         raise NotAuthorized(SESSION_INVALID)
     if session.expires_at <= timezone.now():
         raise NotAuthorized(SESSION_EXPIRED)
@@ -596,37 +602,115 @@ def _srp_verify(ctx: ServiceContext, client: AppClient, stored: AuthSession, res
 # --- Choice-based sign-in (USER_AUTH) ----------------------------------------------------------
 
 
-def available_first_factors(client: AppClient) -> list[str]:
-    """The USER_AUTH challenges the pool's SignInPolicy and the client's flows allow."""
+def available_first_factors(client: AppClient, user: User | None = None) -> list[str]:
+    """The USER_AUTH challenges the pool's SignInPolicy allows and, when the user is known,
+    that they can use: a code needs a verified e-mail address or phone number."""
     factors = set(client.pool.settings.get("Policies", {}).get("SignInPolicy", {}).get("AllowedFirstAuthFactors")
                   or ["PASSWORD"])  # fmt: skip
-    return [name for name, factor in FIRST_FACTORS.items() if factor in factors]
+    out = [name for name, factor in FIRST_FACTORS.items() if factor in factors]
+    if user is not None:
+        out = [name for name in out if _can_use(user, name)]
+    return out
+
+
+def _can_use(user: User, factor: str) -> bool:
+    if factor == "EMAIL_OTP":
+        return bool(user.attributes.get("email")) and user.attributes.get("email_verified") == "true"
+    if factor == "SMS_OTP":
+        return bool(user.attributes.get("phone_number")) and user.attributes.get("phone_number_verified") == "true"
+    if factor in ("PASSWORD", "PASSWORD_SRP"):
+        return user.has_usable_password()
+    return True
+
+
+def auth_factors(user: User) -> list[str]:
+    """GetUserAuthFactors' ConfiguredUserAuthFactors: the first factors the user has set up."""
+    out = ["PASSWORD"] if user.has_usable_password() else []
+    factors = set(user.pool.settings.get("Policies", {}).get("SignInPolicy", {}).get("AllowedFirstAuthFactors") or [])
+    out += [name for name in ("EMAIL_OTP", "SMS_OTP") if name in factors and _can_use(user, name)]
+    return out
+
+
+def _one_time_code_start(ctx: ServiceContext, client: AppClient, answer: str, username: str,
+                         user: User | None) -> AuthOutcome:  # fmt: skip
+    """EMAIL_OTP / SMS_OTP as a first factor: send a code, challenge for it. An unknown user
+    (PreventUserExistenceErrors) or one who cannot receive it gets a challenge that no code
+    can pass, and nothing is sent."""
+    medium, _ = ONE_TIME_CODES[answer]
+    state: dict[str, Any] = {"first_factor": answer}
+    if user is not None and _can_use(user, answer):
+        user.pool = client.pool
+        parameters = mfa.code_send(ctx, user, medium, state)
+    else:
+        user = None
+        masked = "+*******0000" if answer == "SMS_OTP" else f"{username[:1]}***@e***"
+        parameters = {"CODE_DELIVERY_DELIVERY_MEDIUM": "SMS" if answer == "SMS_OTP" else "EMAIL",
+                      "CODE_DELIVERY_DESTINATION": masked}  # fmt: skip
+    session = _session_open(client, user, answer, state)
+    return AuthOutcome(challenge=answer, session=session, parameters=parameters)
 
 
 def _first_factor(ctx: ServiceContext, client: AppClient, answer: str | None, username: str,
                   parameters: Mapping[str, str], *, user: User | None, looked_up: bool) -> AuthOutcome:  # fmt: skip
-    """Run the first factor ``answer`` names (PASSWORD signs in, PASSWORD_SRP challenges)."""
+    """Run the first factor ``answer`` names (PASSWORD signs in; PASSWORD_SRP, EMAIL_OTP and
+    SMS_OTP challenge)."""
     if answer not in available_first_factors(client):
         raise InvalidParameter(f"The challenge {answer} is not available for this user.")
     if answer == "PASSWORD_SRP":
         return srp_start(client, username, parameters.get("SRP_A"), user=user, looked_up=looked_up)
+    if answer in ONE_TIME_CODES:
+        if not looked_up:
+            user = users.user_find(client.pool, username)
+            if user is None and not prevents_existence_errors(client):
+                raise UserNotFound("User does not exist.")
+        return _one_time_code_start(ctx, client, answer, username, user)
     proven = password_authenticate(ctx, client, username, parameters.get("PASSWORD"))
     if looked_up and (user is None or proven.pk != user.pk):
         raise NotAuthorized(SESSION_INVALID)
     return _next_step(SignIn(ctx=ctx, client=client, user=proven, auth_time=timezone.now()))
 
 
+def _one_time_code_respond(ctx: ServiceContext, client: AppClient, challenge_name: str, session: str | None,
+                           username: str, responses: Mapping[str, str]) -> AuthOutcome:  # fmt: skip
+    """The code of a passwordless first factor. Wrong codes count (three spend the session);
+    the right one signs the user in without a further MFA step (the code is a possession factor)."""
+    _, key = ONE_TIME_CODES[challenge_name]
+    code = responses.get(key)
+    if not code:
+        raise InvalidParameter(f"Missing required parameter {key}")
+    with transaction.atomic():
+        stored = _session_take(session, client, anonymous=True)
+        if stored.challenge != challenge_name or stored.state.get("first_factor") != challenge_name:
+            raise NotAuthorized(SESSION_INVALID)
+        user = stored.user
+        if user is None or not mfa.code_matches(stored.state, code):
+            raise CodeMismatch("Invalid code received for user")
+        user.pool = client.pool
+        if not _names(client, username, user):
+            raise NotAuthorized(SESSION_INVALID)
+        _unlocked(user)
+        _may_sign_in(user)
+        if user.status == User.Status.FORCE_CHANGE_PASSWORD:
+            raise NotAuthorized(INCORRECT)
+        stored.used_at = timezone.now()
+        stored.save(update_fields=["used_at"])
+        sign_in = SignIn(ctx=ctx, client=client, user=user, auth_time=timezone.now(), state={"mfa_done": True})
+        return _next_step(sign_in)
+
+
 def _user_auth(ctx: ServiceContext, client: AppClient, parameters: Mapping[str, str]) -> AuthOutcome:
     username = parameters.get("USERNAME")
     if not username:
         raise InvalidParameter("Missing required parameter USERNAME")
-    available = available_first_factors(client)
     preferred = parameters.get("PREFERRED_CHALLENGE")
-    if preferred in available:
+    if preferred in ("PASSWORD", "PASSWORD_SRP") and preferred in available_first_factors(client):
         return _first_factor(ctx, client, preferred, username, parameters, user=None, looked_up=False)
     user = users.user_find(client.pool, username)
     if user is None and not prevents_existence_errors(client):
         raise UserNotFound("User does not exist.")
+    available = available_first_factors(client, user)
+    if preferred in available:
+        return _first_factor(ctx, client, preferred, username, parameters, user=user, looked_up=True)
     session = _session_open(client, user, "SELECT_CHALLENGE", {"username": username})
     return AuthOutcome(challenge="SELECT_CHALLENGE", session=session, available=available)
 
@@ -736,6 +820,12 @@ def auth_respond(
     ctx = client_context(ctx, client)
     if challenge_name in FIRST_FACTOR_CHALLENGES:
         return _respond_first_factor(ctx, client, challenge_name, session, username, responses)
+    if challenge_name in ONE_TIME_CODES and _is_first_factor_session(session, challenge_name):
+        try:
+            return _one_time_code_respond(ctx, client, challenge_name, session, username, responses)
+        except CodeMismatch:
+            _code_attempt_failed(session)
+            raise
     challenge = challenge_named(challenge_name)
     if challenge is None:
         raise UnsupportedOperation(f"The challenge {challenge_name} is not implemented yet.")
@@ -747,6 +837,12 @@ def auth_respond(
 
 
 MAX_CODE_ATTEMPTS = 3  # wrong codes per challenge session; then the session is spent
+
+
+def _is_first_factor_session(session: str | None, challenge_name: str) -> bool:
+    """Whether ``session`` is a passwordless sign-in's (EMAIL_OTP names an MFA step too)."""
+    state = AuthSession.objects.filter(token_hash=_digest(session or "")).values_list("state", flat=True).first()
+    return challenge_name == "SMS_OTP" or bool(state and state.get("first_factor") == challenge_name)
 
 
 def _code_attempt_failed(session: str | None) -> None:

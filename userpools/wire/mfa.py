@@ -70,6 +70,24 @@ def admin_delete_software_token(ctx: ServiceContext, req: dict) -> dict:
     return {}
 
 
+def _auth_factors(user) -> dict:
+    enabled, preferred = mfa.mfa_setting_list(user)
+    out = {"Username": user.username, "UserMFASettingList": enabled,
+           "ConfiguredUserAuthFactors": auth.auth_factors(user)}  # fmt: skip
+    if preferred:
+        out["PreferredMfaSetting"] = preferred
+    return out
+
+
+def get_user_auth_factors(ctx: ServiceContext, req: dict) -> dict:
+    _, user, _ = _signed_in(ctx, req)  # loaded with its pool
+    return _auth_factors(user)
+
+
+def admin_get_user_auth_factors(ctx: ServiceContext, req: dict) -> dict:
+    return _auth_factors(directory.user_admin_get(pool_id=req["UserPoolId"], username=req["Username"]))
+
+
 HANDLERS: dict[str, Callable[[ServiceContext, dict], dict]] = {
     "AssociateSoftwareToken": associate_software_token,
     "VerifySoftwareToken": verify_software_token,
@@ -78,4 +96,6 @@ HANDLERS: dict[str, Callable[[ServiceContext, dict], dict]] = {
     "SetUserSettings": set_user_settings,
     "AdminSetUserSettings": admin_set_user_settings,
     "AdminDeleteSoftwareToken": admin_delete_software_token,
+    "GetUserAuthFactors": get_user_auth_factors,
+    "AdminGetUserAuthFactors": admin_get_user_auth_factors,
 }
