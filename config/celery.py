@@ -1,4 +1,5 @@
-"""The Celery application. Workers: ``celery -A config worker``.
+"""The Celery application. Workers: ``celery -A config worker``; the periodic jobs in
+``beat_schedule`` need one beat process too: ``celery -A config beat``.
 
 With no ``CELERY_BROKER_URL`` tasks run eagerly in the calling process
 (DESIGN.md decision 9), so the embedded default needs no broker.
@@ -6,9 +7,15 @@ With no ``CELERY_BROKER_URL`` tasks run eagerly in the calling process
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("cognate")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Used and expired challenge sessions, refresh tokens expired for a day (userpools.tasks).
+    "userpools.sessions_prune": {"task": "userpools.sessions_prune", "schedule": crontab(minute=17)},
+}

@@ -102,6 +102,11 @@ DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Take SQLite's write lock when a transaction begins: with the default (deferred)
+    # mode two concurrent read-then-write transactions deadlock and one fails with
+    # "database is locked" instead of waiting its turn.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -117,6 +122,11 @@ AUTHENTICATION_BACKENDS = ["userpools.backends.OperatorBackend"]
 # Usernames are unique per pool, not globally, so the default backend's check does
 # not apply; OperatorBackend looks operators up by (pool=None, username).
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+# Operators also give a TOTP code to enter the console (django-otp's OTPAdminSite, see
+# userpools.admin.CognateAdminSite); enrol first with ``manage.py operator_totp <username>``.
+# Off by default so that ``make run`` stays one step.
+COGNATE_ADMIN_REQUIRE_OTP = env.bool("COGNATE_ADMIN_REQUIRE_OTP", default=False)
+OTP_TOTP_ISSUER = "Cognate"  # the label authenticator apps show for operators' codes
 PASSWORD_HASHERS = [
     "userpools.hashers.CognateArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

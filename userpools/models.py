@@ -14,6 +14,8 @@ import uuid
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django_otp.models import Device
 from oauth2_provider.models import AbstractApplication
 
 from userpools.crypto import EncryptedTextField
@@ -121,6 +123,10 @@ class User(AbstractUser):
     # SRP (USER_SRP_AUTH): "<salt hex>$<Fernet-encrypted verifier hex>", made whenever the
     # password is set (userpools.services.users.password_set); empty until then.
     srp_verifier = models.TextField(blank=True, default="", editable=False)
+    # MFA (SetUserMFAPreference): the factors the user enabled (SMS_MFA, SOFTWARE_TOKEN_MFA,
+    # EMAIL_OTP) and the preferred one, if any.
+    mfa_enabled = models.JSONField(default=list, blank=True)
+    mfa_preferred = models.CharField(max_length=24, blank=True)
 
     objects = PoolUserManager()
 
@@ -369,10 +375,18 @@ class AuditEvent(models.Model):
 
 
 class RefreshToken(models.Model):
-    """An opaque refresh token (stored as a SHA-256 hash), one per sign-in session.
+    """An opaque refresh token (stored as a SHA-256 hash).
 
     ``origin_jti`` is the ``origin_jti`` claim of every ID and access token issued from
-    this sign-in, so revoking the refresh token revokes them too (RevokeToken).
+    this refresh token, so revoking it revokes them too (RevokeToken).
+
+    One sign-in is one *token session* (``session_id``, Cognito's SessionIdType
+    ``tkn`` + 25 lowercase alphanumerics). Without rotation a session is one row; with
+    RefreshTokenRotation each refresh adds a row whose ``parent`` is the token it
+    replaced, so a session is a tree (a retry within the grace period branches it)
+    rooted at the sign-in's row (``parent`` null). Every row of a session has the
+    sign-in's ``expires_at``, and revoking a session revokes all its rows. The services
+    lock the root row before changing any row of its session.
     """
 
     pool = models.ForeignKey(UserPool, on_delete=models.CASCADE, related_name="refresh_tokens")
@@ -380,15 +394,19 @@ class RefreshToken(models.Model):
     client = models.ForeignKey(AppClient, on_delete=models.CASCADE, related_name="refresh_tokens")
     token_hash = models.CharField(max_length=64, unique=True)
     origin_jti = models.CharField(max_length=64, unique=True)
+    session_id = models.CharField(max_length=28, db_index=True, editable=False)
+    # Rotation (RefreshTokenRotation): the token this one replaced, and when this one was replaced.
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    rotated_at = models.DateTimeField(null=True, blank=True)
     auth_time = models.DateTimeField()
     scopes = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # The caller when this token was issued or last used (ListUserSessions' LastIPAddress, DeviceType).
+    last_ip = models.CharField(max_length=128, blank=True)
+    device_type = models.CharField(max_length=1024, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    # Rotation (RefreshTokenRotation): the token this one replaced, and when it was replaced.
-    replaced_by = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces")
-    rotated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -409,3 +427,71 @@ class AuthSession(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
     used_at = models.DateTimeField(null=True, blank=True)
+
+
+class SoftwareToken(Device):
+    """A user's TOTP authenticator (AssociateSoftwareToken, VerifySoftwareToken), as a
+    django-otp device; a user has at most one. ``secret`` is the verified key (base32, empty
+    until VerifySoftwareToken accepts a code; ``confirmed`` says whether there is one);
+    ``pending_secret`` a newly associated key that replaces it once verified. Both are
+    encrypted at rest. ``last_t`` is the last accepted time step: a code is good once."""
+
+    secret = EncryptedTextField(blank=True)
+    pending_secret = EncryptedTextField(blank=True)
+    last_t = models.BigIntegerField(default=-1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user"], name="software_token_one_per_user")]
+
+
+class UserDevice(models.Model):
+    """A device a user signed in from (the pool's DeviceConfiguration): its key, its SRP
+    verifier for DEVICE_SRP_AUTH (``<salt hex>$<encrypted verifier hex>``, from ConfirmDevice)
+    and whether it is remembered."""
+
+    pool = models.ForeignKey(UserPool, on_delete=models.CASCADE, related_name="devices")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="devices")
+    device_key = models.CharField(max_length=55, unique=True)
+    group_key = models.CharField(max_length=64)
+    verifier = models.TextField(blank=True, editable=False)
+    name = models.CharField(max_length=1024, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    confirmed = models.BooleanField(default=False)
+    remembered = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_authenticated_at = models.DateTimeField(null=True, blank=True)
+    last_ip = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "id"], name="device_user_idx")]
+
+
+class WebAuthnCredential(models.Model):
+    """A passkey (CompleteWebAuthnRegistration): the authenticator's public key for one
+    relying party, and its signature counter."""
+
+    pool = models.ForeignKey(UserPool, on_delete=models.CASCADE, related_name="webauthn_credentials")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="webauthn_credentials")
+    credential_id = models.CharField(max_length=1024, unique=True)  # base64url
+    public_key = models.BinaryField()  # COSE
+    sign_count = models.BigIntegerField(default=0)
+    relying_party_id = models.CharField(max_length=253)
+    friendly_name = models.CharField(max_length=256, blank=True)
+    transports = models.JSONField(default=list, blank=True)
+    authenticator_attachment = models.CharField(max_length=32, blank=True)
+    aaguid = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+
+class WebAuthnChallenge(models.Model):
+    """A registration in progress (StartWebAuthnRegistration): the challenge the
+    authenticator must sign, single use, expiring."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="webauthn_challenges")
+    challenge = models.CharField(max_length=128, unique=True)  # base64url
+    relying_party_id = models.CharField(max_length=253)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()

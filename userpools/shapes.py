@@ -175,11 +175,47 @@ def auth_outcome(outcome) -> dict[str, Any]:
     """InitiateAuth's and RespondToAuthChallenge's response for a sign-in step
     (a :class:`userpools.services.auth.AuthOutcome`): tokens, or the next challenge."""
     if outcome.tokens is not None:
-        return {"AuthenticationResult": outcome.tokens.authentication_result(), "ChallengeParameters": {}}
+        result = outcome.tokens.authentication_result()
+        if outcome.new_device is not None:
+            result["NewDeviceMetadata"] = outcome.new_device
+        return {"AuthenticationResult": result, "ChallengeParameters": {}}
     out: dict[str, Any] = {"ChallengeName": outcome.challenge, "Session": outcome.session,
                            "ChallengeParameters": outcome.parameters}  # fmt: skip
     if outcome.available is not None:
         out["AvailableChallenges"] = outcome.available
+    return out
+
+
+def device(record) -> dict[str, Any]:
+    """DeviceType from a :class:`userpools.models.UserDevice` (its ``user`` loaded), with the
+    DeviceAttributes Cognito lists (AWS CLI reference, get-device)."""
+    from userpools.services.devices import device_arn, device_owner
+
+    attributes = [{"Name": "device_status", "Value": "valid"}]
+    if record.name:
+        attributes.append({"Name": "device_name", "Value": record.name})
+    attributes += [{"Name": "dev:device_arn", "Value": device_arn(record)},
+                   {"Name": "dev:device_owner", "Value": device_owner(record)}]  # fmt: skip
+    if record.last_ip:
+        attributes.append({"Name": "last_ip_used", "Value": record.last_ip})
+    attributes.append({"Name": "dev:device_remembered_status",
+                       "Value": "remembered" if record.remembered else "not_remembered"})  # fmt: skip
+    out: dict[str, Any] = {
+        "DeviceKey": record.device_key,
+        "DeviceAttributes": attributes,
+        "DeviceCreateDate": timestamp(record.created_at),
+        "DeviceLastModifiedDate": timestamp(record.updated_at),
+    }
+    if record.last_authenticated_at is not None:
+        out["DeviceLastAuthenticatedDate"] = timestamp(record.last_authenticated_at)
+    return out
+
+
+def device_page(page) -> dict[str, Any]:
+    """ListDevices' and AdminListDevices' response from a pagination Page of devices."""
+    out: dict[str, Any] = {"Devices": [device(record) for record in page.items]}
+    if page.next_token:
+        out["PaginationToken"] = page.next_token
     return out
 
 

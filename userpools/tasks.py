@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
+from django.db.models import Q
 from django.utils import timezone
 
-from userpools.models import AuditEvent
+from userpools.models import AuditEvent, AuthSession, RefreshToken
 
 
 @shared_task(name="userpools.audit_prune")
@@ -16,6 +17,34 @@ def audit_prune(older_than_days: int = 365) -> int:
     cutoff = timezone.now() - timedelta(days=older_than_days)
     deleted, _ = AuditEvent.objects.filter(at__lt=cutoff).delete()
     return deleted
+
+
+_PRUNE_BATCH = 1000  # refresh tokens deleted a statement
+
+
+@shared_task(name="userpools.sessions_prune")
+def sessions_prune() -> dict[str, int]:
+    """Delete what sign-in leaves behind once it is of no use (Celery beat runs this hourly,
+    see ``config/celery.py``); returns how many rows of each kind went.
+
+    * Challenge sessions (AuthSession) used or expired more than an hour ago: the hour
+      keeps "session is expired" precise for a late answer.
+    * Refresh tokens that expired more than a day ago, whole sessions at once (a session's
+      tokens share its expiry). Not sooner, revoked ones included: an access token issued
+      just before its refresh token expired lives up to a day longer, and it is refused
+      after a revocation only while the revoked refresh token's row is there.
+    """
+    from userpools.services.tokens import MAX_TOKEN_LIFETIME
+
+    now = timezone.now()
+    stale = now - timedelta(hours=1)
+    challenges, _ = AuthSession.objects.filter(Q(used_at__lt=stale) | Q(expires_at__lt=stale)).delete()
+    expired = RefreshToken.objects.filter(expires_at__lt=now - MAX_TOKEN_LIFETIME)
+    refresh_tokens = 0
+    while batch := list(expired.values_list("pk", flat=True)[:_PRUNE_BATCH]):
+        # Deleting clears the rotation links (``parent``) pointing at the batch first.
+        refresh_tokens += RefreshToken.objects.filter(pk__in=batch).delete()[1].get(RefreshToken._meta.label, 0)
+    return {"auth_sessions": challenges, "refresh_tokens": refresh_tokens}
 
 
 @shared_task(

@@ -140,22 +140,29 @@ def test_rotation_and_reuse(make_pool, make_client, make_user, monkeypatch):
     pool_id = make_pool()
     client = make_client(pool_id, RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 10})
     user = make_user(pool_id)
+
+    def refresh(token: str):
+        return tokens.tokens_refresh(SYSTEM, client=client, refresh_token=token, via="GetTokensFromRefreshToken")
+
     first = tokens.tokens_issue(SYSTEM, user=user, client=client)
-    second = tokens.tokens_refresh(SYSTEM, client=client, refresh_token=first.refresh_token)
+    second = refresh(first.refresh_token)
     assert second.refresh_token and second.refresh_token != first.refresh_token
     # within the grace period the old one still works (a client retrying)
-    retry = tokens.tokens_refresh(SYSTEM, client=client, refresh_token=first.refresh_token)
+    retry = refresh(first.refresh_token)
     assert retry.refresh_token
     later = timezone.now() + timedelta(seconds=11)
     monkeypatch.setattr(tokens, "_now", lambda: later)
-    third = tokens.tokens_refresh(SYSTEM, client=client, refresh_token=retry.refresh_token)
+    third = refresh(retry.refresh_token)
     with pytest.raises(ServiceError) as exc:
-        tokens.tokens_refresh(SYSTEM, client=client, refresh_token=first.refresh_token)
+        refresh(first.refresh_token)
     assert _code(exc) == ErrorCode.REFRESH_TOKEN_REUSE
-    # reuse revokes the chain the reused token started
-    with pytest.raises(ServiceError) as exc:
-        tokens.tokens_refresh(SYSTEM, client=client, refresh_token=third.refresh_token)
-    assert exc.value.message == tokens.REVOKED_REFRESH
+    # reuse revokes the whole session, the grace retry's branch included
+    for token in (second, third):
+        with pytest.raises(ServiceError) as exc:
+            refresh(token.refresh_token)
+        assert exc.value.message == tokens.REVOKED_REFRESH
+    assert RefreshToken.objects.filter(user=user, revoked_at__isnull=True).count() == 0
+    assert RefreshToken.objects.filter(user=user).values("session_id").distinct().count() == 1
 
 
 def test_global_sign_out(setup):

@@ -5,9 +5,12 @@
   (Cognito's ceiling for ID and access tokens) so tokens they signed still verify.
 * ``iss`` is ``{PUBLIC_URL}/{UserPoolId}``; claim sets follow Cognito's ID and access
   tokens (Developer Guide, "Understanding the identity (ID) token" / "... access token").
-* Refresh tokens are opaque random strings stored as SHA-256 hashes. Each sign-in makes
-  one :class:`RefreshToken` whose ``origin_jti`` every ID/access token of that sign-in
-  carries, so revoking it (RevokeToken, GlobalSignOut) revokes them too.
+* Refresh tokens are opaque random strings stored as SHA-256 hashes. Each
+  :class:`RefreshToken` has an ``origin_jti`` that every ID/access token issued from it
+  carries, so revoking it (RevokeToken, GlobalSignOut, RevokeUserSession) revokes them too.
+* Each sign-in starts a token session (``session_id``): its first refresh token and,
+  with rotation, the ones that replaced it. ListUserSessions lists sessions, and
+  revocation and reuse detection act on whole sessions.
 * The loaded private key and the JWKS are cached in process memory: signing is on the
   hot path. Rotation drops this process's cache; other processes notice within
   :data:`CACHE_SECONDS`.
@@ -17,25 +20,29 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import string
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from userpools.conf import cognate_settings
 from userpools.context import ServiceContext
 from userpools.errors import (
+    InvalidParameter,
     NotAuthorized,
     RefreshTokenReuse,
+    ResourceNotFound,
     Unauthorized,
     UnsupportedOperation,
     UnsupportedTokenType,
@@ -44,6 +51,7 @@ from userpools.models import AppClient, RefreshToken, SigningKey, User, UserGrou
 from userpools.services import users
 from userpools.services.audit import audit_record
 from userpools.services.clients import token_validity
+from userpools.services.pagination import paginate
 from userpools.services.pools import user_pool_get
 from userpools.services.signing import _new_key
 
@@ -59,6 +67,10 @@ REVOKED_ACCESS = "Access Token has been revoked"
 INVALID_REFRESH = "Invalid Refresh Token"
 REVOKED_REFRESH = "Refresh Token has been revoked"
 DISABLED = "User is disabled."
+
+SESSION_PREFIX = "tkn"  # SessionIdType: (tkn|sso)[a-z0-9]{25}; sso sessions arrive with the hosted UI
+_SESSION_ALPHABET = string.ascii_lowercase + string.digits
+SESSIONS_PAGE_SIZE = 125  # SessionsListType's maximum
 
 
 def _now() -> datetime:
@@ -320,8 +332,42 @@ def _jwts(*, user: User, client: AppClient, auth_time: datetime, scopes: list[st
     )
 
 
-def _refresh_create(*, user: User, client: AppClient, auth_time: datetime, scopes: list[str],
-                    expires_at: datetime) -> tuple[RefreshToken, str]:  # fmt: skip
+def _new_session_id() -> str:
+    """Cognito's SessionIdType for a token session: ``tkn`` and 25 lowercase alphanumerics."""
+    return SESSION_PREFIX + "".join(secrets.choice(_SESSION_ALPHABET) for _ in range(25))
+
+
+# (substring, name), first match wins: browsers name the engines they imitate, so the
+# imitators come first; iOS user agents mention Mac OS X, Android ones Linux.
+_APPS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"),
+         ("aws-cli/", "AWS CLI"), ("Boto3/", "Boto3"), ("aws-amplify", "Amplify"), ("aws-sdk-", "AWS SDK"),
+         ("Botocore/", "Botocore"))  # fmt: skip
+_SYSTEMS = (("iPhone", "iOS"), ("iPad", "iPadOS"), ("Android", "Android"), ("Windows", "Windows"),
+            ("os/windows", "Windows"), ("CrOS", "ChromeOS"), ("Mac OS X", "macOS"), ("Macintosh", "macOS"),
+            ("os/macos", "macOS"), ("Linux", "Linux"), ("os/linux", "Linux"))  # fmt: skip
+
+
+def _device_type(user_agent: str | None) -> str:
+    """A short description of the caller's device from its User-Agent ("Chrome on Windows",
+    "Boto3 on Linux"); the agent's first product name when neither part is known."""
+    if not user_agent:
+        return ""
+    app = next((name for token, name in _APPS if token in user_agent), None)
+    system = next((name for token, name in _SYSTEMS if token in user_agent), None)
+    if app and system:
+        return f"{app} on {system}"
+    return (app or system or user_agent.split(" ", 1)[0].split("/", 1)[0])[:1024]
+
+
+def _caller(ctx: ServiceContext) -> dict[str, str]:
+    """The session-tracking columns a refresh token records about its caller."""
+    return {"last_ip": (ctx.source_ip or "")[:128], "device_type": _device_type(ctx.user_agent)}
+
+
+def _refresh_create(ctx: ServiceContext, *, user: User, client: AppClient, auth_time: datetime, scopes: list[str],
+                    expires_at: datetime, now: datetime, parent: RefreshToken | None = None,
+                    ) -> tuple[RefreshToken, str]:  # fmt: skip
+    """A new refresh token: a new session's first (``parent`` None), or ``parent``'s replacement."""
     value = _new_refresh_value()
     record = RefreshToken.objects.create(
         pool_id=user.pool_id,
@@ -329,18 +375,24 @@ def _refresh_create(*, user: User, client: AppClient, auth_time: datetime, scope
         client=client,
         token_hash=_hash(value),
         origin_jti=str(uuid.uuid4()),
+        session_id=parent.session_id if parent is not None else _new_session_id(),
+        parent=parent,
         auth_time=auth_time,
         scopes=scopes,
+        created_at=now,
         expires_at=expires_at,
+        **_caller(ctx),
     )
     return record, value
 
 
 def tokens_issue(ctx: ServiceContext, *, user: User, client: AppClient, auth_time: datetime | None = None,
                  scopes: list[str] | None = None) -> TokenSet:  # fmt: skip
-    """Tokens for a new sign-in of ``user`` through ``client``: a refresh token (stored
-    hashed, valid for the client's RefreshTokenValidity) and ID and access JWTs that carry
-    its ``origin_jti``. The caller has authenticated the user; nothing is checked here.
+    """Tokens for a new sign-in of ``user`` through ``client``: a new token session whose
+    refresh token is stored hashed and valid for the client's RefreshTokenValidity, and ID
+    and access JWTs that carry its ``origin_jti``. The caller has authenticated the user;
+    nothing is checked here. ``ctx``'s source IP and user agent are recorded for
+    ListUserSessions.
 
     ``scopes`` defaults to ``aws.cognito.signin.user.admin`` (API sign-ins).
     """
@@ -348,7 +400,7 @@ def tokens_issue(ctx: ServiceContext, *, user: User, client: AppClient, auth_tim
     auth_time = auth_time or now
     scopes = list(scopes) if scopes is not None else [ADMIN_SCOPE]
     with transaction.atomic():
-        record, value = _refresh_create(user=user, client=client, auth_time=auth_time, scopes=scopes,
+        record, value = _refresh_create(ctx, user=user, client=client, auth_time=auth_time, scopes=scopes, now=now,
                                         expires_at=now + token_validity(client.settings, "RefreshToken"))  # fmt: skip
         audit_record(ctx, "user.tokens_issue", pool_id=user.pool_id, target=user.username, client=client.client_id)
     issued = _jwts(user=user, client=client, auth_time=auth_time, scopes=scopes, origin_jti=record.origin_jti)
@@ -360,42 +412,79 @@ def _rotation(client: AppClient) -> dict[str, Any] | None:
     return rotation if rotation.get("Feature") == "ENABLED" else None
 
 
-def _family(record: RefreshToken) -> list[int]:
-    """The ids of a refresh token's rotation chain, both directions."""
-    ids = {record.pk}
-    current: RefreshToken | None = record
-    while current is not None and current.replaced_by_id and current.replaced_by_id not in ids:
-        ids.add(current.replaced_by_id)
-        current = RefreshToken.objects.filter(pk=current.replaced_by_id).first()
-    current = record
-    while current is not None:
-        current = RefreshToken.objects.filter(replaced_by_id=current.pk).exclude(pk__in=ids).first()
-        if current is not None:
-            ids.add(current.pk)
-    return list(ids)
+def _within_grace(record: RefreshToken, rotation: dict[str, Any] | None, now: datetime) -> bool:
+    """Whether a rotated-out token still works: RetryGracePeriodSeconds after its first
+    rotation (retries never extend it); 0 (the default) means not at all."""
+    assert record.rotated_at is not None
+    grace = int((rotation or {}).get("RetryGracePeriodSeconds") or 0)
+    return grace > 0 and now - record.rotated_at <= timedelta(seconds=grace)
 
 
-def tokens_refresh(ctx: ServiceContext, *, client: AppClient, refresh_token: str) -> TokenSet:
-    """REFRESH_TOKEN_AUTH / GetTokensFromRefreshToken: new ID and access tokens.
+def _locked(token_hash: str, *, with_user: bool = False) -> RefreshToken | None:
+    """The refresh token with ``token_hash``, locked for this transaction together with its
+    session's root row.
+
+    Every writer of a session locks the root first (rows in primary-key order, and a root
+    is older than the rest of its session), so writers of one session take turns and see
+    each other's rows: a revocation cannot miss a replacement a concurrent rotation has
+    just added, and two uses of one token cannot both rotate it as if first. Only the
+    refresh tokens are locked (``of``), not the joined user.
+    """
+    session = RefreshToken.objects.filter(token_hash=token_hash).values("session_id")
+    rows = (
+        RefreshToken.objects.select_for_update(of=("self",))
+        .filter(Q(token_hash=token_hash) | Q(session_id__in=session, parent__isnull=True))
+        .order_by("pk")
+    )
+    if with_user:
+        rows = rows.select_related("user")
+    return next((row for row in rows if row.token_hash == token_hash), None)
+
+
+def _session_revoke(session_id: str, now: datetime) -> int:
+    """Revoke every token of a session whose root the caller has locked (:func:`_locked`)."""
+    return RefreshToken.objects.filter(session_id=session_id, revoked_at__isnull=True).update(revoked_at=now)
+
+
+RefreshVia = Literal["REFRESH_TOKEN_AUTH", "GetTokensFromRefreshToken"]
+
+
+def tokens_refresh(ctx: ServiceContext, *, client: AppClient, refresh_token: str,
+                   via: RefreshVia = "REFRESH_TOKEN_AUTH") -> TokenSet:  # fmt: skip
+    """New ID and access tokens from a refresh token: InitiateAuth/AdminInitiateAuth with
+    REFRESH_TOKEN_AUTH (``via`` its default; the caller has checked the client's flows) or
+    GetTokensFromRefreshToken (``via="GetTokensFromRefreshToken"``).
+
+    With the client's ``RefreshTokenRotation`` ENABLED, a new refresh token of the same
+    session replaces the presented one, which then works only for
+    ``RetryGracePeriodSeconds`` more (client retries; each retry gets a replacement of its
+    own); later use raises RefreshTokenReuseException and revokes the whole session
+    (RFC 9700 §4.14.2). A replacement keeps the session's expiry, so rotating never
+    lengthens a session. Without rotation the result has no refresh token. Either way
+    the session's last activity, IP address and device are updated (ListUserSessions).
+
+    Rotation can only be completed with GetTokensFromRefreshToken (Developer Guide,
+    "Refresh tokens": REFRESH_TOKEN_AUTH isn't compatible with refresh token rotation):
+    REFRESH_TOKEN_AUTH on a rotating client is an InvalidParameterException, as is
+    GetTokensFromRefreshToken on a client that neither rotates nor allows
+    ALLOW_REFRESH_TOKEN_AUTH.
 
     Raises NotAuthorizedException ("Invalid Refresh Token": unknown, another client's or
-    expired; "Refresh Token has been revoked"; "User is disabled."). With the client's
-    ``RefreshTokenRotation`` ENABLED, a new refresh token replaces the presented one,
-    which then works only for ``RetryGracePeriodSeconds`` more (client retries); later
-    reuse raises RefreshTokenReuseException and revokes the whole rotation chain
-    (RFC 9700 §4.14.2). The replacement keeps the original expiry, so rotating never
-    lengthens a session. Without rotation the result has no refresh token.
+    expired; "Refresh Token has been revoked"; "User is disabled.").
     """
-    now = _now()
     rotation = _rotation(client)
+    if rotation is not None and via == "REFRESH_TOKEN_AUTH":
+        raise InvalidParameter("REFRESH_TOKEN_AUTH is not supported by clients with refresh token rotation; "
+                               "use GetTokensFromRefreshToken.")  # fmt: skip
+    if rotation is None and via == "GetTokensFromRefreshToken":
+        from userpools.services.auth import flow_allowed  # auth imports this module
+
+        if not flow_allowed(client, "REFRESH_TOKEN_AUTH"):
+            raise InvalidParameter("REFRESH_TOKEN_AUTH flow not enabled for this client")
     reused = False
     with transaction.atomic():
-        record = (
-            RefreshToken.objects.select_for_update(of=("self",))
-            .select_related("user", "user__pool")
-            .filter(token_hash=_hash(refresh_token))
-            .first()
-        )
+        record = _locked(_hash(refresh_token), with_user=True)
+        now = _now()  # after the lock: a wait must not look like an earlier use
         if record is None or record.client_id != client.pk or record.expires_at <= now:
             raise NotAuthorized(INVALID_REFRESH)
         if record.revoked_at is not None:
@@ -405,23 +494,20 @@ def tokens_refresh(ctx: ServiceContext, *, client: AppClient, refresh_token: str
             raise NotAuthorized(DISABLED)
         value: str | None = None
         origin = record
-        if record.rotated_at is not None:
-            grace = timedelta(seconds=int((rotation or {}).get("RetryGracePeriodSeconds") or 0))
-            if now - record.rotated_at > grace:
-                RefreshToken.objects.filter(pk__in=_family(record), revoked_at__isnull=True).update(revoked_at=now)
-                audit_record(ctx, "user.refresh_token_reuse", pool_id=user.pool_id, target=user.username,
-                             client=client.client_id)  # fmt: skip
-                reused = True
-        if not reused and rotation is not None:
-            origin, value = _refresh_create(user=user, client=client, auth_time=record.auth_time,
-                                            scopes=list(record.scopes), expires_at=record.expires_at)  # fmt: skip
-            record.replaced_by = origin
+        if record.rotated_at is not None and not _within_grace(record, rotation, now):
+            _session_revoke(record.session_id, now)
+            audit_record(ctx, "user.refresh_token_reuse", pool_id=user.pool_id, target=user.username,
+                         client=client.client_id, session=record.session_id)  # fmt: skip
+            reused = True
+        elif rotation is not None:
+            origin, value = _refresh_create(ctx, user=user, client=client, auth_time=record.auth_time, now=now,
+                                            scopes=list(record.scopes), expires_at=record.expires_at,
+                                            parent=record)  # fmt: skip
             if record.rotated_at is None:
-                record.rotated_at = now
-        if not reused:
-            record.last_used_at = now
-            record.save(update_fields=["replaced_by", "rotated_at", "last_used_at"])
-    if reused:  # after the atomic block, so the chain's revocation is committed
+                RefreshToken.objects.filter(pk=record.pk).update(rotated_at=now, last_used_at=now)
+        else:
+            RefreshToken.objects.filter(pk=record.pk).update(last_used_at=now, **_caller(ctx))
+    if reused:  # after the atomic block, so the session's revocation is committed
         raise RefreshTokenReuse("Refresh token has been reused.")
     issued = _jwts(user=user, client=client, auth_time=origin.auth_time, scopes=list(origin.scopes),
                    origin_jti=origin.origin_jti)  # fmt: skip
@@ -510,6 +596,19 @@ def access_token_client(claims: dict[str, Any]) -> AppClient:
 # --- Revoking --------------------------------------------------------------------------------
 
 
+def _secret_matches(client: AppClient, given: str | None) -> bool | None:
+    """Whether ``given`` is one of the client's secrets (None: it has none). Every secret is
+    compared, without stopping early, so timing says nothing about which matched."""
+    stored = [s.secret for s in client.secrets.all()]
+    if not stored:
+        return None
+    raw = (given or "").encode("utf-8", "surrogatepass")
+    matched = False
+    for secret in stored:
+        matched |= secrets.compare_digest(secret.encode(), raw)
+    return matched
+
+
 def revoking_client(*, client_id: str, client_secret: str | None) -> AppClient:
     """The client a RevokeToken request names, authenticated by its secret if it has one.
 
@@ -517,22 +616,34 @@ def revoking_client(*, client_id: str, client_secret: str | None) -> AppClient:
     model lists neither NotAuthorizedException nor ResourceNotFoundException.
     """
     client = AppClient.objects.select_related("pool").filter(client_id=client_id).first()
-    if client is None:
+    if client is None or _secret_matches(client, client_secret) is False:
         raise Unauthorized("Invalid client id or secret.")
-    stored = [s.secret for s in client.secrets.all()]
-    if stored:
-        given = (client_secret or "").encode("utf-8", "surrogatepass")
-        matched = False
-        for secret in stored:
-            matched |= secrets.compare_digest(secret.encode(), given)
-        if not matched:
-            raise Unauthorized("Invalid client id or secret.")
+    return client
+
+
+def refreshing_client(*, client_id: str, client_secret: str | None) -> AppClient:
+    """The client a GetTokensFromRefreshToken request names, authenticated by its secret
+    (``ClientSecret`` is the secret itself, not a SECRET_HASH) if it has any: while a
+    secret is being rotated either is accepted. A secret sent for a client without one is
+    ignored.
+
+    Raises ResourceNotFoundException (unknown client) and NotAuthorizedException (missing
+    or wrong secret).
+    """
+    client = AppClient.objects.select_related("pool").filter(client_id=client_id).first()
+    if client is None:
+        raise ResourceNotFound(f"User pool client {client_id} does not exist.")
+    matched = _secret_matches(client, client_secret)
+    if matched is False:
+        if not client_secret:
+            raise NotAuthorized(f"Client {client_id} is configured with secret but ClientSecret was not received")
+        raise NotAuthorized(f"Unable to verify secret for client {client_id}")
     return client
 
 
 def refresh_token_revoke(ctx: ServiceContext, *, client: AppClient, token: str) -> None:
-    """RevokeToken (and, from F5, ``/oauth2/revoke``): revoke a refresh token and the ID and
-    access tokens of its sign-in (and its rotation chain).
+    """RevokeToken (and, from F5, ``/oauth2/revoke``): revoke a refresh token, its session
+    (the rotation chain it belongs to) and the ID and access tokens issued from them.
 
     Raises UnsupportedOperationException when the client has EnableTokenRevocation off,
     UnsupportedTokenTypeException for a JWT (only refresh tokens are revocable), and
@@ -543,23 +654,26 @@ def refresh_token_revoke(ctx: ServiceContext, *, client: AppClient, token: str) 
         raise UnsupportedOperation("Token revocation is not enabled for this app client.")
     if token.count(".") == 2:
         raise UnsupportedTokenType("Only refresh tokens can be revoked.")
-    now = _now()
     with transaction.atomic():
-        record = RefreshToken.objects.select_for_update().filter(token_hash=_hash(token)).first()
+        record = _locked(_hash(token))
         if record is None:
             return
         if record.client_id != client.pk:
             raise Unauthorized("The token was not issued to this client.")
-        RefreshToken.objects.filter(pk__in=_family(record), revoked_at__isnull=True).update(revoked_at=now)
+        _session_revoke(record.session_id, _now())
         audit_record(ctx, "user.refresh_token_revoke", pool_id=record.pool_id, target=str(record.user_id),
-                     client=client.client_id)  # fmt: skip
+                     client=client.client_id, session=record.session_id)  # fmt: skip
 
 
 def user_global_sign_out(ctx: ServiceContext, *, user: User) -> None:
     """GlobalSignOut / AdminUserGlobalSignOut: revoke every refresh token of the user and
     refuse the ID and access tokens issued until now."""
-    now = _now()
     with transaction.atomic():
+        # The sessions' roots first (see _locked): a rotation under way finishes before the
+        # revocation below, which then sees its new refresh token.
+        list(RefreshToken.objects.select_for_update().filter(user=user, parent__isnull=True, revoked_at__isnull=True)
+             .order_by("pk").values_list("pk", flat=True))  # fmt: skip
+        now = _now()
         RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
         User.objects.filter(pk=user.pk).update(tokens_valid_after=now)
         audit_record(ctx, "user.global_sign_out", pool_id=user.pool_id, target=user.username)
@@ -569,6 +683,123 @@ def user_global_sign_out(ctx: ServiceContext, *, user: User) -> None:
 def user_admin_global_sign_out(ctx: ServiceContext, *, pool_id: str, username: str) -> None:
     """AdminUserGlobalSignOut. Raises ResourceNotFoundException, UserNotFoundException."""
     user_global_sign_out(ctx, user=users.user_get(pool_id, username))
+
+
+# --- Sessions --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserSession:
+    """One token session (a sign-in and its refreshes) as ListUserSessions describes it."""
+
+    session_id: str
+    client_id: str
+    created_at: datetime
+    last_active_at: datetime
+    last_ip: str
+    device_type: str
+    is_current: bool
+
+
+@dataclass(frozen=True)
+class SessionPage:
+    sessions: list[UserSession]
+    next_token: str | None
+
+
+def _sessions(user: User, *, now: datetime, current_origin_jti: str | None, next_token: str | None) -> SessionPage:
+    """The user's active (not revoked, not expired) token sessions, oldest first, by their
+    root rows; the latest activity, IP address and device are the session's most recently
+    used or issued token's. One query."""
+    tokens = RefreshToken.objects.filter(session_id=OuterRef("session_id"))
+    latest = tokens.annotate(activity=Coalesce("last_used_at", "created_at")).order_by("-activity", "-pk")
+    roots = (
+        RefreshToken.objects.filter(user=user, parent__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+        .annotate(
+            client_key=F("client__client_id"),
+            last_active=Subquery(latest.values("activity")[:1]),
+            latest_ip=Subquery(latest.values("last_ip")[:1]),
+            latest_device=Subquery(latest.values("device_type")[:1]),
+            is_current=Exists(tokens.filter(origin_jti=current_origin_jti or "")),
+        )
+    )
+    page = paginate(roots, order=("created_at", "session_id"), limit=SESSIONS_PAGE_SIZE, token=next_token)
+    return SessionPage(
+        [
+            UserSession(
+                session_id=row.session_id,
+                client_id=row.client_key,
+                created_at=row.created_at,
+                last_active_at=row.last_active or row.created_at,
+                last_ip=row.latest_ip or "",
+                device_type=row.latest_device or "",
+                is_current=bool(current_origin_jti) and row.is_current,
+            )
+            for row in page.items
+        ],
+        page.next_token,
+    )
+
+
+def user_sessions_list(*, user: User, current_origin_jti: str | None = None, next_token: str | None = None,
+                       ) -> SessionPage:  # fmt: skip
+    """ListUserSessions: the signed-in user's active sessions across all app clients, up to
+    125 a page (SessionsListType), ``NextToken`` for the rest. ``current_origin_jti`` is
+    the calling access token's ``origin_jti``: its session has ``is_current``.
+
+    Only token sessions exist until the hosted UI brings SSO sessions (F5). Raises
+    InvalidParameterException for a NextToken this listing did not issue.
+    """
+    return _sessions(user, now=_now(), current_origin_jti=current_origin_jti, next_token=next_token)
+
+
+def user_admin_sessions_list(*, pool_id: str, username: str, next_token: str | None = None) -> SessionPage:
+    """AdminListUserSessions: as :func:`user_sessions_list`, none of them current.
+
+    Cognito answers in one page because it keeps at most 100 sessions a user; Cognate has
+    no such limit, so a user with more than 125 active sessions gets a NextToken here too.
+    Raises ResourceNotFoundException (pool), UserNotFoundException.
+    """
+    user = users.user_get(pool_id, username)
+    return _sessions(user, now=_now(), current_origin_jti=None, next_token=next_token)
+
+
+def user_session_revoke(ctx: ServiceContext, *, user: User, session_id: str, current_origin_jti: str | None = None,
+                        revoke_associated: str = "NONE") -> None:  # fmt: skip
+    """RevokeUserSession / AdminRevokeUserSession: revoke every refresh token of one of the
+    user's sessions, and thereby the ID and access tokens issued from them.
+
+    ``current_origin_jti`` is the calling access token's (RevokeUserSession): its own
+    session can't be revoked this way (InvalidParameterException; GlobalSignOut and
+    RevokeToken can). An unknown, revoked or expired session, or another user's, is a
+    ResourceNotFoundException. ``revoke_associated`` LINKED would also revoke the SSO
+    session a token session came through; there are no SSO sessions until the hosted UI
+    (F5), so it is accepted and has no further effect yet.
+    """
+    if current_origin_jti and RefreshToken.objects.filter(origin_jti=current_origin_jti, session_id=session_id).exists():
+        raise InvalidParameter("The session of the access token in the request can't be revoked with "
+                               "RevokeUserSession; use GlobalSignOut or RevokeToken.")  # fmt: skip
+    with transaction.atomic():
+        root = (
+            RefreshToken.objects.select_for_update()
+            .filter(user=user, session_id=session_id, parent__isnull=True)
+            .only("pk", "revoked_at", "expires_at")
+            .first()
+        )
+        now = _now()
+        if root is None or root.revoked_at is not None or root.expires_at <= now:
+            raise ResourceNotFound(f"Session {session_id} does not exist.")
+        _session_revoke(session_id, now)
+        audit_record(ctx, "user.session_revoke", pool_id=user.pool_id, target=user.username, session=session_id,
+                     associated=revoke_associated)  # fmt: skip
+
+
+def user_admin_session_revoke(ctx: ServiceContext, *, pool_id: str, username: str, session_id: str,
+                              revoke_associated: str = "NONE") -> None:  # fmt: skip
+    """AdminRevokeUserSession: :func:`user_session_revoke` for the user ``username`` names
+    (the session must be theirs). Raises ResourceNotFoundException, UserNotFoundException."""
+    user_session_revoke(ctx, user=users.user_get(pool_id, username), session_id=session_id,
+                        revoke_associated=revoke_associated)  # fmt: skip
 
 
 def signing_keys_rotate_all(ctx: ServiceContext) -> list[SigningKey]:

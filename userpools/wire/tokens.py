@@ -1,8 +1,9 @@
 """Wire handlers for the operations a signed-in user authorizes with a token.
 
-The model marks them unsigned: the ``AccessToken`` (or, for RevokeToken, the client and
-its refresh token) is the credential. Each handler authenticates it through the token
-service, then calls one profile or token service. AdminUserGlobalSignOut is signed.
+The model marks them unsigned: the ``AccessToken`` (or, for RevokeToken and
+GetTokensFromRefreshToken, the client and its refresh token) is the credential. Each
+handler authenticates it through the token service, then calls one profile or token
+service. AdminUserGlobalSignOut, AdminListUserSessions and AdminRevokeUserSession are signed.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from userpools import shapes
 from userpools.context import ServiceContext
 from userpools.models import AppClient, User
 from userpools.services import profile, tokens
@@ -29,7 +31,8 @@ def _with_client(ctx: ServiceContext, req: dict) -> tuple[ServiceContext, User, 
 
 def get_user(ctx: ServiceContext, req: dict) -> dict:
     _, user, client = _with_client(ctx, req)
-    return {"Username": user.username, "UserAttributes": profile.user_get_attributes(user, client)}
+    return {"Username": user.username, "UserAttributes": profile.user_get_attributes(user, client),
+            **shapes.mfa_settings(user)}
 
 
 def change_password(ctx: ServiceContext, req: dict) -> dict:
@@ -85,6 +88,42 @@ def revoke_token(ctx: ServiceContext, req: dict) -> dict:
     return {}
 
 
+def get_tokens_from_refresh_token(ctx: ServiceContext, req: dict) -> dict:
+    """GetTokensFromRefreshToken. ``DeviceKey`` is accepted and ignored until device
+    remembering arrives (F4); ``ClientMetadata`` until a pre token generation trigger can
+    receive it."""
+    client = tokens.refreshing_client(client_id=req["ClientId"], client_secret=req.get("ClientSecret"))
+    issued = tokens.tokens_refresh(dataclasses.replace(ctx, actor=f"client:{client.client_id}"), client=client,
+                                   refresh_token=req["RefreshToken"], via="GetTokensFromRefreshToken")  # fmt: skip
+    return {"AuthenticationResult": issued.authentication_result()}
+
+
+def list_user_sessions(ctx: ServiceContext, req: dict) -> dict:
+    _, user, claims = _signed_in(ctx, req)
+    return shapes.session_page(tokens.user_sessions_list(user=user, current_origin_jti=claims["origin_jti"],
+                                                         next_token=req.get("NextToken")))  # fmt: skip
+
+
+def revoke_user_session(ctx: ServiceContext, req: dict) -> dict:
+    ctx, user, claims = _signed_in(ctx, req)
+    tokens.user_session_revoke(ctx, user=user, session_id=req["SessionId"], current_origin_jti=claims["origin_jti"],
+                               revoke_associated=req.get("RevokeAssociatedSessions", "NONE"))  # fmt: skip
+    return {}
+
+
+def admin_list_user_sessions(ctx: ServiceContext, req: dict) -> dict:
+    return shapes.session_page(tokens.user_admin_sessions_list(
+        pool_id=req["UserPoolId"], username=req["Username"], next_token=req.get("NextToken"),
+    ))  # fmt: skip
+
+
+def admin_revoke_user_session(ctx: ServiceContext, req: dict) -> dict:
+    tokens.user_admin_session_revoke(ctx, pool_id=req["UserPoolId"], username=req["Username"],
+                                     session_id=req["SessionId"],
+                                     revoke_associated=req.get("RevokeAssociatedSessions", "NONE"))  # fmt: skip
+    return {}
+
+
 HANDLERS: dict[str, Callable[[ServiceContext, dict], dict]] = {
     "GetUser": get_user,
     "ChangePassword": change_password,
@@ -96,4 +135,9 @@ HANDLERS: dict[str, Callable[[ServiceContext, dict], dict]] = {
     "GlobalSignOut": global_sign_out,
     "AdminUserGlobalSignOut": admin_user_global_sign_out,
     "RevokeToken": revoke_token,
+    "GetTokensFromRefreshToken": get_tokens_from_refresh_token,
+    "ListUserSessions": list_user_sessions,
+    "RevokeUserSession": revoke_user_session,
+    "AdminListUserSessions": admin_list_user_sessions,
+    "AdminRevokeUserSession": admin_revoke_user_session,
 }
