@@ -55,6 +55,7 @@ class ErrorCode(StrEnum):
     SOFTWARE_TOKEN_MFA_NOT_FOUND = "SoftwareTokenMFANotFoundException"
     MFA_METHOD_NOT_FOUND = "MFAMethodNotFoundException"
     INVALID_USER_POOL_CONFIGURATION = "InvalidUserPoolConfigurationException"
+    DEVICE_KEY_EXISTS = "DeviceKeyExistsException"
     WEB_AUTHN_NOT_ENABLED = "WebAuthnNotEnabledException"
     WEB_AUTHN_CHALLENGE_NOT_FOUND = "WebAuthnChallengeNotFoundException"
     WEB_AUTHN_RELYING_PARTY_MISMATCH = "WebAuthnRelyingPartyMismatchException"
@@ -120,6 +121,7 @@ EnableSoftwareTokenMFA = _error("EnableSoftwareTokenMFA", ErrorCode.ENABLE_SOFTW
 SoftwareTokenMFANotFound = _error("SoftwareTokenMFANotFound", ErrorCode.SOFTWARE_TOKEN_MFA_NOT_FOUND)
 MFAMethodNotFound = _error("MFAMethodNotFound", ErrorCode.MFA_METHOD_NOT_FOUND)
 InvalidUserPoolConfiguration = _error("InvalidUserPoolConfiguration", ErrorCode.INVALID_USER_POOL_CONFIGURATION)
+DeviceKeyExists = _error("DeviceKeyExists", ErrorCode.DEVICE_KEY_EXISTS)
 WebAuthnNotEnabled = _error("WebAuthnNotEnabled", ErrorCode.WEB_AUTHN_NOT_ENABLED)
 WebAuthnChallengeNotFound = _error("WebAuthnChallengeNotFound", ErrorCode.WEB_AUTHN_CHALLENGE_NOT_FOUND)
 WebAuthnRelyingPartyMismatch = _error("WebAuthnRelyingPartyMismatch", ErrorCode.WEB_AUTHN_RELYING_PARTY_MISMATCH)

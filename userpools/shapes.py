@@ -8,6 +8,7 @@ from typing import Any
 from userpools.conf import cognate_settings
 from userpools.models import AppClient, ClientSecret, User, UserGroup, UserPool, UserPoolDomain
 from userpools.services.clients import client_secret_current
+from userpools.services.devices import device_arn, device_owner
 from userpools.services.users import attributes_list
 
 
@@ -189,8 +190,6 @@ def auth_outcome(outcome) -> dict[str, Any]:
 def device(record) -> dict[str, Any]:
     """DeviceType from a :class:`userpools.models.UserDevice` (its ``user`` loaded), with the
     DeviceAttributes Cognito lists (AWS CLI reference, get-device)."""
-    from userpools.services.devices import device_arn, device_owner
-
     attributes = [{"Name": "device_status", "Value": "valid"}]
     if record.name:
         attributes.append({"Name": "device_name", "Value": record.name})

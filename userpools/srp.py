@@ -14,6 +14,12 @@ implement the same variant, and this module matches them number for number:
 * the client proves it with HMAC-SHA256(key, pool_name | user_id | SECRET_BLOCK bytes |
   TIMESTAMP), base64.
 
+Device authentication (DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER) is the same protocol with
+another realm: the device group key takes the pool name's place, the device key the user
+id's, and the password is the random one the client made for the device. The client sends
+the device's salt and verifier in ConfirmDevice as base64 of their padded-hex bytes
+(:func:`device_verifier_parse`).
+
 The verifier v = g^x is made when the password is set and stored encrypted; the server's
 ephemeral b is derived from the challenge's secret block, which only the client holds
 (the server keeps its hash), so nothing secret about a sign-in in progress sits in the
@@ -96,7 +102,12 @@ def pool_name(pool_id: str) -> str:
 
 
 def _x(pool_id: str, user_id: str, password: str, salt_hex: str) -> int:
-    inner = hashlib.sha256(f"{pool_name(pool_id)}{user_id}:{password}".encode("utf-8", "surrogatepass")).hexdigest()
+    return _realm_x(pool_name(pool_id), user_id, password, salt_hex)
+
+
+def _realm_x(realm: str, user_id: str, password: str, salt_hex: str) -> int:
+    """x for ``user_id`` in ``realm``: a pool's name, or a device group key (device SRP)."""
+    inner = hashlib.sha256(f"{realm}{user_id}:{password}".encode("utf-8", "surrogatepass")).hexdigest()
     return int(_hash_hex(pad_hex(salt_hex) + inner), 16)
 
 
@@ -151,14 +162,44 @@ def session_key(*, big_a: int, big_b: int, verifier: int, secret_block: str) -> 
     return hmac.new(prk, INFO + b"\x01", hashlib.sha256).digest()[:16]
 
 
-def claim_signature(key: bytes, *, pool_id: str, user_id: str, secret_block: str, timestamp: str) -> str:
-    """What a client that knows the password sends as PASSWORD_CLAIM_SIGNATURE."""
-    message = pool_name(pool_id).encode() + user_id.encode() + base64.b64decode(secret_block) + timestamp.encode()
+def claim_signature(key: bytes, *, user_id: str, secret_block: str, timestamp: str, pool_id: str | None = None,
+                    realm: str | None = None) -> str:  # fmt: skip
+    """What a client that knows the password sends as PASSWORD_CLAIM_SIGNATURE. The realm is
+    the pool's name (``pool_id``), or for a device the device group key (``realm``, with the
+    device key as ``user_id``)."""
+    if realm is None:
+        if pool_id is None:
+            raise TypeError("claim_signature needs pool_id or realm")
+        realm = pool_name(pool_id)
+    message = realm.encode() + user_id.encode() + base64.b64decode(secret_block) + timestamp.encode()
     return base64.b64encode(hmac.new(key, message, hashlib.sha256).digest()).decode("ascii")
 
 
 def signature_matches(expected: str, given: str | None) -> bool:
     return given is not None and hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
+
+
+def _b64_strict(text: str | None, name: str) -> bytes:
+    try:
+        raw = base64.b64decode(text or "", validate=True)
+    except (ValueError, TypeError):
+        raise SrpError(f"{name} must be base64.") from None
+    if not raw:
+        raise SrpError(f"{name} must not be empty.")
+    return raw
+
+
+def device_verifier_parse(salt_b64: str | None, verifier_b64: str | None) -> tuple[str, int]:
+    """ConfirmDevice's DeviceSecretVerifierConfig as (salt hex, verifier): both base64 of the
+    padded-hex bytes the SDKs make (amazon-cognito-identity-js ``generateHashDevice``,
+    pycognito ``generate_hash_device``). The verifier g^x must lie in 1 < v < N."""
+    salt = _b64_strict(salt_b64, "Salt")
+    if len(salt) > 64:
+        raise SrpError("Salt must be at most 64 bytes.")
+    verifier = int.from_bytes(_b64_strict(verifier_b64, "PasswordVerifier"), "big")
+    if not 1 < verifier < N:
+        raise SrpError("PasswordVerifier must be a number between 1 and N.")
+    return salt.hex(), verifier
 
 
 def timestamp_format(moment: datetime) -> str:
@@ -213,3 +254,36 @@ class Client:
             "PASSWORD_CLAIM_SIGNATURE": claim_signature(key, pool_id=self.pool_id, user_id=user_id,
                                                         secret_block=block, timestamp=timestamp),
         }
+
+    def respond_device(self, params: dict[str, str], *, group_key: str, device_key: str, password: str,
+                       now: datetime | None = None) -> dict[str, str]:  # fmt: skip
+        """DEVICE_PASSWORD_VERIFIER responses for the challenge ``params`` (SALT, SRP_B,
+        SECRET_BLOCK, USERNAME): SRP in the device's realm, with its random password."""
+        block = params["SECRET_BLOCK"]
+        big_b = int(params["SRP_B"], 16)
+        u = int(_hash_hex(pad_hex(self.big_a) + pad_hex(big_b)), 16)
+        x = _realm_x(group_key, device_key, password, params["SALT"])
+        s = _powmod((big_b - K * _powmod(G, x, N)) % N, self.a + u * x, N)
+        prk = hmac.new(bytes.fromhex(pad_hex(u)), bytes.fromhex(pad_hex(s)), hashlib.sha256).digest()
+        key = hmac.new(prk, INFO + b"\x01", hashlib.sha256).digest()[:16]
+        timestamp = timestamp_format(now or datetime.now(UTC))
+        return {
+            "USERNAME": params["USERNAME"],
+            "DEVICE_KEY": device_key,
+            "PASSWORD_CLAIM_SECRET_BLOCK": block,
+            "TIMESTAMP": timestamp,
+            "PASSWORD_CLAIM_SIGNATURE": claim_signature(key, realm=group_key, user_id=device_key, secret_block=block,
+                                                        timestamp=timestamp),
+        }
+
+
+def device_secret_new(group_key: str, device_key: str) -> tuple[str, dict[str, str]]:
+    """A new device's (random password, DeviceSecretVerifierConfig), as the SDKs make them
+    after a sign-in returns NewDeviceMetadata."""
+    password = base64.b64encode(secrets.token_bytes(40)).decode("ascii")
+    salt = pad_hex(int.from_bytes(secrets.token_bytes(16), "big"))
+    verifier = pad_hex(_powmod(G, _realm_x(group_key, device_key, password, salt), N))
+    return password, {
+        "Salt": base64.b64encode(bytes.fromhex(salt)).decode("ascii"),
+        "PasswordVerifier": base64.b64encode(bytes.fromhex(verifier)).decode("ascii"),
+    }

@@ -29,6 +29,8 @@ def sessions_prune() -> dict[str, int]:
 
     * Challenge sessions (AuthSession) used or expired more than an hour ago: the hour
       keeps "session is expired" precise for a late answer.
+    * Devices handed out at sign-in (NewDeviceMetadata) and never confirmed
+      (userpools.services.devices.devices_unconfirmed_purge).
     * Refresh tokens that expired more than a day ago, whole sessions at once (a session's
       tokens share its expiry). Not sooner, revoked ones included: an access token issued
       just before its refresh token expired lives up to a day longer, and it is refused
@@ -44,7 +46,9 @@ def sessions_prune() -> dict[str, int]:
     while batch := list(expired.values_list("pk", flat=True)[:_PRUNE_BATCH]):
         # Deleting clears the rotation links (``parent``) pointing at the batch first.
         refresh_tokens += RefreshToken.objects.filter(pk__in=batch).delete()[1].get(RefreshToken._meta.label, 0)
-    return {"auth_sessions": challenges, "refresh_tokens": refresh_tokens}
+    from userpools.services.devices import devices_unconfirmed_purge
+
+    return {"auth_sessions": challenges, "refresh_tokens": refresh_tokens, "devices": devices_unconfirmed_purge()}
 
 
 @shared_task(

@@ -51,10 +51,10 @@ def test_sessions_prune_runs_through_celery(make_pool, make_client, make_user):
     ]
 
     # .delay() goes to the worker process when a broker is configured, inline otherwise.
-    assert sessions_prune.delay().get(timeout=30) == {"auth_sessions": 2, "refresh_tokens": 3}
+    assert sessions_prune.delay().get(timeout=30) == {"auth_sessions": 2, "refresh_tokens": 3, "devices": 0}
     assert sorted(RefreshToken.objects.values_list("pk", flat=True)) == sorted(lately + live)
     assert sorted(AuthSession.objects.values_list("pk", flat=True)) == sorted(kept)
-    assert sessions_prune.delay().get(timeout=30) == {"auth_sessions": 0, "refresh_tokens": 0}
+    assert sessions_prune.delay().get(timeout=30) == {"auth_sessions": 0, "refresh_tokens": 0, "devices": 0}
 
 
 @pytest.mark.django_db

@@ -64,10 +64,10 @@ from userpools.errors import (
     UserNotConfirmed,
     UserNotFound,
 )
-from userpools.models import AppClient, AuthSession, RefreshToken, SoftwareToken, User, UserPool
-from userpools.services import mfa, users
+from userpools.models import AppClient, AuthSession, SoftwareToken, User, UserPool
+from userpools.services import devices, mfa, users
 from userpools.services.audit import audit_record
-from userpools.services.clientauth import client_for_request
+from userpools.services.clientauth import client_for_request, client_load
 from userpools.services.signup import client_context, prevents_existence_errors
 
 if TYPE_CHECKING:  # the token service is imported where it is called
@@ -122,6 +122,7 @@ class AuthOutcome:
     session: str | None = None
     parameters: dict[str, str] = field(default_factory=dict)
     available: list[str] | None = None  # USER_AUTH's AvailableChallenges
+    new_device: dict[str, str] | None = None  # NewDeviceMetadata: a new device key (device tracking)
 
 
 @dataclass
@@ -328,8 +329,9 @@ class SoftwareTokenMfa(CodeChallenge):
 
 
 CHALLENGES: list[Challenge] = [NewPasswordRequired(), MfaSetup(), SelectMfaType(), SmsMfa(), EmailOtp(),
-                               SoftwareTokenMfa()]  # fmt: skip
-"""The challenges a sign-in passes through, in order (MFA challenges go after the password ones)."""
+                               SoftwareTokenMfa(), *devices.CHALLENGES]  # type: ignore[list-item]  # fmt: skip
+"""The challenges a sign-in passes through, in order (MFA challenges go after the password ones,
+a remembered device's authentication last: userpools.services.devices)."""
 
 
 def challenge_named(name: str) -> Challenge | None:
@@ -398,6 +400,7 @@ def _session_take(token: str | None, client: AppClient, *, anonymous: bool = Fal
 
 def _next_step(sign_in: SignIn, *, after: str | None = None) -> AuthOutcome:
     """The first challenge that still applies (after the one just answered), else tokens."""
+    devices.sign_in_device_resolve(sign_in)
     names = [c.name for c in CHALLENGES]
     start = names.index(after) + 1 if after in names else 0
     for challenge in CHALLENGES[start:]:
@@ -408,10 +411,9 @@ def _next_step(sign_in: SignIn, *, after: str | None = None) -> AuthOutcome:
             return AuthOutcome(challenge=challenge.name, session=session, parameters=parameters)
     from userpools.services import tokens
 
+    # tokens_issue records the sign-in in the audit log ("user.tokens_issue").
     issued = tokens.tokens_issue(sign_in.ctx, user=sign_in.user, client=sign_in.client, auth_time=sign_in.auth_time)
-    audit_record(sign_in.ctx, "user.sign_in", pool_id=sign_in.client.pool_id, target=sign_in.user.username,
-                 client_id=sign_in.client.client_id)  # fmt: skip
-    return AuthOutcome(tokens=issued)
+    return AuthOutcome(tokens=issued, new_device=devices.sign_in_complete(sign_in))
 
 
 # --- Passwords and lockout ---------------------------------------------------------------------
@@ -452,8 +454,12 @@ def lockout_duration(failures: int) -> timedelta | None:
 
 
 def _failure_record(user: User) -> None:
+    """Count a wrong password, deciding on the row itself (locked): if a lockout began
+    while this password was being checked, the answer is the lockout's and the attempt is
+    not counted, as Cognito ignores attempts made during a lockout."""
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
+        _unlocked(locked)
         locked.failed_sign_ins += 1
         duration = lockout_duration(locked.failed_sign_ins)
         if duration is not None:
@@ -462,6 +468,12 @@ def _failure_record(user: User) -> None:
 
 
 def _failures_clear(user: User) -> None:
+    """After a right password: refuse it if a lockout began while it was being checked (a
+    burst of guesses must not get past a lockout its own wrong guesses started), else
+    reset the count."""
+    user.failed_sign_ins, user.locked_until = (
+        User.objects.filter(pk=user.pk).values_list("failed_sign_ins", "locked_until").get())
+    _unlocked(user)
     if user.failed_sign_ins or user.locked_until:
         User.objects.filter(pk=user.pk).update(failed_sign_ins=0, locked_until=None)
         user.failed_sign_ins, user.locked_until = 0, None
@@ -726,10 +738,10 @@ def flow_allowed(client: AppClient, flow: str) -> bool:
 
 
 def _refresh_owner(refresh_token: str) -> User | None:
-    """Who holds ``refresh_token`` (for its SECRET_HASH), if it is one of ours. The token
-    service stores refresh tokens as the SHA-256 of their value, as sessions are here."""
-    row = RefreshToken.objects.select_related("user").filter(token_hash=_digest(refresh_token)).first()
-    return row.user if row is not None else None
+    """Who holds ``refresh_token`` (for its SECRET_HASH or DEVICE_KEY check)."""
+    from userpools.services import tokens
+
+    return tokens.refresh_token_owner(refresh_token)
 
 
 def _client_for_refresh(client_id: str, secret_hash: str | None, parameters: Mapping[str, str]) -> AppClient:
@@ -737,6 +749,9 @@ def _client_for_refresh(client_id: str, secret_hash: str | None, parameters: Map
     Cognito documents for pools that sign in with e-mail or phone, their ``sub``. An
     unknown token falls back to the USERNAME parameter, so a client with a secret is
     never let through unchecked."""
+    client, secrets_held = client_load(client_id)
+    if not secrets_held:
+        return client  # no SECRET_HASH to check, so no need to know whose token it is
     owner = _refresh_owner(parameters.get("REFRESH_TOKEN", ""))
     names = [owner.username, str(owner.sub)] if owner is not None else [parameters.get("USERNAME", "")]
     refused: NotAuthorized | None = None
@@ -772,7 +787,7 @@ def auth_initiate(
         client = client_for_request(client_id, parameters.get("SECRET_HASH"), parameters.get("USERNAME") or "")
     if admin and client.pool_id != pool_id:
         raise ResourceNotFound(f"User pool client {client_id} does not exist.")
-    ctx = client_context(ctx, client)
+    ctx = devices.device_key_carry(client_context(ctx, client), parameters)
     if flow in ADMIN_ONLY_FLOWS and not admin:
         raise InvalidParameter("Initiate Auth method not supported.")
     if not flow_allowed(client, flow):
@@ -782,6 +797,8 @@ def auth_initiate(
     if flow in REFRESH_FLOWS:
         from userpools.services import tokens
 
+        if parameters.get("DEVICE_KEY"):
+            devices.refresh_device_check(client, _refresh_owner(parameters["REFRESH_TOKEN"]), parameters["DEVICE_KEY"])
         return AuthOutcome(tokens=tokens.tokens_refresh(ctx, client=client, refresh_token=parameters["REFRESH_TOKEN"]))
     if flow not in FLOW_PERMISSIONS:
         raise InvalidParameter(f"Unknown auth flow {flow}")
@@ -817,7 +834,9 @@ def auth_respond(
     client = client_for_request(client_id, responses.get("SECRET_HASH"), username)
     if pool_id is not None and client.pool_id != pool_id:
         raise ResourceNotFound(f"User pool client {client_id} does not exist.")
-    ctx = client_context(ctx, client)
+    ctx = devices.device_key_carry(client_context(ctx, client), responses)
+    if challenge_name == "PASSWORD_VERIFIER":  # before the claim spends its session
+        devices.sign_in_device_check(client, username, responses.get("DEVICE_KEY"))
     if challenge_name in FIRST_FACTOR_CHALLENGES:
         return _respond_first_factor(ctx, client, challenge_name, session, username, responses)
     if challenge_name in ONE_TIME_CODES and _is_first_factor_session(session, challenge_name):

@@ -253,6 +253,12 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def refresh_token_owner(refresh_token: str) -> User | None:
+    """Who holds ``refresh_token``, if it is one of ours (revoked or not)."""
+    row = RefreshToken.objects.select_related("user").filter(token_hash=_hash(refresh_token)).first()
+    return row.user if row is not None else None
+
+
 def _new_refresh_value() -> str:
     return secrets.token_urlsafe(72)  # 96 characters
 

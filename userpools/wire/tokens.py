@@ -15,7 +15,7 @@ from typing import Any
 from userpools import shapes
 from userpools.context import ServiceContext
 from userpools.models import AppClient, User
-from userpools.services import profile, tokens
+from userpools.services import devices, profile, tokens
 
 
 def _signed_in(ctx: ServiceContext, req: dict) -> tuple[ServiceContext, User, dict[str, Any]]:
@@ -89,10 +89,12 @@ def revoke_token(ctx: ServiceContext, req: dict) -> dict:
 
 
 def get_tokens_from_refresh_token(ctx: ServiceContext, req: dict) -> dict:
-    """GetTokensFromRefreshToken. ``DeviceKey`` is accepted and ignored until device
-    remembering arrives (F4); ``ClientMetadata`` until a pre token generation trigger can
-    receive it."""
+    """GetTokensFromRefreshToken. A ``DeviceKey`` must name a confirmed device of the token's
+    holder (as with REFRESH_TOKEN_AUTH); ``ClientMetadata`` is accepted and unused until a
+    pre token generation trigger can receive it."""
     client = tokens.refreshing_client(client_id=req["ClientId"], client_secret=req.get("ClientSecret"))
+    if req.get("DeviceKey"):
+        devices.refresh_device_check(client, tokens.refresh_token_owner(req["RefreshToken"]), req["DeviceKey"])
     issued = tokens.tokens_refresh(dataclasses.replace(ctx, actor=f"client:{client.client_id}"), client=client,
                                    refresh_token=req["RefreshToken"], via="GetTokensFromRefreshToken")  # fmt: skip
     return {"AuthenticationResult": issued.authentication_result()}
