@@ -233,6 +233,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- Cognate (read through userpools.conf.cognate_settings) -----------------------
 COGNATE = {
+    # Origins besides https://{relying party id} (and its subdomains) that passkeys may be
+    # used from, e.g. android:apk-key-hash:... for an Android app.
+    "WEBAUTHN_EXTRA_ORIGINS": env.list("COGNATE_WEBAUTHN_EXTRA_ORIGINS", default=[]),
     # Public base URL: token issuer is {PUBLIC_URL}/{UserPoolId}.
     "PUBLIC_URL": env.str("COGNATE_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/"),
     # Region prefix of pool ids; SDKs derive their region from it.
@@ -242,6 +245,13 @@ COGNATE = {
     "ENCRYPTION_KEYS": env.list("COGNATE_ENCRYPTION_KEYS", default=[]),
     "DOMAIN_SUFFIX": env.str("COGNATE_DOMAIN_SUFFIX", default="auth.localhost"),
     "MAX_CLOCK_SKEW_SECONDS": env.int("COGNATE_MAX_CLOCK_SKEW_SECONDS", default=300),
+    # Identity pools: endpoints that verify social logins (tests point them at local stand-ins).
+    "GOOGLE_JWKS_URL": env.str("COGNATE_GOOGLE_JWKS_URL", default="https://www.googleapis.com/oauth2/v3/certs"),
+    "APPLE_JWKS_URL": env.str("COGNATE_APPLE_JWKS_URL", default="https://appleid.apple.com/auth/keys"),
+    "FACEBOOK_DEBUG_TOKEN_URL": env.str("COGNATE_FACEBOOK_DEBUG_TOKEN_URL", default="https://graph.facebook.com/debug_token"),
+    "FACEBOOK_APP_ACCESS_TOKEN": env.str("COGNATE_FACEBOOK_APP_ACCESS_TOKEN", default=""),
+    "AMAZON_TOKENINFO_URL": env.str("COGNATE_AMAZON_TOKENINFO_URL", default="https://api.amazon.com/auth/o2/tokeninfo"),
+    "IDENTITY_PROVIDER_TIMEOUT_SECONDS": env.int("COGNATE_IDENTITY_PROVIDER_TIMEOUT_SECONDS", default=10),
 }
 
 LOGGING = {

@@ -26,7 +26,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.conf import settings as django_settings
 from django.contrib import admin, messages
+from django.contrib.admin import AdminSite
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
@@ -35,6 +37,10 @@ from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django_otp import devices_for_user, user_has_device
+from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from userpools import shapes
 from userpools.api.serializers import enum_values
@@ -52,6 +58,7 @@ from userpools.models import AppClient, AuditEvent, ClientSecret, User, UserPool
 from userpools.services import clients as client_services
 from userpools.services import domains as domain_services
 from userpools.services import pools as pool_services
+from userpools.services.audit import audit_record
 
 
 def operator_context(request) -> ServiceContext:
@@ -836,6 +843,102 @@ class OperatorAdmin(UserAdmin):
         # The operator backend signs in by username_key; keep it in step with a renamed username.
         obj.username_key = obj.username
         super().save_model(request, obj, form, change)
+
+
+# --- Operators' second factor ------------------------------------------------------------
+
+
+def admin_requires_otp() -> bool:
+    """Whether the console asks operators for a TOTP code (``COGNATE_ADMIN_REQUIRE_OTP``),
+    read per request so that a settings override takes effect at once."""
+    return bool(getattr(django_settings, "COGNATE_ADMIN_REQUIRE_OTP", False))
+
+
+class OperatorOTPAuthenticationForm(OTPAdminAuthenticationForm):
+    """django-otp's admin login form with two conveniences: an operator with one
+    authenticator is not asked to pick it (django-otp asks, so that a code is never tried
+    against every device, which only matters with several), and an operator with none is
+    told how to enrol instead of being shown an empty device list."""
+
+    def clean_otp(self, user):
+        if user is not None and not user_has_device(user):
+            raise ValidationError(
+                "No authenticator is enrolled for this operator: run "
+                "`manage.py operator_totp <username>` (see README, Operators and MFA).",
+                code="otp_not_enrolled",
+            )
+        super().clean_otp(user)
+
+    def _chosen_device(self, user):
+        device = super()._chosen_device(user)
+        if device is None and not self.cleaned_data.get("otp_device"):
+            # Inside clean_otp's transaction: lock the device as django-otp does for the chosen one.
+            devices = list(devices_for_user(user, for_verify=True))
+            if len(devices) == 1:
+                device = devices[0]
+        return device
+
+
+class CognateAdminSite(OTPAdminSite):
+    """The console's site. With ``COGNATE_ADMIN_REQUIRE_OTP`` on it is django-otp's
+    OTPAdminSite: only an operator verified by one of their authenticators in this session
+    (a TOTPDevice, see ``manage.py operator_totp``) gets in, and the login page asks for
+    the code. Off, it behaves as Django's plain AdminSite.
+
+    ``admin.site`` keeps its instance (and name, so ``admin:`` URLs and every registration
+    stay as they are); only its class changes, below.
+    """
+
+    @property
+    def login_form(self):
+        return OperatorOTPAuthenticationForm if admin_requires_otp() else None
+
+    @property
+    def login_template(self):
+        return OTPAdminSite.login_template if admin_requires_otp() else None
+
+    def has_permission(self, request) -> bool:
+        if admin_requires_otp():
+            return super().has_permission(request)
+        return AdminSite.has_permission(self, request)
+
+
+admin.site.__class__ = CognateAdminSite
+
+
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class OperatorTOTPDeviceAdmin(TOTPDeviceAdmin):
+    """Operators' authenticators for the console (django-otp's page, with its QR code).
+
+    Pool users' authenticators are SoftwareTokens, shown on each pool user's page; here
+    only operators are listed and can be chosen, and every change is audited.
+    """
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(user__pool__isnull=True)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = User.objects.filter(pool__isnull=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record(operator_context(request), "operator.totp_device_change" if change else "operator.totp_device_create",
+                     target=obj.user.get_username(), device=obj.name, confirmed=obj.confirmed)  # fmt: skip
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        audit_record(operator_context(request), "operator.totp_device_delete", target=obj.user.get_username(),
+                     device=obj.name)  # fmt: skip
+
+    def delete_queryset(self, request, queryset):
+        for device in queryset.select_related("user"):
+            self.delete_model(request, device)
 
 
 # The user directory's pages (pool users, groups, deliveries) live in their own module.

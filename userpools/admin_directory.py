@@ -3,6 +3,12 @@
 As elsewhere in the console, every change goes through the services (the same
 functions AdminCreateUser, AdminUpdateUserAttributes, AdminDisableUser ... call), so
 schema, alias and password rules apply here too, and every change is audited.
+
+A pool user's page also shows their sign-in factors -- enabled MFA factors, their TOTP
+authenticator (never its secret), remembered devices and passkeys -- and removes them
+through the same services: actions on the user list remove the authenticator or
+disable every factor; the device and passkey pages (linked from the user's page, read
+only) forget a device or delete a passkey through their services.
 """
 
 from __future__ import annotations
@@ -13,14 +19,25 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from userpools.admin import JSONObjectField, operator_context, pretty_json
 from userpools.errors import ServiceError
-from userpools.models import Delivery, PoolUser, User, UserGroup, UserPool
-from userpools.services import directory, groups
+from userpools.models import (
+    Delivery,
+    PoolUser,
+    SoftwareToken,
+    User,
+    UserDevice,
+    UserGroup,
+    UserPool,
+    WebAuthnCredential,
+)
+from userpools.services import devices, directory, groups, mfa, passkeys
 from userpools.services import users as user_rules
 
 
@@ -132,14 +149,16 @@ class GroupFilter(admin.SimpleListFilter):
 
 @admin.register(PoolUser)
 class PoolUserAdmin(admin.ModelAdmin):
-    list_display = ("username", "pool", "status", "is_active", "email", "phone_number", "sub", "date_joined")
+    list_display = ("username", "pool", "status", "is_active", "email", "phone_number", "mfa_display", "sub",
+                    "date_joined")  # fmt: skip
     list_filter = ("status", "is_active", "pool", GroupFilter)
     search_fields = ("username", "email", "phone_number")
     list_select_related = ("pool",)
     actions = ["disable_users", "enable_users", "confirm_users", "reset_passwords", "resend_invitations",
-               "sign_out_everywhere"]
+               "sign_out_everywhere", "remove_software_tokens", "disable_mfa"]  # fmt: skip
     readonly_fields = ("username", "pool", "sub", "status", "is_active", "date_joined", "updated_at",
                        "groups_display", "attributes_display")  # fmt: skip
+    mfa_fields = ("mfa_factors_display", "software_token_display", "devices_display", "passkeys_display")
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(pool__isnull=False)
@@ -157,10 +176,20 @@ class PoolUserAdmin(admin.ModelAdmin):
         if obj is None:
             return ["pool_choice", "new_username", "email", "email_verified", "phone_number",
                     "temporary_password", "send_invitation", "other_attributes"]  # fmt: skip
-        return [*self.readonly_fields, "attributes_json"]
+        return [*self.readonly_fields, *self.mfa_fields, "attributes_json"]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return super().get_fieldsets(request, obj)
+        return [
+            (None, {"fields": [*self.readonly_fields, "attributes_json"]}),
+            ("Sign-in factors", {"fields": list(self.mfa_fields),
+                                 "description": "To remove the authenticator or disable every factor, select the "
+                                                "user in the list and choose the action."}),
+        ]  # fmt: skip
 
     def get_readonly_fields(self, request, obj=None):
-        return self.readonly_fields if obj is not None else ()
+        return (*self.readonly_fields, *self.mfa_fields) if obj is not None else ()
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         base = PoolUserChangeForm if obj is not None else PoolUserAddForm
@@ -176,6 +205,45 @@ class PoolUserAdmin(admin.ModelAdmin):
     @admin.display(description="Attributes (with sub)")
     def attributes_display(self, obj: User):
         return pretty_json({a["Name"]: a["Value"] for a in user_rules.attributes_list(obj)})
+
+    @admin.display(description="MFA")
+    def mfa_display(self, obj: User) -> str:
+        enabled, chosen = mfa.mfa_setting_list(obj)
+        return ", ".join(f"{f} (preferred)" if f == chosen else f for f in enabled) or "—"
+
+    @admin.display(description="MFA factors")
+    def mfa_factors_display(self, obj: User):
+        enabled, chosen = mfa.mfa_setting_list(obj)
+        usable = mfa.sign_in_factors(obj, obj.pool)
+        return format_html(
+            "Enabled: {}<br>Preferred: {}<br>Used at sign-in now: {} (pool MFA {}; it offers {})",
+            ", ".join(enabled) or "none", chosen or "none", ", ".join(usable) or "none",
+            obj.pool.mfa_configuration, ", ".join(mfa.pool_factors(obj.pool)) or "no factor",
+        )  # fmt: skip
+
+    @admin.display(description="Software token (TOTP)")
+    def software_token_display(self, obj: User) -> str:
+        # The secrets are not even loaded (and so not decrypted): an empty column stays empty.
+        has_pending = ExpressionWrapper(~Q(pending_secret=""), output_field=BooleanField())
+        token = (SoftwareToken.objects.filter(user=obj).annotate(pending=has_pending)
+                 .values("name", "confirmed", "pending", "created_at").first())  # fmt: skip
+        if token is None:
+            return "none"
+        state = "verified" if token["confirmed"] else "not verified"
+        pending = "; a new one is associated, awaiting VerifySoftwareToken" if token["pending"] else ""
+        return f"“{token['name'] or 'TOTP'}”, {state}, since {token['created_at']:%Y-%m-%d %H:%M} UTC{pending}"
+
+    @admin.display(description="Devices")
+    def devices_display(self, obj: User):
+        counts = obj.devices.aggregate(n=Count("id"), remembered=Count("id", filter=Q(remembered=True)))
+        url = reverse("admin:userpools_userdevice_changelist") + "?" + urlencode({"user": obj.pk})
+        return format_html('{} device(s), {} remembered — <a href="{}">list, forget</a>',
+                           counts["n"], counts["remembered"], url)  # fmt: skip
+
+    @admin.display(description="Passkeys")
+    def passkeys_display(self, obj: User):
+        url = reverse("admin:userpools_webauthncredential_changelist") + "?" + urlencode({"user": obj.pk})
+        return format_html('{} passkey(s) — <a href="{}">list, delete</a>', obj.webauthn_credentials.count(), url)
 
     def save_model(self, request, obj, form, change):
         ctx = form.ctx
@@ -254,6 +322,88 @@ class PoolUserAdmin(admin.ModelAdmin):
         from userpools.services.tokens import user_global_sign_out
 
         self._each(request, queryset, "Signed out", lambda ctx, u: user_global_sign_out(ctx, user=u))
+
+    @admin.action(description="Remove software token (TOTP)")
+    def remove_software_tokens(self, request, queryset):
+        with_token = queryset.filter(Exists(SoftwareToken.objects.filter(user=OuterRef("pk"))))
+        skipped = queryset.count() - with_token.count()
+        if skipped:
+            messages.warning(request, f"{skipped} user(s) had no software token.")
+        self._each(request, with_token, "Removed the software token of", mfa.totp_delete)
+
+    @admin.action(description="Disable MFA (all factors)")
+    def disable_mfa(self, request, queryset):
+        # SetUserMFAPreference with every factor off; with the pool's MFA ON the user is still
+        # challenged (SMS or e-mail, else MFA_SETUP), as in Cognito.
+        every_factor_off = {name: {"Enabled": False, "PreferredMfa": False} for name in mfa.SETTING_NAMES.values()}
+        self._each(request, queryset, "Disabled MFA of", lambda ctx, u: mfa.preference_set(ctx, u, every_factor_off))
+
+
+# --- Devices and passkeys (read only; removal through their services) -----------------------
+
+
+class _SignInFactorAdmin(admin.ModelAdmin):
+    """A pool user's devices or passkeys: listed, never edited here; deleting one (the
+    page's Delete button or the list's bulk action) calls the service in :meth:`remove`."""
+
+    list_select_related = ("user", "pool")
+    list_filter = ("pool",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def remove(self, ctx, obj) -> None:
+        raise NotImplementedError
+
+    @admin.display(description="User", ordering="user__username")
+    def user_link(self, obj):  # the pool user's page (Django's own link would go to the operators' page)
+        url = reverse("admin:userpools_pooluser_change", args=[obj.user_id])
+        return format_html('<a href="{}">{}</a>', url, obj.user.username)
+
+    def delete_model(self, request, obj):
+        try:
+            with transaction.atomic():
+                self.remove(operator_context(request), obj)
+        except ServiceError as exc:
+            messages.error(request, f"{exc.code.value}: {exc.message}")
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.select_related("user"):
+            self.delete_model(request, obj)
+
+
+@admin.register(UserDevice)
+class UserDeviceAdmin(_SignInFactorAdmin):
+    """Devices users signed in from (the pool's DeviceConfiguration); the SRP verifier is never shown."""
+
+    list_display = ("device_key", "name", "user_link", "pool", "remembered", "confirmed", "last_authenticated_at",
+                    "last_ip")  # fmt: skip
+    list_filter = ("pool", "remembered", "confirmed")
+    search_fields = ("device_key", "name", "user__username", "last_ip")
+    fields = ("device_key", "name", "user_link", "pool", "confirmed", "remembered", "created_at", "last_authenticated_at",
+              "last_ip", "attributes")  # fmt: skip
+    readonly_fields = fields
+
+    def remove(self, ctx, obj):
+        devices.device_forget(ctx, user=obj.user, device_key=obj.device_key, confirmed_only=False)
+
+
+@admin.register(WebAuthnCredential)
+class WebAuthnCredentialAdmin(_SignInFactorAdmin):
+    """Users' passkeys; only their public parts, and no key material, are shown."""
+
+    list_display = ("friendly_name", "user_link", "pool", "relying_party_id", "authenticator_attachment",
+                    "created_at", "last_used_at")  # fmt: skip
+    search_fields = ("friendly_name", "credential_id", "user__username", "relying_party_id")
+    fields = ("friendly_name", "credential_id", "user_link", "pool", "relying_party_id", "authenticator_attachment",
+              "transports", "aaguid", "sign_count", "created_at", "last_used_at")  # fmt: skip
+    readonly_fields = fields
+
+    def remove(self, ctx, obj):
+        passkeys.credential_delete(ctx, obj.user, obj.credential_id)
 
 
 # --- Groups -------------------------------------------------------------------------------

@@ -13,6 +13,15 @@ _DEFAULTS = {
     "ENCRYPTION_KEYS": [],
     "DOMAIN_SUFFIX": "auth.localhost",
     "MAX_CLOCK_SKEW_SECONDS": 300,
+    # Origins accepted for passkeys besides the relying party's own (userpools.services.passkeys).
+    "WEBAUTHN_EXTRA_ORIGINS": [],
+    # Identity pools: where logins from social providers are verified (identity.services.logins).
+    "GOOGLE_JWKS_URL": "https://www.googleapis.com/oauth2/v3/certs",
+    "APPLE_JWKS_URL": "https://appleid.apple.com/auth/keys",
+    "FACEBOOK_DEBUG_TOKEN_URL": "https://graph.facebook.com/debug_token",
+    "FACEBOOK_APP_ACCESS_TOKEN": "",
+    "AMAZON_TOKENINFO_URL": "https://api.amazon.com/auth/o2/tokeninfo",
+    "IDENTITY_PROVIDER_TIMEOUT_SECONDS": 10,
 }
 
 
@@ -24,6 +33,13 @@ class CognateSettings:
     ENCRYPTION_KEYS: list[str]
     DOMAIN_SUFFIX: str
     MAX_CLOCK_SKEW_SECONDS: int
+    WEBAUTHN_EXTRA_ORIGINS: list[str]
+    GOOGLE_JWKS_URL: str
+    APPLE_JWKS_URL: str
+    FACEBOOK_DEBUG_TOKEN_URL: str
+    FACEBOOK_APP_ACCESS_TOKEN: str
+    AMAZON_TOKENINFO_URL: str
+    IDENTITY_PROVIDER_TIMEOUT_SECONDS: int
 
 
 def cognate_settings() -> CognateSettings:

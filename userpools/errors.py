@@ -69,6 +69,12 @@ class ErrorCode(StrEnum):
     REFRESH_TOKEN_REUSE = "RefreshTokenReuseException"
     UNAUTHORIZED = "UnauthorizedException"
     UNSUPPORTED_TOKEN_TYPE = "UnsupportedTokenTypeException"
+    # Identity pools (cognito-identity model)
+    RESOURCE_CONFLICT = "ResourceConflictException"
+    INVALID_IDENTITY_POOL_CONFIGURATION = "InvalidIdentityPoolConfigurationException"
+    EXTERNAL_SERVICE = "ExternalServiceException"
+    DEVELOPER_USER_ALREADY_REGISTERED = "DeveloperUserAlreadyRegisteredException"
+    EXPIRED_TOKEN = "ExpiredTokenException"  # temporary credentials past their Expiration
 
 
 class ServiceError(Exception):
@@ -132,3 +138,7 @@ WebAuthnConfigurationMissing = _error("WebAuthnConfigurationMissing", ErrorCode.
 RefreshTokenReuse = _error("RefreshTokenReuse", ErrorCode.REFRESH_TOKEN_REUSE)
 Unauthorized = _error("Unauthorized", ErrorCode.UNAUTHORIZED)
 UnsupportedTokenType = _error("UnsupportedTokenType", ErrorCode.UNSUPPORTED_TOKEN_TYPE)
+ResourceConflict = _error("ResourceConflict", ErrorCode.RESOURCE_CONFLICT)
+InvalidIdentityPoolConfiguration = _error("InvalidIdentityPoolConfiguration", ErrorCode.INVALID_IDENTITY_POOL_CONFIGURATION)
+ExternalService = _error("ExternalService", ErrorCode.EXTERNAL_SERVICE)
+DeveloperUserAlreadyRegistered = _error("DeveloperUserAlreadyRegistered", ErrorCode.DEVELOPER_USER_ALREADY_REGISTERED)

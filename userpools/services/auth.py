@@ -65,7 +65,7 @@ from userpools.errors import (
     UserNotFound,
 )
 from userpools.models import AppClient, AuthSession, SoftwareToken, User, UserPool
-from userpools.services import devices, mfa, users
+from userpools.services import devices, mfa, passkeys, users
 from userpools.services.audit import audit_record
 from userpools.services.clientauth import client_for_request, client_load
 from userpools.services.signup import client_context, prevents_existence_errors
@@ -106,7 +106,7 @@ NOT_YET = {
 }
 # USER_AUTH's first factors: which AllowedFirstAuthFactors value offers each challenge.
 FIRST_FACTORS: dict[str, str] = {"PASSWORD": "PASSWORD", "PASSWORD_SRP": "PASSWORD", "EMAIL_OTP": "EMAIL_OTP",
-                                 "SMS_OTP": "SMS_OTP"}  # fmt: skip
+                                 "SMS_OTP": "SMS_OTP", "WEB_AUTHN": "WEB_AUTHN"}  # fmt: skip
 # Passwordless first factors: the code's medium (userpools.services.mfa) and response key.
 ONE_TIME_CODES: dict[str, tuple[str, str]] = {"EMAIL_OTP": ("EMAIL_OTP", "EMAIL_OTP_CODE"),
                                               "SMS_OTP": ("SMS_MFA", "SMS_OTP_CODE")}  # fmt: skip
@@ -632,6 +632,8 @@ def _can_use(user: User, factor: str) -> bool:
         return bool(user.attributes.get("phone_number")) and user.attributes.get("phone_number_verified") == "true"
     if factor in ("PASSWORD", "PASSWORD_SRP"):
         return user.has_usable_password()
+    if factor == "WEB_AUTHN":
+        return passkeys.user_has_passkeys(user)
     return True
 
 
@@ -640,7 +642,43 @@ def auth_factors(user: User) -> list[str]:
     out = ["PASSWORD"] if user.has_usable_password() else []
     factors = set(user.pool.settings.get("Policies", {}).get("SignInPolicy", {}).get("AllowedFirstAuthFactors") or [])
     out += [name for name in ("EMAIL_OTP", "SMS_OTP") if name in factors and _can_use(user, name)]
+    if passkeys.user_has_passkeys(user):
+        out.append("WEB_AUTHN")
     return out
+
+
+def _webauthn_start(client: AppClient, user: User | None) -> AuthOutcome:
+    """WEB_AUTHN as a first factor: the request options for the user's passkeys, and a
+    session that keeps the challenge (an unknown user gets options no passkey satisfies)."""
+    if user is not None:
+        user.pool = client.pool
+    options, webauthn_state = passkeys.authentication_options(user, client)
+    session = _session_open(client, user, "WEB_AUTHN", {"first_factor": "WEB_AUTHN", "webauthn": webauthn_state})
+    return AuthOutcome(challenge="WEB_AUTHN", session=session,
+                       parameters={"CREDENTIAL_REQUEST_OPTIONS": passkeys.authentication_options_json(options)})
+
+
+def _webauthn_respond(ctx: ServiceContext, client: AppClient, session: str | None, username: str,
+                      responses: Mapping[str, str]) -> AuthOutcome:  # fmt: skip
+    """The WEB_AUTHN challenge's CREDENTIAL: a passkey assertion over the session's
+    challenge. The session is spent by the answer, right or wrong. A passkey that verified
+    the user (biometrics, PIN) stands in for MFA; one that did not leaves MFA to follow."""
+    credential = responses.get("CREDENTIAL")
+    if not credential:
+        raise InvalidParameter("Missing required parameter CREDENTIAL")
+    stored = _session_spend(session, client, frozenset({"WEB_AUTHN"}))
+    user = stored.user
+    if user is not None:
+        user.pool = client.pool
+        if not _names(client, username, user):
+            raise NotAuthorized(SESSION_INVALID)
+    passkey = passkeys.authentication_verify(ctx, user, client, stored.state.get("webauthn") or {}, credential)
+    if user is None or passkey.user_id != user.pk:
+        raise NotAuthorized(INCORRECT)
+    _unlocked(user)
+    _may_sign_in(user)
+    state = {"mfa_done": True} if getattr(passkey, "user_verified", False) else {}
+    return _next_step(SignIn(ctx=ctx, client=client, user=user, auth_time=timezone.now(), state=state))
 
 
 def _one_time_code_start(ctx: ServiceContext, client: AppClient, answer: str, username: str,
@@ -670,6 +708,12 @@ def _first_factor(ctx: ServiceContext, client: AppClient, answer: str | None, us
         raise InvalidParameter(f"The challenge {answer} is not available for this user.")
     if answer == "PASSWORD_SRP":
         return srp_start(client, username, parameters.get("SRP_A"), user=user, looked_up=looked_up)
+    if answer == "WEB_AUTHN":
+        if not looked_up:
+            user = users.user_find(client.pool, username)
+            if user is None and not prevents_existence_errors(client):
+                raise UserNotFound("User does not exist.")
+        return _webauthn_start(client, user)
     if answer in ONE_TIME_CODES:
         if not looked_up:
             user = users.user_find(client.pool, username)
@@ -839,6 +883,8 @@ def auth_respond(
         devices.sign_in_device_check(client, username, responses.get("DEVICE_KEY"))
     if challenge_name in FIRST_FACTOR_CHALLENGES:
         return _respond_first_factor(ctx, client, challenge_name, session, username, responses)
+    if challenge_name == "WEB_AUTHN":
+        return _webauthn_respond(ctx, client, session, username, responses)
     if challenge_name in ONE_TIME_CODES and _is_first_factor_session(session, challenge_name):
         try:
             return _one_time_code_respond(ctx, client, challenge_name, session, username, responses)

@@ -585,6 +585,37 @@ def access_token_authenticate(token: str) -> tuple[User, dict[str, Any]]:
     return user, claims
 
 
+def id_token_verify(token: str) -> dict[str, Any]:
+    """The verified claims of an ID token this server issued (for identity pools' Logins).
+
+    Checks what :func:`access_token_authenticate` checks, for ``token_use`` "id": the
+    signature against the pool's listed keys, ``iss``, ``exp``, the user (exists, enabled),
+    GlobalSignOut (``tokens_valid_after``) and revocation of its sign-in (``origin_jti``).
+    ``aud`` is the caller's to check. Raises NotAuthorizedException: "Invalid ID Token",
+    "ID Token has expired", "ID Token has been revoked", "User is disabled.".
+    """
+    try:
+        claims = _decode(token, token_use="id")
+    except NotAuthorized as exc:
+        expired = exc.message == EXPIRED_ACCESS
+        raise NotAuthorized("ID Token has expired" if expired else "Invalid ID Token") from None
+    pool_id = claims.pop("_pool_id")
+    revoked = RefreshToken.objects.filter(origin_jti=claims["origin_jti"], revoked_at__isnull=False)
+    try:
+        user = User.objects.annotate(origin_revoked=Exists(revoked.filter(user=OuterRef("pk")))).get(
+            pool_id=pool_id, sub=claims["sub"]
+        )
+    except (User.DoesNotExist, ValueError):
+        raise NotAuthorized("Invalid ID Token") from None
+    if user.origin_revoked or (
+        user.tokens_valid_after is not None and claims["iat"] < int(user.tokens_valid_after.timestamp())
+    ):
+        raise NotAuthorized("ID Token has been revoked")
+    if not user.is_active:
+        raise NotAuthorized(DISABLED)
+    return claims
+
+
 def access_token_require_admin_scope(claims: dict[str, Any]) -> None:
     """The self-service operations need ``aws.cognito.signin.user.admin`` in ``scope``."""
     if ADMIN_SCOPE not in str(claims.get("scope", "")).split():
