@@ -13,13 +13,15 @@ from collections.abc import Callable
 from typing import Any
 
 from userpools.context import ServiceContext
-from userpools.wire import auth, mfa, pools, selfservice, tokens, users
+from userpools.wire import auth, devices, mfa, passkeys, pools, selfservice, tokens, users
 
 Handler = Callable[[ServiceContext, dict[str, Any]], dict[str, Any]]
 
 HANDLERS: dict[str, Handler] = {
     **auth.HANDLERS,
+    **devices.HANDLERS,
     **mfa.HANDLERS,
+    **passkeys.HANDLERS,
     **pools.HANDLERS,
     **selfservice.HANDLERS,
     **tokens.HANDLERS,
