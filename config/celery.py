@@ -18,4 +18,6 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # Used and expired challenge sessions, refresh tokens expired for a day (userpools.tasks).
     "userpools.sessions_prune": {"task": "userpools.sessions_prune", "schedule": crontab(minute=17)},
+    # Identity-pool temporary credentials expired for a day (identity.tasks).
+    "identity.credentials_prune": {"task": "identity.credentials_prune", "schedule": crontab(minute=41)},
 }

@@ -126,7 +126,15 @@ SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 # userpools.admin.CognateAdminSite); enrol first with ``manage.py operator_totp <username>``.
 # Off by default so that ``make run`` stays one step.
 COGNATE_ADMIN_REQUIRE_OTP = env.bool("COGNATE_ADMIN_REQUIRE_OTP", default=False)
-OTP_TOTP_ISSUER = "Cognate"  # the label authenticator apps show for operators' codes
+OTP_TOTP_ISSUER = "Cognate"
+
+# --- Identity pools (F6) ------------------------------------------------------------------------
+# STS endpoint for pools whose credentials broker is "sts" (AssumeRoleWithWebIdentity).
+COGNATE_STS_ENDPOINT = env.str("COGNATE_STS_ENDPOINT", default="")
+# PEM private keys (newest first) signing GetOpenIdToken tokens; unset: one derived from SECRET_KEY.
+COGNATE_IDENTITY_SIGNING_KEYS = env.list("COGNATE_IDENTITY_SIGNING_KEYS", default=[])
+# Mount the example API of identity/example/ at /example/ (on under tests).
+COGNATE_EXAMPLE_API = env.bool("COGNATE_EXAMPLE_API", default=TESTING)  # the label authenticator apps show for operators' codes
 PASSWORD_HASHERS = [
     "userpools.hashers.CognateArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -13,5 +13,6 @@ urlpatterns = [
     path("", wire_endpoint, name="wire"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("userpools.api.urls")),
+    path("", include("identity.urls")),  # the identity issuer (before the pools' route) and /example/
     path("<str:pool_id>/.well-known/", include("userpools.oidc_views")),
 ]

@@ -1,12 +1,57 @@
-"""DRF authentication with the wire API's caller credentials (SigV4-signed requests)."""
+"""DRF authentication and permission with SigV4-signed requests.
+
+* :class:`SigV4Authentication`: the REST API's callers (operator access keys; identity-pool
+  credentials scoped to ``cognito-idp`` are accepted too and authorized by their role).
+* :class:`IdentityCredentialsAuthentication` + :class:`IAMPolicyPermission`: any DRF API
+  as a resource server for identity-pool credentials (the mapping of a request to an IAM
+  action and resource is :mod:`identity.resource`'s). ``request.user`` becomes an
+  :class:`IdentityPrincipal`, ``request.auth`` the :class:`Caller`. A view may set
+  ``iam_action`` (a string, or a dict keyed by HTTP method or viewset action).
+
+Failures render ``{"__type": code, "message": ...}``: 401 when authentication fails,
+403 when the policy denies.
+"""
 
 from __future__ import annotations
 
-from rest_framework import authentication, exceptions
+from rest_framework import authentication, exceptions, permissions
 
-from identity import sigv4
+from identity import resource, sigv4
 from identity.services.callers import Caller, caller_authenticate
 from userpools.errors import ErrorCode, ServiceError
+
+
+class IdentityPrincipal:
+    """``request.user`` for identity-pool credentials: no database row."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    is_superuser = False
+    pk = None
+
+    def __init__(self, caller: Caller) -> None:
+        self.caller = caller
+        self.identity_id = caller.identity_id
+        self.role_arn = caller.role_arn
+        self.username = caller.identity_id or ""
+
+    def get_username(self) -> str:
+        return self.username
+
+    def __str__(self) -> str:
+        return self.username
+
+
+def _body(exc: ServiceError) -> dict[str, str]:
+    return {"__type": exc.code.value, "message": exc.message}
+
+
+def _failed(exc: ServiceError) -> exceptions.APIException:
+    if exc.code == ErrorCode.ACCESS_DENIED:
+        return exceptions.PermissionDenied(_body(exc))
+    return exceptions.AuthenticationFailed(_body(exc))
 
 
 class SigV4Authentication(authentication.BaseAuthentication):
@@ -29,6 +74,8 @@ class SigV4Authentication(authentication.BaseAuthentication):
             if exc.code == ErrorCode.ACCESS_DENIED:
                 raise exceptions.PermissionDenied(exc.message, code=exc.code.value) from None
             raise exceptions.AuthenticationFailed(exc.message, code=exc.code.value) from None
+        if caller.is_identity:
+            return IdentityPrincipal(caller), caller
         from userpools.models import User
 
         return User.objects.get(pk=caller.operator_id), caller
@@ -37,4 +84,39 @@ class SigV4Authentication(authentication.BaseAuthentication):
         return "AWS4-HMAC-SHA256"
 
 
-__all__ = ["SigV4Authentication", "Caller"]
+class IdentityCredentialsAuthentication(authentication.BaseAuthentication):
+    """SigV4 with identity-pool credentials, scoped to ``COGNATE_SIGV4_RESOURCE["SERVICE"]``.
+    Unsigned requests pass through unauthenticated (``IAMPolicyPermission`` refuses them)."""
+
+    def authenticate(self, request):
+        if not resource.is_signed(request._request):
+            return None
+        try:
+            caller = resource.request_authenticate(request._request)
+        except ServiceError as exc:
+            raise _failed(exc) from None
+        return IdentityPrincipal(caller), caller
+
+    def authenticate_header(self, request) -> str:
+        return sigv4.ALGORITHM
+
+
+class IAMPolicyPermission(permissions.BasePermission):
+    """Allow the request only if the caller's role policy allows its action on its resource."""
+
+    def has_permission(self, request, view) -> bool:
+        caller = request.auth
+        if not isinstance(caller, Caller):
+            raise exceptions.NotAuthenticated(
+                {"__type": ErrorCode.MISSING_AUTHENTICATION_TOKEN.value, "message": "Missing Authentication Token"}
+            )
+        try:
+            resource.request_authorize(caller, request._request, iam_action=getattr(view, "iam_action", None),
+                                       view_action=getattr(view, "action", None))  # fmt: skip
+        except ServiceError as exc:
+            raise _failed(exc) from None
+        return True
+
+
+__all__ = ["SigV4Authentication", "IdentityCredentialsAuthentication", "IAMPolicyPermission", "IdentityPrincipal",
+           "Caller"]  # fmt: skip

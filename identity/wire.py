@@ -1,8 +1,10 @@
 """The Cognito identity-pool wire API (``AWSCognitoIdentityService.*``).
 
-The 23 operations of the cognito-identity model arrive with F6; until then every one
-of them is validated and authenticated as the model says and then answers
-``UnsupportedOperationException``.
+An explicit registry from operation name to handler, as in :mod:`userpools.wire`: each
+handler takes the caller's context and the validated request, calls one service of
+:mod:`identity.services`, and returns the output shape built by :mod:`identity.shapes`.
+Credentials and OpenID tokens (GetCredentialsForIdentity, GetOpenIdToken,
+GetOpenIdTokenForDeveloperIdentity) register from :mod:`identity.wire_credentials`.
 """
 
 from __future__ import annotations
@@ -10,9 +12,158 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from identity import shapes
+from identity.services import pools
 from userpools.conf import cognate_settings
+from userpools.context import ServiceContext
 
-HANDLERS: dict[str, Callable] = {}
+Handler = Callable[[ServiceContext, dict[str, Any]], dict[str, Any]]
+
+
+def create_identity_pool(ctx: ServiceContext, req: dict) -> dict:
+    return shapes.identity_pool(pools.identity_pool_create(ctx, req))
+
+
+def describe_identity_pool(ctx: ServiceContext, req: dict) -> dict:
+    return shapes.identity_pool(pools.identity_pool_get(req["IdentityPoolId"]))
+
+
+def update_identity_pool(ctx: ServiceContext, req: dict) -> dict:
+    return shapes.identity_pool(pools.identity_pool_update(ctx, req))
+
+
+def delete_identity_pool(ctx: ServiceContext, req: dict) -> dict:
+    pools.identity_pool_delete(ctx, pool_id=req["IdentityPoolId"])
+    return {}
+
+
+def list_identity_pools(ctx: ServiceContext, req: dict) -> dict:
+    page = pools.identity_pools_list(limit=req["MaxResults"], next_token=req.get("NextToken"))
+    out: dict[str, Any] = {"IdentityPools": [shapes.identity_pool_short(p) for p in page.items]}
+    if page.next_token:
+        out["NextToken"] = page.next_token
+    return out
+
+
+def set_identity_pool_roles(ctx: ServiceContext, req: dict) -> dict:
+    pools.identity_pool_roles_set(ctx, pool_id=req["IdentityPoolId"], roles=req["Roles"],
+                                  role_mappings=req.get("RoleMappings"))  # fmt: skip
+    return {}
+
+
+def get_identity_pool_roles(ctx: ServiceContext, req: dict) -> dict:
+    return shapes.identity_pool_roles(pools.identity_pool_get(req["IdentityPoolId"]))
+
+
+def set_principal_tag_attribute_map(ctx: ServiceContext, req: dict) -> dict:
+    mapping = pools.principal_tag_map_set(
+        ctx, pool_id=req["IdentityPoolId"], provider=req["IdentityProviderName"],
+        use_defaults=req.get("UseDefaults"), tags=req.get("PrincipalTags"),
+    )  # fmt: skip
+    return shapes.principal_tag_map(mapping)
+
+
+def get_principal_tag_attribute_map(ctx: ServiceContext, req: dict) -> dict:
+    mapping = pools.principal_tag_map_get(pool_id=req["IdentityPoolId"], provider=req["IdentityProviderName"])
+    return shapes.principal_tag_map(mapping)
+
+
+def tag_resource(ctx: ServiceContext, req: dict) -> dict:
+    pools.identity_pool_tag(ctx, arn=req["ResourceArn"], tags=req["Tags"])
+    return {}
+
+
+def untag_resource(ctx: ServiceContext, req: dict) -> dict:
+    pools.identity_pool_untag(ctx, arn=req["ResourceArn"], keys=req["TagKeys"])
+    return {}
+
+
+def list_tags_for_resource(ctx: ServiceContext, req: dict) -> dict:
+    return {"Tags": pools.identity_pool_tags(arn=req["ResourceArn"])}
+
+
+def get_id(ctx: ServiceContext, req: dict) -> dict:
+    identity = pools.identity_id_get(ctx, pool_id=req["IdentityPoolId"], logins=req.get("Logins", {}))
+    return {"IdentityId": identity.id}
+
+
+def describe_identity(ctx: ServiceContext, req: dict) -> dict:
+    return shapes.identity_description(pools.identity_describe(identity_id=req["IdentityId"]))
+
+
+def list_identities(ctx: ServiceContext, req: dict) -> dict:
+    page = pools.identities_list(pool_id=req["IdentityPoolId"], limit=req["MaxResults"],
+                                 next_token=req.get("NextToken"), hide_disabled=req.get("HideDisabled", False))  # fmt: skip
+    out: dict[str, Any] = {
+        "IdentityPoolId": req["IdentityPoolId"],
+        "Identities": [shapes.identity_description(i) for i in page.items],
+    }
+    if page.next_token:
+        out["NextToken"] = page.next_token
+    return out
+
+
+def delete_identities(ctx: ServiceContext, req: dict) -> dict:
+    unprocessed = pools.identities_delete(ctx, identity_ids=req["IdentityIdsToDelete"])
+    return {"UnprocessedIdentityIds": [{"IdentityId": i, "ErrorCode": "InternalServerError"} for i in unprocessed]}
+
+
+def unlink_identity(ctx: ServiceContext, req: dict) -> dict:
+    pools.identity_unlink(ctx, identity_id=req["IdentityId"], logins=req["Logins"],
+                          logins_to_remove=req["LoginsToRemove"])  # fmt: skip
+    return {}
+
+
+def lookup_developer_identity(ctx: ServiceContext, req: dict) -> dict:
+    found = pools.developer_identity_lookup(
+        pool_id=req["IdentityPoolId"], identity_id=req.get("IdentityId"),
+        identifier=req.get("DeveloperUserIdentifier"), limit=req.get("MaxResults", 60),
+        next_token=req.get("NextToken"),
+    )  # fmt: skip
+    out: dict[str, Any] = {"IdentityId": found.identity_id, "DeveloperUserIdentifierList": found.identifiers}
+    if found.next_token:
+        out["NextToken"] = found.next_token
+    return out
+
+
+def merge_developer_identities(ctx: ServiceContext, req: dict) -> dict:
+    identity = pools.developer_identities_merge(
+        ctx, pool_id=req["IdentityPoolId"], provider_name=req["DeveloperProviderName"],
+        source=req["SourceUserIdentifier"], destination=req["DestinationUserIdentifier"],
+    )  # fmt: skip
+    return {"IdentityId": identity.id}
+
+
+def unlink_developer_identity(ctx: ServiceContext, req: dict) -> dict:
+    pools.developer_identity_unlink(
+        ctx, pool_id=req["IdentityPoolId"], identity_id=req["IdentityId"],
+        provider_name=req["DeveloperProviderName"], identifier=req["DeveloperUserIdentifier"],
+    )  # fmt: skip
+    return {}
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateIdentityPool": create_identity_pool,
+    "DescribeIdentityPool": describe_identity_pool,
+    "UpdateIdentityPool": update_identity_pool,
+    "DeleteIdentityPool": delete_identity_pool,
+    "ListIdentityPools": list_identity_pools,
+    "SetIdentityPoolRoles": set_identity_pool_roles,
+    "GetIdentityPoolRoles": get_identity_pool_roles,
+    "SetPrincipalTagAttributeMap": set_principal_tag_attribute_map,
+    "GetPrincipalTagAttributeMap": get_principal_tag_attribute_map,
+    "TagResource": tag_resource,
+    "UntagResource": untag_resource,
+    "ListTagsForResource": list_tags_for_resource,
+    "GetId": get_id,
+    "DescribeIdentity": describe_identity,
+    "ListIdentities": list_identities,
+    "DeleteIdentities": delete_identities,
+    "UnlinkIdentity": unlink_identity,
+    "LookupDeveloperIdentity": lookup_developer_identity,
+    "MergeDeveloperIdentities": merge_developer_identities,
+    "UnlinkDeveloperIdentity": unlink_developer_identity,
+}
 
 
 def iam_resource(operation: str, params: Any) -> str:
@@ -25,3 +176,14 @@ def iam_resource(operation: str, params: Any) -> str:
             region = pool_id.split(":", 1)[0]
             return f"arn:aws:cognito-identity:{region}:{conf.ACCOUNT_ID}:identitypool/{pool_id}"
     return "*"
+
+
+# Credentials, OpenID tokens and the developer broker (identity.wire_credentials), once it
+# exists. Only a missing module is tolerated: an ImportError inside it still surfaces.
+try:
+    from identity import wire_credentials
+except ImportError as exc:  # pragma: no cover - until it exists
+    if exc.name != "identity.wire_credentials":
+        raise
+else:
+    HANDLERS.update(wire_credentials.HANDLERS)

@@ -1,12 +1,17 @@
 """Callers of the signed API: who they are (SigV4) and what they may do (IAM-style policy).
 
-One verifier and one evaluator serve operator access keys now and identity-pool
-temporary credentials later (F6).
+One verifier and one evaluator serve operator access keys (``AKIA...``, policy on the
+key) and identity-pool temporary credentials (``ASIA...``, minted by the built-in broker
+of GetCredentialsForIdentity: the secret, a matching ``X-Amz-Security-Token``, an expiry,
+and the role's policy evaluated with the identity's condition keys).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
@@ -17,7 +22,7 @@ from django.utils import timezone
 
 from identity import policy as iam
 from identity import sigv4
-from identity.models import AccessKey
+from identity.models import AccessKey, TemporaryCredential
 from userpools import ids
 from userpools.conf import cognate_settings
 from userpools.context import ServiceContext
@@ -29,16 +34,35 @@ from userpools.services.audit import audit_record
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
+TEMPORARY_KEY_PREFIX = "ASIA"  # AWS's prefix for temporary (STS) access key ids
+INVALID_TOKEN = "The security token included in the request is invalid."
+EXPIRED_TOKEN = "The security token included in the request is expired"
+
+
 @dataclass(frozen=True)
 class Caller:
+    """Who signed a request. Operators: ``operator_id``/``operator`` and the key's policy.
+    Identity-pool credentials: ``operator_id`` is None, ``identity_id``/``role_arn`` say
+    who acts as what, ``policies`` is the role's, and ``context`` holds the condition keys
+    its policy may read (``cognito-identity.amazonaws.com:sub|aud|amr``, ``aws:PrincipalTag/...``)."""
+
     access_key_id: str
-    operator_id: int
-    operator: str
+    operator_id: int | None
+    operator: str  # the principal's name in messages: operator username or assumed-role ARN
     policies: tuple[dict, ...]
+    identity_id: str | None = None
+    role_arn: str | None = None
+    context: Mapping[str, str | list[str]] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def actor(self) -> str:
+        if self.identity_id is not None:
+            return f"identity:{self.identity_id}"
         return f"key:{self.access_key_id}"
+
+    @property
+    def is_identity(self) -> bool:
+        return self.identity_id is not None
 
 
 @dataclass(frozen=True)
@@ -108,6 +132,8 @@ def caller_authenticate(request: sigv4.SignedRequest, *, service: str | None = N
     if service is not None and credential.service != service:
         raise ServiceError(f"Credential should be scoped to correct service: '{service}'.",
                            code=ErrorCode.INVALID_SIGNATURE)  # fmt: skip
+    if credential.access_key_id.startswith(TEMPORARY_KEY_PREFIX):
+        return _temporary_authenticate(request, credential)
     key = _key_record(credential.access_key_id)
     if key is None:
         raise ServiceError("The security token included in the request is invalid.", code=ErrorCode.UNRECOGNIZED_CLIENT)
@@ -127,12 +153,73 @@ def caller_authenticate(request: sigv4.SignedRequest, *, service: str | None = N
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         AccessKey.objects.filter(pk=key.pk).update(last_used_at=now)
         cache.set(_cache_key(key.access_key_id), replace(key, last_used_at=now), KEY_CACHE_SECONDS)
-    return Caller(access_key_id=key.access_key_id, operator_id=key.operator_id, operator=key.operator, policies=(key.policy,))
+    return Caller(
+        access_key_id=key.access_key_id, operator_id=key.operator_id, operator=key.operator, policies=(key.policy,)
+    )
 
 
-def caller_authorize(caller: Caller, *, action: str, resource: str) -> None:
-    """Raise AccessDeniedException unless the caller's policies allow ``action`` on ``resource``."""
-    decision = iam.evaluate(caller.policies, action=action, resource=resource, context={"aws:username": caller.operator})
+def _temporary_authenticate(request: sigv4.SignedRequest, credential: sigv4.Credential) -> Caller:
+    """Built-in broker credentials: not cached, so that expiry and revocation (deleting the
+    row, disabling the identity, deleting the role) take effect on the next request."""
+    row = (
+        TemporaryCredential.objects.filter(access_key_id=credential.access_key_id)
+        .select_related("role", "identity")
+        .only(
+            "access_key_id",
+            "secret_access_key",
+            "session_token_hash",
+            "identity__id",
+            "identity__pool_id",
+            "identity__disabled",
+            "role__policy",
+            "role__name",
+            "role_arn",
+            "principal_tags",
+            "claims",
+            "expires_at",
+        )
+        .first()
+    )
+    token = credential.session_token
+    if row is None or not token:
+        raise ServiceError(INVALID_TOKEN, code=ErrorCode.UNRECOGNIZED_CLIENT)
+    token_hash = hashlib.sha256(token.encode()).hexdigest()
+    if not hmac.compare_digest(token_hash.encode(), row.session_token_hash.encode()):
+        raise ServiceError(INVALID_TOKEN, code=ErrorCode.UNRECOGNIZED_CLIENT)
+    try:
+        sigv4.verify(request, row.secret_access_key,
+                     max_skew=timedelta(seconds=cognate_settings().MAX_CLOCK_SKEW_SECONDS))  # fmt: skip
+    except sigv4.SigV4Error as exc:
+        raise ServiceError(exc.message, code=ErrorCode(exc.code)) from None
+    if row.expires_at <= timezone.now():
+        raise ServiceError(EXPIRED_TOKEN, code=ErrorCode.EXPIRED_TOKEN)
+    if row.identity.disabled:
+        raise AccessDenied(f"Identity {row.identity.id} is disabled.")
+    context: dict[str, str | list[str]] = dict(row.claims or {})
+    context.update({f"aws:PrincipalTag/{k}": str(v) for k, v in (row.principal_tags or {}).items()})
+    context["aws:PrincipalArn"] = row.role_arn
+    role_name = row.role.name if row.role else row.role_arn.rsplit("/", 1)[-1]
+    principal = f"arn:aws:sts::{cognate_settings().ACCOUNT_ID}:assumed-role/{role_name}/CognitoIdentityCredentials"
+    policies = (row.role.policy,) if row.role and row.role.policy else ()
+    return Caller(access_key_id=row.access_key_id, operator_id=None, operator=principal, policies=policies,
+                  identity_id=row.identity.id, role_arn=row.role_arn, context=context)  # fmt: skip
+
+
+def caller_authorize(
+    caller: Caller, *, action: str, resource: str, context: Mapping[str, str | list[str]] | None = None
+) -> None:
+    """Raise AccessDeniedException unless the caller's policies allow ``action`` on ``resource``.
+
+    ``context`` adds request condition keys (``aws:SourceIp`` ...) to the caller's own.
+    A malformed stored policy allows nothing.
+    """
+    keys: dict[str, str | list[str]] = {"aws:username": caller.operator} if not caller.is_identity else {}
+    keys.update(caller.context)
+    keys.update(context or {})
+    try:
+        decision = iam.evaluate(caller.policies, action=action, resource=resource, context=keys)
+    except iam.PolicyError:
+        decision = iam.Decision.IMPLICIT_DENY
     if decision is iam.Decision.ALLOW:
         return
     prefix = f"User: {caller.operator} is not authorized to perform: {action} on resource: {resource}"

@@ -1,0 +1,544 @@
+"""Identity pools: their configuration, roles, principal tags, tags, and their identities.
+
+Cognito API reference (AWSCognitoIdentityService): CreateIdentityPool, DescribeIdentityPool,
+UpdateIdentityPool, DeleteIdentityPool, ListIdentityPools, SetIdentityPoolRoles,
+GetIdentityPoolRoles, Set/GetPrincipalTagAttributeMap, Tag/UntagResource,
+ListTagsForResource, DescribeIdentity, ListIdentities, DeleteIdentities, UnlinkIdentity,
+LookupDeveloperIdentity, MergeDeveloperIdentities, UnlinkDeveloperIdentity.
+
+The wire layer validated each request against the botocore model (types, lengths,
+patterns, enums) and checked the caller's permission; these functions check what the
+model cannot say (that ARNs name things Cognate knows, that a provider is one the pool
+trusts) and raise InvalidParameterException, ResourceNotFoundException,
+ResourceConflictException or NotAuthorizedException.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.db import transaction
+from django.utils import timezone
+
+from identity import policy as iam
+from identity.models import Identity, IdentityLogin, IdentityPool, OpenIdProvider, Role
+from identity.services import logins as login_service
+from userpools.conf import cognate_settings
+from userpools.context import ServiceContext
+from userpools.errors import InvalidParameter, NotAuthorized, ResourceConflict, ResourceNotFound
+from userpools.models import AppClient, UserPool
+from userpools.services.audit import audit_record
+from userpools.services.pagination import Page, paginate
+
+MAX_TAGS = 50
+_PARTITION = r"arn:aws[\w-]*"
+ROLE_ARN = re.compile(rf"{_PARTITION}:iam::\d{{12}}:role/[\w+=,.@/-]{{1,512}}")
+OIDC_ARN = re.compile(rf"{_PARTITION}:iam::\d{{12}}:oidc-provider/[^\s]+")
+SAML_ARN = re.compile(rf"{_PARTITION}:iam::\d{{12}}:saml-provider/[\w+=,.@-]+")
+POOL_ARN = re.compile(rf"{_PARTITION}:cognito-identity:([\w-]+):(\d{{12}}):identitypool/([\w-]+:[0-9a-f-]+)")
+
+
+# --- Identity pools --------------------------------------------------------------------------
+
+
+def identity_pool_arn(pool_id: str) -> str:
+    region = pool_id.split(":", 1)[0]
+    return f"arn:aws:cognito-identity:{region}:{cognate_settings().ACCOUNT_ID}:identitypool/{pool_id}"
+
+
+def identity_pool_get(pool_id: str, *, lock: bool = False) -> IdentityPool:
+    """The pool, or ResourceNotFoundException. ``lock`` takes a row lock (inside a transaction)."""
+    qs = IdentityPool.objects.select_for_update() if lock else IdentityPool.objects
+    try:
+        return qs.get(pk=pool_id)
+    except IdentityPool.DoesNotExist:
+        raise ResourceNotFound(f"IdentityPool '{pool_id}' not found.") from None
+
+
+def _validate_tags(tags: Mapping[str, str]) -> dict[str, str]:
+    if len(tags) > MAX_TAGS:
+        raise InvalidParameter(f"An identity pool has at most {MAX_TAGS} tags.")
+    if any(key.lower().startswith("aws:") for key in tags):
+        raise InvalidParameter("Tag keys starting with 'aws:' are reserved.")
+    return dict(tags)
+
+
+def _validate_login_providers(providers: Mapping[str, str]) -> dict[str, str]:
+    for name in providers:
+        if name not in login_service.SOCIAL_PROVIDERS:
+            raise InvalidParameter(
+                f"SupportedLoginProviders: {name!r} is not one of {', '.join(login_service.SOCIAL_PROVIDERS)}."
+            )
+    return dict(providers)
+
+
+def _validate_cognito_providers(providers: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for entry in providers:
+        name, client_id = entry.get("ProviderName"), entry.get("ClientId")
+        if not name or not client_id:
+            raise InvalidParameter("CognitoIdentityProviders: ProviderName and ClientId are required.")
+        user_pool_id = login_service.cognito_user_pool_id(name)
+        if user_pool_id is None:
+            raise InvalidParameter(
+                f"CognitoIdentityProviders: {name!r} is not cognito-idp.{{region}}.amazonaws.com/{{UserPoolId}}."
+            )
+        if not UserPool.objects.filter(pk=user_pool_id).exists():
+            raise InvalidParameter(f"CognitoIdentityProviders: user pool {user_pool_id} does not exist.")
+        if not AppClient.objects.filter(pool_id=user_pool_id, client_id=client_id).exists():
+            raise InvalidParameter(f"CognitoIdentityProviders: {client_id} is not an app client of {user_pool_id}.")
+        if (user_pool_id, client_id) in seen:
+            raise InvalidParameter("CognitoIdentityProviders: a provider and client are listed twice.")
+        seen.add((user_pool_id, client_id))
+        item: dict[str, Any] = {"ProviderName": name, "ClientId": client_id}
+        if "ServerSideTokenCheck" in entry:
+            item["ServerSideTokenCheck"] = bool(entry["ServerSideTokenCheck"])
+        out.append(item)
+    return out
+
+
+def _validate_oidc_arns(arns: list[str]) -> list[str]:
+    for arn in arns:
+        if not OIDC_ARN.fullmatch(arn):
+            raise InvalidParameter(f"OpenIdConnectProviderARNs: {arn!r} is not an IAM OIDC provider ARN.")
+        if not OpenIdProvider.objects.filter(arn=arn).exists():
+            raise InvalidParameter(f"OpenIdConnectProviderARNs: no OpenID Connect provider {arn} is registered.")
+    if len(set(arns)) != len(arns):
+        raise InvalidParameter("OpenIdConnectProviderARNs: an ARN is listed twice.")
+    return list(arns)
+
+
+def _validate_saml_arns(arns: list[str]) -> list[str]:
+    for arn in arns:
+        if not SAML_ARN.fullmatch(arn):
+            raise InvalidParameter(f"SamlProviderARNs: {arn!r} is not an IAM SAML provider ARN.")
+    return list(arns)
+
+
+def _configuration(request: Mapping[str, Any]) -> dict[str, Any]:
+    """Model fields from a Create/UpdateIdentityPool request (absent members are empty)."""
+    return {
+        "name": request["IdentityPoolName"],
+        "allow_unauthenticated": bool(request["AllowUnauthenticatedIdentities"]),
+        "allow_classic_flow": bool(request.get("AllowClassicFlow", False)),
+        "supported_login_providers": _validate_login_providers(request.get("SupportedLoginProviders", {})),
+        "open_id_connect_provider_arns": _validate_oidc_arns(request.get("OpenIdConnectProviderARNs", [])),
+        "cognito_identity_providers": _validate_cognito_providers(request.get("CognitoIdentityProviders", [])),
+        "saml_provider_arns": _validate_saml_arns(request.get("SamlProviderARNs", [])),
+    }
+
+
+@transaction.atomic
+def identity_pool_create(ctx: ServiceContext, request: Mapping[str, Any]) -> IdentityPool:
+    """CreateIdentityPool. Names need not be unique (as in Cognito)."""
+    fields = _configuration(request)
+    pool = IdentityPool.objects.create(
+        id=f"{cognate_settings().REGION}:{uuid.uuid4()}",
+        developer_provider_name=request.get("DeveloperProviderName", ""),
+        tags=_validate_tags(request.get("IdentityPoolTags", {})),
+        **fields,
+    )
+    audit_record(ctx, "identity_pool.create", pool_id=pool.id, target=pool.id, name=pool.name)
+    return pool
+
+
+@transaction.atomic
+def identity_pool_update(ctx: ServiceContext, request: Mapping[str, Any]) -> IdentityPool:
+    """UpdateIdentityPool: replaces the whole configuration, as Cognito does (a member left
+    out is cleared). DeveloperProviderName cannot change once set; IdentityPoolTags replace
+    the tags only when given."""
+    pool = identity_pool_get(request["IdentityPoolId"], lock=True)
+    fields = _configuration(request)
+    developer = request.get("DeveloperProviderName", "")
+    if pool.developer_provider_name and developer and developer != pool.developer_provider_name:
+        raise InvalidParameter("DeveloperProviderName cannot be changed once it is set.")
+    if pool.developer_provider_name and not developer:
+        developer = pool.developer_provider_name
+    for name, value in fields.items():
+        setattr(pool, name, value)
+    pool.developer_provider_name = developer
+    if "IdentityPoolTags" in request:
+        pool.tags = _validate_tags(request["IdentityPoolTags"])
+    pool.save()
+    audit_record(ctx, "identity_pool.update", pool_id=pool.id, target=pool.id)
+    return pool
+
+
+@transaction.atomic
+def identity_pool_delete(ctx: ServiceContext, *, pool_id: str) -> None:
+    """DeleteIdentityPool: its identities, their logins and credentials go with it."""
+    pool = identity_pool_get(pool_id, lock=True)
+    pool.delete()
+    audit_record(ctx, "identity_pool.delete", pool_id=pool_id, target=pool_id)
+
+
+def identity_pools_list(*, limit: int, next_token: str | None) -> Page[IdentityPool]:
+    """ListIdentityPools, oldest first, keyset-paginated."""
+    return paginate(IdentityPool.objects.all(), order=("created_at", "id"), limit=limit, token=next_token)
+
+
+# --- Roles and principal tags ----------------------------------------------------------------
+
+
+def _validate_role_arn(pool: IdentityPool, arn: str, where: str) -> str:
+    if not ROLE_ARN.fullmatch(arn):
+        raise InvalidParameter(f"{where}: {arn!r} is not an IAM role ARN.")
+    # The built-in broker issues credentials for Cognate's own roles: they must exist. An
+    # STS broker assumes AWS roles Cognate cannot see.
+    if pool.broker == IdentityPool.Broker.BUILTIN and not Role.objects.filter(arn=arn).exists():
+        raise InvalidParameter(f"{where}: no role {arn} exists.")
+    return arn
+
+
+def _validate_role_mappings(pool: IdentityPool, mappings: Mapping[str, Any]) -> dict[str, Any]:
+    providers = login_service.pool_provider_names(pool)
+    out: dict[str, Any] = {}
+    for provider, mapping in mappings.items():
+        canonical = login_service.provider_canonical(pool, provider)
+        if canonical not in providers:
+            raise InvalidParameter(f"RoleMappings: {provider!r} is not a provider of this identity pool.")
+        kind = mapping["Type"]
+        item: dict[str, Any] = {"Type": kind}
+        if "AmbiguousRoleResolution" not in mapping:
+            raise InvalidParameter(f"RoleMappings.{provider}: AmbiguousRoleResolution is required.")
+        item["AmbiguousRoleResolution"] = mapping["AmbiguousRoleResolution"]
+        rules = mapping.get("RulesConfiguration")
+        if kind == "Rules":
+            if not rules:
+                raise InvalidParameter(f"RoleMappings.{provider}: a Rules mapping needs RulesConfiguration.")
+            for rule in rules["Rules"]:
+                _validate_role_arn(pool, rule["RoleARN"], f"RoleMappings.{provider}")
+            item["RulesConfiguration"] = {"Rules": [dict(rule) for rule in rules["Rules"]]}
+        elif rules:
+            raise InvalidParameter(f"RoleMappings.{provider}: a Token mapping takes no RulesConfiguration.")
+        out[canonical] = item
+    return out
+
+
+@transaction.atomic
+def identity_pool_roles_set(ctx: ServiceContext, *, pool_id: str, roles: Mapping[str, str],
+                            role_mappings: Mapping[str, Any] | None = None) -> IdentityPool:  # fmt: skip
+    """SetIdentityPoolRoles: replaces the roles and the role mappings (absent: none)."""
+    pool = identity_pool_get(pool_id, lock=True)
+    pool.roles = {kind: _validate_role_arn(pool, arn, f"Roles.{kind}") for kind, arn in roles.items()}
+    pool.role_mappings = _validate_role_mappings(pool, role_mappings or {})
+    pool.save(update_fields=["roles", "role_mappings", "updated_at"])
+    audit_record(ctx, "identity_pool.roles_set", pool_id=pool.id, target=pool.id, roles=pool.roles)
+    return pool
+
+
+@dataclass(frozen=True)
+class PrincipalTagMap:
+    pool_id: str
+    provider: str
+    use_defaults: bool
+    tags: dict[str, str]
+
+
+def _trusted_provider(pool: IdentityPool, provider: str) -> str:
+    canonical = login_service.provider_canonical(pool, provider)
+    if canonical not in login_service.pool_provider_names(pool):
+        raise InvalidParameter(f"{provider!r} is not a provider of this identity pool.")
+    return canonical
+
+
+@transaction.atomic
+def principal_tag_map_set(ctx: ServiceContext, *, pool_id: str, provider: str, use_defaults: bool | None,
+                          tags: Mapping[str, str] | None) -> PrincipalTagMap:  # fmt: skip
+    """SetPrincipalTagAttributeMap: which token claims become session tags for a provider."""
+    pool = identity_pool_get(pool_id, lock=True)
+    canonical = _trusted_provider(pool, provider)
+    entry = {"UseDefaults": bool(use_defaults), "PrincipalTags": dict(tags or {})}
+    pool.principal_tags = {**pool.principal_tags, canonical: entry}
+    pool.save(update_fields=["principal_tags", "updated_at"])
+    audit_record(ctx, "identity_pool.principal_tags_set", pool_id=pool.id, target=pool.id, provider=canonical)
+    return PrincipalTagMap(pool.id, provider, entry["UseDefaults"], entry["PrincipalTags"])
+
+
+def principal_tag_map_get(*, pool_id: str, provider: str) -> PrincipalTagMap:
+    """GetPrincipalTagAttributeMap: a provider never mapped has no tags and no defaults."""
+    pool = identity_pool_get(pool_id)
+    canonical = _trusted_provider(pool, provider)
+    entry = pool.principal_tags.get(canonical, {})
+    return PrincipalTagMap(
+        pool.id, provider, bool(entry.get("UseDefaults", False)), dict(entry.get("PrincipalTags", {}))
+    )
+
+
+# --- Tags ------------------------------------------------------------------------------------
+
+
+def _pool_for_arn(arn: str, *, lock: bool = False) -> IdentityPool:
+    matched = POOL_ARN.fullmatch(arn)
+    if not matched:
+        raise InvalidParameter(f"{arn!r} is not an identity pool ARN.")
+    region, account, pool_id = matched.groups()
+    if account != cognate_settings().ACCOUNT_ID or pool_id.split(":", 1)[0] != region:
+        raise ResourceNotFound(f"Resource {arn} not found.")
+    try:
+        return identity_pool_get(pool_id, lock=lock)
+    except ResourceNotFound:
+        raise ResourceNotFound(f"Resource {arn} not found.") from None
+
+
+@transaction.atomic
+def identity_pool_tag(ctx: ServiceContext, *, arn: str, tags: Mapping[str, str]) -> None:
+    """TagResource: adds or overwrites tags."""
+    pool = _pool_for_arn(arn, lock=True)
+    pool.tags = _validate_tags({**pool.tags, **tags})
+    pool.save(update_fields=["tags", "updated_at"])
+    audit_record(ctx, "identity_pool.tag", pool_id=pool.id, target=pool.id, keys=sorted(tags))
+
+
+@transaction.atomic
+def identity_pool_untag(ctx: ServiceContext, *, arn: str, keys: list[str]) -> None:
+    """UntagResource: removes tags; keys not present are ignored."""
+    pool = _pool_for_arn(arn, lock=True)
+    pool.tags = {k: v for k, v in pool.tags.items() if k not in set(keys)}
+    pool.save(update_fields=["tags", "updated_at"])
+    audit_record(ctx, "identity_pool.untag", pool_id=pool.id, target=pool.id, keys=sorted(keys))
+
+
+def identity_pool_tags(*, arn: str) -> dict[str, str]:
+    """ListTagsForResource."""
+    return dict(_pool_for_arn(arn).tags)
+
+
+# --- Identities ------------------------------------------------------------------------------
+
+
+def identity_id_get(ctx: ServiceContext, *, pool_id: str, logins: Mapping[str, str]) -> Identity:
+    """GetId (unsigned): verifies ``logins`` (:func:`logins.logins_resolve`) and returns the
+    identity they are linked to, created if new; with no logins, a new unauthenticated
+    identity if the pool allows them. See :func:`logins.identity_for_logins` for errors."""
+    pool = identity_pool_get(pool_id)
+    verified = login_service.logins_resolve(pool, logins)
+    return login_service.identity_for_logins(ctx, pool, verified)
+
+
+def identity_describe(*, identity_id: str) -> Identity:
+    """DescribeIdentity: the identity, or ResourceNotFoundException."""
+    return login_service.identity_get(identity_id)
+
+
+def identity_login_names(identity: Identity) -> list[str]:
+    """The provider names linked to an identity (DescribeIdentity's Logins), in link order."""
+    return list(dict.fromkeys(login.provider for login in identity.logins.order_by("created_at", "id")))
+
+
+def identities_list(*, pool_id: str, limit: int, next_token: str | None, hide_disabled: bool = False) -> Page[Identity]:
+    """ListIdentities, oldest first, keyset-paginated; logins prefetched."""
+    pool = identity_pool_get(pool_id)
+    qs = Identity.objects.filter(pool=pool).prefetch_related("logins")
+    if hide_disabled:
+        qs = qs.filter(disabled=False)
+    return paginate(qs, order=("created_at", "id"), limit=limit, token=next_token)
+
+
+@transaction.atomic
+def identities_delete(ctx: ServiceContext, *, identity_ids: list[str]) -> list[str]:
+    """DeleteIdentities: deletes those that exist (unknown ids are not an error, as in
+    Cognito); returns the ids that could not be processed (none)."""
+    found = list(Identity.objects.filter(pk__in=identity_ids).values_list("id", "pool_id"))
+    Identity.objects.filter(pk__in=[identity_id for identity_id, _ in found]).delete()
+    for identity_id, pool_id in found:
+        audit_record(ctx, "identity.delete", pool_id=pool_id, target=identity_id)
+    return []
+
+
+@transaction.atomic
+def identity_set_disabled(ctx: ServiceContext, *, identity_id: str, disabled: bool) -> Identity:
+    """Disable or enable an identity (admin console): a disabled identity gets no id,
+    token or credentials."""
+    identity = login_service.identity_get(identity_id, lock=True)
+    identity.disabled = disabled
+    identity.save(update_fields=["disabled", "updated_at"])
+    audit_record(ctx, "identity.disable" if disabled else "identity.enable", pool_id=identity.pool_id,
+                 target=identity.id)  # fmt: skip
+    return identity
+
+
+def identity_unlink(ctx: ServiceContext, *, identity_id: str, logins: Mapping[str, str],
+                    logins_to_remove: list[str]) -> None:  # fmt: skip
+    """UnlinkIdentity (unsigned): the caller proves the identity with its current logins
+    (each must be linked to it), then the providers in ``logins_to_remove`` are unlinked.
+    Developer-provider logins go with UnlinkDeveloperIdentity. NotAuthorizedException for
+    a login that does not verify or belongs elsewhere, or a disabled identity."""
+    identity = login_service.identity_get(identity_id)
+    pool = identity.pool
+    verified = login_service.logins_resolve(pool, logins)
+    with transaction.atomic():
+        identity = login_service.identity_get(identity_id, lock=True)
+        if identity.disabled:
+            raise NotAuthorized(f"Identity '{identity.id}' is disabled.")
+        linked = {(r.provider, r.subject) for r in identity.logins.all()}
+        if not verified or any((v.provider, v.subject) not in linked for v in verified):
+            raise NotAuthorized(login_service.LOGINS_MISMATCH)
+        remove = {login_service.provider_canonical(pool, name) for name in logins_to_remove}
+        if pool.developer_provider_name and pool.developer_provider_name in remove:
+            raise InvalidParameter("Developer-provider logins are unlinked with UnlinkDeveloperIdentity.")
+        deleted, _ = IdentityLogin.objects.filter(identity=identity, provider__in=remove).delete()
+        if deleted:
+            Identity.objects.filter(pk=identity.pk).update(updated_at=timezone.now())
+    audit_record(ctx, "identity.unlink", pool_id=pool.id, target=identity.id, logins=sorted(remove))
+
+
+# --- Developer-authenticated identities ------------------------------------------------------
+
+
+def _developer_pool(pool_id: str, provider_name: str | None = None, *, lock: bool = False) -> IdentityPool:
+    pool = identity_pool_get(pool_id, lock=lock)
+    if not pool.developer_provider_name:
+        raise InvalidParameter("The identity pool has no developer provider.")
+    if provider_name is not None and provider_name != pool.developer_provider_name:
+        raise InvalidParameter(f"{provider_name!r} is not the developer provider of this identity pool.")
+    return pool
+
+
+@dataclass(frozen=True)
+class DeveloperLookup:
+    identity_id: str
+    identifiers: list[str]
+    next_token: str | None
+
+
+def developer_identity_lookup(*, pool_id: str, identity_id: str | None = None, identifier: str | None = None,
+                              limit: int = 60, next_token: str | None = None) -> DeveloperLookup:  # fmt: skip
+    """LookupDeveloperIdentity: the identity of a developer user identifier, or the
+    identifiers of an identity (paginated). ResourceNotFoundException when there is none;
+    ResourceConflictException when both are given and do not belong together."""
+    pool = _developer_pool(pool_id)
+    if not identity_id and not identifier:
+        raise InvalidParameter("Either IdentityId or DeveloperUserIdentifier is required.")
+    developer = IdentityLogin.objects.filter(pool=pool, provider=pool.developer_provider_name)
+    if identifier:
+        row = developer.filter(subject=identifier).first()
+        if row is None:
+            raise ResourceNotFound(f"Developer user identifier '{identifier}' not found.")
+        if identity_id and row.identity_id != identity_id:
+            raise ResourceConflict("The developer user identifier is linked to another identity.")
+        identity_id = row.identity_id
+    else:
+        login_service.identity_get(identity_id, pool=pool)  # type: ignore[arg-type]
+    page = paginate(developer.filter(identity_id=identity_id), order=("created_at", "id"), limit=limit,
+                    token=next_token)  # fmt: skip
+    return DeveloperLookup(identity_id, [row.subject for row in page.items], page.next_token)  # type: ignore[arg-type]
+
+
+@transaction.atomic
+def developer_identities_merge(ctx: ServiceContext, *, pool_id: str, provider_name: str, source: str,
+                               destination: str) -> Identity:  # fmt: skip
+    """MergeDeveloperIdentities: every login of the source identifier's identity moves to
+    the destination identifier's identity, and the source identity is deleted.
+    ResourceConflictException when both identities hold different subjects of one public
+    provider (Cognito merges developer-authenticated users only)."""
+    pool = _developer_pool(pool_id, provider_name, lock=True)
+    developer = IdentityLogin.objects.filter(pool=pool, provider=pool.developer_provider_name)
+    rows = {row.subject: row for row in developer.filter(subject__in=[source, destination])}
+    for identifier in (source, destination):
+        if identifier not in rows:
+            raise ResourceNotFound(f"Developer user identifier '{identifier}' not found.")
+    source_identity = login_service.identity_get(rows[source].identity_id, lock=True)
+    target = login_service.identity_get(rows[destination].identity_id, lock=True)
+    if source_identity.pk == target.pk:
+        return target
+    held = {r.provider: r.subject for r in target.logins.exclude(provider=pool.developer_provider_name)}
+    moving = list(source_identity.logins.all())
+    for row in moving:
+        if row.provider != pool.developer_provider_name and held.get(row.provider, row.subject) != row.subject:
+            raise ResourceConflict(f"Both identities are linked to different {row.provider} users.")
+    for row in moving:
+        if row.provider != pool.developer_provider_name and row.provider in held:
+            row.delete()  # the same subject: the destination already has it
+    IdentityLogin.objects.filter(identity=source_identity).update(identity=target)
+    source_identity.delete()
+    Identity.objects.filter(pk=target.pk).update(updated_at=timezone.now())
+    audit_record(ctx, "identity.merge", pool_id=pool.id, target=target.id, source=source_identity.id)
+    return target
+
+
+@transaction.atomic
+def developer_identity_unlink(ctx: ServiceContext, *, pool_id: str, identity_id: str, provider_name: str,
+                              identifier: str) -> None:  # fmt: skip
+    """UnlinkDeveloperIdentity: the identifier no longer names the identity (which stays)."""
+    pool = _developer_pool(pool_id, provider_name, lock=True)
+    deleted, _ = IdentityLogin.objects.filter(
+        pool=pool, provider=pool.developer_provider_name, subject=identifier, identity_id=identity_id
+    ).delete()
+    if not deleted:
+        raise ResourceNotFound(f"Developer user identifier '{identifier}' is not linked to identity '{identity_id}'.")
+    Identity.objects.filter(pk=identity_id).update(updated_at=timezone.now())
+    audit_record(ctx, "identity.developer_unlink", pool_id=pool.id, target=identity_id)
+
+
+# --- Console-only: OIDC providers and roles --------------------------------------------------
+
+
+def open_id_provider_arn(issuer: str) -> str:
+    """``arn:aws:iam::{account}:oidc-provider/{issuer host/path}``."""
+    parts = urlsplit(issuer)
+    return f"arn:aws:iam::{cognate_settings().ACCOUNT_ID}:oidc-provider/{parts.netloc}{parts.path.rstrip('/')}"
+
+
+@transaction.atomic
+def open_id_provider_save(ctx: ServiceContext, *, issuer: str, client_ids: list[str], jwks_url: str = "",
+                          provider: OpenIdProvider | None = None) -> OpenIdProvider:  # fmt: skip
+    """Register (or change) an OpenID Connect provider; its ARN follows from its issuer."""
+    parts = urlsplit(issuer)
+    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
+        raise InvalidParameter("The issuer must be an https:// URL without query or fragment.")
+    if not client_ids:
+        raise InvalidParameter("An OpenID Connect provider needs at least one client id (audience).")
+    arn = open_id_provider_arn(issuer)
+    clash = OpenIdProvider.objects.filter(arn=arn)
+    if provider is not None and provider.pk:
+        clash = clash.exclude(pk=provider.pk)
+    if clash.exists():
+        raise ResourceConflict(f"An OpenID Connect provider {arn} exists.")
+    provider = provider or OpenIdProvider()
+    provider.arn, provider.issuer, provider.client_ids, provider.jwks_url = (
+        arn,
+        issuer.rstrip("/"),
+        client_ids,
+        jwks_url,
+    )
+    provider.save()
+    login_service.jwk_clients_clear()
+    audit_record(ctx, "oidc_provider.save", target=arn)
+    return provider
+
+
+def role_arn(name: str) -> str:
+    return f"arn:aws:iam::{cognate_settings().ACCOUNT_ID}:role/{name}"
+
+
+@transaction.atomic
+def role_save(ctx: ServiceContext, *, name: str, policy: dict | str, description: str = "",
+              max_session_seconds: int = 3600, role: Role | None = None) -> Role:  # fmt: skip
+    """Create or change a Cognate role; the policy is validated by :mod:`identity.policy`."""
+    if not re.fullmatch(r"[\w+=,.@-]{1,64}", name):
+        raise InvalidParameter("A role name is 1-64 of letters, digits and +=,.@_-.")
+    try:
+        document = iam.validate_policy(policy)
+    except iam.PolicyError as exc:
+        raise InvalidParameter(f"The policy is not valid: {exc}") from None
+    if not 900 <= max_session_seconds <= 43200:
+        raise InvalidParameter("The longest session is between 900 and 43200 seconds.")
+    arn = role_arn(name)
+    clash = Role.objects.filter(arn=arn)
+    if role is not None and role.pk:
+        clash = clash.exclude(pk=role.pk)
+    if clash.exists():
+        raise ResourceConflict(f"A role {arn} exists.")
+    role = role or Role()
+    role.arn, role.name, role.description = arn, name, description
+    role.policy, role.max_session_seconds = document, max_session_seconds
+    role.save()
+    audit_record(ctx, "role.save", target=arn)
+    return role

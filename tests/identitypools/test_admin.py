@@ -1,0 +1,66 @@
+"""The admin console's identity-pool pages: pools, identities, roles, OIDC providers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from identity.models import Identity, IdentityPool, OpenIdProvider, Role
+
+
+@pytest.fixture
+def console(client, make_operator):
+    client.force_login(make_operator("root", is_superuser=True))
+    return client
+
+
+POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "cognito-identity:*", "Resource": "*"}]}
+
+
+def test_role_and_pool_through_the_console(console):
+    response = console.post("/admin/identity/role/add/", {"name": "app", "description": "", "policy": json.dumps(POLICY),
+                                                          "max_session_seconds": 3600})  # fmt: skip
+    assert response.status_code == 302, response.content[:2000]
+    role = Role.objects.get()
+    assert role.arn == "arn:aws:iam::000000000000:role/app"
+    bad = console.post("/admin/identity/role/add/", {"name": "bad", "policy": json.dumps({"Statement": "nope"}),
+                                                     "max_session_seconds": 3600})  # fmt: skip
+    assert bad.status_code == 200 and Role.objects.count() == 1
+
+    response = console.post("/admin/identity/identitypool/add/", {
+        "IdentityPoolName": "Console pool", "AllowUnauthenticatedIdentities": "on",
+        "providers": json.dumps({"SupportedLoginProviders": {"accounts.google.com": "g"}}),
+        "Roles": json.dumps({"authenticated": role.arn}), "RoleMappings": "",
+    })  # fmt: skip
+    assert response.status_code == 302, response.content[:3000]
+    pool = IdentityPool.objects.get()
+    assert pool.supported_login_providers == {"accounts.google.com": "g"} and pool.roles == {"authenticated": role.arn}
+    assert console.get(f"/admin/identity/identitypool/{pool.pk}/change/").status_code == 200
+    refused = console.post("/admin/identity/identitypool/add/", {
+        "IdentityPoolName": "Bad", "providers": json.dumps({"SupportedLoginProviders": {"evil.example.com": "x"}}),
+    })  # fmt: skip
+    assert refused.status_code == 200 and IdentityPool.objects.count() == 1
+
+
+def test_identities_disable_enable_delete(console, identity_pool, cognito_identity):
+    pool_id = identity_pool()["IdentityPoolId"]
+    identity_id = cognito_identity.get_id(IdentityPoolId=pool_id)["IdentityId"]
+    assert console.get("/admin/identity/identity/").status_code == 200
+    assert console.get(f"/admin/identity/identity/{identity_id}/change/").status_code == 200
+    console.post("/admin/identity/identity/", {"action": "disable", "_selected_action": [identity_id]})
+    assert Identity.objects.get(pk=identity_id).disabled is True
+    console.post("/admin/identity/identity/", {"action": "enable", "_selected_action": [identity_id]})
+    assert Identity.objects.get(pk=identity_id).disabled is False
+    console.post("/admin/identity/identity/", {"action": "delete_identities", "_selected_action": [identity_id]})
+    assert not Identity.objects.filter(pk=identity_id).exists()
+
+
+def test_oidc_provider_through_the_console(console):
+    response = console.post("/admin/identity/openidprovider/add/", {
+        "issuer": "https://login.example.com/realm", "client_ids": "web\nmobile", "jwks_url": "",
+    })  # fmt: skip
+    assert response.status_code == 302, response.content[:2000]
+    provider = OpenIdProvider.objects.get()
+    assert provider.arn == "arn:aws:iam::000000000000:oidc-provider/login.example.com/realm"
+    assert provider.client_ids == ["web", "mobile"]
