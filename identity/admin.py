@@ -138,6 +138,10 @@ class IdentityPoolForm(ServiceForm):
     )
     Roles = JSONObjectField(label="Roles", required=False, help_text='{"authenticated": arn, "unauthenticated": arn}')
     RoleMappings = JSONObjectField(label="Role mappings", required=False, help_text="SetIdentityPoolRoles RoleMappings.")
+    broker = forms.ChoiceField(label="Credentials broker", choices=IdentityPool.Broker.choices,
+                               initial=IdentityPool.Broker.BUILTIN, required=False,
+                               help_text="Who issues GetCredentialsForIdentity's credentials: Cognate, or the STS "
+                                         "endpoint of COGNATE_STS_ENDPOINT.")  # fmt: skip
 
     class Meta:
         model = IdentityPool
@@ -161,6 +165,7 @@ class IdentityPoolForm(ServiceForm):
                 },
                 Roles=pool.roles,
                 RoleMappings=pool.role_mappings,
+                broker=pool.broker,
             )
 
     def service_request(self) -> dict:
@@ -184,6 +189,9 @@ class IdentityPoolForm(ServiceForm):
             pool = identity_pools.identity_pool_update(ctx, request)
         else:
             pool = identity_pools.identity_pool_create(ctx, request)
+        broker = self.cleaned_data.get("broker") or IdentityPool.Broker.BUILTIN
+        if broker != pool.broker:
+            pool = identity_pools.identity_pool_broker_set(ctx, pool_id=pool.pk, broker=broker)
         roles, mappings = self.cleaned_data.get("Roles") or {}, self.cleaned_data.get("RoleMappings") or {}
         if roles != pool.roles or mappings != pool.role_mappings:
             pool = identity_pools.identity_pool_roles_set(ctx, pool_id=pool.pk, roles=roles, role_mappings=mappings)
@@ -199,8 +207,8 @@ class IdentityPoolAdmin(ServiceModelAdmin):
     ordering = ("-created_at",)
 
     def get_fields(self, request, obj=None):
-        fields = ["IdentityPoolName", "AllowUnauthenticatedIdentities", "AllowClassicFlow", "providers", "Roles",
-                  "RoleMappings"]  # fmt: skip
+        fields = ["IdentityPoolName", "AllowUnauthenticatedIdentities", "AllowClassicFlow", "providers", "broker",
+                  "Roles", "RoleMappings"]  # fmt: skip
         return (["id", *fields, "created_at", "updated_at"]) if obj else fields
 
     def get_readonly_fields(self, request, obj=None):

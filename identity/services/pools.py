@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -230,6 +231,22 @@ def identity_pool_roles_set(ctx: ServiceContext, *, pool_id: str, roles: Mapping
     pool.role_mappings = _validate_role_mappings(pool, role_mappings or {})
     pool.save(update_fields=["roles", "role_mappings", "updated_at"])
     audit_record(ctx, "identity_pool.roles_set", pool_id=pool.id, target=pool.id, roles=pool.roles)
+    return pool
+
+
+@transaction.atomic
+def identity_pool_broker_set(ctx: ServiceContext, *, pool_id: str, broker: str) -> IdentityPool:
+    """Choose who issues the pool's credentials (a Cognate setting, not in Cognito's API):
+    Cognate itself, or the STS endpoint of ``COGNATE_STS_ENDPOINT``, which must be set."""
+    if broker not in IdentityPool.Broker.values:
+        raise InvalidParameter(f"broker must be one of {', '.join(IdentityPool.Broker.values)}.")
+    if broker == IdentityPool.Broker.STS and not getattr(settings, "COGNATE_STS_ENDPOINT", ""):
+        raise InvalidParameter("The STS broker needs COGNATE_STS_ENDPOINT to be set.")
+    pool = identity_pool_get(pool_id, lock=True)
+    if pool.broker != broker:
+        pool.broker = broker
+        pool.save(update_fields=["broker", "updated_at"])
+        audit_record(ctx, "identity_pool.broker_set", pool_id=pool.id, target=pool.id, broker=broker)
     return pool
 
 

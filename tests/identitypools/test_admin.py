@@ -64,3 +64,14 @@ def test_oidc_provider_through_the_console(console):
     provider = OpenIdProvider.objects.get()
     assert provider.arn == "arn:aws:iam::000000000000:oidc-provider/login.example.com/realm"
     assert provider.client_ids == ["web", "mobile"]
+
+
+def test_choosing_the_sts_broker_needs_an_endpoint(console, settings):
+    form = {"IdentityPoolName": "STS pool", "providers": "", "Roles": "", "RoleMappings": "", "broker": "sts"}
+    settings.COGNATE_STS_ENDPOINT = ""
+    refused = console.post("/admin/identity/identitypool/add/", form)
+    assert refused.status_code == 200 and b"COGNATE_STS_ENDPOINT" in refused.content
+    assert not IdentityPool.objects.exists()
+    settings.COGNATE_STS_ENDPOINT = "http://127.0.0.1:9/"
+    assert console.post("/admin/identity/identitypool/add/", form).status_code == 302
+    assert IdentityPool.objects.get().broker == IdentityPool.Broker.STS
