@@ -436,10 +436,13 @@ def _locked(token_hash: str, *, with_user: bool = False) -> RefreshToken | None:
     just added, and two uses of one token cannot both rotate it as if first. Only the
     refresh tokens are locked (``of``), not the joined user.
     """
-    session = RefreshToken.objects.filter(token_hash=token_hash).values("session_id")
+    # ``session_id = (subquery)`` (not ``IN``, not an OR across columns) keeps PostgreSQL on
+    # the session_id index: the OR form was a sequential scan of every refresh token.
+    session = RefreshToken.objects.filter(token_hash=token_hash).values("session_id")[:1]
     rows = (
         RefreshToken.objects.select_for_update(of=("self",))
-        .filter(Q(token_hash=token_hash) | Q(session_id__in=session, parent__isnull=True))
+        .filter(session_id=Subquery(session))
+        .filter(Q(token_hash=token_hash) | Q(parent__isnull=True))
         .order_by("pk")
     )
     if with_user:
