@@ -162,8 +162,9 @@ def test_get_user_queries(setup, client, django_assert_num_queries):
         return client.post("/", data=body, content_type="application/x-amz-json-1.1", **headers)
 
     assert get_user().status_code == 200  # loads the key into the process cache
-    # the user with its pool and its sign-in's revocation; the app client (ReadAttributes)
-    with django_assert_num_queries(2):
+    # the user with its pool and its sign-in's revocation (the app client, for its
+    # ReadAttributes, comes from the process's client cache)
+    with django_assert_num_queries(1):
         response = get_user()
     assert response.status_code == 200, response.content
 

@@ -50,6 +50,7 @@ from userpools.errors import (
 from userpools.models import AppClient, RefreshToken, SigningKey, User, UserGroup, UserPool
 from userpools.services import users
 from userpools.services.audit import audit_record
+from userpools.services.clientauth import client_load
 from userpools.services.clients import token_validity
 from userpools.services.pagination import paginate
 from userpools.services.pools import user_pool_get
@@ -626,11 +627,12 @@ def access_token_require_admin_scope(claims: dict[str, Any]) -> None:
 
 
 def access_token_client(claims: dict[str, Any]) -> AppClient:
-    """The app client an access token was issued to (its ReadAttributes/WriteAttributes apply)."""
-    client = AppClient.objects.filter(client_id=claims.get("client_id")).first()
-    if client is None:  # the client was deleted: its tokens die with it
-        raise NotAuthorized(INVALID_ACCESS)
-    return client
+    """The app client an access token was issued to (its ReadAttributes/WriteAttributes apply),
+    from the process's client cache (:mod:`userpools.services.clientauth`)."""
+    try:
+        return client_load(str(claims.get("client_id") or ""))[0]
+    except ResourceNotFound:  # the client was deleted: its tokens die with it
+        raise NotAuthorized(INVALID_ACCESS) from None
 
 
 # --- Revoking --------------------------------------------------------------------------------
