@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test worker bench lint clean
+.PHONY: install run test worker bench bench-auth lint clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Cognate needs Python 3.11"'
@@ -42,6 +42,18 @@ worker: install
 
 bench: install
 	$(BIN)/python benchmarks/wire_overhead.py $(BENCH_ARGS)
+
+# Cognate beside moto's server and cognito-local (npm, pinned in benchmarks/node/package-lock.json),
+# on PostgreSQL (DATABASE_URL, default the cognate_bench_auth database, created if missing) and Redis.
+$(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[bench]"
+	touch $@
+
+benchmarks/node/node_modules/.package-lock.json: benchmarks/node/package.json benchmarks/node/package-lock.json
+	cd benchmarks/node && npm ci --no-audit --no-fund
+
+bench-auth: $(VENV)/.bench-installed benchmarks/node/node_modules/.package-lock.json
+	$(BIN)/python benchmarks/auth_compare.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
