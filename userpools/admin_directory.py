@@ -356,7 +356,7 @@ class _SignInFactorAdmin(admin.ModelAdmin):
         return False
 
     def remove(self, ctx, obj) -> None:
-        raise NotImplementedError
+        raise NotImplementedError("each subclass deletes through its own service")
 
     @admin.display(description="User", ordering="user__username")
     def user_link(self, obj):  # the pool user's page (Django's own link would go to the operators' page)

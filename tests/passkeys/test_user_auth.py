@@ -3,30 +3,17 @@ software authenticator registered through the wire API first."""
 
 from __future__ import annotations
 
-import gc
 import json
-import threading
 
 import pytest
 from botocore.exceptions import ClientError
 
 from tests.auth.conftest import assert_signed_in
 from tests.passkeys.conftest import PASSWORD
-from tests.passkeys.test_registration import register
+from tests.passkeys.test_registration import _requests_finished, register  # noqa: F401 - autouse fixture
 from userpools.models import WebAuthnCredential
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _requests_finished(public, idp):
-    yield
-    public.close()
-    idp.close()
-    gc.collect()
-    for thread in threading.enumerate():
-        if thread.name.endswith("(process_request_thread)"):
-            thread.join(timeout=5)
 
 
 def start(api, client, username, **params):

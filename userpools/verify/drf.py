@@ -105,7 +105,7 @@ class _TokenRequirement(BasePermission):
         return (value,) if isinstance(value, str) else tuple(value)
 
     def check(self, token: VerifiedToken, required: tuple[str, ...]) -> None:
-        raise NotImplementedError
+        raise NotImplementedError("HasGroups and HasScopes say what the token must carry")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         required = self.requirement(view)
