@@ -101,7 +101,9 @@ DATABASES = {
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # A health check is a "SELECT 1" round trip before each request's first query; off by
+    # default (persistent connections are re-opened on error anyway), on for flaky networks.
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("DATABASE_CONN_HEALTH_CHECKS", default=False))
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Take SQLite's write lock when a transaction begins: with the default (deferred)
     # mode two concurrent read-then-write transactions deadlock and one fails with

@@ -118,7 +118,10 @@ def keys_cache_clear(pool_id: str | None = None) -> None:
 
 
 def _load_private(record: SigningKey) -> rsa.RSAPrivateKey:
-    key = serialization.load_pem_private_key(record.private_key_pem.encode(), password=None)
+    # Our own key, made here and stored encrypted: skipping OpenSSL's RSA consistency check
+    # turns a 36 ms load (every process, every CACHE_SECONDS) into 0.02 ms.
+    key = serialization.load_pem_private_key(record.private_key_pem.encode(), password=None,
+                                             unsafe_skip_rsa_key_validation=True)  # fmt: skip
     assert isinstance(key, rsa.RSAPrivateKey)
     return key
 
