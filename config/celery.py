@@ -20,4 +20,6 @@ app.conf.beat_schedule = {
     "userpools.sessions_prune": {"task": "userpools.sessions_prune", "schedule": crontab(minute=17)},
     # Identity-pool temporary credentials expired for a day (identity.tasks).
     "identity.credentials_prune": {"task": "identity.credentials_prune", "schedule": crontab(minute=41)},
+    # Hosted pages' browser sessions and authorization codes (hostedui.tasks).
+    "hostedui.sessions_prune": {"task": "hostedui.sessions_prune", "schedule": crontab(minute=29)},
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+import warnings
 from pathlib import Path
 
 import environ
@@ -41,7 +42,12 @@ if not SECRET_KEY:
 
         raise ImproperlyConfigured("SECRET_KEY must be set (see README.md, Settings).")
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+_DOMAIN_SUFFIX = env.str("COGNATE_DOMAIN_SUFFIX", default="auth.localhost")
+# Pools' prefix domains ({prefix}.{COGNATE_DOMAIN_SUFFIX}) serve the hosted pages; custom
+# domains must be added to ALLOWED_HOSTS.
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"]) + [
+    f".{_DOMAIN_SUFFIX}"
+]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -67,6 +73,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hostedui.middleware.PoolDomainMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -152,13 +160,25 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "userpools.AppClient"
 OAUTH2_PROVIDER = {"PKCE_REQUIRED": False}
 
 # --- Internationalisation -------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The hosted pages' languages (the lang parameter of /oauth2/authorize and /login, else the browser's).
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "var" / "static"))
+# WhiteNoise serves static files in every process (the hosted pages need no web server in
+# front); without collectstatic it finds them in the apps, as runserver does.
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
+WHITENOISE_AUTOREFRESH = DEBUG
+# Until collectstatic has run, STATIC_ROOT does not exist; the finders serve the files meanwhile.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+
+# --- Hosted pages (hostedui) --------------------------------------------------------
+# How long a browser stays signed in to a pool's hosted pages (Cognito: one hour).
+COGNATE_HOSTED_SESSION_SECONDS = env.int("COGNATE_HOSTED_SESSION_SECONDS", default=3600)
 
 # --- Celery (DESIGN.md decision 9) ------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -193,7 +213,7 @@ COGNATE_SMS_WEBHOOK_SECRET = env.str("COGNATE_SMS_WEBHOOK_SECRET", default="")
 _cors_origins = env.list("CORS_ALLOWED_ORIGINS", default=["*"])
 CORS_ALLOW_ALL_ORIGINS = _cors_origins == ["*"]
 CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else _cors_origins
-CORS_URLS_REGEX = r"^/(oauth2/.*|[\w-]+_[0-9a-zA-Z]+/\.well-known/.*)?$"
+CORS_URLS_REGEX = r"^/(oauth2/.*|[\w-]+_[0-9a-zA-Z]+/(\.well-known|oauth2)/.*)?$"
 CORS_ALLOW_METHODS = ["GET", "OPTIONS", "POST"]
 CORS_ALLOW_HEADERS = [
     "authorization",
@@ -253,7 +273,7 @@ COGNATE = {
     "ACCOUNT_ID": env.str("COGNATE_ACCOUNT_ID", default="000000000000"),
     # Fernet keys for secrets at rest, newest first; older ones still decrypt.
     "ENCRYPTION_KEYS": env.list("COGNATE_ENCRYPTION_KEYS", default=[]),
-    "DOMAIN_SUFFIX": env.str("COGNATE_DOMAIN_SUFFIX", default="auth.localhost"),
+    "DOMAIN_SUFFIX": _DOMAIN_SUFFIX,
     "MAX_CLOCK_SKEW_SECONDS": env.int("COGNATE_MAX_CLOCK_SKEW_SECONDS", default=300),
     # Identity pools: endpoints that verify social logins (tests point them at local stand-ins).
     "GOOGLE_JWKS_URL": env.str("COGNATE_GOOGLE_JWKS_URL", default="https://www.googleapis.com/oauth2/v3/certs"),

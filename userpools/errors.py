@@ -35,6 +35,10 @@ class ErrorCode(StrEnum):
     TIER_CHANGE_NOT_ALLOWED = "TierChangeNotAllowedException"
     INVALID_OAUTH_FLOW = "InvalidOAuthFlowException"
     SCOPE_DOES_NOT_EXIST = "ScopeDoesNotExistException"
+    OPERATION_NOT_ENABLED = "OperationNotEnabledException"
+    # Hosted pages: branding and terms
+    MANAGED_LOGIN_BRANDING_EXISTS = "ManagedLoginBrandingExistsException"
+    TERMS_EXISTS = "TermsExistsException"
     # Users, codes and passwords
     USER_NOT_FOUND = "UserNotFoundException"
     USERNAME_EXISTS = "UsernameExistsException"
@@ -110,6 +114,9 @@ FeatureUnavailableInTier = _error("FeatureUnavailableInTier", ErrorCode.FEATURE_
 TierChangeNotAllowed = _error("TierChangeNotAllowed", ErrorCode.TIER_CHANGE_NOT_ALLOWED)
 InvalidOAuthFlow = _error("InvalidOAuthFlow", ErrorCode.INVALID_OAUTH_FLOW)
 ScopeDoesNotExist = _error("ScopeDoesNotExist", ErrorCode.SCOPE_DOES_NOT_EXIST)
+OperationNotEnabled = _error("OperationNotEnabled", ErrorCode.OPERATION_NOT_ENABLED)
+ManagedLoginBrandingExists = _error("ManagedLoginBrandingExists", ErrorCode.MANAGED_LOGIN_BRANDING_EXISTS)
+TermsExists = _error("TermsExists", ErrorCode.TERMS_EXISTS)
 UserNotFound = _error("UserNotFound", ErrorCode.USER_NOT_FOUND)
 UsernameExists = _error("UsernameExists", ErrorCode.USERNAME_EXISTS)
 AliasExists = _error("AliasExists", ErrorCode.ALIAS_EXISTS)

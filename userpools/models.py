@@ -355,6 +355,32 @@ class SigningKey(models.Model):
         return f"{self.pool_id}/{self.purpose}/{self.kid}"
 
 
+class ResourceServer(models.Model):
+    """An OAuth 2.0 resource server of a pool (CreateResourceServer): its ``identifier`` and
+    custom scopes, which app clients may be allowed (``{identifier}/{ScopeName}``) and
+    access tokens carry."""
+
+    pool = models.ForeignKey(UserPool, on_delete=models.CASCADE, related_name="resource_servers")
+    identifier = models.CharField(max_length=256)
+    name = models.CharField(max_length=256)
+    # [{"ScopeName": ..., "ScopeDescription": ...}], in Cognito's shape.
+    scopes = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pool", "identifier"]
+        constraints = [
+            models.UniqueConstraint(fields=["pool", "identifier"], name="resource_server_unique_identifier"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identifier} ({self.pool_id})"
+
+    def scope_names(self) -> list[str]:
+        return [f"{self.identifier}/{scope['ScopeName']}" for scope in self.scopes]
+
+
 class AuditEvent(models.Model):
     """A security-relevant change, who made it and from where."""
 
@@ -407,6 +433,9 @@ class RefreshToken(models.Model):
     last_ip = models.CharField(max_length=128, blank=True)
     device_type = models.CharField(max_length=1024, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Issued by the OAuth 2.0 token endpoint (hosted sign-in): its refreshes carry an ID
+    # token only when ``scopes`` has openid, as the sign-in's did.
+    oauth = models.BooleanField(default=False)
 
     class Meta:
         indexes = [

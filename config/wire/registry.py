@@ -1,16 +1,19 @@
 """Target prefixes of the wire protocol, mapped to each app's handler registry.
 
-``AWSCognitoIdentityProviderService.*`` goes to :mod:`userpools.wire`;
-``AWSCognitoIdentityService.*`` to :mod:`identity.wire` (its operations arrive with F6).
+``AWSCognitoIdentityProviderService.*`` goes to :mod:`userpools.wire` and, for the hosted
+pages' look (UI customization, managed login branding, terms), :mod:`hostedui.wire`;
+``AWSCognitoIdentityService.*`` to :mod:`identity.wire`.
 """
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from hostedui.wire import HANDLERS as HOSTEDUI_HANDLERS
 from identity.wire import HANDLERS as IDENTITY_HANDLERS
 from identity.wire import iam_resource as identity_resource
 from userpools.awsmodel import ServiceSpec
@@ -41,7 +44,7 @@ def services() -> dict[str, WireService]:
     idp = ServiceSpec.load("cognito-idp")
     identity = ServiceSpec.load("cognito-identity")
     return {
-        idp.target_prefix: WireService(idp, IDP_HANDLERS, "cognito-idp", idp_resource),
+        idp.target_prefix: WireService(idp, ChainMap(IDP_HANDLERS, HOSTEDUI_HANDLERS), "cognito-idp", idp_resource),
         identity.target_prefix: WireService(identity, IDENTITY_HANDLERS, "cognito-identity", identity_resource),
     }
 

@@ -24,7 +24,8 @@ from userpools.awsmodel import ServiceSpec
 from userpools.context import ServiceContext
 from userpools.services.clients import user_pool_client_create
 from userpools.services.pools import user_pool_create
-from userpools.wire import HANDLERS
+
+HANDLERS = services()["AWSCognitoIdentityProviderService"].handlers
 
 SPEC = ServiceSpec.load("cognito-idp")
 OPERATIONS = sorted(HANDLERS)

@@ -86,6 +86,7 @@ FREE_FAILURES = 5
 MAX_LOCKOUT = timedelta(minutes=15)
 DEFAULT_SESSION_MINUTES = 3
 SESSION_BYTES = 48  # 64 URL-safe characters; botocore refuses a Session under 20
+HOSTED_SESSION_PREFIX = "hosted."  # "." is not in the URL-safe alphabet of other sessions
 
 # Which ExplicitAuthFlows values let a client use a flow (ALLOW_ names and the legacy ones).
 FLOW_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -123,6 +124,11 @@ class AuthOutcome:
     parameters: dict[str, str] = field(default_factory=dict)
     available: list[str] | None = None  # USER_AUTH's AvailableChallenges
     new_device: dict[str, str] | None = None  # NewDeviceMetadata: a new device key (device tracking)
+    # A hosted sign-in ends in a proven user instead of tokens (the pages start a browser
+    # session and the OAuth endpoints issue tokens): who, since when, and how.
+    user: User | None = None
+    auth_time: datetime | None = None
+    methods: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -352,8 +358,9 @@ def session_validity(client: AppClient) -> timedelta:
 
 def _session_open(client: AppClient, user: User | None, challenge: str, state: dict[str, Any],
                   token: str | None = None) -> str:  # fmt: skip
-    """Store a new challenge session and return its token (made here unless given)."""
-    token = token or secrets.token_urlsafe(SESSION_BYTES)
+    """Store a new challenge session and return its token (made here unless given). A hosted
+    sign-in's tokens start with :data:`HOSTED_SESSION_PREFIX`."""
+    token = token or (HOSTED_SESSION_PREFIX if state.get("hosted") else "") + secrets.token_urlsafe(SESSION_BYTES)
     AuthSession.objects.create(
         token_hash=_digest(token), pool=client.pool, client=client, user=user, challenge=challenge,
         state=state, expires_at=timezone.now() + session_validity(client),
@@ -409,6 +416,13 @@ def _next_step(sign_in: SignIn, *, after: str | None = None) -> AuthOutcome:
             session = _session_start(sign_in, challenge)
             parameters = {**challenge.parameters(sign_in), **extra}
             return AuthOutcome(challenge=challenge.name, session=session, parameters=parameters)
+    if sign_in.state.get("hosted"):
+        audit_record(sign_in.ctx, "user.hosted_sign_in", pool_id=sign_in.user.pool_id, target=sign_in.user.username,
+                     client_id=sign_in.client.client_id)  # fmt: skip
+        methods = list(sign_in.state.get("methods") or ["pwd"])
+        if sign_in.state.get("mfa_done") and "mfa" not in methods:
+            methods.append("mfa")
+        return AuthOutcome(user=sign_in.user, auth_time=sign_in.auth_time, methods=methods)
     from userpools.services import tokens
 
     # tokens_issue records the sign-in in the audit log ("user.tokens_issue").
@@ -647,13 +661,16 @@ def auth_factors(user: User) -> list[str]:
     return out
 
 
-def _webauthn_start(client: AppClient, user: User | None) -> AuthOutcome:
+def _webauthn_start(client: AppClient, user: User | None, *, hosted: bool = False) -> AuthOutcome:
     """WEB_AUTHN as a first factor: the request options for the user's passkeys, and a
     session that keeps the challenge (an unknown user gets options no passkey satisfies)."""
     if user is not None:
         user.pool = client.pool
     options, webauthn_state = passkeys.authentication_options(user, client)
-    session = _session_open(client, user, "WEB_AUTHN", {"first_factor": "WEB_AUTHN", "webauthn": webauthn_state})
+    state: dict[str, Any] = {"first_factor": "WEB_AUTHN", "webauthn": webauthn_state}
+    if hosted:
+        state["hosted"] = True
+    session = _session_open(client, user, "WEB_AUTHN", state)
     return AuthOutcome(challenge="WEB_AUTHN", session=session,
                        parameters={"CREDENTIAL_REQUEST_OPTIONS": passkeys.authentication_options_json(options)})
 
@@ -677,7 +694,9 @@ def _webauthn_respond(ctx: ServiceContext, client: AppClient, session: str | Non
         raise NotAuthorized(INCORRECT)
     _unlocked(user)
     _may_sign_in(user)
-    state = {"mfa_done": True} if getattr(passkey, "user_verified", False) else {}
+    state: dict[str, Any] = {"mfa_done": True} if getattr(passkey, "user_verified", False) else {}
+    if stored.state.get("hosted"):
+        state.update(hosted=True, methods=["hwk", "user"] if state else ["hwk"])
     return _next_step(SignIn(ctx=ctx, client=client, user=user, auth_time=timezone.now(), state=state))
 
 
@@ -862,8 +881,11 @@ def auth_respond(
     session: str | None,
     responses: Mapping[str, str],
     pool_id: str | None = None,
+    hosted: bool = False,
 ) -> AuthOutcome:
-    """RespondToAuthChallenge, or AdminRespondToAuthChallenge when ``pool_id`` is given.
+    """RespondToAuthChallenge, or AdminRespondToAuthChallenge when ``pool_id`` is given;
+    ``hosted`` for the hosted pages, whose sessions only they can answer (and which end in
+    :attr:`AuthOutcome.user` rather than tokens).
 
     The session must be live, of this client, for the challenge it was issued for and
     the user USERNAME names; it is spent only when the response is accepted, so a new
@@ -875,6 +897,7 @@ def auth_respond(
     username = responses.get("USERNAME")
     if not username:
         raise InvalidParameter("Missing required parameter USERNAME")
+    _hosted_check(hosted, session, responses.get("PASSWORD_CLAIM_SECRET_BLOCK"))
     client = client_for_request(client_id, responses.get("SECRET_HASH"), username)
     if pool_id is not None and client.pool_id != pool_id:
         raise ResourceNotFound(f"User pool client {client_id} does not exist.")
@@ -901,7 +924,42 @@ def auth_respond(
         raise
 
 
+def hosted_sign_in(ctx: ServiceContext, *, client: AppClient, username: str | None,
+                   password: str | None) -> AuthOutcome:  # fmt: skip
+    """The hosted sign-in page's password step: the same rules as USER_PASSWORD_AUTH
+    (disabled, unconfirmed and reset-required users, PreventUserExistenceErrors, lockout) and
+    the same challenges after it (NEW_PASSWORD_REQUIRED, MFA), answered with
+    ``auth_respond(..., hosted=True)``. The client's ExplicitAuthFlows govern the API, not
+    the pool's own pages. Ends in :attr:`AuthOutcome.user`, not tokens."""
+    ctx = client_context(ctx, client)
+    user = password_authenticate(ctx, client, username, password)
+    return _next_step(SignIn(ctx=ctx, client=client, user=user, auth_time=timezone.now(),
+                             state={"hosted": True, "methods": ["pwd"]}))  # fmt: skip
+
+
+def hosted_passkey_start(ctx: ServiceContext, *, client: AppClient, username: str) -> AuthOutcome:
+    """The hosted sign-in page's passkey button: WEB_AUTHN request options for ``username``'s
+    passkeys (answered with ``auth_respond(..., challenge_name="WEB_AUTHN", hosted=True)``).
+    Raises WebAuthnNotEnabledException / UserNotFoundException as USER_AUTH would."""
+    if "WEB_AUTHN" not in available_first_factors(client):
+        from userpools.errors import WebAuthnNotEnabled
+
+        raise WebAuthnNotEnabled("Passkey sign-in is not enabled for this user pool.")
+    user = users.user_find(client.pool, username)
+    if user is None and not prevents_existence_errors(client):
+        raise UserNotFound("User does not exist.")
+    return _webauthn_start(client, user, hosted=True)
+
+
 MAX_CODE_ATTEMPTS = 3  # wrong codes per challenge session; then the session is spent
+
+
+def _hosted_check(hosted: bool, *tokens: str | None) -> None:
+    """A hosted sign-in's session is answered by the hosted pages only, and theirs by nothing
+    else: the prefix is part of the hashed token, so it cannot be added or removed."""
+    for token in tokens:
+        if token and token.startswith(HOSTED_SESSION_PREFIX) != hosted:
+            raise NotAuthorized(SESSION_INVALID)
 
 
 def _is_first_factor_session(session: str | None, challenge_name: str) -> bool:
@@ -1006,8 +1064,10 @@ def _setup_session_next(stored: AuthSession, **state: Any) -> str:
     return _session_open(stored.client, stored.user, MfaSetup.name, {**stored.state, **state})
 
 
-def software_token_associate_in_sign_in(ctx: ServiceContext, session: str | None) -> tuple[str, str]:
+def software_token_associate_in_sign_in(ctx: ServiceContext, session: str | None, *,
+                                        hosted: bool = False) -> tuple[str, str]:  # fmt: skip
     """AssociateSoftwareToken with an MFA_SETUP Session: (SecretCode, the next Session)."""
+    _hosted_check(hosted, session)
     with transaction.atomic():
         stored = _setup_session_take(session)
         secret = mfa.totp_associate(ctx, stored.user)
@@ -1015,9 +1075,10 @@ def software_token_associate_in_sign_in(ctx: ServiceContext, session: str | None
 
 
 def software_token_verify_in_sign_in(ctx: ServiceContext, session: str | None, code: str,
-                                     friendly_name: str | None) -> str:  # fmt: skip
+                                     friendly_name: str | None, *, hosted: bool = False) -> str:  # fmt: skip
     """VerifySoftwareToken with an MFA_SETUP Session: the authenticator becomes the user's
     enabled, preferred factor; returns the Session to answer MFA_SETUP with."""
+    _hosted_check(hosted, session)
     with transaction.atomic():
         stored = _setup_session_take(session)
         mfa.totp_verify(ctx, stored.user, code, friendly_name)

@@ -39,6 +39,23 @@ def domain_fqdn(domain: UserPoolDomain) -> str:
     return domain.domain if domain.is_custom else f"{domain.domain}.{cognate_settings().DOMAIN_SUFFIX}"
 
 
+def domain_url(fqdn: str) -> str:
+    """The base URL of a pool domain: scheme and port as ``COGNATE_PUBLIC_URL`` has them (one
+    server answers every host), e.g. ``http://demo.auth.localhost:8000``."""
+    public = urlsplit(cognate_settings().PUBLIC_URL)
+    port = f":{public.port}" if public.port else ""
+    return f"{public.scheme}://{fqdn}{port}"
+
+
+def pages_base_url(pool_id: str) -> str:
+    """Where a pool's hosted pages and OAuth 2.0 endpoints are served for its users: its
+    custom domain, else its prefix domain, else ``{PUBLIC_URL}/{UserPoolId}`` (always served)."""
+    domains = sorted(UserPoolDomain.objects.filter(pool_id=pool_id), key=lambda d: not d.is_custom)
+    if domains:
+        return domain_url(domain_fqdn(domains[0]))
+    return f"{cognate_settings().PUBLIC_URL.rstrip('/')}/{pool_id}"
+
+
 @transaction.atomic
 def user_pool_domain_create(ctx: ServiceContext, request: Mapping[str, Any]) -> UserPoolDomain:
     validate_request("CreateUserPoolDomain", request)

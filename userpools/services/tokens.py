@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 import string
@@ -57,6 +58,7 @@ from userpools.services.pools import user_pool_get
 from userpools.services.signing import _new_key
 
 ADMIN_SCOPE = "aws.cognito.signin.user.admin"
+OPENID_SCOPE = "openid"
 ALGORITHM = "RS256"
 # Cognito's longest ID/access token validity: a retired key is listed this long after retiring.
 MAX_TOKEN_LIFETIME = timedelta(days=1)
@@ -212,21 +214,27 @@ def issuer(pool_id: str) -> str:
 def openid_configuration(pool_id: str) -> dict[str, Any]:
     """OpenID Connect Discovery 1.0 §3 metadata, as Cognito publishes it.
 
-    The OAuth endpoints (``/oauth2/...``) are served from F5 on; they are listed
-    already so that the document has its final shape. Raises ResourceNotFoundException.
+    The OAuth 2.0 endpoints are the hosted pages': on the pool's domain when it has one,
+    else under the issuer (:func:`userpools.services.domains.pages_base_url`). Raises
+    ResourceNotFoundException.
     """
+    from userpools.services.domains import pages_base_url  # domains imports the pool services too
+
     user_pool_get(pool_id)
     iss = issuer(pool_id)
-    oauth = f"{iss}/oauth2"
+    pages = pages_base_url(pool_id)
+    oauth = f"{pages}/oauth2"
     return {
         "authorization_endpoint": f"{oauth}/authorize",
-        "end_session_endpoint": f"{iss}/logout",
+        "code_challenge_methods_supported": ["S256", "plain"],
+        "end_session_endpoint": f"{pages}/logout",
+        "grant_types_supported": ["authorization_code", "implicit", "refresh_token", "client_credentials"],
         "id_token_signing_alg_values_supported": [ALGORITHM],
         "issuer": iss,
         "jwks_uri": f"{iss}/.well-known/jwks.json",
         "response_types_supported": ["code", "token"],
         "revocation_endpoint": f"{oauth}/revoke",
-        "scopes_supported": ["openid", "email", "phone", "profile"],
+        "scopes_supported": ["openid", "email", "phone", "profile", ADMIN_SCOPE],
         "subject_types_supported": ["public"],
         "token_endpoint": f"{oauth}/token",
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
@@ -239,7 +247,7 @@ def openid_configuration(pool_id: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class TokenSet:
-    id_token: str
+    id_token: str | None  # None: an OAuth sign-in without the openid scope, or client credentials
     access_token: str
     refresh_token: str | None
     expires_in: int  # access token lifetime, seconds
@@ -249,7 +257,18 @@ class TokenSet:
         out: dict[str, Any] = {"AccessToken": self.access_token, "ExpiresIn": self.expires_in, "TokenType": "Bearer"}
         if self.refresh_token is not None:
             out["RefreshToken"] = self.refresh_token
-        out["IdToken"] = self.id_token
+        if self.id_token is not None:
+            out["IdToken"] = self.id_token
+        return out
+
+    def oauth_response(self) -> dict[str, Any]:
+        """The token endpoint's JSON body (RFC 6749 §5.1), as Cognito's ``/oauth2/token`` sends it."""
+        out: dict[str, Any] = {"access_token": self.access_token}
+        if self.id_token is not None:
+            out["id_token"] = self.id_token
+        if self.refresh_token is not None:
+            out["refresh_token"] = self.refresh_token
+        out.update({"token_type": "Bearer", "expires_in": self.expires_in})
         return out
 
 
@@ -290,7 +309,16 @@ def _sign(pool_id: str, claims: dict[str, Any]) -> str:
     return jwt.encode(claims, signer.key, algorithm=ALGORITHM, headers={"kid": signer.kid})
 
 
-def _jwts(*, user: User, client: AppClient, auth_time: datetime, scopes: list[str], origin_jti: str) -> TokenSet:
+def at_hash(access_token: str) -> str:
+    """OpenID Connect Core 1.0 §3.1.3.6: the left half of the access token's SHA-256, base64url."""
+    digest = hashlib.sha256(access_token.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
+
+
+def _jwts(*, user: User, client: AppClient, auth_time: datetime, scopes: list[str], origin_jti: str,
+          oauth: bool = False, nonce: str | None = None) -> TokenSet:  # fmt: skip
+    """ID and access JWTs. ``oauth`` (the token endpoint's): the ID token only with the
+    openid scope, and with ``at_hash`` (and ``nonce`` when the authorization request had one)."""
     now = _now()
     iat = int(now.timestamp())
     settings = client.settings
@@ -334,12 +362,15 @@ def _jwts(*, user: User, client: AppClient, auth_time: datetime, scopes: list[st
         "username": user.username,
         "version": 2,  # Cognito's access token format version
     })
-    return TokenSet(
-        id_token=_sign(user.pool_id, id_claims),
-        access_token=_sign(user.pool_id, access_claims),
-        refresh_token=None,
-        expires_in=access_lifetime,
-    )
+    access_token = _sign(user.pool_id, access_claims)
+    id_token: str | None = None
+    if not oauth or OPENID_SCOPE in scopes:
+        if oauth:
+            id_claims["at_hash"] = at_hash(access_token)
+            if nonce:
+                id_claims["nonce"] = nonce
+        id_token = _sign(user.pool_id, id_claims)
+    return TokenSet(id_token=id_token, access_token=access_token, refresh_token=None, expires_in=access_lifetime)
 
 
 def _new_session_id() -> str:
@@ -375,7 +406,7 @@ def _caller(ctx: ServiceContext) -> dict[str, str]:
 
 
 def _refresh_create(ctx: ServiceContext, *, user: User, client: AppClient, auth_time: datetime, scopes: list[str],
-                    expires_at: datetime, now: datetime, parent: RefreshToken | None = None,
+                    expires_at: datetime, now: datetime, parent: RefreshToken | None = None, oauth: bool = False,
                     ) -> tuple[RefreshToken, str]:  # fmt: skip
     """A new refresh token: a new session's first (``parent`` None), or ``parent``'s replacement."""
     value = _new_refresh_value()
@@ -391,30 +422,64 @@ def _refresh_create(ctx: ServiceContext, *, user: User, client: AppClient, auth_
         scopes=scopes,
         created_at=now,
         expires_at=expires_at,
+        oauth=parent.oauth if parent is not None else oauth,
         **_caller(ctx),
     )
     return record, value
 
 
 def tokens_issue(ctx: ServiceContext, *, user: User, client: AppClient, auth_time: datetime | None = None,
-                 scopes: list[str] | None = None) -> TokenSet:  # fmt: skip
+                 scopes: list[str] | None = None, oauth: bool = False, nonce: str | None = None,
+                 refresh: bool = True) -> TokenSet:  # fmt: skip
     """Tokens for a new sign-in of ``user`` through ``client``: a new token session whose
     refresh token is stored hashed and valid for the client's RefreshTokenValidity, and ID
     and access JWTs that carry its ``origin_jti``. The caller has authenticated the user;
     nothing is checked here. ``ctx``'s source IP and user agent are recorded for
     ListUserSessions.
 
-    ``scopes`` defaults to ``aws.cognito.signin.user.admin`` (API sign-ins).
+    ``scopes`` defaults to ``aws.cognito.signin.user.admin`` (API sign-ins). ``oauth``: the
+    OAuth 2.0 endpoints' tokens (the hosted pages): an ID token only with the openid scope,
+    carrying ``at_hash`` and ``nonce``; ``refresh=False`` (the implicit grant) issues no
+    refresh token and starts no session.
     """
     now = _now()
     auth_time = auth_time or now
     scopes = list(scopes) if scopes is not None else [ADMIN_SCOPE]
+    if not refresh:
+        audit_record(ctx, "user.tokens_issue", pool_id=user.pool_id, target=user.username, client=client.client_id)
+        return _jwts(user=user, client=client, auth_time=auth_time, scopes=scopes, origin_jti=str(uuid.uuid4()),
+                     oauth=oauth, nonce=nonce)  # fmt: skip
     with transaction.atomic():
         record, value = _refresh_create(ctx, user=user, client=client, auth_time=auth_time, scopes=scopes, now=now,
-                                        expires_at=now + token_validity(client.settings, "RefreshToken"))  # fmt: skip
+                                        expires_at=now + token_validity(client.settings, "RefreshToken"),
+                                        oauth=oauth)  # fmt: skip
         audit_record(ctx, "user.tokens_issue", pool_id=user.pool_id, target=user.username, client=client.client_id)
-    issued = _jwts(user=user, client=client, auth_time=auth_time, scopes=scopes, origin_jti=record.origin_jti)
+    issued = _jwts(user=user, client=client, auth_time=auth_time, scopes=scopes, origin_jti=record.origin_jti,
+                   oauth=oauth, nonce=nonce)  # fmt: skip
     return TokenSet(issued.id_token, issued.access_token, value, issued.expires_in)
+
+
+def tokens_issue_for_client(ctx: ServiceContext, *, client: AppClient, scopes: list[str]) -> TokenSet:
+    """An access token for ``client`` itself (the client_credentials grant): ``sub`` and
+    ``client_id`` are the client's id, ``scope`` the granted resource-server scopes; no ID
+    or refresh token. The caller has authenticated the client and checked the scopes."""
+    now = _now()
+    iat = int(now.timestamp())
+    lifetime = int(token_validity(client.settings, "AccessToken").total_seconds())
+    claims = {
+        "sub": client.client_id,
+        "token_use": "access",
+        "scope": " ".join(scopes),
+        "auth_time": iat,
+        "iss": issuer(client.pool_id),
+        "exp": iat + lifetime,
+        "iat": iat,
+        "version": 2,
+        "jti": str(uuid.uuid4()),
+        "client_id": client.client_id,
+    }
+    audit_record(ctx, "client.tokens_issue", pool_id=client.pool_id, target=client.client_id, scopes=scopes)
+    return TokenSet(id_token=None, access_token=_sign(client.pool_id, claims), refresh_token=None, expires_in=lifetime)
 
 
 def _rotation(client: AppClient) -> dict[str, Any] | None:
@@ -459,7 +524,7 @@ def _session_revoke(session_id: str, now: datetime) -> int:
     return RefreshToken.objects.filter(session_id=session_id, revoked_at__isnull=True).update(revoked_at=now)
 
 
-RefreshVia = Literal["REFRESH_TOKEN_AUTH", "GetTokensFromRefreshToken"]
+RefreshVia = Literal["REFRESH_TOKEN_AUTH", "GetTokensFromRefreshToken", "oauth2/token"]
 
 
 def tokens_refresh(ctx: ServiceContext, *, client: AppClient, refresh_token: str,
@@ -480,7 +545,8 @@ def tokens_refresh(ctx: ServiceContext, *, client: AppClient, refresh_token: str
     "Refresh tokens": REFRESH_TOKEN_AUTH isn't compatible with refresh token rotation):
     REFRESH_TOKEN_AUTH on a rotating client is an InvalidParameterException, as is
     GetTokensFromRefreshToken on a client that neither rotates nor allows
-    ALLOW_REFRESH_TOKEN_AUTH.
+    ALLOW_REFRESH_TOKEN_AUTH. The token endpoint's refresh_token grant (``via="oauth2/token"``)
+    rotates like GetTokensFromRefreshToken and needs no ExplicitAuthFlows (they govern the API).
 
     Raises NotAuthorizedException ("Invalid Refresh Token": unknown, another client's or
     expired; "Refresh Token has been revoked"; "User is disabled.").
@@ -523,7 +589,7 @@ def tokens_refresh(ctx: ServiceContext, *, client: AppClient, refresh_token: str
     if reused:  # after the atomic block, so the session's revocation is committed
         raise RefreshTokenReuse("Refresh token has been reused.")
     issued = _jwts(user=user, client=client, auth_time=origin.auth_time, scopes=list(origin.scopes),
-                   origin_jti=origin.origin_jti)  # fmt: skip
+                   origin_jti=origin.origin_jti, oauth=origin.oauth)  # fmt: skip
     return TokenSet(issued.id_token, issued.access_token, value, issued.expires_in)
 
 
@@ -641,7 +707,7 @@ def access_token_client(claims: dict[str, Any]) -> AppClient:
 # --- Revoking --------------------------------------------------------------------------------
 
 
-def _secret_matches(client: AppClient, given: str | None) -> bool | None:
+def client_secret_matches(client: AppClient, given: str | None) -> bool | None:
     """Whether ``given`` is one of the client's secrets (None: it has none). Every secret is
     compared, without stopping early, so timing says nothing about which matched."""
     stored = [s.secret for s in client.secrets.all()]
@@ -661,7 +727,7 @@ def revoking_client(*, client_id: str, client_secret: str | None) -> AppClient:
     model lists neither NotAuthorizedException nor ResourceNotFoundException.
     """
     client = AppClient.objects.select_related("pool").filter(client_id=client_id).first()
-    if client is None or _secret_matches(client, client_secret) is False:
+    if client is None or client_secret_matches(client, client_secret) is False:
         raise Unauthorized("Invalid client id or secret.")
     return client
 
@@ -678,7 +744,7 @@ def refreshing_client(*, client_id: str, client_secret: str | None) -> AppClient
     client = AppClient.objects.select_related("pool").filter(client_id=client_id).first()
     if client is None:
         raise ResourceNotFound(f"User pool client {client_id} does not exist.")
-    matched = _secret_matches(client, client_secret)
+    matched = client_secret_matches(client, client_secret)
     if matched is False:
         if not client_secret:
             raise NotAuthorized(f"Client {client_id} is configured with secret but ClientSecret was not received")
@@ -708,6 +774,26 @@ def refresh_token_revoke(ctx: ServiceContext, *, client: AppClient, token: str) 
         _session_revoke(record.session_id, _now())
         audit_record(ctx, "user.refresh_token_revoke", pool_id=record.pool_id, target=str(record.user_id),
                      client=client.client_id, session=record.session_id)  # fmt: skip
+
+
+def token_session_of(refresh_token: str) -> str | None:
+    """The token session (sign-in) ``refresh_token`` belongs to, if it is one of ours."""
+    return RefreshToken.objects.filter(token_hash=_hash(refresh_token)).values_list("session_id", flat=True).first()
+
+
+def token_session_revoke(ctx: ServiceContext, *, session_id: str, reason: str) -> None:
+    """Revoke a whole token session and the ID and access tokens issued from it (an
+    authorization code used twice: RFC 6749 §4.1.2)."""
+    with transaction.atomic():
+        root = RefreshToken.objects.filter(session_id=session_id, parent__isnull=True).values("token_hash").first()
+        if root is None:
+            return
+        record = _locked(root["token_hash"], with_user=True)
+        if record is None:
+            return
+        _session_revoke(session_id, _now())
+        audit_record(ctx, "user.token_session_revoke", pool_id=record.pool_id, target=record.user.username,
+                     session=session_id, reason=reason)  # fmt: skip
 
 
 def user_global_sign_out(ctx: ServiceContext, *, user: User) -> None:

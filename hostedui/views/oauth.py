@@ -1,0 +1,159 @@
+"""The OAuth 2.0 / OIDC endpoints: ``/oauth2/authorize``, ``/oauth2/token``,
+``/oauth2/userInfo``, ``/oauth2/revoke`` and ``/logout`` (rules in hostedui.services.oauth)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from urllib.parse import unquote
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from hostedui.services import oauth, sessions
+from hostedui.views import (
+    AppRedirect,
+    Hosted,
+    clear_session_cookie,
+    current_session,
+    error_page,
+    hosted_request,
+    oauth_error_redirect,
+    page_url,
+    redirect_with,
+    service_context,
+)
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def authorization_response(request: HttpRequest, hosted: Hosted, areq: oauth.AuthorizeRequest,
+                           session) -> AppRedirect:  # fmt: skip
+    """Send the browser back to the client with a code (or the implicit grant's tokens)."""
+    params = oauth.authorization_complete(service_context(request, areq.client), request=areq, session=session)
+    return redirect_with(areq.redirect_uri, params, fragment=areq.response_type == "token")
+
+
+@require_GET
+@hosted_request
+def authorize(request: HttpRequest, hosted: Hosted) -> HttpResponse:
+    """``GET /oauth2/authorize``: check the request; a browser already signed in to the pool
+    gets its code at once (unless ``prompt=login``), ``prompt=none`` without a session gets
+    ``login_required``, everyone else goes to the sign-in page with the request carried."""
+    try:
+        areq = oauth.authorize_request_check(hosted.pool, request.GET)
+    except oauth.OAuthError as exc:
+        return oauth_error_redirect(exc) if exc.redirect else error_page(request, hosted, exc)
+    session = current_session(request, hosted)
+    if session is not None and not areq.reauthenticate:
+        return authorization_response(request, hosted, areq, session)
+    if areq.prompt == "none":
+        exc = oauth.OAuthError("login_required", "The user is not signed in.")
+        exc.redirect_uri, exc.state, exc.fragment = areq.redirect_uri, areq.state, areq.response_type == "token"
+        return oauth_error_redirect(exc)
+    return AppRedirect(page_url(hosted, "login", areq.params))
+
+
+def _oauth_json(body: dict, status: int = 200, *, challenge: str | None = None) -> JsonResponse:
+    response = JsonResponse(body, status=status)
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    if challenge:
+        response["WWW-Authenticate"] = challenge
+    return response
+
+
+def _error_json(exc: oauth.OAuthError, *, scheme: str = "Basic") -> JsonResponse:
+    challenge = None
+    if exc.status == 401 and scheme == "Basic":
+        challenge = 'Basic realm="oauth2"'
+    elif scheme == "Bearer" and exc.status in (401, 403):
+        challenge = f'Bearer error="{exc.error}"'
+    return _oauth_json(exc.body(), exc.status, challenge=challenge)
+
+
+def _basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
+    """client_secret_basic (RFC 6749 §2.3.1: both parts form-urlencoded before Base64)."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        raise oauth.OAuthError("invalid_client", "Use HTTP Basic authentication for the client.", status=401)
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise oauth.OAuthError("invalid_client", "The Authorization header is malformed.", status=401) from None
+    client_id, sep, secret = decoded.partition(":")
+    if not sep:
+        raise oauth.OAuthError("invalid_client", "The Authorization header is malformed.", status=401)
+    return unquote(client_id.replace("+", " ")), unquote(secret.replace("+", " "))
+
+
+def _form(request: HttpRequest):
+    if request.content_type != FORM:
+        raise oauth.OAuthError("invalid_request", f"The request body must be {FORM}.")
+    return request.POST
+
+
+@csrf_exempt
+@require_POST
+@hosted_request
+def token(request: HttpRequest, hosted: Hosted) -> HttpResponse:
+    """``POST /oauth2/token``: authorization_code, refresh_token, client_credentials."""
+    try:
+        basic = _basic_credentials(request)
+        issued = oauth.token_request(service_context(request), pool=hosted.pool, form=_form(request), basic=basic)
+    except oauth.OAuthError as exc:
+        return _error_json(exc)
+    return _oauth_json(issued.oauth_response())
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+@hosted_request
+def userinfo(request: HttpRequest, hosted: Hosted) -> HttpResponse:
+    """``GET|POST /oauth2/userInfo`` with ``Authorization: Bearer <access token>``."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    try:
+        if header and scheme.lower() != "bearer":
+            raise oauth.OAuthError("invalid_request", "Use a Bearer access token.", status=400)
+        body = oauth.userinfo(hosted.pool, value.strip() if header else None)
+    except oauth.OAuthError as exc:
+        return _error_json(exc, scheme="Bearer")
+    return _oauth_json(body)
+
+
+@csrf_exempt
+@require_POST
+@hosted_request
+def revoke(request: HttpRequest, hosted: Hosted) -> HttpResponse:
+    """``POST /oauth2/revoke`` (RFC 7009): 200 with an empty body, also for an unknown token."""
+    try:
+        basic = _basic_credentials(request)
+        oauth.revoke_request(service_context(request), pool=hosted.pool, form=_form(request), basic=basic)
+    except oauth.OAuthError as exc:
+        return _error_json(exc)
+    response = HttpResponse(b"", status=200)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@hosted_request
+def logout(request: HttpRequest, hosted: Hosted) -> HttpResponse:
+    """``GET /logout``: end the browser's session and go to the client's ``logout_uri``, or
+    (``redirect_uri`` + ``response_type``) back to the sign-in page."""
+    try:
+        target = oauth.logout_request_check(hosted.pool, request.GET)
+    except oauth.OAuthError as exc:
+        return error_page(request, hosted, exc)
+    sessions.hosted_session_end(service_context(request), hosted.pool, request.COOKIES.get(sessions.COOKIE_NAME))
+    if target.sign_in_again is not None:
+        response = AppRedirect(page_url(hosted, "login", target.sign_in_again.params))
+    else:
+        response = AppRedirect(target.url)
+    clear_session_cookie(response, hosted)
+    return response
