@@ -18,6 +18,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.auth import SigV4Auth
 
 from identity.services.callers import access_key_create
+from tests.chromium import chromium  # noqa: F401 - one browser for the session (tests/browser, tests/amplify)
 from tests.mail import Collector, Mailbox, SmsOutbox, smtp_port
 from userpools.context import ServiceContext
 

@@ -27,7 +27,10 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
                                 "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
                                 "frame-ancestors 'none'"),  # fmt: skip
-    "Referrer-Policy": "no-referrer",
+    # Not no-referrer: with it, browsers send "Origin: null" on the pages' own form posts, which
+    # Django's CSRF check refuses. same-origin still gives other sites (callbacks, logos, terms
+    # links) no Referer, so the authorization request's query never leaks.
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
 }

@@ -11,6 +11,7 @@ The pages work without JavaScript; only passkeys (WebAuthn is a browser API) nee
 from __future__ import annotations
 
 import base64
+import io
 import json
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -154,7 +155,10 @@ def _mfa_setup_render(request: HttpRequest, hosted: Hosted, areq: oauth.Authoriz
     issuer = hosted.pool.name
     uri = f"otpauth://totp/{issuer}:{username}?" + _query({"secret": secret, "issuer": issuer})
     qr = segno.make(uri, error="m")
-    svg = base64.b64encode(qr.svg_inline(scale=4, dark="#000", light="#fff").encode()).decode()
+    # A standalone SVG document: svg_inline() leaves out the namespace, which an <img> needs.
+    buffer = io.BytesIO()
+    qr.save(buffer, kind="svg", scale=4, dark="#000", light="#fff", xmldecl=False)
+    svg = base64.b64encode(buffer.getvalue()).decode()
     context = {"challenge": "MFA_SETUP", "session": session, "username": username, "error": error, "secret": secret,
                "otpauth": uri, "qr": f"data:image/svg+xml;base64,{svg}"}  # fmt: skip
     return _page(request, hosted, areq, "mfa_setup.html", context, status=status)
@@ -341,14 +345,25 @@ def passkey_add(request: HttpRequest, hosted: Hosted) -> HttpResponse:
         return _page(request, hosted, areq, "login.html",
                      _login_context(hosted, areq, error=_("Sign in first to add a passkey.")), status=400)  # fmt: skip
     if request.method == "GET":
-        return _page(request, hosted, areq, "passkey_add.html", {"user": session.user})
+        return _page(request, hosted, areq, "passkey_add.html", {"user": session.user,
+                                                                  "shown_name": _shown_name(hosted, session.user)})
     try:
         passkeys.registration_complete(service_context(request, areq.client), session.user,
                                        _field(request, "credential", 65536))  # fmt: skip
     except ServiceError as exc:
-        return _page(request, hosted, areq, "passkey_add.html", {"user": session.user, "error": _message(exc)},
+        return _page(request, hosted, areq, "passkey_add.html", {"user": session.user, "error": _message(exc),
+                                                                  "shown_name": _shown_name(hosted, session.user)},
                      status=400)  # fmt: skip
     return authorization_response(request, hosted, areq, session)
+
+
+def _shown_name(hosted: Hosted, user) -> str:
+    """How a person knows their account: the e-mail address or phone number where that is
+    the username (the username itself is then a generated id), else the username."""
+    for name in users.username_attributes(hosted.pool):
+        if user.attributes.get(name):
+            return user.attributes[name]
+    return user.username
 
 
 @require_POST
@@ -426,7 +441,9 @@ def signup(request: HttpRequest, hosted: Hosted) -> HttpResponse:
         return _page(request, hosted, areq, "message.html", {
             "title": _("Account created"),
             "message": _("An administrator must confirm your account before you can sign in.")})  # fmt: skip
-    return AppRedirect(page_url(hosted, "confirm", {**areq.params, "username": result.user.username,
+    # What the person typed (their e-mail address where it is the username), not the generated
+    # username (a UUID then): the confirm and sign-in pages show it, and the services accept it.
+    return AppRedirect(page_url(hosted, "confirm", {**areq.params, "username": username,
                                                     "destination": result.delivery.get("Destination", "")}))  # fmt: skip
 
 

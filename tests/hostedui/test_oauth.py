@@ -480,3 +480,89 @@ def test_wrong_password_keeps_the_request_on_the_login_page(browser):
     assert response.status_code == 400
     assert b"Incorrect username or password." in response.content
     assert CALLBACK.encode() in response.content  # the request is still carried
+
+
+# --- Resource servers and client credentials ------------------------------------------------------
+
+
+@pytest.fixture
+def machine_client(oauth_app, make_oauth_client):
+    from hostedui.services.oauth import client_of_pool
+    from userpools.services.resource_servers import resource_server_create
+
+    resource_server_create(SYSTEM, {"UserPoolId": oauth_app.pool_id, "Identifier": "https://api.example.com",
+                                    "Name": "api", "Scopes": [
+                                        {"ScopeName": "notes.read", "ScopeDescription": "read notes"},
+                                        {"ScopeName": "notes.write", "ScopeDescription": "write notes"}]})
+    client = make_oauth_client(oauth_app.pool_id, "machine", GenerateSecret=True,
+                               AllowedOAuthFlows=["client_credentials"], CallbackURLs=[],
+                               AllowedOAuthScopes=["https://api.example.com/notes.read",
+                                                   "https://api.example.com/notes.write"])
+    client = client_of_pool(client.pool, client.client_id)
+    return client, client.secrets.first().secret
+
+
+def test_client_credentials_carry_the_granted_custom_scopes(client, oauth_app, machine_client):
+    machine, secret = machine_client
+    url = f"{oauth_app.base}oauth2/token"
+    answer = post_form(client, url, {"grant_type": "client_credentials", "scope": "https://api.example.com/notes.read"},
+                       HTTP_AUTHORIZATION=basic(machine.client_id, secret))
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert set(body) == {"access_token", "token_type", "expires_in"}
+    claims = jwt.decode(body["access_token"], tokens.jwks(oauth_app.pool_id) and _public_key(oauth_app.pool_id),
+                        algorithms=["RS256"], options={"verify_aud": False})
+    assert claims["sub"] == machine.client_id and claims["client_id"] == machine.client_id
+    assert claims["scope"] == "https://api.example.com/notes.read" and claims["token_use"] == "access"
+    every = post_form(client, url, {"grant_type": "client_credentials"},
+                      HTTP_AUTHORIZATION=basic(machine.client_id, secret)).json()
+    assert set(claims_of(every["access_token"])["scope"].split()) == {
+        "https://api.example.com/notes.read", "https://api.example.com/notes.write"}
+
+
+def _public_key(pool_id: str):
+    key = tokens.jwks(pool_id)["keys"][0]
+    return jwt.algorithms.RSAAlgorithm.from_jwk(key)
+
+
+@pytest.mark.parametrize("scope, error", [
+    ("openid", "invalid_scope"),
+    ("https://api.example.com/notes.delete", "invalid_scope"),
+])
+def test_client_credentials_refuse_other_scopes(client, oauth_app, machine_client, scope, error):
+    machine, secret = machine_client
+    answer = post_form(client, f"{oauth_app.base}oauth2/token", {"grant_type": "client_credentials", "scope": scope},
+                       HTTP_AUTHORIZATION=basic(machine.client_id, secret))
+    assert answer.status_code == 400 and answer.json()["error"] == error
+
+
+def test_client_credentials_need_the_flow_and_a_secret(client, oauth_app, machine_client):
+    answer = post_form(client, f"{oauth_app.base}oauth2/token", {"grant_type": "client_credentials",
+                                                                  "client_id": oauth_app.client_id})
+    assert answer.json()["error"] == "unauthorized_client"
+    machine, secret = machine_client
+    wrong = post_form(client, f"{oauth_app.base}oauth2/token", {"grant_type": "client_credentials"},
+                      HTTP_AUTHORIZATION=basic(machine.client_id, "wrong"))
+    assert wrong.status_code == 401
+
+
+def test_a_user_may_be_granted_resource_server_scopes(oauth_app, make_oauth_client):
+    from userpools.services.resource_servers import resource_server_create
+
+    resource_server_create(SYSTEM, {"UserPoolId": oauth_app.pool_id, "Identifier": "notes", "Name": "notes",
+                                    "Scopes": [{"ScopeName": "read", "ScopeDescription": "read"}]})
+    web = make_oauth_client(oauth_app.pool_id, "notes-web", AllowedOAuthScopes=["openid", "notes/read"])
+    browser = HostedBrowser(type(oauth_app)(oauth_app.pool_id, web, oauth_app.user))
+    body = redeem(browser, browser.code(scope="openid notes/read")).json()
+    assert claims_of(body["access_token"])["scope"] == "openid notes/read"
+
+
+def test_a_pool_may_override_a_page_template(browser, oauth_app, settings, tmp_path):
+    override = tmp_path / "hostedui" / "pools" / oauth_app.pool_id
+    override.mkdir(parents=True)
+    (override / "login.html").write_text('{% extends "hostedui/login.html" %}{% block title %}Welcome to Acme{% endblock %}')
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    page = browser.http.get(browser.authorize()["Location"])
+    assert "<title>Welcome to Acme" in page.content.decode()
+    other = HostedBrowser(oauth_app).http.get(f"/{oauth_app.pool_id}x/login")
+    assert other.status_code == 404

@@ -55,6 +55,20 @@ def test_a_form_without_the_csrf_token_is_refused(oauth_app):
     assert ok.status_code == 302 and ok["Location"].startswith(CALLBACK)
 
 
+def test_the_pages_own_forms_pass_the_csrf_origin_check(oauth_app):
+    """Browsers send the page's Origin with its form posts (Referrer-Policy same-origin; with
+    no-referrer they send Origin: null, which Django's CSRF check refuses)."""
+    strict = HostedBrowser(oauth_app, Client(enforce_csrf_checks=True))
+    page = strict.http.get(strict.authorize()["Location"])
+    assert page["Referrer-Policy"] == "same-origin"
+    ok = strict.submit(page, {"username": "alice", "password": PASSWORD}, HTTP_ORIGIN="http://testserver")
+    assert ok.status_code == 302 and ok["Location"].startswith(CALLBACK)
+    forged = HostedBrowser(oauth_app, Client(enforce_csrf_checks=True))
+    page = forged.http.get(forged.authorize()["Location"])
+    refused = forged.submit(page, {"username": "alice", "password": PASSWORD}, HTTP_ORIGIN="https://evil.example.com")
+    assert refused.status_code == 403
+
+
 def test_a_forged_request_on_the_form_is_checked_again(browser, oauth_app):
     """The login form re-checks the request: a redirect_uri swapped into the form never gets a code."""
     page = browser.http.get(browser.authorize()["Location"])

@@ -20,6 +20,13 @@
     box.hidden = false;
   }
 
+  // The browser's own words for a refused ceremony are technical and in its language, not the
+  // page's: say it in the page's (the template's data-not-allowed).
+  function failed(form, error) {
+    const refused = error && (error.name === "NotAllowedError" || error.name === "AbortError");
+    showError(form, (refused && form.dataset.notAllowed) || (error && error.message) || String(error));
+  }
+
   async function post(form, url, extra) {
     const body = new FormData(form);
     for (const [key, value] of Object.entries(extra || {})) body.set(key, value);
@@ -74,7 +81,7 @@
         form.elements.credential.value = assertionJSON(credential);
         form.submit();
       } catch (error) {
-        showError(form, error.message || String(error));
+        failed(form, error);
       }
     });
   }
@@ -90,7 +97,7 @@
         form.elements.credential.value = attestationJSON(credential);
         form.submit();
       } catch (error) {
-        showError(form, error.message || String(error));
+        failed(form, error);
       }
     });
   }
