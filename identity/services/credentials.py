@@ -293,7 +293,8 @@ def _builtin_issue(ctx: ServiceContext, identity: Identity, *, role_arn: str, pr
     if role is None:
         raise invalid_configuration()
     now = timezone.now()
-    expires = now + min(timedelta(seconds=role.max_session_seconds), MAX_BUILTIN_SESSION)
+    # Whole seconds, as AWS states an Expiration (and the wire carries it as epoch seconds).
+    expires = (now + min(timedelta(seconds=role.max_session_seconds), MAX_BUILTIN_SESSION)).replace(microsecond=0)
     secret = "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(40))
     token = secrets.token_urlsafe(144)
     for _ in range(3):  # an access key id collision is astronomically unlikely; retry anyway

@@ -88,8 +88,8 @@ def test_unexpected_failure_is_logged_internal_error(idp, monkeypatch, caplog):
 
 def test_not_built_operation_is_a_clear_typed_error(boto_client, make_access_key):
     idp = boto_client("cognito-idp", key=make_access_key())
-    with pytest.raises(ClientError) as exc:  # resource servers arrive with the hosted UI (F5)
-        idp.list_resource_servers(UserPoolId="us-east-1_Example", MaxResults=10)
+    with pytest.raises(ClientError) as exc:  # threat protection (risk configuration) is not built
+        idp.describe_risk_configuration(UserPoolId="us-east-1_Example")
     assert error_code(exc) == "UnsupportedOperationException"
 
 
