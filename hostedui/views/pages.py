@@ -385,7 +385,7 @@ def passkey_add_options(request: HttpRequest, hosted: Hosted) -> HttpResponse:
 # --- Sign-up and confirmation ----------------------------------------------------------------------------
 
 
-def _signup_fields(hosted: Hosted, client: AppClient) -> tuple[str | None, list[dict[str, Any]]]:
+def signup_fields(hosted: Hosted, client: AppClient) -> tuple[str | None, list[dict[str, Any]]]:
     """What the sign-up form asks: the username (None when an e-mail address or phone number
     is the username) and the attributes: the pool's required ones and the username attribute."""
     pool = hosted.pool
@@ -411,7 +411,7 @@ def signup(request: HttpRequest, hosted: Hosted) -> HttpResponse:
     if isinstance(areq, HttpResponse):
         return areq
     client = areq.client
-    username_field, attributes = _signup_fields(hosted, client)
+    username_field, attributes = signup_fields(hosted, client)
     context: dict[str, Any] = {"username_field": username_field, "attributes": attributes,
                                "terms": terms_for_client(client, translation.get_language()),
                                "values": {}}  # fmt: skip
