@@ -75,7 +75,7 @@ def boto_client(live_server):
 
             config = config.merge(Config(signature_version=UNSIGNED))
             key = ("unused", "unused")
-        return boto3.client(
+        return one_request_per_connection(boto3.client(
             service,
             endpoint_url=live_server.url,
             region_name=kwargs.pop("region_name", REGION),
@@ -83,9 +83,26 @@ def boto_client(live_server):
             aws_secret_access_key=key[1],
             config=config,
             **kwargs,
-        )
+        ))  # fmt: skip
 
     return make
+
+
+def one_request_per_connection(client):
+    """Send ``Connection: close`` with every request of a boto3 client.
+
+    boto3 keeps its connections to the live server open until the client is collected, and
+    the server thread serving one closes its database connections whenever that happens:
+    after the session's live server has stopped sharing them, that fails ("DatabaseWrapper
+    objects created in a thread can only be used in that same thread") and can break the
+    end of the run. With ``Connection: close`` the server is done with every connection once
+    its response is sent. (Not signed: SigV4 is computed before "before-send".)"""
+
+    def close_after(request, **kwargs):
+        request.headers["Connection"] = "close"
+
+    client.meta.events.register("before-send", close_after)
+    return client
 
 
 @pytest.fixture

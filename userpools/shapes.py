@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from userpools.conf import cognate_settings
-from userpools.models import AppClient, ClientSecret, User, UserGroup, UserPool, UserPoolDomain
+from userpools.models import AppClient, ClientSecret, ResourceServer, User, UserGroup, UserPool, UserPoolDomain
 from userpools.services.clients import client_secret_current
 from userpools.services.devices import device_arn, device_owner
 from userpools.services.users import attributes_list
@@ -161,6 +161,17 @@ def group(record: UserGroup) -> dict[str, Any]:
     out["LastModifiedDate"] = timestamp(record.updated_at)
     out["CreationDate"] = timestamp(record.created_at)
     return out
+
+
+def resource_server(record: ResourceServer) -> dict[str, Any]:
+    """ResourceServerType. Scopes always (an empty list for none); no ManagedBy, which is
+    reserved for servers Cognito itself manages."""
+    return {
+        "UserPoolId": record.pool_id,
+        "Identifier": record.identifier,
+        "Name": record.name,
+        "Scopes": [{"ScopeName": s["ScopeName"], "ScopeDescription": s["ScopeDescription"]} for s in record.scopes],
+    }
 
 
 def sign_up_result(result) -> dict[str, Any]:

@@ -152,8 +152,10 @@ def logout_uri_allowed(client: AppClient, uri: str) -> bool:
 
 def scopes_check(client: AppClient, requested: str | None, *, redirect: bool = True) -> list[str]:
     """The scopes a request gets: those it names (space-separated), each allowed to the
-    client and still defined by a resource server if custom, or — when it names none —
-    every allowed scope that is still defined. Raises ``invalid_scope``."""
+    client, or — when it names none — every allowed scope. A custom scope whose resource
+    server no longer defines it is inactive: ignored, not in the token (Developer Guide,
+    "Scopes, M2M, and APIs with resource servers"), until it is defined again. Raises
+    ``invalid_scope`` for a scope the client is not allowed, or when none is left."""
     allowed = list(client.settings.get("AllowedOAuthScopes") or [])
     names = allowed if requested is None else list(dict.fromkeys(requested.split()))
     if requested is not None:
@@ -164,10 +166,7 @@ def scopes_check(client: AppClient, requested: str | None, *, redirect: bool = T
     custom = [s for s in names if s not in STANDARD_SCOPES]
     if custom:
         defined = custom_scopes(client.pool_id)
-        missing = [s for s in custom if s not in defined]
-        if missing and requested is not None:
-            raise OAuthError("invalid_scope", f"The scope {missing[0]} does not exist.", redirect=redirect)
-        names = [s for s in names if s not in missing]
+        names = [s for s in names if s in STANDARD_SCOPES or s in defined]
     if not names:
         raise OAuthError("invalid_scope", "No scope is allowed for this client.", redirect=redirect)
     return names

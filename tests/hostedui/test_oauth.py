@@ -536,6 +536,22 @@ def test_client_credentials_refuse_other_scopes(client, oauth_app, machine_clien
     assert answer.status_code == 400 and answer.json()["error"] == error
 
 
+def test_a_deleted_scope_is_ignored_until_it_is_defined_again(client, oauth_app, machine_client):
+    from userpools.services.resource_servers import resource_server_update
+
+    machine, secret = machine_client
+    url = f"{oauth_app.base}oauth2/token"
+    resource_server_update(SYSTEM, {"UserPoolId": oauth_app.pool_id, "Identifier": "https://api.example.com",
+                                    "Name": "api", "Scopes": [{"ScopeName": "notes.read", "ScopeDescription": "r"}]})
+    asked = post_form(client, url, {"grant_type": "client_credentials",
+                                    "scope": "https://api.example.com/notes.read https://api.example.com/notes.write"},
+                      HTTP_AUTHORIZATION=basic(machine.client_id, secret)).json()
+    assert claims_of(asked["access_token"])["scope"] == "https://api.example.com/notes.read"
+    only_deleted = post_form(client, url, {"grant_type": "client_credentials", "scope": "https://api.example.com/notes.write"},
+                             HTTP_AUTHORIZATION=basic(machine.client_id, secret))
+    assert only_deleted.json()["error"] == "invalid_scope"
+
+
 def test_client_credentials_need_the_flow_and_a_secret(client, oauth_app, machine_client):
     answer = post_form(client, f"{oauth_app.base}oauth2/token", {"grant_type": "client_credentials",
                                                                   "client_id": oauth_app.client_id})

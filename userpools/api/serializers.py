@@ -243,6 +243,27 @@ UserPoolListOutput = shape_serializer("ListUserPoolsResponse")
 UserPoolClientListOutput = shape_serializer("ListUserPoolClientsResponse")
 
 
+# Resource servers: the URL names the pool (and, to describe/update/delete, the server).
+ResourceServerCreateInput = shape_serializer(
+    "CreateResourceServerRequest", exclude=("UserPoolId",), component="CreateResourceServerInput", base=InputSerializer
+)
+ResourceServerUpdateInput = shape_serializer(
+    "UpdateResourceServerRequest", exclude=("UserPoolId", "Identifier"), component="UpdateResourceServerInput",
+    base=InputSerializer,
+)  # fmt: skip
+ResourceServerOutput = shape_serializer("ResourceServerType")
+ResourceServerListOutput = shape_serializer("ListResourceServersResponse")
+
+
+class ResourceServerListQueryInput(InvalidParameterOnError, serializers.Serializer):
+    """ListResourceServers paging: MaxResults is 1-50 there (ListResourceServersLimitType)."""
+
+    max_results = serializers.IntegerField(min_value=1, max_value=50, default=50, help_text="Page size (1-50).")
+    next_token = serializers.CharField(
+        required=False, max_length=131072, help_text="The NextToken of the previous page, to fetch the next one."
+    )
+
+
 class ListQueryInput(InvalidParameterOnError, serializers.Serializer):
     """Keyset pagination, the same as the wire API's ``MaxResults``/``NextToken``.
     Other query parameters (``format`` ...) are DRF's or ignored."""

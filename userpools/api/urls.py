@@ -23,6 +23,9 @@ POOL_ROUTES = [
     ("<str:pool_id>/", views.UserPoolDetailApi, "api-user-pool-detail"),
     ("<str:pool_id>/clients/", views.UserPoolClientListApi, "api-user-pool-client-list"),
     ("<str:pool_id>/clients/<str:client_id>/", views.UserPoolClientDetailApi, "api-user-pool-client-detail"),
+    ("<str:pool_id>/resource-servers/", views.ResourceServerListApi, "api-resource-server-list"),
+    # An identifier is often a URL: ``path`` takes the rest of the path, slashes and colons included.
+    ("<str:pool_id>/resource-servers/<path:identifier>", views.ResourceServerDetailApi, "api-resource-server-detail"),
     ("<str:pool_id>/users/", d.UserListApi, "api-user-list"),
     ("<str:pool_id>/users/<str:username>/", d.UserDetailApi, "api-user-detail"),
     ("<str:pool_id>/users/<str:username>/enable", d.UserEnableApi, "api-user-enable"),

@@ -36,7 +36,7 @@ from userpools.api import serializers as s
 from userpools.api.permissions import CognitoActionPermission
 from userpools.context import ServiceContext
 from userpools.errors import ErrorCode, SerializationError, ServiceError
-from userpools.services import clients, pools, updates
+from userpools.services import clients, pools, resource_servers, updates
 
 logger = logging.getLogger("cognate.api")
 
@@ -48,6 +48,11 @@ ERRORS = {
 NOT_FOUND = {404: OpenApiResponse(s.ErrorOutput, description="ResourceNotFoundException.")}
 POOL_ID = OpenApiParameter("pool_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The user pool id.")
 CLIENT_ID = OpenApiParameter("client_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The app client id.")
+IDENTIFIER = OpenApiParameter(
+    "identifier", OpenApiTypes.STR, OpenApiParameter.PATH,
+    description="The resource server's Identifier, the rest of the path: it may contain `/` and `:` as they are "
+    "(`https://api.example.com`); percent-encode `?`, `#`, `%` and spaces.",
+)  # fmt: skip
 
 
 class CognateApiView(APIView):
@@ -339,9 +344,114 @@ class UserPoolClientDetailApi(CognateApiView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+def _resource_server_body(server) -> dict[str, Any]:
+    return s.output("ResourceServerType", shapes.resource_server(server))
+
+
+class ResourceServerListApi(CognateApiView):
+    """A pool's resource servers: list them (ListResourceServers) and create one (CreateResourceServer)."""
+
+    cognito_actions = {"GET": "ListResourceServers", "POST": "CreateResourceServer"}
+
+    @extend_schema(
+        operation_id="listResourceServers",
+        summary="List a pool's resource servers",
+        parameters=[
+            POOL_ID,
+            OpenApiParameter("max_results", OpenApiTypes.INT, description="Page size, 1-50 (default 50)."),
+            OpenApiParameter("next_token", OpenApiTypes.STR, description="NextToken of the previous page."),
+        ],
+        responses={200: s.ResourceServerListOutput, **ERRORS, **NOT_FOUND},
+        tags=["Resource servers"],
+    )
+    def get(self, request, pool_id: str):
+        query = s.ResourceServerListQueryInput(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        page = resource_servers.resource_server_list(
+            pool_id=pool_id, max_results=query.validated_data["max_results"],
+            next_token=query.validated_data.get("next_token"),
+        )  # fmt: skip
+        body: dict[str, Any] = {"ResourceServers": [shapes.resource_server(r) for r in page.items]}
+        if page.next_token:
+            body["NextToken"] = page.next_token
+        return Response(s.output("ListResourceServersResponse", body))
+
+    @extend_schema(
+        operation_id="createResourceServer",
+        summary="Create a resource server",
+        description="CreateResourceServer: the body is Cognito's CreateResourceServerRequest without UserPoolId.",
+        parameters=[POOL_ID],
+        request=s.ResourceServerCreateInput,
+        responses={201: s.ResourceServerOutput, **ERRORS, **NOT_FOUND},
+        tags=["Resource servers"],
+    )
+    def post(self, request, pool_id: str):
+        body = self.body()
+        body.pop("UserPoolId", None)  # the URL names the pool
+        data = s.ResourceServerCreateInput(data=updates.without_nulls(body))
+        data.is_valid(raise_exception=True)
+        server = resource_servers.resource_server_create(
+            self.service_context(), {**data.validated_data, "UserPoolId": pool_id}
+        )
+        location = reverse("api-resource-server-detail", kwargs={"pool_id": pool_id, "identifier": server.identifier})
+        return Response(_resource_server_body(server), status=status.HTTP_201_CREATED, headers={"Location": location})
+
+
+class ResourceServerDetailApi(CognateApiView):
+    """One resource server: describe, update (PUT: UpdateResourceServer, which replaces the name and
+    the scopes) and delete it."""
+
+    cognito_actions = {"GET": "DescribeResourceServer", "PUT": "UpdateResourceServer", "DELETE": "DeleteResourceServer"}
+
+    @extend_schema(
+        operation_id="describeResourceServer",
+        summary="Describe a resource server",
+        parameters=[POOL_ID, IDENTIFIER],
+        responses={200: s.ResourceServerOutput, **ERRORS, **NOT_FOUND},
+        tags=["Resource servers"],
+    )
+    def get(self, request, pool_id: str, identifier: str):
+        server = resource_servers.resource_server_describe(pool_id=pool_id, identifier=identifier)
+        return Response(_resource_server_body(server))
+
+    @extend_schema(
+        operation_id="updateResourceServer",
+        summary="Replace a resource server's name and scopes",
+        description="UpdateResourceServer: Name is required; Scopes left out means no scopes.",
+        parameters=[POOL_ID, IDENTIFIER],
+        request=s.ResourceServerUpdateInput,
+        responses={200: s.ResourceServerOutput, **ERRORS, **NOT_FOUND},
+        tags=["Resource servers"],
+    )
+    def put(self, request, pool_id: str, identifier: str):
+        body = self.body()
+        for key in ("UserPoolId", "Identifier"):  # the URL names the pool and the server
+            body.pop(key, None)
+        data = s.ResourceServerUpdateInput(data=updates.without_nulls(body))
+        data.is_valid(raise_exception=True)
+        server = resource_servers.resource_server_update(
+            self.service_context(), {**data.validated_data, "UserPoolId": pool_id, "Identifier": identifier}
+        )
+        return Response(_resource_server_body(server))
+
+    @extend_schema(
+        operation_id="deleteResourceServer",
+        summary="Delete a resource server",
+        description="DeleteResourceServer: app clients keep the scopes they were allowed; tokens stop carrying them.",
+        parameters=[POOL_ID, IDENTIFIER],
+        responses={204: None, **ERRORS, **NOT_FOUND},
+        tags=["Resource servers"],
+    )
+    def delete(self, request, pool_id: str, identifier: str):
+        resource_servers.resource_server_delete(self.service_context(), pool_id=pool_id, identifier=identifier)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 __all__ = [
     "UserPoolListApi",
     "UserPoolDetailApi",
     "UserPoolClientListApi",
     "UserPoolClientDetailApi",
+    "ResourceServerListApi",
+    "ResourceServerDetailApi",
 ]

@@ -24,6 +24,7 @@ from userpools.models import AppClient, ClientSecret, UserPool
 from userpools.services.audit import audit_record
 from userpools.services.pagination import Page, paginate
 from userpools.services.pools import user_pool_get
+from userpools.services.resource_servers import custom_scopes
 from userpools.spec import validate_request
 
 MAX_CLIENTS_PER_POOL = 1000
@@ -106,7 +107,30 @@ def _check_url(url: str, what: str) -> None:
         raise InvalidParameter(f"{what} {url} is not a valid URL.")
 
 
-def _client_settings(pool: UserPool, request: Mapping[str, Any], *, has_secret: bool) -> dict[str, Any]:
+def _custom_scopes_check(pool: UserPool, scopes: list[str], associated: frozenset[str]) -> None:
+    """A custom scope (``identifier/scope``) must be defined by one of the pool's resource
+    servers: ScopeDoesNotExistException ("Invalid scope requested"), as Cognito answers.
+
+    A scope the client is allowed already may stay although its server no longer defines it:
+    the developer guide says deleting a scope "does not delete its association with all
+    clients; instead, the scope is marked inactive ... If the scope is re-added later, then it
+    is again included in the access token", and only removing it from the client ends the
+    association. So an update that sends back what DescribeUserPoolClient showed still works.
+    """
+    custom = [s for s in scopes if s not in STANDARD_SCOPES and s not in associated]
+    if not custom:
+        return
+    defined = custom_scopes(pool.id)
+    missing = [s for s in custom if s not in defined]
+    if missing:
+        raise ScopeDoesNotExist(f"Invalid scope requested: {missing[0]}")
+
+
+def _client_settings(pool: UserPool, request: Mapping[str, Any], *, has_secret: bool,
+                     associated_scopes: frozenset[str] = frozenset()) -> dict[str, Any]:  # fmt: skip
+    """The client's settings from a Create/UpdateUserPoolClient request. ``associated_scopes``
+    are the custom scopes the client is allowed already (on update): they may stay even when
+    their resource server no longer defines them (see :func:`_custom_scopes_check`)."""
     settings = _defaults()
     for key in CLIENT_SETTINGS:
         if key in request and request[key] is not None:
@@ -158,7 +182,6 @@ def _client_settings(pool: UserPool, request: Mapping[str, Any], *, has_secret: 
     unknown_scopes = [s for s in scopes if s not in STANDARD_SCOPES and "/" not in s]
     if unknown_scopes:
         raise ScopeDoesNotExist(f"Invalid scope requested: {unknown_scopes[0]}")
-    # Resource-server scopes (identifier/scope) are checked against resource servers in F5.
     if "client_credentials" in oauth_flows:
         if set(oauth_flows) - {"client_credentials"}:
             raise InvalidOAuthFlow("client_credentials flow can not be selected along with code flow or implicit flow.")
@@ -173,6 +196,7 @@ def _client_settings(pool: UserPool, request: Mapping[str, Any], *, has_secret: 
             raise InvalidOAuthFlow("AllowedOAuthScopes must be set when AllowedOAuthFlowsUserPoolClient is true.")
         if set(oauth_flows) & {"code", "implicit"} and not settings.get("CallbackURLs"):
             raise InvalidParameter("CallbackURLs must be set for the code and implicit flows.")
+    _custom_scopes_check(pool, scopes, associated_scopes)
     rotation = settings.get("RefreshTokenRotation")
     if rotation is not None:
         settings["RefreshTokenRotation"] = {"RetryGracePeriodSeconds": 0, **rotation}
@@ -242,7 +266,9 @@ def user_pool_client_update(ctx: ServiceContext, request: Mapping[str, Any]) -> 
     )
     if client is None:
         raise ResourceNotFound(f"User pool client {request['ClientId']} does not exist.")
-    client.settings = _client_settings(client.pool, request, has_secret=client.secrets.exists())
+    associated = frozenset(client.settings.get("AllowedOAuthScopes") or ())
+    client.settings = _client_settings(client.pool, request, has_secret=client.secrets.exists(),
+                                       associated_scopes=associated)  # fmt: skip
     if request.get("ClientName"):
         client.name = request["ClientName"]
     _sync_oauth_fields(client)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from userpools.context import ServiceContext
-from userpools.wire import auth, devices, mfa, passkeys, pools, selfservice, tokens, users
+from userpools.wire import auth, devices, mfa, passkeys, pools, resource_servers, selfservice, tokens, users
 
 Handler = Callable[[ServiceContext, dict[str, Any]], dict[str, Any]]
 
@@ -23,6 +23,7 @@ HANDLERS: dict[str, Handler] = {
     **mfa.HANDLERS,
     **passkeys.HANDLERS,
     **pools.HANDLERS,
+    **resource_servers.HANDLERS,
     **selfservice.HANDLERS,
     **tokens.HANDLERS,
     **users.HANDLERS,
