@@ -75,3 +75,14 @@ def test_bootstrap_snippet_works_against_the_server(live_server, settings, capsy
     printed = capsys.readouterr().out.splitlines()
     assert printed[0] == "demo"
     assert "demo-app" in printed[1]
+
+
+def test_bootstrap_prints_a_hosted_sign_in_url_that_shows_the_login_page(client, db):
+    out = StringIO()
+    call_command("bootstrap", "--password", "pw-1234567", stdout=out)
+    line = next(line for line in out.getvalue().splitlines() if "Hosted sign-in" in line)
+    url = line.split()[-1]
+    path = url.split("://", 1)[1].partition("/")[2]
+    response = client.get("/" + path)
+    assert response.status_code == 302 and "/login?" in response["Location"]
+    assert client.get(response["Location"]).status_code == 200

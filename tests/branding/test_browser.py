@@ -8,7 +8,6 @@ import pytest
 
 from hostedui.services import branding
 from tests.branding.conftest import JPEG, b64, oauth_client_request, page_url, png
-from tests.chromium import chromium  # noqa: F401 - the fixture
 from userpools.context import SYSTEM
 from userpools.services.clients import user_pool_client_create
 from userpools.services.pools import user_pool_create

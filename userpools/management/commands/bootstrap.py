@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlencode
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -20,6 +21,7 @@ from userpools.services.pools import user_pool_create
 
 DEMO_TAG = "cognate:demo"
 KEY_DESCRIPTION = "bootstrap key (make run)"
+DEMO_CALLBACK = "http://localhost:3000/"
 
 
 class Command(BaseCommand):
@@ -53,9 +55,19 @@ class Command(BaseCommand):
                 "ClientName": "demo-app",
                 "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH",
                                       "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH"],
+                # The hosted pages, for an app on a development server at localhost:3000.
+                "AllowedOAuthFlowsUserPoolClient": True, "AllowedOAuthFlows": ["code"],
+                "AllowedOAuthScopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"],
+                "CallbackURLs": [DEMO_CALLBACK], "LogoutURLs": [DEMO_CALLBACK],
+                "SupportedIdentityProviders": ["COGNITO"],
             })  # fmt: skip
         url = cognate_settings().PUBLIC_URL
         region = pool.region
+        callbacks = client.settings.get("CallbackURLs") or []
+        hosted = ""
+        if client.settings.get("AllowedOAuthFlowsUserPoolClient") and callbacks:
+            query = urlencode({"client_id": client.client_id, "response_type": "code", "redirect_uri": callbacks[0]})
+            hosted = f"  Hosted sign-in  {url}/{pool.id}/oauth2/authorize?{query}\n"
         shown_password = password or "(unchanged; see COGNATE_BOOTSTRAP_PASSWORD in .env)"
         self.stdout.write(
             f"""
@@ -71,7 +83,7 @@ Cognate is starting on {url}
 
   User pool id    {pool.id}
   App client id   {client.client_id}
-
+{hosted}
 Try it with boto3 (copy and paste into python):
 
 import boto3
