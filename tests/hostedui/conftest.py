@@ -15,13 +15,14 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from django.test import Client
 
+from tests.tokens.conftest import PASSWORD, make_user  # noqa: F401 - the same users as the token tests
+
 from userpools.context import SYSTEM
 from userpools.models import AppClient, User
-from userpools.services import tokens, users
+from userpools.services import tokens
 from userpools.services.clients import user_pool_client_create
-from userpools.services.pools import user_pool_create, user_pool_get
+from userpools.services.pools import user_pool_create
 
-PASSWORD = "Passw0rd!"
 CALLBACK = "https://app.example.com/callback"
 LOGOUT = "https://app.example.com/signed-out"
 ALL_SCOPES = ["openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"]
@@ -67,15 +68,9 @@ def make_oauth_client():
 
 
 @pytest.fixture
-def make_pool_user():
-    def make(pool_id: str, username: str = "alice", *, email: str | None = "alice@example.com", **attrs) -> User:
-        attributes = dict(attrs)
-        if email:
-            attributes.update(email=email, email_verified="true")
-        return users.user_create(SYSTEM, pool=user_pool_get(pool_id), username=username, password=PASSWORD,
-                                 attributes=attributes, status=User.Status.CONFIRMED)  # fmt: skip
-
-    return make
+def make_pool_user(make_user):  # noqa: F811 - the imported fixture
+    """make_pool_user(pool_id, username="alice", email=...) -> a CONFIRMED user (tests/tokens/conftest.py's)."""
+    return make_user
 
 
 @pytest.fixture
