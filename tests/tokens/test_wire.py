@@ -162,8 +162,8 @@ def test_get_user_queries(setup, client, django_assert_num_queries):
         return client.post("/", data=body, content_type="application/x-amz-json-1.1", **headers)
 
     assert get_user().status_code == 200  # loads the key into the process cache
-    # the user with its pool and its sign-in's revocation (the app client, for its
-    # ReadAttributes, comes from the process's client cache)
+    # the user with its sign-in's revocation (the app client, for its ReadAttributes, and
+    # its pool, the user's, come from the process's client cache)
     with django_assert_num_queries(1):
         response = get_user()
     assert response.status_code == 200, response.content

@@ -373,6 +373,32 @@ def _session_start(sign_in: SignIn, challenge: Challenge) -> str:
     return _session_open(sign_in.client, sign_in.user, challenge.name, state)
 
 
+_SESSION_WITH_USER = users.CompiledQuery(
+    lambda token_hash: AuthSession.objects.select_related("user").filter(token_hash=token_hash).order_by("pk")[:1],
+    token_hash=AuthSession._meta.get_field("token_hash"),
+)
+_SPENDERS: dict[frozenset[str], users.CompiledQuery] = {}
+
+
+def _session_spender(challenges: frozenset[str]) -> users.CompiledQuery:
+    """The conditional UPDATE that spends a live session at one of ``challenges`` (a
+    constant of the caller's, so one compiled query each)."""
+    spender = _SPENDERS.get(challenges)
+    if spender is None:
+        spender = _SPENDERS[challenges] = users.CompiledQuery(
+            lambda token_hash, client_id, now: (
+                AuthSession.objects.filter(token_hash=token_hash, client_id=client_id, challenge__in=sorted(challenges),
+                                           used_at__isnull=True, expires_at__gt=now),
+                {"used_at": now},
+            ),
+            update=True,
+            token_hash=AuthSession._meta.get_field("token_hash"),
+            client_id=AuthSession._meta.get_field("client"),
+            now=AuthSession._meta.get_field("used_at"),
+        )  # fmt: skip
+    return spender
+
+
 def _session_spend(token: str | None, client: AppClient, challenges: frozenset[str]) -> AuthSession:
     """Spend the live session ``token`` names for ``client`` at one of ``challenges`` and return
     it. Spending is one conditional UPDATE, so of two concurrent answers only one gets it;
@@ -380,9 +406,9 @@ def _session_spend(token: str | None, client: AppClient, challenges: frozenset[s
     if not token:
         raise NotAuthorized(SESSION_INVALID)
     now = timezone.now()
-    spent = AuthSession.objects.filter(token_hash=_digest(token), client=client, challenge__in=challenges,
-                                       used_at__isnull=True, expires_at__gt=now).update(used_at=now)  # fmt: skip
-    stored = AuthSession.objects.select_related("user").filter(token_hash=_digest(token)).first()
+    digest = _digest(token)
+    spent = _session_spender(challenges).execute(token_hash=digest, client_id=client.pk, now=now)
+    stored = _SESSION_WITH_USER.first(token_hash=digest)
     if not spent or stored is None:
         if stored is not None and stored.used_at is None and stored.expires_at <= now and stored.client_id == client.pk:
             raise NotAuthorized(SESSION_EXPIRED)
@@ -481,12 +507,18 @@ def _failure_record(user: User) -> None:
         locked.save(update_fields=["failed_sign_ins", "locked_until"])
 
 
+_LOCKOUT_STATE = users.CompiledQuery(
+    lambda pk: User.objects.filter(pk=pk).values_list("failed_sign_ins", "locked_until")[:1], pk=User._meta.pk)
+
+
 def _failures_clear(user: User) -> None:
     """After a right password: refuse it if a lockout began while it was being checked (a
     burst of guesses must not get past a lockout its own wrong guesses started), else
     reset the count."""
-    user.failed_sign_ins, user.locked_until = (
-        User.objects.filter(pk=user.pk).values_list("failed_sign_ins", "locked_until").get())
+    state = _LOCKOUT_STATE.rows(pk=user.pk)
+    if not state:
+        raise User.DoesNotExist("User matching query does not exist.")
+    user.failed_sign_ins, user.locked_until = state[0]
     _unlocked(user)
     if user.failed_sign_ins or user.locked_until:
         User.objects.filter(pk=user.pk).update(failed_sign_ins=0, locked_until=None)
