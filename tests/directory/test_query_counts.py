@@ -31,10 +31,23 @@ def warm(signed) -> None:
 
 def test_admin_get_user_queries(signed, populated, django_assert_num_queries):
     warm(signed)
-    with django_assert_num_queries(2):  # the pool, the user
+    with django_assert_num_queries(2):  # the pool (then cached in process), the user
         response = signed("AdminGetUser", {"UserPoolId": populated.id, "Username": "user03"})
     assert response.status_code == 200, response.content
     assert json.loads(response.content)["Username"] == "user03"
+    with django_assert_num_queries(1):  # the user
+        response = signed("AdminGetUser", {"UserPoolId": populated.id, "Username": "user04"})
+    assert json.loads(response.content)["Username"] == "user04"
+
+
+def test_admin_get_user_sees_pool_changes_at_once(signed, populated):
+    """The cached pool is dropped when the pool is saved or deleted in this process."""
+    warm(signed)
+    assert signed("AdminGetUser", {"UserPoolId": populated.id, "Username": "user03"}).status_code == 200
+    assert signed("DeleteUserPool", {"UserPoolId": populated.id}).status_code == 200
+    response = signed("AdminGetUser", {"UserPoolId": populated.id, "Username": "user03"})
+    assert response.status_code == 400
+    assert json.loads(response.content)["__type"] == "ResourceNotFoundException"
 
 
 @pytest.mark.parametrize("filter_", [None, 'email ^= "user"', 'given_name = "G1"', 'cognito:user_status = "confirmed"'])

@@ -7,11 +7,10 @@ it holds one: ``SECRET_HASH = Base64(HMAC_SHA256(key=client_secret, msg=username
 client has two, and a hash made with either is accepted.
 
 Sign-in is the hot path, so a client, its pool and its secrets are cached in process
-memory for :data:`CACHE_SECONDS` (two queries a request fewer); the token service takes
-the pool of an access token's user from here too. Saving or deleting a client, a secret
-or a pool clears this process's cache at once (userpools.signals); other server
-processes see the change within :data:`CACHE_SECONDS`. When an entry expires, one
-thread reloads it and the others wait for its answer.
+memory for :data:`CACHE_SECONDS` (two queries a request fewer; :mod:`userpools.services.memo`);
+the token service takes the pool of an access token's user from here too. Saving or
+deleting a client, a secret or a pool clears this process's cache at once
+(userpools.signals); other server processes see the change within :data:`CACHE_SECONDS`.
 """
 
 from __future__ import annotations
@@ -19,16 +18,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import threading
-import time
 
 from userpools.errors import NotAuthorized, ResourceNotFound
 from userpools.models import AppClient
+from userpools.services.memo import ProcessCache
 
 CACHE_SECONDS = 5.0
-_cache: dict[str, tuple[float, AppClient, tuple[str, ...]]] = {}
-_cache_lock = threading.Lock()
-_load_lock = threading.Lock()
+_clients: ProcessCache[str, tuple[AppClient, tuple[str, ...]]] = ProcessCache(CACHE_SECONDS)
 
 # JSON may carry lone surrogates (\ud800); they must not turn a wrong hash into a 500.
 _UTF8, _LONE = "utf-8", "surrogatepass"
@@ -41,33 +37,24 @@ def secret_hash(*, client_id: str, client_secret: str, username: str) -> str:
     return base64.b64encode(digest).decode()
 
 
+def _client_query(client_id: str) -> tuple[AppClient, tuple[str, ...]]:
+    client = (AppClient.objects.select_related("pool").prefetch_related("secrets")
+              .filter(client_id=client_id).first())  # fmt: skip
+    if client is None:
+        raise ResourceNotFound(f"User pool client {client_id} does not exist.")
+    return client, tuple(s.secret for s in client.secrets.all())
+
+
 def client_load(client_id: str) -> tuple[AppClient, tuple[str, ...]]:
     """The client ``client_id`` names (pool loaded) and its secrets, from the cache if fresh.
     The client is shared: read it, never save it."""
-    hit = _cache.get(client_id)
-    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
-        return hit[1], hit[2]
-    # One thread reloads; the others that found the entry stale wait for its answer rather
-    # than all querying at once when a busy client's entry expires.
-    with _load_lock:
-        now = time.monotonic()
-        hit = _cache.get(client_id)
-        if hit is not None and now - hit[0] < CACHE_SECONDS:
-            return hit[1], hit[2]
-        client = (AppClient.objects.select_related("pool").prefetch_related("secrets")
-                  .filter(client_id=client_id).first())  # fmt: skip
-        if client is None:
-            raise ResourceNotFound(f"User pool client {client_id} does not exist.")
-        secrets = tuple(s.secret for s in client.secrets.all())
-        with _cache_lock:
-            _cache[client_id] = (now, client, secrets)
-    return client, secrets
+    _clients.seconds = CACHE_SECONDS  # a module setting, so tests (and operators) can change it
+    return _clients.get(client_id, _client_query)
 
 
 def clients_cache_clear(**_: object) -> None:
     """Forget every cached client (a signal receiver: takes and ignores the signal's arguments)."""
-    with _cache_lock:
-        _cache.clear()
+    _clients.clear()
 
 
 def client_for_request(client_id: str, secret_hash_value: str | None, username: str) -> AppClient:

@@ -62,7 +62,7 @@ from userpools.models import Delivery, User, UserPool, VerificationCode
 from userpools.services import delivery, users
 from userpools.services.audit import audit_record
 from userpools.services.pagination import Page
-from userpools.services.pools import DEFAULT_PASSWORD_POLICY, user_pool_get
+from userpools.services.pools import DEFAULT_PASSWORD_POLICY, user_pool_get, user_pool_read
 from userpools.services.recovery import recovery_destination
 from userpools.services.signup import Destination, code_send
 
@@ -77,10 +77,11 @@ _GENERATED_SYMBOLS = "^$*.[]{}()?!@#%&/,><:;|_~=+-"
 # --- Lookup -------------------------------------------------------------------------------
 
 
-def user_locate(pool_id: str, username: str, *, lock: bool = False) -> tuple[UserPool, User]:
+def user_locate(pool_id: str, username: str, *, lock: bool = False, cached_pool: bool = False) -> tuple[UserPool, User]:
     """The pool (ResourceNotFoundException) and the user (UserNotFoundException) a caller
-    names by username, alias or sub; the user's ``pool`` is filled in (no extra query)."""
-    pool = user_pool_get(pool_id)
+    names by username, alias or sub; the user's ``pool`` is filled in (no extra query).
+    ``cached_pool``: the pool from process memory (:func:`user_pool_read`), for reads."""
+    pool = user_pool_read(pool_id) if cached_pool else user_pool_get(pool_id)
     user = users.user_find(pool, username, lock=lock)
     if user is None:
         raise UserNotFound("User does not exist.")
@@ -89,8 +90,8 @@ def user_locate(pool_id: str, username: str, *, lock: bool = False) -> tuple[Use
 
 
 def user_admin_get(*, pool_id: str, username: str) -> User:
-    """AdminGetUser: two queries, the pool and the user."""
-    return user_locate(pool_id, username)[1]
+    """AdminGetUser: one query, the user (the pool comes from the process's cache)."""
+    return user_locate(pool_id, username, cached_pool=True)[1]
 
 
 # --- Passwords and messages -----------------------------------------------------------------

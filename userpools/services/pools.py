@@ -33,6 +33,7 @@ from userpools.errors import (
 from userpools.models import User, UserPool
 from userpools.services import schema as schema_rules
 from userpools.services.audit import audit_record
+from userpools.services.memo import ProcessCache
 from userpools.services.pagination import Page, paginate
 from userpools.spec import validate_request
 
@@ -196,6 +197,24 @@ def user_pool_get(pool_id: str, *, lock: bool = False) -> UserPool:
         return qs.get(pk=pool_id)
     except UserPool.DoesNotExist:
         raise ResourceNotFound(f"User pool {pool_id} does not exist.") from None
+
+
+# Read-only operations on the hot path (AdminGetUser) take the pool from process memory,
+# as sign-in takes it with its app client: cleared in this process when a pool is saved or
+# deleted (userpools.signals), at most POOL_CACHE_SECONDS old in the others.
+POOL_CACHE_SECONDS = 5.0
+_pools: ProcessCache[str, UserPool] = ProcessCache(POOL_CACHE_SECONDS)
+
+
+def user_pool_read(pool_id: str) -> UserPool:
+    """The pool as :func:`user_pool_get` gives it, shared from the cache: read it, never save it."""
+    _pools.seconds = POOL_CACHE_SECONDS
+    return _pools.get(pool_id, user_pool_get)
+
+
+def pools_cache_clear(**_: object) -> None:
+    """Forget every cached pool (a signal receiver)."""
+    _pools.clear()
 
 
 @transaction.atomic

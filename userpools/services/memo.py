@@ -1,0 +1,50 @@
+"""Rows the hot paths read on every request, kept in process memory for a few seconds.
+
+A :class:`ProcessCache` holds what its ``load`` function returned for a key, for
+``seconds``. Saving or deleting the rows behind it clears this process's entries at once
+(a signal receiver calls :meth:`ProcessCache.clear`); other server processes see the
+change within ``seconds``. When an entry expires, one thread reloads it and the others
+that found it stale wait for its answer rather than all querying at once. What a cache
+hands out is shared between threads: read it, never save or change it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class ProcessCache(Generic[K, V]):
+    def __init__(self, seconds: float, *, max_entries: int = 10_000) -> None:
+        self.seconds = seconds
+        self.max_entries = max_entries  # past it the cache starts afresh: unknown keys cannot grow it forever
+        self._entries: dict[K, tuple[float, V]] = {}
+        self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
+
+    def get(self, key: K, load: Callable[[K], V]) -> V:
+        """The fresh entry for ``key``, else ``load(key)`` (kept unless it raises)."""
+        hit = self._entries.get(key)
+        if hit is not None and time.monotonic() - hit[0] < self.seconds:
+            return hit[1]
+        with self._load_lock:
+            now = time.monotonic()
+            hit = self._entries.get(key)
+            if hit is not None and now - hit[0] < self.seconds:
+                return hit[1]
+            value = load(key)
+            with self._lock:
+                if len(self._entries) >= self.max_entries:
+                    self._entries.clear()
+                self._entries[key] = (now, value)
+        return value
+
+    def clear(self, **_: object) -> None:
+        """Forget every entry (also a signal receiver: takes and ignores the signal's arguments)."""
+        with self._lock:
+            self._entries.clear()
