@@ -66,3 +66,23 @@ def test_unknown_keys_cannot_grow_it_forever():
     for i in range(10):
         cache.get(i, lambda key: key)
     assert len(cache._entries) <= 3
+
+
+def test_a_slow_load_does_not_hold_up_other_keys():
+    cache: ProcessCache[str, str] = ProcessCache(60)
+    release = threading.Event()
+    slow_key = "slow"
+    other = next(k for k in (f"k{i}" for i in range(1000)) if hash(k) % 32 != hash(slow_key) % 32)
+
+    def slow(key: str) -> str:
+        release.wait(5)
+        return key
+
+    blocker = threading.Thread(target=cache.get, args=(slow_key, slow))
+    blocker.start()
+    time.sleep(0.05)
+    started = time.monotonic()
+    assert cache.get(other, lambda key: key) == other
+    assert time.monotonic() - started < 1
+    release.set()
+    blocker.join()

@@ -4,7 +4,8 @@ A :class:`ProcessCache` holds what its ``load`` function returned for a key, for
 ``seconds``. Saving or deleting the rows behind it clears this process's entries at once
 (a signal receiver calls :meth:`ProcessCache.clear`); other server processes see the
 change within ``seconds``. When an entry expires, one thread reloads it and the others
-that found it stale wait for its answer rather than all querying at once. What a cache
+that found it stale wait for its answer rather than all querying at once (threads
+loading other keys go on). What a cache
 hands out is shared between threads: read it, never save or change it.
 """
 
@@ -17,6 +18,7 @@ from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+_LOAD_LOCKS = 32
 
 
 class ProcessCache(Generic[K, V]):
@@ -25,14 +27,16 @@ class ProcessCache(Generic[K, V]):
         self.max_entries = max_entries  # past it the cache starts afresh: unknown keys cannot grow it forever
         self._entries: dict[K, tuple[float, V]] = {}
         self._lock = threading.Lock()
-        self._load_lock = threading.Lock()
+        # Loads of one key wait for each other; loads of different keys (mostly) do not, so a
+        # flood of unknown keys cannot queue up the reload of a busy one.
+        self._load_locks = tuple(threading.Lock() for _ in range(_LOAD_LOCKS))
 
     def get(self, key: K, load: Callable[[K], V]) -> V:
         """The fresh entry for ``key``, else ``load(key)`` (kept unless it raises)."""
         hit = self._entries.get(key)
         if hit is not None and time.monotonic() - hit[0] < self.seconds:
             return hit[1]
-        with self._load_lock:
+        with self._load_locks[hash(key) % _LOAD_LOCKS]:
             now = time.monotonic()
             hit = self._entries.get(key)
             if hit is not None and now - hit[0] < self.seconds:
