@@ -214,6 +214,13 @@ def jwks(pool_id: str) -> dict[str, Any]:
     return document
 
 
+def jwks_cached(pool_id: str) -> dict[str, Any] | None:
+    """The document :func:`jwks` would return from this process's cache (the same object),
+    or None when answering would need the database: never a query."""
+    cached = _jwks.get(pool_id)
+    return cached[1] if cached is not None and _fresh(cached[0]) else None
+
+
 def issuer(pool_id: str) -> str:
     return f"{cognate_settings().PUBLIC_URL.rstrip('/')}/{pool_id}"
 

@@ -1,0 +1,110 @@
+"""The pools' JWKS answered in front of Django, by replaying the response Django gave.
+
+JWT libraries fetch ``GET /{UserPoolId}/.well-known/jwks.json`` often (issue F3 measures
+it), and once :mod:`config.wire.middleware` has trimmed the middleware chain, what is
+left of answering is Django's own handler: building the request, the signals, the
+response. :class:`DocumentCache` wraps the WSGI application (``config.wsgi``) and, for a
+request that agrees with an earlier one on everything the documents' middleware chain
+reads (:data:`KEY`: method, path, scheme and proxy headers, Host, Origin), sends the
+status, headers and body Django sent then, as long as the token service still holds the
+very document object that response was made from (:func:`tokens.jwks_cached`): a key
+rotation or the token service's cache expiring makes a new object, and the next request
+goes through Django again and is remembered afresh.
+
+What is never replayed: anything but GET of a pool's ``jwks.json``; a Host that is a
+pool's domain (the hosted pages answer there); a pool whose document is not in this
+process's cache (answering would need the database); a response other than 200 (an
+unknown pool's 404, a disallowed Host's 400); an answer made while the document was not
+cached (nothing ties it to the document cached afterwards, which a rotation may have
+replaced meanwhile: the next request's answer is remembered instead). A replay makes no query and sends no
+request signals, which nothing on this path needs.
+
+:data:`CHAIN` pins the middleware the documents pass through (``WireMiddleware``'s chain):
+tests fail when it changes, so that whoever adds middleware checks :data:`KEY` still
+names every request input the chain reads.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from hostedui.services.hosts import host_name, pool_for_host
+from userpools.services import tokens
+from userpools.services.domains import public_host
+
+# What the documents' middleware chain reads of a request (CORS: Origin; security
+# headers and CommonMiddleware: scheme, Host, the proxy headers; the URL).
+KEY = ("REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "SCRIPT_NAME", "wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME",
+       "SERVER_PORT", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT", "HTTP_ORIGIN")  # fmt: skip
+CHAIN = (
+    "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+)
+MAX_ENTRIES = 10_000  # distinct request keys remembered (Hosts and Origins are the client's)
+
+_JWKS = re.compile(r"/([\w-]+_[0-9a-zA-Z]+)/\.well-known/jwks\.json")
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "testserver"})  # never a pool's domain
+
+StartResponse = Callable[..., Any]
+
+
+class _Answer:
+    __slots__ = ("document", "status", "headers", "body")
+
+    def __init__(self, document: dict[str, Any], status: str, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.document, self.status, self.headers, self.body = document, status, headers, body
+
+
+class DocumentCache:
+    def __init__(self, app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]]) -> None:
+        self.app = app
+        self._answers: dict[tuple[Any, ...], _Answer] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") != "GET":
+            return self.app(environ, start_response)
+        match = _JWKS.fullmatch(environ.get("PATH_INFO", ""))
+        if match is None:
+            return self.app(environ, start_response)
+        host = host_name(environ.get("HTTP_HOST", ""))
+        if host and host not in _LOCAL_HOSTS and host != public_host() and pool_for_host(host) is not None:
+            return self.app(environ, start_response)
+        document = tokens.jwks_cached(match.group(1))
+        if document is None:
+            return self.app(environ, start_response)
+        key = tuple(environ.get(name) for name in KEY)
+        answer = self._answers.get(key)
+        if answer is not None and answer.document is document:
+            start_response(answer.status, list(answer.headers))
+            return [answer.body]
+        return self._remember(key, match.group(1), document, environ, start_response)
+
+    def _remember(self, key: tuple[Any, ...], pool_id: str, document: dict[str, Any], environ: dict[str, Any],
+                  start_response: StartResponse) -> Iterable[bytes]:  # fmt: skip
+        """Answer through Django, and keep the answer if it may be replayed: if the token
+        service held ``document`` before and after, the view answered from it."""
+        sent: list[Any] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+            sent[:] = [status, list(headers)]
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        result = self.app(environ, capture)
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()  # Django's request_finished
+        if sent and sent[0].startswith("200 ") and tokens.jwks_cached(pool_id) is document:
+            with self._lock:
+                if len(self._answers) >= MAX_ENTRIES:
+                    self._answers.clear()
+                self._answers[key] = _Answer(document, sent[0], sent[1], body)
+        return [body]
