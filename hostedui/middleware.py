@@ -13,10 +13,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from hostedui.services.hosts import host_name, pool_for_host
-from userpools.services.domains import public_host
-
-_PLAIN_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "testserver"})
+from hostedui.services.hosts import pool_of_host_header
 
 
 class PoolDomainMiddleware:
@@ -24,10 +21,8 @@ class PoolDomainMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        host = host_name(request.META.get("HTTP_HOST", ""))
-        if host and host not in _PLAIN_HOSTS and host != public_host():
-            pool_id = pool_for_host(host)
-            if pool_id is not None:
-                request.urlconf = "hostedui.domain_urls"
-                request.cognate_pool_id = pool_id
+        pool_id = pool_of_host_header(request.META.get("HTTP_HOST", ""))
+        if pool_id is not None:
+            request.urlconf = "hostedui.domain_urls"
+            request.cognate_pool_id = pool_id
         return self.get_response(request)

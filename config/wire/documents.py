@@ -16,8 +16,8 @@ pool's domain (the hosted pages answer there); a pool whose document is not in t
 process's cache (answering would need the database); a response other than 200 (an
 unknown pool's 404, a disallowed Host's 400); an answer made while the document was not
 cached (nothing ties it to the document cached afterwards, which a rotation may have
-replaced meanwhile: the next request's answer is remembered instead). A replay makes no query and sends no
-request signals, which nothing on this path needs.
+replaced meanwhile: the next request's answer is remembered instead). A replay makes no
+query and sends no request signals, which nothing on this path needs.
 
 :data:`CHAIN` pins the middleware the documents pass through (``WireMiddleware``'s chain):
 tests fail when it changes, so that whoever adds middleware checks :data:`KEY` still
@@ -31,9 +31,8 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from hostedui.services.hosts import host_name, pool_for_host
+from hostedui.services.hosts import pool_of_host_header
 from userpools.services import tokens
-from userpools.services.domains import public_host
 
 # What the documents' middleware chain reads of a request (CORS: Origin; security
 # headers and CommonMiddleware: scheme, Host, the proxy headers; the URL).
@@ -48,7 +47,6 @@ CHAIN = (
 MAX_ENTRIES = 10_000  # distinct request keys remembered (Hosts and Origins are the client's)
 
 _JWKS = re.compile(r"/([\w-]+_[0-9a-zA-Z]+)/\.well-known/jwks\.json")
-_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "testserver"})  # never a pool's domain
 
 StartResponse = Callable[..., Any]
 
@@ -72,8 +70,7 @@ class DocumentCache:
         match = _JWKS.fullmatch(environ.get("PATH_INFO", ""))
         if match is None:
             return self.app(environ, start_response)
-        host = host_name(environ.get("HTTP_HOST", ""))
-        if host and host not in _LOCAL_HOSTS and host != public_host() and pool_for_host(host) is not None:
+        if pool_of_host_header(environ.get("HTTP_HOST", "")) is not None:
             return self.app(environ, start_response)
         document = tokens.jwks_cached(match.group(1))
         if document is None:

@@ -30,10 +30,9 @@ from django.urls import Resolver404, get_resolver
 from django.utils.module_loading import import_string
 
 from config.wire.views import wire_endpoint
-from hostedui.services.hosts import host_name, pool_for_host
+from hostedui.services.hosts import pool_of_host_header
 from identity import views as identity_views
 from userpools import oidc_views
-from userpools.services.domains import public_host
 
 # What the wire paths skip. A middleware added to MIDDLEWARE later runs on them too unless
 # it is listed here, so a new cross-cutting rule is not silently bypassed.
@@ -46,8 +45,6 @@ SKIPPED = frozenset({
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 })  # fmt: skip
-# Hosts that are never a pool's domain (as hostedui.middleware has them), besides PUBLIC_URL's.
-_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "testserver"})
 _DOCUMENT = re.compile(r"/[^/]+/\.well-known/[^/]+")
 _SAFE = frozenset({"GET", "HEAD"})
 
@@ -81,8 +78,7 @@ class WireMiddleware:
         path = request.path_info
         if path != "/" and not (request.method in _SAFE and _DOCUMENT.fullmatch(path)):
             return False
-        host = host_name(request.META.get("HTTP_HOST", ""))
-        if host and host not in _LOCAL_HOSTS and host != public_host() and pool_for_host(host) is not None:
+        if pool_of_host_header(request.META.get("HTTP_HOST", "")) is not None:
             return False
         try:  # the project's URLconf: no pool-domain routing on these hosts
             match = get_resolver().resolve(path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from userpools.conf import cognate_settings
 from userpools.models import UserPoolDomain
+from userpools.services.domains import public_host
 from userpools.services.memo import ProcessCache
 
 CACHE_SECONDS = 10.0
@@ -39,6 +40,19 @@ def pool_for_host(host: str) -> str | None:
         return None
     _pools.seconds = CACHE_SECONDS
     return _pools.get(host, _lookup)
+
+
+# Hosts that are never a pool's domain, besides PUBLIC_URL's.
+PLAIN_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "testserver"})
+
+
+def pool_of_host_header(host_header: str) -> str | None:
+    """The pool whose domain a request's Host header names (the hosted pages answer
+    there, at the root), else None: never for the public host or a local one."""
+    host = host_name(host_header)
+    if not host or host in PLAIN_HOSTS or host == public_host():
+        return None
+    return pool_for_host(host)
 
 
 def hosts_cache_clear(**_: object) -> None:
