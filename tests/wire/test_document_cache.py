@@ -18,7 +18,7 @@ from hostedui.services.hosts import hosts_cache_clear
 from userpools.context import SYSTEM
 from userpools.models import UserPoolDomain
 from userpools.services import tokens
-from userpools.services.pools import user_pool_create
+from userpools.services.pools import user_pool_create, user_pool_delete
 
 pytestmark = pytest.mark.django_db
 
@@ -155,6 +155,17 @@ def test_a_document_not_in_the_token_cache_is_never_replayed(cache, django_app, 
     assert tokens.jwks_cached(pool_id) is None
     assert call(cache, env)[0].startswith("200 ")
     assert django_app.calls == 2
+
+
+def test_a_deleted_pools_document_is_gone_at_once(cache, django_app, pool_id):
+    env = environ(jwks_path(pool_id))
+    call(cache, env)
+    call(cache, env)
+    user_pool_delete(SYSTEM, pool_id=pool_id)
+    assert tokens.jwks_cached(pool_id) is None
+    assert call(cache, env)[0].startswith("404 ")
+    assert call(cache, env)[0].startswith("404 ")
+    assert django_app.calls == 3
 
 
 def test_a_cold_answer_is_not_remembered(cache, django_app, pool_id):
