@@ -29,6 +29,7 @@ from django import forms
 from django.conf import settings as django_settings
 from django.contrib import admin, messages
 from django.contrib.admin import AdminSite
+from django.contrib.admin.utils import quote
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
@@ -248,7 +249,7 @@ class ServiceModelAdmin(admin.ModelAdmin):
 
 def _admin_link(obj, label: str | None = None) -> str:
     opts = obj._meta
-    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[quote(obj.pk)])
     return format_html('<a href="{}">{}</a>', url, label or str(obj))
 
 

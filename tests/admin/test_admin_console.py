@@ -7,12 +7,14 @@ import json
 import pytest
 from django.contrib import messages
 from django.contrib.admin.models import LogEntry
+from django.contrib.admin.utils import quote
 from django.db import connection
 from django.urls import reverse
 
 from identity.models import AccessKey
 from userpools.errors import InvalidParameter
 from userpools.models import AppClient, AuditEvent, ClientSecret, User, UserPool, UserPoolDomain
+from userpools import ids
 from userpools.services import clients, domains, pools
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +62,7 @@ POOL_ADD = reverse("admin:userpools_userpool_add")
 
 
 def _pool_change(pool_id: str) -> str:
-    return reverse("admin:userpools_userpool_change", args=[pool_id])
+    return reverse("admin:userpools_userpool_change", args=[quote(pool_id)])
 
 
 # --- Pages load --------------------------------------------------------------------------
@@ -247,7 +249,7 @@ def test_change_pool_refuses_create_only_settings(console, ctx):
 
 def test_delete_protected_pool_shows_an_error(console, ctx):
     pool = pools.user_pool_create(ctx, {"PoolName": "keep", "DeletionProtection": "ACTIVE"})
-    url = reverse("admin:userpools_userpool_delete", args=[pool.id])
+    url = reverse("admin:userpools_userpool_delete", args=[quote(pool.id)])
     assert console.get(url).status_code == 200  # the confirmation page
     response = console.post(url, {"post": "yes"}, follow=True)
     assert response.redirect_chain[-1][0] == _pool_change(pool.id)
@@ -259,10 +261,27 @@ def test_delete_protected_pool_shows_an_error(console, ctx):
 
 def test_delete_pool_through_the_service(console, ctx):
     pool = pools.user_pool_create(ctx, {"PoolName": "gone"})
-    response = console.post(reverse("admin:userpools_userpool_delete", args=[pool.id]), {"post": "yes"})
+    response = console.post(reverse("admin:userpools_userpool_delete", args=[quote(pool.id)]), {"post": "yes"})
     assert response.status_code == 302
     assert not UserPool.objects.filter(pk=pool.id).exists()
     assert AuditEvent.objects.get(action="user_pool.delete").actor == "operator:root"
+
+
+def test_pool_ids_that_look_like_the_admins_escapes(console, ctx, monkeypatch):
+    """The admin escapes "_" in URLs as "_5F", so a raw "us-east-1_3A..." would be read as
+    "us-east-1:..." (no such pool): Cognate's own links quote the id as Django's do."""
+    monkeypatch.setattr(ids, "new_user_pool_id", lambda: "us-east-1_3Aquoted")
+    pool = pools.user_pool_create(ctx, {"PoolName": "quoted"})
+    raw = console.get(reverse("admin:userpools_userpool_change", args=[pool.id]))
+    assert raw.status_code == 302  # why the links must quote
+    page = console.get(_pool_change(pool.id))
+    assert page.status_code == 200
+    preview = console.get(reverse("admin:hostedui_pool_preview", args=[pool.id]))
+    assert preview.status_code == 200
+    assert f'href="{_pool_change(pool.id)}"'.encode() in preview.content
+    response = console.post(reverse("admin:userpools_userpool_delete", args=[quote(pool.id)]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not UserPool.objects.filter(pk=pool.id).exists()
 
 
 def test_bulk_delete_is_not_offered(console):
@@ -377,7 +396,7 @@ def test_domain_add_and_delete(console, ctx):
     assert "Domain" in reserved.context["adminform"].form.errors
 
     # A pool with a domain cannot be deleted: the service says so.
-    refused = console.post(reverse("admin:userpools_userpool_delete", args=[pool.id]), {"post": "yes"}, follow=True)
+    refused = console.post(reverse("admin:userpools_userpool_delete", args=[quote(pool.id)]), {"post": "yes"}, follow=True)
     assert _errors(refused)
     assert UserPool.objects.filter(pk=pool.id).exists()
 

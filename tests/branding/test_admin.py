@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.contrib.admin.utils import quote
 from django.urls import reverse
 
 from hostedui.models import ManagedLoginAsset, ManagedLoginBranding, Terms, UICustomization
@@ -177,7 +178,7 @@ def test_preview_of_a_pools_pages(console, hosted_app):
         terms.terms_create(SYSTEM, {"UserPoolId": pool.id, "ClientId": client.client_id, "TermsName": name,
                                     "TermsSource": "LINK", "Enforcement": "NONE", "Links": {"cognito:default": url}})
 
-    pool_page = console.get(reverse("admin:userpools_userpool_change", args=[pool.pk]))
+    pool_page = console.get(reverse("admin:userpools_userpool_change", args=[quote(pool.pk)]))
     preview_url = reverse("admin:hostedui_pool_preview", args=[pool.pk])
     assert preview_url.encode() in pool_page.content
 
