@@ -112,6 +112,8 @@ NOTES = {
     ("moto", "srp"): "moto sends a random SRP_B and checks no proof: protocol round trips only, no SRP math",
 }
 DEFAULT_COGNATE = "gthread:2x8"
+# --cognate's worker classes: gunicorn's own, and config/workers.py's (gthread, least connections first).
+WORKER_CLASSES = {"sync": "sync", "gthread": "gthread", "balanced": "config.workers.BalancedThreadWorker"}
 PER_REQUEST_TIMEOUT = 30.0
 
 
@@ -650,8 +652,9 @@ class CognateTarget(Target):
         self.root = Path(root).resolve() if root else ROOT
         worker_class, _, shape = config.partition(":")
         workers, _, threads = shape.partition("x")
-        if worker_class not in {"sync", "gthread"} or not workers.isdigit() or (threads and not threads.isdigit()):
-            raise SystemExit(f"--cognate {config!r}: expected sync:WORKERS or gthread:WORKERSxTHREADS")
+        if worker_class not in WORKER_CLASSES or not workers.isdigit() or (threads and not threads.isdigit()):
+            raise SystemExit(f"--cognate {config!r}: expected sync:WORKERS, gthread:WORKERSxTHREADS or "
+                             "balanced:WORKERSxTHREADS")  # fmt: skip
         super().__init__("cognate", f"cognate {config}" + (f"@{self.root.name}" if root else ""), port, workdir)
         self.worker_class, self.workers, self.threads = worker_class, int(workers), int(threads or 1)
         # One issuer for every set-up: they share the pools, and tokens made through one
@@ -660,10 +663,10 @@ class CognateTarget(Target):
 
     def start(self) -> None:
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
-        argv = [gunicorn, "config.wsgi:application", "-b", f"127.0.0.1:{self.port}", "-k", self.worker_class, "-w", str(self.workers), "--log-level", "warning",
+        argv = [gunicorn, "config.wsgi:application", "-b", f"127.0.0.1:{self.port}", "-k", WORKER_CLASSES[self.worker_class], "-w", str(self.workers), "--log-level", "warning",
                 # Keep-alive as behind a proxy that reuses its upstream connections.
                 "--keep-alive", "30", "--backlog", "2048"]  # fmt: skip
-        if self.worker_class == "gthread":
+        if self.worker_class != "sync":
             argv += ["--threads", str(self.threads)]
         self._spawn(argv, self.env, self.root)
 
