@@ -60,11 +60,16 @@ def _alive(pid: int) -> bool:
 
 def slot_claim(board: mmap.mmap | bytearray, pid: int, now: float) -> int | None:
     """A free slot (or a stale or dead worker's) for ``pid``, marked taken; None if all are live."""
-    with _claiming:
+    # Bounded: a worker killed while holding the lock must not stop its replacement booting.
+    locked = _claiming.acquire(timeout=1.0)
+    try:
         for slot, (owner, _, beat) in enumerate(ENTRY.iter_unpack(board)):
             if owner == 0 or now - beat >= STALE or not _alive(owner):
                 entry_write(board, slot, pid, NOT_TAKING, now)
                 return slot
+    finally:
+        if locked:
+            _claiming.release()
     return None
 
 

@@ -30,6 +30,7 @@ from userpools.crypto import decrypt
 from userpools.errors import AccessDenied, ErrorCode, InvalidParameter, ResourceNotFound, ServiceError
 from userpools.models import User
 from userpools.services.audit import audit_record
+from userpools.services.memo import ProcessCache
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -84,6 +85,16 @@ _KEY_FIELDS = ("pk", "access_key_id", "secret_token", "is_active", "policy", "la
 # invalidation at once) and dropped whenever a key or its operator changes; the TTL
 # only bounds how long a record lives.
 KEY_CACHE_SECONDS = 300
+# On top of that each process keeps the records it read for KEY_PROCESS_SECONDS, so a
+# signed request makes no Redis round trip: a change clears the changing process's copies
+# at once and the other processes' within that many seconds (AWS, too, says changes to
+# IAM credentials take a moment to propagate).
+KEY_PROCESS_SECONDS = 2.0
+_records: ProcessCache[str, _KeyRecord] = ProcessCache(KEY_PROCESS_SECONDS)
+
+
+class _NoSuchKey(Exception):
+    """An unknown key id: not kept in process memory, so a key made elsewhere works at once."""
 
 
 def _cache_key(access_key_id: str) -> str:
@@ -92,10 +103,19 @@ def _cache_key(access_key_id: str) -> str:
 
 def access_key_cache_clear(*access_key_ids: str) -> None:
     cache.delete_many([_cache_key(k) for k in access_key_ids])
+    _records.clear()
 
 
 def _key_record(access_key_id: str) -> _KeyRecord | None:
-    """The key as the hot path needs it: from the cache, else one lean query."""
+    """The key as the hot path needs it: from this process's memory, else the cache, else
+    one lean query."""
+    try:
+        return _records.get(access_key_id, _key_record_load)
+    except _NoSuchKey:
+        return None
+
+
+def _key_record_load(access_key_id: str) -> _KeyRecord:
     record = cache.get(_cache_key(access_key_id))
     if record is not None:
         return record
@@ -108,7 +128,7 @@ def _key_record(access_key_id: str) -> _KeyRecord | None:
     )
     row = next(iter(rows), None)
     if row is None:
-        return None
+        raise _NoSuchKey(access_key_id)
     record = _KeyRecord(*row)
     cache.set(_cache_key(access_key_id), record, KEY_CACHE_SECONDS)
     return record
@@ -152,7 +172,9 @@ def caller_authenticate(request: sigv4.SignedRequest, *, service: str | None = N
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         AccessKey.objects.filter(pk=key.pk).update(last_used_at=now)
-        cache.set(_cache_key(key.access_key_id), replace(key, last_used_at=now), KEY_CACHE_SECONDS)
+        used = replace(key, last_used_at=now)
+        cache.set(_cache_key(key.access_key_id), used, KEY_CACHE_SECONDS)
+        _records.put(key.access_key_id, used)
     return Caller(
         access_key_id=key.access_key_id, operator_id=key.operator_id, operator=key.operator, policies=(key.policy,)
     )

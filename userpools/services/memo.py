@@ -48,6 +48,13 @@ class ProcessCache(Generic[K, V]):
                 self._entries[key] = (now, value)
         return value
 
+    def put(self, key: K, value: V) -> None:
+        """Replace ``key``'s entry with ``value``, fresh from now."""
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[key] = (time.monotonic(), value)
+
     def clear(self, **_: object) -> None:
         """Forget every entry (also a signal receiver: takes and ignores the signal's arguments)."""
         with self._lock:
