@@ -1,7 +1,9 @@
 """WSGI entry point: ``gunicorn config.wsgi``.
 
 Django's application, behind :class:`config.wire.documents.DocumentCache` (the pools'
-JWKS, replayed without Django while its document is unchanged).
+JWKS, replayed without Django while its document is unchanged) and
+:class:`config.wire.front.WireFront` (``POST /``, the wire API, answered by its view in
+the envelope Django's middleware put on an earlier answer).
 """
 import os
 
@@ -11,5 +13,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_application = get_wsgi_application()
 
 from config.wire.documents import DocumentCache  # noqa: E402  (needs the apps loaded)
+from config.wire.front import WireFront  # noqa: E402
 
-application = DocumentCache(django_application)
+application = WireFront(DocumentCache(django_application))

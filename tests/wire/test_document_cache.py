@@ -233,6 +233,7 @@ def test_the_chain_is_the_documents_chain():
     assert chain == documents.CHAIN
 
 
-def test_gunicorns_application_is_the_cache():
-    assert isinstance(wsgi.application, documents.DocumentCache)
-    assert wsgi.application.app is wsgi.django_application
+def test_gunicorns_application_holds_the_cache():
+    """Behind the wire front (tests/wire/test_front.py), which passes GETs through."""
+    assert isinstance(wsgi.application.app, documents.DocumentCache)
+    assert wsgi.application.app.app is wsgi.django_application
