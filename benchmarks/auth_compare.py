@@ -112,8 +112,10 @@ NOTES = {
     ("moto", "srp"): "moto sends a random SRP_B and checks no proof: protocol round trips only, no SRP math",
 }
 DEFAULT_COGNATE = "balanced:2x8"  # as README.md advises for production
-# --cognate's worker classes: gunicorn's own, and config/workers.py's (gthread, least connections first).
-WORKER_CLASSES = {"sync": "sync", "gthread": "gthread", "balanced": "config.workers.BalancedThreadWorker"}
+# --cognate's worker classes: gunicorn's own, and config/workers.py's (gthread taking connections least
+# connections first; the same answering requests on the worker's own thread).
+WORKER_CLASSES = {"sync": "sync", "gthread": "gthread", "balanced": "config.workers.BalancedThreadWorker",
+                  "inline": "config.workers.InlineWorker"}  # fmt: skip
 PER_REQUEST_TIMEOUT = 30.0
 
 
@@ -653,8 +655,8 @@ class CognateTarget(Target):
         worker_class, _, shape = config.partition(":")
         workers, _, threads = shape.partition("x")
         if worker_class not in WORKER_CLASSES or not workers.isdigit() or (threads and not threads.isdigit()):
-            raise SystemExit(f"--cognate {config!r}: expected sync:WORKERS, gthread:WORKERSxTHREADS or "
-                             "balanced:WORKERSxTHREADS")  # fmt: skip
+            raise SystemExit(f"--cognate {config!r}: expected sync:WORKERS, gthread:WORKERSxTHREADS, "
+                             "balanced:WORKERSxTHREADS or inline:WORKERSxTHREADS")  # fmt: skip
         super().__init__("cognate", f"cognate {config}" + (f"@{self.root.name}" if root else ""), port, workdir)
         self.worker_class, self.workers, self.threads = worker_class, int(workers), int(threads or 1)
         # One issuer for every set-up: they share the pools, and tokens made through one

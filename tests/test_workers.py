@@ -227,3 +227,152 @@ def test_a_killed_worker_leaves_new_connections_to_the_others(balanced):
     conn.close()
     for conn in connections:
         conn.close()
+
+
+# --- InlineWorker: requests answered on the worker's thread once whole ------------------------
+
+from config.workers import BODY_MAX, HEAD_MAX, PARTIAL, POOL, WHOLE, request_extent  # noqa: E402
+
+GET = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+
+def _post(body: bytes, *, extra: bytes = b"") -> bytes:
+    return (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: AWSCognitoIdentityProviderService.GetUser\r\n"
+            b"Content-Type: application/x-amz-json-1.1\r\nContent-Length: %d\r\n%s\r\n" % (len(body), extra) + body)  # fmt: skip
+
+
+@pytest.mark.parametrize("buffer,expected", [
+    (GET, (WHOLE, len(GET))),
+    (GET + GET, (WHOLE, len(GET))),  # pipelined: the first
+    (GET[:-1], (PARTIAL, 0)),
+    (b"", (PARTIAL, 0)),
+    (_post(b'{"a": 1}'), (WHOLE, len(_post(b'{"a": 1}')))),
+    (_post(b'{"a": 1}')[:-1], (PARTIAL, 0)),
+    (_post(b"x").replace(b"Content-Length", b"content-LENGTH"), (WHOLE, len(_post(b"x")))),
+    (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n", (POOL, 0)),
+    (_post(b"x", extra=b"Expect: 100-continue\r\n")[:-1], (POOL, 0)),
+    (b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx", (POOL, 0)),
+    (b"POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\nx", (POOL, 0)),
+    (b"POST / HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % (BODY_MAX + 1), (POOL, 0)),
+    (b"GET / HTTP/1.1\r\nX: " + b"y" * HEAD_MAX, (POOL, 0)),
+])  # fmt: skip
+def test_request_extent(buffer, expected):
+    assert request_extent(buffer) == expected
+
+
+@pytest.fixture
+def inline(tmp_path):
+    server = Server(tmp_path, "config.workers.InlineWorker", workers=1)
+    yield server
+    server.stop()
+
+
+def _open(server) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    sock.settimeout(10)
+    return sock
+
+
+def _responses(sock: socket.socket, count: int) -> list[tuple[int, bytes]]:
+    """``count`` HTTP responses read off ``sock``: (status, body)."""
+    data, found = b"", []
+    while len(found) < count:
+        end = data.find(b"\r\n\r\n")
+        if end >= 0:
+            head = data[:end].decode("latin-1")
+            length = int(re.search(r"(?im)^content-length:\s*(\d+)", head).group(1))
+            if len(data) >= end + 4 + length:
+                found.append((int(head.split()[1]), data[end + 4: end + 4 + length]))
+                data = data[end + 4 + length:]
+                continue
+        chunk = sock.recv(65536)
+        assert chunk, f"the server closed the connection after {len(found)} responses"
+        data += chunk
+    return found
+
+
+def _code(body: bytes) -> str:
+    import json
+
+    return json.loads(body)["__type"]
+
+
+def test_inline_keeps_connections_alive_and_answers_each_request(inline):
+    with _open(inline) as sock:
+        for _ in range(5):
+            sock.sendall(GET)
+            [(status, _)] = _responses(sock, 1)
+            assert status == 200
+        sock.sendall(_post(b'{"AccessToken": "not-a-token"}'))
+        [(status, body)] = _responses(sock, 1)
+        assert status == 400 and _code(body) == "NotAuthorizedException"  # the whole body was read
+
+
+def test_inline_answers_pipelined_requests_in_order(inline):
+    with _open(inline) as sock:
+        sock.sendall(GET + _post(b'{"AccessToken": "x"}') + GET)
+        answers = _responses(sock, 3)
+        assert [status for status, _ in answers] == [200, 400, 200]
+        assert _code(answers[1][1]) == "NotAuthorizedException"
+
+
+def test_inline_waits_for_a_request_in_pieces_without_holding_the_worker(inline):
+    """One worker: while one client dribbles its request, another is answered at once."""
+    request = _post(b'{"AccessToken": "' + b"t" * 3000 + b'"}')
+    with _open(inline) as slow, _open(inline) as quick:
+        slow.sendall(request[:40])  # part of the head
+        time.sleep(0.3)
+        started = time.monotonic()
+        quick.sendall(GET)
+        assert _responses(quick, 1)[0][0] == 200
+        assert time.monotonic() - started < 1.0
+        slow.sendall(request[40:200])  # the rest of the head, part of the body
+        time.sleep(0.3)
+        quick.sendall(GET)
+        assert _responses(quick, 1)[0][0] == 200
+        slow.sendall(request[200:])
+        [(status, body)] = _responses(slow, 1)
+        assert status == 400 and _code(body) == "NotAuthorizedException"
+
+
+def test_inline_hands_chunked_bodies_to_a_thread(inline):
+    body = b'{"AccessToken": "x"}'
+    request = (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: AWSCognitoIdentityProviderService.GetUser\r\n"
+               b"Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))  # fmt: skip
+    with _open(inline) as sock:
+        sock.sendall(request)
+        [(status, answer)] = _responses(sock, 1)
+        # Django reads no body without a Content-Length (as under gthread): no AccessToken.
+        assert status == 400 and _code(answer) == "InvalidParameterException"
+        sock.sendall(GET)  # the connection is still good, and back on the worker's own thread
+        assert _responses(sock, 1)[0][0] == 200
+
+
+def test_inline_answers_expect_100_continue(inline):
+    body = b'{"AccessToken": "x"}'
+    with _open(inline) as sock:
+        sock.sendall(_post(body, extra=b"Expect: 100-continue\r\n")[: -len(body)])
+        assert sock.recv(100).startswith(b"HTTP/1.1 100 Continue")
+        sock.sendall(body)
+        [(status, answer)] = _responses(sock, 1)
+        assert status == 400 and _code(answer) == "NotAuthorizedException"
+
+
+def test_inline_refuses_a_malformed_request_without_stalling(inline):
+    with _open(inline) as sock:
+        sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        assert sock.recv(100).startswith(b"HTTP/1.1 400")
+    with _open(inline) as sock:
+        sock.sendall(GET)
+        assert _responses(sock, 1)[0][0] == 200
+
+
+def test_inline_survives_clients_that_vanish(inline):
+    for cut in (10, len(_post(b'{"AccessToken": "x"}')) - 3):
+        sock = _open(inline)
+        sock.sendall(_post(b'{"AccessToken": "x"}')[:cut])
+        sock.close()
+    with _open(inline) as sock:
+        sock.sendall(GET)
+        assert _responses(sock, 1)[0][0] == 200
+    assert len(inline.workers()) == 1
