@@ -57,8 +57,8 @@ grows with the square of the users): above that, Cognate runs alone.
     python benchmarks/auth_compare.py --users 1000,100000 --concurrency 8,32 --reuse
     python benchmarks/auth_compare.py --targets cognate --users 1000 --ops password,refresh \\
         --cognate gthread:2x8 --cognate gthread:4x4 --cognate sync:5     # compare gunicorn set-ups
-    python benchmarks/auth_compare.py --targets cognate --cognate balanced:2x8@/tmp/before \\
-        --cognate balanced:2x8@/tmp/after                                # A/B two checkouts
+    python benchmarks/auth_compare.py --targets cognate --cognate inline:2x2@/tmp/before \\
+        --cognate inline:2x2@/tmp/after                                # A/B two checkouts
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ KINDS = ("cognate", "moto", "cognito-local")
 NOTES = {
     ("moto", "srp"): "moto sends a random SRP_B and checks no proof: protocol round trips only, no SRP math",
 }
-DEFAULT_COGNATE = "balanced:2x8"  # as README.md advises for production
+DEFAULT_COGNATE = "inline:2x2"  # as README.md advises for production
 # --cognate's worker classes: gunicorn's own, and config/workers.py's (gthread taking connections least
 # connections first; the same answering requests on the worker's own thread).
 WORKER_CLASSES = {"sync": "sync", "gthread": "gthread", "balanced": "config.workers.BalancedThreadWorker",

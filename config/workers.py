@@ -1,4 +1,6 @@
-"""gunicorn's threaded worker, taking new connections least-connections first.
+"""gunicorn's threaded worker, taking new connections least-connections first
+(:class:`BalancedThreadWorker`), and the same answering requests on its own thread
+(:class:`InlineWorker`, further down; README.md's production advice).
 
 ``gunicorn config.wsgi -k config.workers.BalancedThreadWorker -w 2 --threads 8``
 

@@ -175,9 +175,9 @@ class Server:
             self.process.kill()
 
 
-@pytest.fixture
-def balanced(tmp_path):
-    server = Server(tmp_path, "config.workers.BalancedThreadWorker")
+@pytest.fixture(params=["config.workers.BalancedThreadWorker", "config.workers.InlineWorker"])
+def balanced(tmp_path, request):
+    server = Server(tmp_path, request.param)
     yield server
     server.stop()
 
