@@ -184,7 +184,9 @@ class InlineWorker(BalancedThreadWorker):
     over :data:`BODY_MAX`, heads over :data:`HEAD_MAX`) go to the pool of ``--threads``
     threads, as with gthread. TLS and HTTP/2 connections go to the pool too (terminate TLS
     in front of Cognate). Time spent waiting on the database is not spent answering others:
-    run about as many workers as cores, more if the database is far away.
+    run about as many workers as cores, more if the database is far away. A request that
+    waits long (a slow trigger webhook) holds the worker meanwhile, as a sync worker's would:
+    with slow triggers, prefer :class:`BalancedThreadWorker`.
     """
 
     def enqueue_req(self, conn) -> None:
