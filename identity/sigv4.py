@@ -24,6 +24,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from email.utils import parsedate_to_datetime
 from typing import Mapping
 from urllib.parse import quote, unquote_plus
@@ -387,7 +388,7 @@ def _request_timestamp(request: SignedRequest) -> str:
                 f"Got '{_echo(amz_date)}'. See http://en.wikipedia.org/wiki/ISO_8601"
             )
         try:
-            datetime.strptime(amz_date, SIGV4_TIMESTAMP)
+            _timestamp_parse(amz_date)
         except ValueError:
             raise _incomplete(f"X-Amz-Date '{_echo(amz_date)}' is not a valid date.") from None
         return amz_date
@@ -429,15 +430,23 @@ def _format_skew(max_skew: timedelta) -> str:
     return f"{max_skew.total_seconds() / 60:g} min."
 
 
+@lru_cache(maxsize=1024)
+def _timestamp_parse(timestamp: str) -> datetime:
+    """The moment (UTC) a basic-format timestamp names; ValueError if none. Kept: every
+    request a client signs within one second carries the same timestamp."""
+    return datetime.strptime(timestamp, SIGV4_TIMESTAMP).replace(tzinfo=timezone.utc)
+
+
 def _check_clock_skew(timestamp: str, now: datetime, max_skew: timedelta) -> None:
-    request_time = datetime.strptime(timestamp, SIGV4_TIMESTAMP).replace(tzinfo=timezone.utc)
-    now_str = now.strftime(SIGV4_TIMESTAMP)
+    request_time = _timestamp_parse(timestamp)
     if request_time < now - max_skew:
+        now_str = now.strftime(SIGV4_TIMESTAMP)
         raise _invalid(
             f"Signature expired: {timestamp} is now earlier than "
             f"{(now - max_skew).strftime(SIGV4_TIMESTAMP)} ({now_str} - {_format_skew(max_skew)})"
         )
     if request_time > now + max_skew:
+        now_str = now.strftime(SIGV4_TIMESTAMP)
         raise _invalid(
             f"Signature not yet current: {timestamp} is still later than "
             f"{(now + max_skew).strftime(SIGV4_TIMESTAMP)} ({now_str} + {_format_skew(max_skew)})"
