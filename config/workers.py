@@ -134,7 +134,10 @@ class BalancedThreadWorker(ThreadWorker):
 
 HEAD_MAX = 64 * 1024  # a request head longer than this goes to a pool thread (gunicorn refuses it there)
 BODY_MAX = 1024 * 1024  # bodies larger than this are read by a pool thread, as gthread reads them
-READ_TIMEOUT = 1.0  # what the parser may wait for bytes the head announced but never came: a lying client
+# How long one socket operation of an inline request may wait: for bytes the head announced
+# that never came (a lying client), or for a client to take its answer (one that reads
+# nothing). Past it the connection is closed; the worker was held at most that long.
+READ_TIMEOUT = 1.0
 _HEAD_END = b"\r\n\r\n"
 _CONTENT_LENGTH = re.compile(rb"\ncontent-length:[ \t]*([0-9]{1,18})[ \t]*\r", re.IGNORECASE)
 WHOLE, PARTIAL, POOL = "whole", "partial", "pool"
