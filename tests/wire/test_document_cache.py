@@ -8,8 +8,6 @@ import json
 
 import pytest
 from django.conf import settings as django_settings
-from django.core import signals
-from django.db import close_old_connections
 
 from config import wsgi
 from config.wire import documents
@@ -20,34 +18,15 @@ from userpools.models import UserPoolDomain
 from userpools.services import tokens
 from userpools.services.pools import user_pool_create, user_pool_delete
 
-pytestmark = pytest.mark.django_db
+from .wsgi_calls import Counting, call, keep_the_test_connection, stable  # noqa: F401 (a fixture)
 
-
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    """Django's handler closes the connection when a request ends, which would end the
-    test's transaction; the test client disconnects the same receivers."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
-class Counting:
-    """Django's WSGI application, counting the requests that reach it."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def __call__(self, environ, start_response):
-        self.calls += 1
-        return wsgi.django_application(environ, start_response)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keep_the_test_connection")]
 
 
 @pytest.fixture
 def django_app():
-    return Counting()
+    """Django's WSGI application, counting the requests that reach it."""
+    return Counting(lambda: wsgi.django_application)
 
 
 @pytest.fixture
@@ -73,23 +52,6 @@ def environ(path: str, method: str = "GET", **extra) -> dict:
     }  # fmt: skip
     env.update(extra)
     return env
-
-
-def call(app, env: dict) -> tuple[str, list[tuple[str, str]], bytes]:
-    sent = []
-    result = app(dict(env, **{"wsgi.input": io.BytesIO(b"")}), lambda status, headers, exc_info=None: sent.extend([status, headers]))
-    try:
-        body = b"".join(result)
-    finally:
-        if hasattr(result, "close"):
-            result.close()
-    return sent[0], sorted(sent[1]), body
-
-
-def stable(answer):
-    """An answer without the header that differs between any two responses."""
-    status, headers, body = answer
-    return status, [(k, v) for k, v in headers if k.lower() != "x-amzn-requestid"], body
 
 
 def jwks_path(pool_id: str) -> str:

@@ -12,7 +12,6 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from django.conf import settings as django_settings
 from django.core import signals
-from django.db import close_old_connections
 
 from config import wsgi
 from config.wire import documents, front
@@ -22,36 +21,18 @@ from userpools.context import SYSTEM, ServiceContext
 from userpools.models import UserPoolDomain
 from userpools.services.pools import user_pool_create
 
-pytestmark = pytest.mark.django_db
+from . import wsgi_calls
+from .wsgi_calls import Counting, keep_the_test_connection, stable  # noqa: F401 (a fixture)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keep_the_test_connection")]
 
 TARGET = "AWSCognitoIdentityProviderService."
 
 
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    """Django's handler (and the front, which sends the same signals) closes the connection
-    when a request ends, which would end the test's transaction."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
-class Counting:
-    """What the front wraps (the JWKS replay, then Django), counting the requests it gets."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def __call__(self, environ, start_response):
-        self.calls += 1
-        return wsgi.application.app(environ, start_response)
-
-
 @pytest.fixture
 def inner():
-    return Counting()
+    """What the front wraps (the JWKS replay, then Django), counting the requests it gets."""
+    return Counting(lambda: wsgi.application.app)
 
 
 @pytest.fixture
@@ -87,22 +68,8 @@ def environ(operation: str, params: dict | None = None, *, credentials=None, met
     return env
 
 
-def call(app, env: dict) -> tuple[str, list[tuple[str, str]], bytes]:
-    sent = []
-    env = dict(env, **{"wsgi.input": io.BytesIO(env["_body"])})
-    result = app(env, lambda status, headers, exc_info=None: sent.extend([status, headers]))
-    try:
-        body = b"".join(result)
-    finally:
-        if hasattr(result, "close"):
-            result.close()
-    return sent[0], sorted(sent[1]), body
-
-
-def stable(answer):
-    """An answer without the request id, which differs between any two responses."""
-    status, headers, body = answer
-    return status, [(k, v) for k, v in headers if k.lower() != "x-amzn-requestid"], body
+def call(app, env: dict):
+    return wsgi_calls.call(app, env, env["_body"])
 
 
 EXTRAS = [
