@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import boto3
+import django.test.testcases as django_testcases
 import pytest
 from aiosmtpd.controller import Controller
 from botocore.config import Config
@@ -25,6 +26,28 @@ from userpools.context import ServiceContext
 REGION = "us-east-1"
 
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
+
+
+def _served_as_in_production(django_handler):
+    """The live server's application: Django's handler behind the wire front and the JWKS
+    replay, as config.wsgi serves it, so every SDK test (boto3, pycognito, the JavaScript
+    clients, the browser) also goes through those. Django's LiveServerThread wraps its
+    handler in django.test.testcases._MediaFilesHandler, which this replaces (Cognate serves
+    no media files; with no MEDIA_URL that handler took every request itself). A changed
+    setting (the tests' ``settings`` fixture) empties both, as a restart would."""
+    from django.test.signals import setting_changed
+
+    from config.wire.documents import DocumentCache
+    from config.wire.front import WireFront
+
+    replay = DocumentCache(django_handler)
+    front = WireFront(replay)
+    setting_changed.connect(replay.clear, weak=False)
+    setting_changed.connect(front.clear, weak=False)
+    return front
+
+
+django_testcases._MediaFilesHandler = _served_as_in_production
 
 
 @pytest.fixture(autouse=True)

@@ -64,6 +64,11 @@ class DocumentCache:
         self._answers: dict[tuple[Any, ...], _Answer] = {}
         self._lock = threading.Lock()
 
+    def clear(self, **_: object) -> None:
+        """Forget every remembered answer (settings the chain reads changed: tests do that)."""
+        with self._lock:
+            self._answers.clear()
+
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "GET":
             return self.app(environ, start_response)

@@ -70,6 +70,11 @@ class WireFront:
         self._envelopes: dict[tuple[Any, ...], tuple[tuple[str, str], ...]] = {}
         self._lock = threading.Lock()
 
+    def clear(self, **_: object) -> None:
+        """Forget every envelope (settings the chain reads changed: tests do that)."""
+        with self._lock:
+            self._envelopes.clear()
+
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") != "/":
             return self.app(environ, start_response)

@@ -216,3 +216,21 @@ def test_gunicorns_application_is_the_front_then_the_jwks_replay_then_django():
     assert isinstance(wsgi.application, front.WireFront)
     assert isinstance(wsgi.application.app, documents.DocumentCache)
     assert wsgi.application.app.app is wsgi.django_application
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_live_server_serves_through_the_front(live_server, caplog):
+    """tests/conftest.py serves every SDK test as config.wsgi does. Seen from outside: Django's
+    handler logs each 4xx on django.request; the front answers the second identical request
+    without it."""
+    import requests
+
+    headers = {"X-Amz-Target": TARGET + "GetUser", "Content-Type": "application/x-amz-json-1.1",
+               "Origin": "https://front-test.example"}  # fmt: skip
+    with caplog.at_level("WARNING", logger="django.request"):
+        answers = [requests.post(live_server.url + "/", data=b'{"AccessToken": "x"}', headers=headers, timeout=10)
+                   for _ in range(3)]  # fmt: skip
+    assert [a.json()["__type"] for a in answers] == ["NotAuthorizedException"] * 3
+    assert len({tuple(sorted((k, v) for k, v in a.headers.items() if k.lower() not in ("x-amzn-requestid", "date")))
+                for a in answers}) == 1  # fmt: skip
+    assert len([r for r in caplog.records if r.name == "django.request"]) == 1
