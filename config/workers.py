@@ -176,8 +176,8 @@ class InlineWorker(BalancedThreadWorker):
     main thread: two hand-offs, and the GIL passed between threads, on every request. With
     a CPU-bound application that costs more than it saves: measured on the F3 benchmark's
     two cores (benchmarks/auth_compare.py, one interleaved run), two of these workers
-    answered GetUser 1.3-1.5x, AdminGetUser 1.25-1.45x and refreshes 1.1-1.25x as fast as two
-    gthread workers of 8 threads.
+    answered GetUser and AdminGetUser 1.3-1.6x, refreshes 1.1-1.2x and password sign-ins
+    1.07-1.15x as fast as two BalancedThreadWorkers of 8 threads.
 
     A worker answers one request at a time, so no client may hold it: a connection's bytes
     are read without blocking as they come, and the request is answered only when its head
