@@ -157,3 +157,53 @@ def test_id_tokens_verify_the_same_way(setup):
     with pytest.raises(ServiceError) as exc:
         tokens.id_token_verify(issued.access_token)
     assert exc.value.message == "Invalid ID Token"
+
+
+# --- Tokens verified once per text ---------------------------------------------------------------
+
+
+def test_a_token_is_verified_once_and_checked_on_every_use(forge, monkeypatch):
+    token = forge()
+    tokens.access_token_authenticate(token)
+    verified = []
+    monkeypatch.setattr(tokens, "_segment", lambda s: verified.append(s) or (_ for _ in ()).throw(AssertionError))
+    user, claims = tokens.access_token_authenticate(token)  # no segment decoded, no RSA
+    assert not verified and claims["token_use"] == "access"
+    claims["sub"] = "changed by a caller"
+    assert tokens.access_token_authenticate(token)[1]["sub"] == str(user.sub)  # callers get copies
+
+
+def test_a_verified_token_still_expires(forge, monkeypatch):
+    token = forge(exp=int(time.time()) + 60)
+    tokens.access_token_authenticate(token)
+    later = tokens._now() + tokens.timedelta(seconds=61)
+    monkeypatch.setattr(tokens, "_now", lambda: later)
+    _refused(token, tokens.EXPIRED_ACCESS)
+
+
+def test_a_verified_token_is_refused_once_its_key_is_unlisted(forge, setup, monkeypatch):
+    token = forge()
+    tokens.access_token_authenticate(token)
+    tokens.signing_keys_rotate(SYSTEM, pool_id=setup[0])  # the old key is retired, still listed
+    tokens.access_token_authenticate(token)
+    later = tokens._now() + tokens.MAX_TOKEN_LIFETIME + tokens.timedelta(seconds=1)
+    monkeypatch.setattr(tokens, "_now", lambda: later)
+    _refused(token, tokens.INVALID_ACCESS)
+
+
+def test_a_verified_token_is_refused_for_another_use_or_issuer(forge, settings):
+    token = forge()
+    tokens.access_token_authenticate(token)
+    with pytest.raises(ServiceError) as exc:
+        tokens.id_token_verify(token)
+    assert exc.value.message == "Invalid ID Token"
+    settings.COGNATE = {**settings.COGNATE, "PUBLIC_URL": "https://elsewhere.example"}
+    _refused(token)
+
+
+def test_the_verified_tokens_are_bounded(setup, monkeypatch):
+    pool_id, client, user = setup
+    monkeypatch.setattr(tokens, "VERIFIED_MAX", 2)
+    for _ in range(5):
+        tokens.access_token_authenticate(tokens.tokens_issue(SYSTEM, user=user, client=client).access_token)
+    assert 0 < len(tokens._verified) <= 2

@@ -673,6 +673,48 @@ def _json_object(raw: bytes) -> dict[str, Any]:
     return value
 
 
+# Tokens whose signature and claims' shape were verified, by their exact text: a client
+# sends the same access token with every call until it expires. Whatever can change is
+# checked again on every use: the key still listed, ``iss``, ``token_use``, ``nbf``, ``exp``
+# (and, by the callers, the user, GlobalSignOut and revocation). Past VERIFIED_MAX the
+# cache starts afresh.
+VERIFIED_MAX = 10_000
+_verified: dict[str, tuple[dict[str, Any], str]] = {}
+
+
+def _signature_verified(token: Any, now: datetime) -> tuple[dict[str, Any], _Verifier]:
+    """The claims of a compact JWS whose signature a listed key of ours verifies (ValueError,
+    UnicodeError, binascii.Error or InvalidSignature otherwise): the checks that depend on
+    the token's text alone, done once per token text."""
+    hit = _verified.get(token) if isinstance(token, str) else None
+    if hit is not None:
+        claims, kid = hit
+        verifier = _verifier(kid)
+        if verifier is None or not _listed(verifier.retired_at, now):
+            raise ValueError("not a listed key")
+        return dict(claims), verifier
+    if not isinstance(token, str) or token.count(".") != 2:
+        raise ValueError("not a compact JWS")
+    head, body, signature = token.split(".")
+    header = _json_object(_segment(head))
+    kid = header.get("kid")
+    if header.get("alg") != ALGORITHM or not isinstance(kid, str) or "crit" in header or "b64" in header:
+        raise ValueError("not our header")
+    verifier = _verifier(kid)
+    if verifier is None or not _listed(verifier.retired_at, now):
+        raise ValueError("not a listed key")
+    verifier.key.verify(_segment(signature), f"{head}.{body}".encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
+    claims = _json_object(_segment(body))
+    if any(claims.get(name) is None for name in _REQUIRED):
+        raise ValueError("claims missing")
+    if not isinstance(claims["sub"], str) or not isinstance(claims.get("jti", ""), str):
+        raise ValueError("sub and jti are strings")
+    if len(_verified) >= VERIFIED_MAX:
+        _verified.clear()
+    _verified[token] = (claims, kid)
+    return dict(claims), verifier
+
+
 def _decode(token: str, *, token_use: str) -> dict[str, Any]:
     """The verified claims of one of our JWTs; NotAuthorizedException otherwise.
 
@@ -686,26 +728,14 @@ def _decode(token: str, *, token_use: str) -> dict[str, Any]:
     ``exp``, ``iat``, ``sub``, ``token_use``, ``origin_jti`` and ``iss`` set, ``iss`` this
     pool's issuer, ``sub`` (and ``jti``) strings, ``nbf`` (if any) not in the future, and
     ``exp`` (an integer) in the future. (PyJWT also took '=' padding, which our tokens
-    never carry.)
+    never carry.) What depends on the token's text alone is checked once per token
+    (:func:`_signature_verified`); the rest on every call.
     """
     now = _now()
     try:
-        if not isinstance(token, str) or token.count(".") != 2:
-            raise ValueError("not a compact JWS")
-        head, body, signature = token.split(".")
-        header = _json_object(_segment(head))
-        kid = header.get("kid")
-        if header.get("alg") != ALGORITHM or not isinstance(kid, str) or "crit" in header or "b64" in header:
-            raise ValueError("not our header")
-        verifier = _verifier(kid)
-        if verifier is None or not _listed(verifier.retired_at, now):
-            raise ValueError("not a listed key")
-        verifier.key.verify(_segment(signature), f"{head}.{body}".encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
-        claims = _json_object(_segment(body))
-        if any(claims.get(name) is None for name in _REQUIRED) or claims["iss"] != issuer(verifier.pool_id):
-            raise ValueError("claims missing or not ours")
-        if not isinstance(claims["sub"], str) or not isinstance(claims.get("jti", ""), str):
-            raise ValueError("sub and jti are strings")
+        claims, verifier = _signature_verified(token, now)
+        if claims["iss"] != issuer(verifier.pool_id):
+            raise ValueError("not ours")
         if "nbf" in claims and (isinstance(claims["nbf"], bool) or not isinstance(claims["nbf"], (int, float))
                                 or claims["nbf"] > now.timestamp()):  # fmt: skip
             raise ValueError("not valid yet")
