@@ -138,6 +138,7 @@ BODY_MAX = 1024 * 1024  # bodies larger than this are read by a pool thread, as 
 # that never came (a lying client), or for a client to take its answer (one that reads
 # nothing). Past it the connection is closed; the worker was held at most that long.
 READ_TIMEOUT = 1.0
+JOIN_MAX = 256 * 1024  # HeadHeld copies a body up to this size to send it with the response's head
 _HEAD_END = b"\r\n\r\n"
 _CONTENT_LENGTH = re.compile(rb"\ncontent-length:[ \t]*([0-9]{1,18})[ \t]*\r", re.IGNORECASE)
 WHOLE, PARTIAL, POOL = "whole", "partial", "pool"
@@ -164,6 +165,46 @@ def request_extent(buffer: bytes | bytearray) -> tuple[str, int]:
         return POOL, 0
     total = end + len(_HEAD_END) + body
     return (WHOLE, total) if len(buffer) >= total else (PARTIAL, 0)
+
+
+class HeadHeld:
+    """A connection's socket while one answer is written: the first ``sendall`` (gunicorn
+    sends a response's head with one call, then each piece of its body with another) is held
+    and sent with the next in one system call and one TCP segment, instead of two of each.
+    Asking anything else of the socket (``fileno`` for ``sendfile``, ``shutdown``, ...) and
+    :meth:`flush` send what is held first, so the bytes leave in the order they were given.
+
+    gunicorn writes the head only when the first piece of the body is ready (or the answer
+    is complete), so holding it until then delays nothing."""
+
+    __slots__ = ("sock", "held", "first")
+
+    def __init__(self, sock) -> None:
+        self.sock = sock
+        self.held: bytes | None = None
+        self.first = True
+
+    def sendall(self, data) -> None:
+        if self.first:
+            self.first, self.held = False, bytes(data)
+        elif self.held is not None:
+            held, self.held = self.held, None
+            if len(data) <= JOIN_MAX:
+                self.sock.sendall(held + bytes(data))
+            else:  # no copy of a large body: two calls after all
+                self.sock.sendall(held)
+                self.sock.sendall(data)
+        else:
+            self.sock.sendall(data)
+
+    def flush(self) -> None:
+        if self.held is not None:
+            held, self.held = self.held, None
+            self.sock.sendall(held)
+
+    def __getattr__(self, name: str):
+        self.flush()
+        return getattr(self.sock, name)
 
 
 class InlineWorker(BalancedThreadWorker):
@@ -246,7 +287,14 @@ class InlineWorker(BalancedThreadWorker):
             req = next(conn.parser)
             if not req:
                 return False
-            return self._keepalive_after(conn, self.handle_request(req, conn))
+            sock = conn.sock
+            conn.sock = held = HeadHeld(sock)
+            try:
+                keep = self.handle_request(req, conn)
+            finally:
+                conn.sock = sock
+                held.flush()
+            return self._keepalive_after(conn, keep)
         except (http.errors.NoMoreData, StopIteration):
             return False
         except OSError as exc:

@@ -231,7 +231,9 @@ def test_a_killed_worker_leaves_new_connections_to_the_others(balanced):
 
 # --- InlineWorker: requests answered on the worker's thread once whole ------------------------
 
-from config.workers import BODY_MAX, HEAD_MAX, PARTIAL, POOL, WHOLE, request_extent  # noqa: E402
+from config.workers import (  # noqa: E402
+    BODY_MAX, HEAD_MAX, JOIN_MAX, PARTIAL, POOL, WHOLE, HeadHeld, request_extent,
+)
 
 GET = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
@@ -258,6 +260,54 @@ def _post(body: bytes, *, extra: bytes = b"") -> bytes:
 ])  # fmt: skip
 def test_request_extent(buffer, expected):
     assert request_extent(buffer) == expected
+
+
+class _Recording:
+    """A socket that records what is asked of it."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, bytes | None]] = []
+
+    def sendall(self, data) -> None:
+        self.calls.append(("sendall", bytes(data)))
+
+    def fileno(self) -> int:
+        self.calls.append(("fileno", None))
+        return 7
+
+
+def test_the_head_leaves_with_the_first_piece_of_the_body():
+    sock = _Recording()
+    held = HeadHeld(sock)
+    held.sendall(b"HTTP/1.1 200 OK\r\n\r\n")
+    assert sock.calls == []
+    held.sendall(memoryview(b"body"))
+    held.sendall(b"more")
+    held.flush()
+    assert sock.calls == [("sendall", b"HTTP/1.1 200 OK\r\n\r\nbody"), ("sendall", b"more")]
+
+
+def test_a_held_head_leaves_first_whatever_else_is_asked_of_the_socket():
+    sock = _Recording()
+    held = HeadHeld(sock)
+    held.sendall(b"head")
+    assert held.fileno() == 7  # gunicorn's sendfile: the head must be on the wire before the file
+    assert sock.calls == [("sendall", b"head"), ("fileno", None)]
+    alone = _Recording()
+    only = HeadHeld(alone)
+    only.sendall(b"head of an answer without a body")
+    only.flush()
+    only.flush()
+    assert alone.calls == [("sendall", b"head of an answer without a body")]
+
+
+def test_a_large_body_is_not_copied_to_join_the_head():
+    sock = _Recording()
+    held = HeadHeld(sock)
+    body = b"x" * (JOIN_MAX + 1)
+    held.sendall(b"head")
+    held.sendall(body)
+    assert sock.calls == [("sendall", b"head"), ("sendall", body)]
 
 
 @pytest.fixture
