@@ -67,6 +67,7 @@ from userpools.errors import (
 from userpools.models import AppClient, AuthSession, SoftwareToken, User, UserPool
 from userpools.services import devices, mfa, passkeys, users
 from userpools.services.audit import audit_record
+from userpools.services.compiled import CompiledQuery
 from userpools.services.clientauth import client_for_request, client_load
 from userpools.services.signup import client_context, prevents_existence_errors
 
@@ -373,19 +374,19 @@ def _session_start(sign_in: SignIn, challenge: Challenge) -> str:
     return _session_open(sign_in.client, sign_in.user, challenge.name, state)
 
 
-_SESSION_WITH_USER = users.CompiledQuery(
+_SESSION_WITH_USER = CompiledQuery(
     lambda token_hash: AuthSession.objects.select_related("user").filter(token_hash=token_hash).order_by("pk")[:1],
     token_hash=AuthSession._meta.get_field("token_hash"),
 )
-_SPENDERS: dict[frozenset[str], users.CompiledQuery] = {}
+_SPENDERS: dict[frozenset[str], CompiledQuery] = {}
 
 
-def _session_spender(challenges: frozenset[str]) -> users.CompiledQuery:
+def _session_spender(challenges: frozenset[str]) -> CompiledQuery:
     """The conditional UPDATE that spends a live session at one of ``challenges`` (a
     constant of the caller's, so one compiled query each)."""
     spender = _SPENDERS.get(challenges)
     if spender is None:
-        spender = _SPENDERS[challenges] = users.CompiledQuery(
+        spender = _SPENDERS[challenges] = CompiledQuery(
             lambda token_hash, client_id, now: (
                 AuthSession.objects.filter(token_hash=token_hash, client_id=client_id, challenge__in=sorted(challenges),
                                            used_at__isnull=True, expires_at__gt=now),
@@ -507,7 +508,7 @@ def _failure_record(user: User) -> None:
         locked.save(update_fields=["failed_sign_ins", "locked_until"])
 
 
-_LOCKOUT_STATE = users.CompiledQuery(
+_LOCKOUT_STATE = CompiledQuery(
     lambda pk: User.objects.filter(pk=pk).values_list("failed_sign_ins", "locked_until")[:1], pk=User._meta.pk)
 
 

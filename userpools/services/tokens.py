@@ -56,13 +56,13 @@ from userpools.errors import (
 )
 from userpools.models import AppClient, GroupMembership, RefreshToken, SigningKey, User, UserGroup, UserPool
 from userpools.services import users
-from userpools.services.audit import audit_record
+from userpools.services.audit import audit_record, audit_row
 from userpools.services.clientauth import client_load
 from userpools.services.clients import token_validity
 from userpools.services.pagination import paginate
 from userpools.services.pools import user_pool_get
 from userpools.services.signing import _new_key
-from userpools.services.users import CompiledQuery
+from userpools.services.compiled import CompiledInsert, CompiledQuery, rows_insert
 
 ADMIN_SCOPE = "aws.cognito.signin.user.admin"
 OPENID_SCOPE = "openid"
@@ -438,27 +438,33 @@ def _caller(ctx: ServiceContext) -> dict[str, str]:
     return {"last_ip": (ctx.source_ip or "")[:128], "device_type": _device_type(ctx.user_agent)}
 
 
+_REFRESH_INSERT = CompiledInsert(RefreshToken)
+
+
 def _refresh_create(ctx: ServiceContext, *, user: User, client: AppClient, auth_time: datetime, scopes: list[str],
                     expires_at: datetime, now: datetime, parent: RefreshToken | None = None, oauth: bool = False,
-                    ) -> tuple[RefreshToken, str]:  # fmt: skip
-    """A new refresh token: a new session's first (``parent`` None), or ``parent``'s replacement."""
+                    audit: tuple[CompiledInsert, dict[str, Any]] | None = None) -> tuple[str, str]:  # fmt: skip
+    """A new refresh token: a new session's first (``parent`` None), or ``parent``'s
+    replacement; inserted with ``audit``'s row (:func:`audit_row`) in one statement. Its
+    ``origin_jti`` and the token."""
     value = _new_refresh_value()
-    record = RefreshToken.objects.create(
-        pool_id=user.pool_id,
-        user=user,
-        client=client,
-        token_hash=_hash(value),
-        origin_jti=str(uuid.uuid4()),
-        session_id=parent.session_id if parent is not None else _new_session_id(),
-        parent=parent,
-        auth_time=auth_time,
-        scopes=scopes,
-        created_at=now,
-        expires_at=expires_at,
-        oauth=parent.oauth if parent is not None else oauth,
+    row = {
+        "pool_id": user.pool_id,
+        "user": user,
+        "client": client,
+        "token_hash": _hash(value),
+        "origin_jti": str(uuid.uuid4()),
+        "session_id": parent.session_id if parent is not None else _new_session_id(),
+        "parent": parent,
+        "auth_time": auth_time,
+        "scopes": scopes,
+        "created_at": now,
+        "expires_at": expires_at,
+        "oauth": parent.oauth if parent is not None else oauth,
         **_caller(ctx),
-    )
-    return record, value
+    }
+    rows_insert((_REFRESH_INSERT, row), *([audit] if audit is not None else []))
+    return row["origin_jti"], value
 
 
 def tokens_issue(ctx: ServiceContext, *, user: User, client: AppClient, auth_time: datetime | None = None,
@@ -482,12 +488,11 @@ def tokens_issue(ctx: ServiceContext, *, user: User, client: AppClient, auth_tim
         audit_record(ctx, "user.tokens_issue", pool_id=user.pool_id, target=user.username, client=client.client_id)
         return _jwts(user=user, client=client, auth_time=auth_time, scopes=scopes, origin_jti=str(uuid.uuid4()),
                      oauth=oauth, nonce=nonce)  # fmt: skip
-    with transaction.atomic():
-        record, value = _refresh_create(ctx, user=user, client=client, auth_time=auth_time, scopes=scopes, now=now,
-                                        expires_at=now + token_validity(client.settings, "RefreshToken"),
-                                        oauth=oauth)  # fmt: skip
-        audit_record(ctx, "user.tokens_issue", pool_id=user.pool_id, target=user.username, client=client.client_id)
-    issued = _jwts(user=user, client=client, auth_time=auth_time, scopes=scopes, origin_jti=record.origin_jti,
+    origin_jti, value = _refresh_create(ctx, user=user, client=client, auth_time=auth_time, scopes=scopes, now=now,
+                                        expires_at=now + token_validity(client.settings, "RefreshToken"), oauth=oauth,
+                                        audit=audit_row(ctx, "user.tokens_issue", pool_id=user.pool_id,
+                                                        target=user.username, client=client.client_id))  # fmt: skip
+    issued = _jwts(user=user, client=client, auth_time=auth_time, scopes=scopes, origin_jti=origin_jti,
                    oauth=oauth, nonce=nonce)  # fmt: skip
     return TokenSet(issued.id_token, issued.access_token, value, issued.expires_in)
 
@@ -627,24 +632,25 @@ def tokens_refresh(ctx: ServiceContext, *, client: AppClient, refresh_token: str
         if not user.is_active:
             raise NotAuthorized(DISABLED)
         value: str | None = None
-        origin = record
+        origin_jti = record.origin_jti
         if record.rotated_at is not None and not _within_grace(record, rotation, now):
             _session_revoke(record.session_id, now)
             audit_record(ctx, "user.refresh_token_reuse", pool_id=user.pool_id, target=user.username,
                          client=client.client_id, session=record.session_id)  # fmt: skip
             reused = True
         elif rotation is not None:
-            origin, value = _refresh_create(ctx, user=user, client=client, auth_time=record.auth_time, now=now,
-                                            scopes=list(record.scopes), expires_at=record.expires_at,
-                                            parent=record)  # fmt: skip
+            origin_jti, value = _refresh_create(ctx, user=user, client=client, auth_time=record.auth_time, now=now,
+                                                scopes=list(record.scopes), expires_at=record.expires_at,
+                                                parent=record)  # fmt: skip
             if record.rotated_at is None:
                 RefreshToken.objects.filter(pk=record.pk).update(rotated_at=now, last_used_at=now)
         else:
             _USED.execute(pk=record.pk, now=now, **_caller(ctx))
     if reused:  # after the atomic block, so the session's revocation is committed
         raise RefreshTokenReuse("Refresh token has been reused.")
-    issued = _jwts(user=user, client=client, auth_time=origin.auth_time, scopes=list(origin.scopes),
-                   origin_jti=origin.origin_jti, oauth=origin.oauth)  # fmt: skip
+    # A rotated-in token keeps its parent's auth_time, scopes and oauth.
+    issued = _jwts(user=user, client=client, auth_time=record.auth_time, scopes=list(record.scopes),
+                   origin_jti=origin_jti, oauth=record.oauth)  # fmt: skip
     return TokenSet(issued.id_token, issued.access_token, value, issued.expires_in)
 
 
