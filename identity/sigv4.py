@@ -198,7 +198,11 @@ def _invalid(message: str) -> SigV4Error:
     return SigV4Error(INVALID_SIGNATURE, message)
 
 
+@lru_cache(maxsize=64)
 def _parse_authorization_header(value: str, session_token: str | None) -> _ParsedAuthorization:
+    """The parts of an ``Authorization`` header (IncompleteSignatureException if malformed).
+    A request's header is parsed twice, for the caller's key and for the signature; the
+    last few results are kept for the second time (any two requests' headers differ)."""
     value = value.strip()
     scheme, _, rest = value.partition(" ")
     if scheme != ALGORITHM:

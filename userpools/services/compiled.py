@@ -182,9 +182,9 @@ class CompiledInsert:
     ``values`` name fields by name (a related object, or None) or attname (its key); a field
     not named takes its default (``auto_now_add`` and ``auto_now``: now). No model signals
     are sent: use it only for models with no receivers (the audit log, refresh tokens).
-    Measured on a sign-in (refresh token and audit event), two ``objects.create`` calls in
-    a transaction cost about 1 ms of CPU and four round trips; :func:`rows_insert` of both,
-    one statement on PostgreSQL."""
+    On a sign-in (its refresh token and audit event) that replaced two ``objects.create``
+    calls in a transaction -- four round trips -- by one statement, and cut the sign-in's
+    CPU besides the password hash from 2.4-2.6 to 1.6-1.8 ms (in process, PostgreSQL)."""
 
     def __init__(self, model: type[models.Model]) -> None:
         opts = model._meta
