@@ -24,8 +24,8 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from typing import Mapping
 from urllib.parse import quote, unquote_plus
 

@@ -200,6 +200,22 @@ def test_rows_insert_is_all_or_nothing(pool):
     assert (RefreshToken.objects.count(), AuditEvent.objects.count()) == (refreshes, events)
 
 
+@pytest.mark.parametrize("returning", [True, False])
+def test_keys_with_and_without_returning(pool, monkeypatch, returning):
+    """Without INSERT ... RETURNING (SQLite before 3.35, which Django 5.2 still supports)
+    the keys come from the cursor, in order, and are the rows' own. PostgreSQL always has it."""
+    if not returning and connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL always returns columns from an INSERT")
+    monkeypatch.setattr(connection.features, "can_return_columns_from_insert", returning)
+    ctx = ServiceContext(actor="tester")
+    [alone] = rows_insert(audit_row(ctx, "user.alone"))
+    first, second = rows_insert(audit_row(ctx, "user.first"), (REFRESH, _refresh_row(pool)))
+    assert AuditEvent.objects.get(pk=alone).action == "user.alone"
+    assert AuditEvent.objects.get(pk=first).action == "user.first"
+    assert RefreshToken.objects.filter(pk=second).exists()
+    assert ("RETURNING" in REFRESH.sql(connection)) is returning
+
+
 def test_an_insert_refuses_what_it_cannot_do(pool):
     with pytest.raises(TypeError, match="no field 'colour'"):
         rows_insert((REFRESH, dict(_refresh_row(pool), colour="red")))

@@ -67,8 +67,8 @@ from userpools.errors import (
 from userpools.models import AppClient, AuthSession, SoftwareToken, User, UserPool
 from userpools.services import devices, mfa, passkeys, users
 from userpools.services.audit import audit_record
-from userpools.services.compiled import CompiledQuery
 from userpools.services.clientauth import client_for_request, client_load
+from userpools.services.compiled import CompiledQuery
 from userpools.services.signup import client_context, prevents_existence_errors
 
 if TYPE_CHECKING:  # the token service is imported where it is called

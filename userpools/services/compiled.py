@@ -195,17 +195,29 @@ class CompiledInsert:
         if any(hasattr(f, "get_placeholder") for f in self.fields):
             raise TypeError(f"CompiledInsert: {model.__name__} has a field with its own placeholder")
         self._known = {f.name for f in self.fields} | {f.attname for f in self.fields}
-        self._sql: dict[str, str] = {}
+        self._sql: dict[tuple[str, bool], str] = {}
 
     def sql(self, connection: Any) -> str:
-        """``INSERT INTO table (columns) VALUES (%s, ...) RETURNING pk``."""
-        text = self._sql.get(connection.vendor)
+        """``INSERT INTO table (columns) VALUES (%s, ...)``, with ``RETURNING pk`` where the
+        database has it (PostgreSQL; SQLite from 3.35)."""
+        key = (connection.vendor, connection.features.can_return_columns_from_insert)
+        text = self._sql.get(key)
         if text is None:
             qn, opts = connection.ops.quote_name, self.model._meta
-            text = self._sql[connection.vendor] = (
-                f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in self.fields)}) "
-                f"VALUES ({', '.join(['%s'] * len(self.fields))}) RETURNING {qn(opts.pk.column)}")  # fmt: skip
+            text = (f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in self.fields)}) "
+                    f"VALUES ({', '.join(['%s'] * len(self.fields))})")  # fmt: skip
+            if key[1]:
+                text += f" RETURNING {qn(opts.pk.column)}"
+            text = self._sql[key] = text
         return text
+
+    def run(self, cursor: Any, connection: Any, params: list[Any]) -> Any:
+        """Insert the row ``params`` prepared (:meth:`params`); its primary key."""
+        cursor.execute(self.sql(connection), params)
+        if connection.features.can_return_columns_from_insert:
+            return cursor.fetchone()[0]
+        opts = self.model._meta
+        return connection.ops.last_insert_id(cursor, opts.db_table, opts.pk.column)
 
     def params(self, values: Mapping[str, Any], connection: Any, now: datetime) -> list[Any]:
         unknown = set(values) - self._known
@@ -225,6 +237,7 @@ class CompiledInsert:
                 value = field.get_default()
             out.append(field.get_db_prep_save(value, connection))
         return out
+
 
 def rows_insert(*rows: tuple[CompiledInsert, Mapping[str, Any]], using: str | None = None) -> list[Any]:
     """Insert ``rows`` (each a :class:`CompiledInsert` and its values) atomically and in
@@ -247,14 +260,12 @@ def rows_insert(*rows: tuple[CompiledInsert, Mapping[str, Any]], using: str | No
                 return list(cursor.fetchone())
         if len(rows) == 1:  # one statement is atomic on its own
             with connection.cursor() as cursor:
-                cursor.execute(rows[0][0].sql(connection), params)
-                return [cursor.fetchone()[0]]
+                return [rows[0][0].run(cursor, connection, params)]
         keys = []
         with transaction.atomic(using=alias, savepoint=False), connection.cursor() as cursor:
             at = 0
             for insert, _ in rows:
                 width = len(insert.fields)
-                cursor.execute(insert.sql(connection), params[at : at + width])
-                keys.append(cursor.fetchone()[0])
+                keys.append(insert.run(cursor, connection, params[at : at + width]))
                 at += width
         return keys

@@ -59,10 +59,10 @@ from userpools.services import users
 from userpools.services.audit import audit_record, audit_row
 from userpools.services.clientauth import client_load
 from userpools.services.clients import token_validity
+from userpools.services.compiled import CompiledInsert, CompiledQuery, rows_insert
 from userpools.services.pagination import paginate
 from userpools.services.pools import user_pool_get
 from userpools.services.signing import _new_key
-from userpools.services.compiled import CompiledInsert, CompiledQuery, rows_insert
 
 ADMIN_SCOPE = "aws.cognito.signin.user.admin"
 OPENID_SCOPE = "openid"
