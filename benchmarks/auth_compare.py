@@ -849,9 +849,9 @@ def floors(seconds: float) -> dict[str, float]:
     big_a = srp.Client("us-east-1_Bench").big_a
 
     def srp_step() -> None:
-        block = srp.secret_block_new()
-        big_b = srp.server_public(verifier, block)
-        srp.session_key(big_a=big_a, big_b=big_b, verifier=verifier, secret_block=block)
+        b = srp.ephemeral_new()
+        big_b = srp.server_public(verifier, b)
+        srp.session_key(big_a=big_a, big_b=big_b, verifier=verifier, b=b)
 
     return {
         "hasher": settings.PASSWORD_HASHERS[0],

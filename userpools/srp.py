@@ -20,10 +20,14 @@ id's, and the password is the random one the client made for the device. The cli
 the device's salt and verifier in ConfirmDevice as base64 of their padded-hex bytes
 (:func:`device_verifier_parse`).
 
-The verifier v = g^x is made when the password is set and stored encrypted; the server's
-ephemeral b is derived from the challenge's secret block, which only the client holds
-(the server keeps its hash), so nothing secret about a sign-in in progress sits in the
-database. Big-number powers go through gmpy2 (GMP) when it is installed: a 3072-bit
+The verifier v = g^x is made when the password is set and stored encrypted. The server's
+ephemeral b is 256 random bits from :mod:`secrets` for every challenge (RFC 5054 section
+2.5.3 and RFC 2945: SRP's security rests on b being secret and fresh). It is kept only on
+the server, in the challenge's session state, encrypted like every secret at rest
+(:func:`ephemeral_seal`), and it is never derived from anything the client sees: an earlier
+release derived it from the SECRET_BLOCK it sent to the client, which let anyone recover a
+user's verifier from B and sign in without the password (tests/security/test_srp.py).
+Big-number powers go through gmpy2 (GMP) when it is installed: a 3072-bit
 ``pow`` takes tens of milliseconds in pure Python and well under one with GMP.
 """
 
@@ -130,10 +134,32 @@ def secret_block_new() -> str:
     return base64.b64encode(secrets.token_bytes(SECRET_BLOCK_BYTES)).decode("ascii")
 
 
-def _ephemeral(secret_block: str) -> int:
-    """The server's private b for the sign-in ``secret_block`` names (derived, never stored)."""
-    digest = hmac.new(b"cognate-srp-b", secret_block.encode("ascii"), hashlib.sha512).digest()
-    return int.from_bytes(digest[:EPHEMERAL_BYTES], "big") % N or 1
+def ephemeral_new() -> int:
+    """A fresh private b for one challenge: EPHEMERAL_BYTES random bytes from :mod:`secrets`."""
+    while True:
+        b = secrets.randbits(EPHEMERAL_BYTES * 8)
+        if b > 1:
+            return b
+
+
+def ephemeral_seal(b: int) -> str:
+    """``b`` as stored in a challenge's server-side state: encrypted under the keys for secrets
+    at rest (userpools/crypto.py), so a database reader does not learn it either."""
+    from userpools import crypto
+
+    return crypto.encrypt(f"{b:x}")
+
+
+def ephemeral_open(sealed: object) -> int:
+    """The b :func:`ephemeral_seal` stored; SrpError when there is none or it does not decrypt."""
+    from userpools import crypto
+
+    if not isinstance(sealed, str) or not sealed:
+        raise SrpError("The challenge holds no server secret.")
+    try:
+        return int(crypto.decrypt(sealed), 16)
+    except (crypto.DecryptionError, ValueError):
+        raise SrpError("The challenge's server secret does not decrypt.") from None
 
 
 def parse_public(hex_text: str | None, name: str = "SRP_A") -> int:
@@ -147,17 +173,17 @@ def parse_public(hex_text: str | None, name: str = "SRP_A") -> int:
     return value
 
 
-def server_public(verifier: int, secret_block: str) -> int:
-    """B = k·v + g^b mod N for this sign-in."""
-    return (K * verifier + _powmod(G, _ephemeral(secret_block), N)) % N
+def server_public(verifier: int, b: int) -> int:
+    """B = k·v + g^b mod N for this sign-in (``b`` from :func:`ephemeral_new`)."""
+    return (K * verifier + _powmod(G, b, N)) % N
 
 
-def session_key(*, big_a: int, big_b: int, verifier: int, secret_block: str) -> bytes:
+def session_key(*, big_a: int, big_b: int, verifier: int, b: int) -> bytes:
     """The 16-byte key both sides derive: HKDF(pad(S), salt = pad(u))."""
     u = int(_hash_hex(pad_hex(big_a) + pad_hex(big_b)), 16)
     if u == 0:
         raise SrpError("u must not be zero.")
-    s = _powmod(big_a * _powmod(verifier, u, N) % N, _ephemeral(secret_block), N)
+    s = _powmod(big_a * _powmod(verifier, u, N) % N, b, N)
     prk = hmac.new(bytes.fromhex(pad_hex(u)), bytes.fromhex(pad_hex(s)), hashlib.sha256).digest()
     return hmac.new(prk, INFO + b"\x01", hashlib.sha256).digest()[:16]
 

@@ -233,8 +233,8 @@ class DeviceSrpAuth:
 class DevicePasswordVerifier:
     """DEVICE_PASSWORD_VERIFIER: the device's SRP proof (SALT, SRP_B, SECRET_BLOCK issued here;
     the client answers PASSWORD_CLAIM_SIGNATURE, PASSWORD_CLAIM_SECRET_BLOCK, TIMESTAMP and
-    DEVICE_KEY). Only a digest of the secret block is kept in the session: the server's
-    ephemeral secret derives from the block the client echoes back."""
+    DEVICE_KEY). The session keeps a digest of the secret block, to match the block the client
+    echoes back, and the server's ephemeral b, random and encrypted (userpools/srp.py)."""
 
     name: ClassVar[str] = "DEVICE_PASSWORD_VERIFIER"
 
@@ -252,8 +252,10 @@ class DevicePasswordVerifier:
             raise ResourceNotFound(DEVICE_MISSING)
         salt, verifier = _verifier_read(device)
         block = srp.secret_block_new()
-        big_b = srp.server_public(verifier, block)
-        sign_in.state.update(device_srp_b=f"{big_b:x}", device_block=_digest(block))
+        b = srp.ephemeral_new()  # random and server-side only (userpools/srp.py): never from the block
+        big_b = srp.server_public(verifier, b)
+        sign_in.state.update(device_srp_b=f"{big_b:x}", device_srp_secret=srp.ephemeral_seal(b),
+                             device_block=_digest(block))  # fmt: skip
         return {"SALT": salt, "SRP_B": f"{big_b:x}", "SECRET_BLOCK": block, "USERNAME": sign_in.user.username,
                 "DEVICE_KEY": key}  # fmt: skip
 
@@ -269,7 +271,7 @@ class DevicePasswordVerifier:
             salt, verifier = _verifier_read(device)
             try:
                 key = srp.session_key(big_a=int(state["device_srp_a"], 16), big_b=int(state["device_srp_b"], 16),
-                                      verifier=verifier, secret_block=block)  # fmt: skip
+                                      verifier=verifier, b=srp.ephemeral_open(state.get("device_srp_secret")))  # fmt: skip
                 expected = srp.claim_signature(key, realm=device.group_key, user_id=device.device_key,
                                                secret_block=block, timestamp=responses["TIMESTAMP"])  # fmt: skip
             except (srp.SrpError, ValueError):
