@@ -619,8 +619,10 @@ def srp_start(client: AppClient, username: str | None, srp_a: str | None, *, use
         salt, verifier = stored
     user_id = user.username if user is not None else username
     block = srp.secret_block_new()
-    big_b = srp.server_public(verifier, block)
-    state = {"srp_a": f"{big_a:x}", "srp_b": f"{big_b:x}", "user_id": user_id, "verifier": stored is not None}
+    b = srp.ephemeral_new()  # random and server-side only (userpools/srp.py): never from the block
+    big_b = srp.server_public(verifier, b)
+    state = {"srp_a": f"{big_a:x}", "srp_b": f"{big_b:x}", "srp_secret": srp.ephemeral_seal(b), "user_id": user_id,
+             "verifier": stored is not None}  # fmt: skip
     _session_open(client, user, "PASSWORD_VERIFIER", state, token=block)
     return AuthOutcome(challenge="PASSWORD_VERIFIER", session=block, parameters={
         "SALT": salt, "SECRET_BLOCK": block, "SRP_B": f"{big_b:x}", "USERNAME": user_id, "USER_ID_FOR_SRP": user_id,
@@ -643,7 +645,7 @@ def _srp_verify(ctx: ServiceContext, client: AppClient, stored: AuthSession, res
     if verifier is not None and abs(timezone.now() - moment) <= srp.TIMESTAMP_SKEW:
         try:
             key = srp.session_key(big_a=int(state["srp_a"], 16), big_b=int(state["srp_b"], 16),
-                                  verifier=verifier[1], secret_block=block)  # fmt: skip
+                                  verifier=verifier[1], b=srp.ephemeral_open(state.get("srp_secret")))  # fmt: skip
             expected = srp.claim_signature(key, pool_id=client.pool_id, user_id=state["user_id"],
                                            secret_block=block, timestamp=responses["TIMESTAMP"])  # fmt: skip
         except (srp.SrpError, ValueError):  # a block that is not base64 cannot be ours
