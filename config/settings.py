@@ -205,7 +205,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
 # --- E-mail -------------------------------------------------------------------
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# The default prints messages only while DEBUG is on (make run); otherwise it logs that one
+# went, never its body, which carries codes and temporary passwords (userpools/mail.py).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="userpools.mail.ConsoleEmailBackend")
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)

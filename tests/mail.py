@@ -72,6 +72,7 @@ class Received:
     rcpt_tos: tuple[str, ...]
     subject: str
     body: str
+    content_type: str = "text/plain"  # of the part ``body`` is (text/plain, else text/html)
 
     @property
     def code(self) -> str:
@@ -96,6 +97,7 @@ class Collector:
             rcpt_tos=tuple(r.lower() for r in envelope.rcpt_tos),
             subject=str(parsed.get("Subject", "")),
             body=body,
+            content_type=body_part.get_content_type() if body_part is not None else "",
         )
         with self.cond:
             self.messages.append(received)

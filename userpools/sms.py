@@ -1,6 +1,7 @@
 """SMS senders, chosen by ``COGNATE_SMS_SENDER`` (a dotted path to a class).
 
-- ``userpools.sms.ConsoleSender`` (default): logs the message (development).
+- ``userpools.sms.ConsoleSender`` (default): logs the message while ``DEBUG`` is on
+  (``make run``); otherwise only that one went, to a masked number (codes never reach logs).
 - ``userpools.sms.FileSender``: appends JSON lines to ``COGNATE_SMS_FILE``.
 - ``userpools.sms.SnsSender``: Amazon SNS ``Publish`` through boto3.
 - ``userpools.sms.WebhookSender``: POSTs JSON to ``COGNATE_SMS_WEBHOOK_URL``, signed with
@@ -28,9 +29,20 @@ class SmsError(Exception):
     pass
 
 
+def masked_number(number: str) -> str:
+    """``+*******1234``, as CodeDeliveryDetails shows a phone number."""
+    return "+" + "*" * max(len(number) - 5, 0) + number[-4:]
+
+
 class ConsoleSender:
+    """Development's sender. The body holds codes and temporary passwords: outside ``DEBUG``
+    it is not logged (a production log store is read by more people than the recipient)."""
+
     def send(self, *, to: str, body: str) -> None:
-        logger.info("SMS to %s: %s", to, body)
+        if settings.DEBUG:
+            logger.info("SMS to %s: %s", to, body)
+        else:
+            logger.info("SMS to %s not printed (DEBUG is off; set COGNATE_SMS_SENDER to deliver it)", masked_number(to))
 
 
 class FileSender:

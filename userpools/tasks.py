@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
@@ -9,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from userpools.models import AuditEvent, AuthSession, RefreshToken
+
+logger = logging.getLogger("cognate.delivery")
 
 
 @shared_task(name="userpools.audit_prune")
@@ -59,11 +62,16 @@ def sessions_prune() -> dict[str, int]:
     autoretry_for=(),
 )
 def deliver(self, delivery_id: int) -> str:
-    """Send one Delivery; retried with exponential back-off, failures recorded on the row."""
+    """Send one Delivery; retried with exponential back-off, failures recorded on the row.
+
+    What is logged names the delivery, its purpose, medium and masked destination, never
+    the body (it carries codes and temporary passwords) nor the error's text.
+    """
     from django.conf import settings as django_settings
     from django.core.mail import EmailMessage
 
     from userpools.models import Delivery
+    from userpools.services.delivery import mask
     from userpools.sms import sms_sender
 
     delivery = Delivery.objects.filter(pk=delivery_id).first()
@@ -83,6 +91,9 @@ def deliver(self, delivery_id: int) -> str:
         # Eager (embedded) mode cannot retry later: the first failure is final there.
         final = self.request.retries >= self.max_retries or django_settings.CELERY_TASK_ALWAYS_EAGER
         delivery.state = Delivery.State.FAILED if final else Delivery.State.PENDING
+        logger.warning("Delivery %s (%s by %s to %s) failed, attempt %d%s: %s", delivery.pk, delivery.purpose,
+                       delivery.medium, mask(delivery.medium, delivery.destination), delivery.attempts,
+                       "" if final else ", will retry", type(exc).__name__)  # fmt: skip
         if not _record(delivery, "attempts", "last_error", "state"):
             return "skipped"
         if final:
@@ -93,6 +104,8 @@ def deliver(self, delivery_id: int) -> str:
     delivery.sent_at = timezone.now()
     delivery.body = ""  # the code is spent or not, but it no longer needs to be kept
     _record(delivery, "attempts", "state", "sent_at", "body")
+    logger.info("Delivery %s (%s by %s to %s) sent", delivery.pk, delivery.purpose, delivery.medium,
+                mask(delivery.medium, delivery.destination))  # fmt: skip
     return "sent"
 
 
