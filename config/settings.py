@@ -245,11 +245,25 @@ CORS_ALLOW_HEADERS = [
 CORS_EXPOSE_HEADERS = ["x-amzn-requestid", "x-amzn-errortype", "x-amzn-errormessage", "date"]
 CORS_PREFLIGHT_MAX_AGE = 86400
 
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
     CSRF_COOKIE_HTTPONLY = False
     SECURE_CONTENT_TYPE_NOSNIFF = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+# Served over HTTPS (an https:// public URL, or a TLS-terminating proxy in front): cookies
+# are Secure, so a browser never sends the console's session or the hosted pages' session
+# over plain http to the same host, and HSTS keeps browsers on HTTPS. SecurityMiddleware
+# adds the HSTS header to secure requests only (behind a proxy: with BEHIND_TLS_PROXY).
+# Over plain http (make run, the tests) none of this applies.
+SERVING_HTTPS = env.str("COGNATE_PUBLIC_URL", default="").lower().startswith("https://") or BEHIND_TLS_PROXY
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("COGNATE_SECURE_COOKIES", default=SERVING_HTTPS)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 86400 if SERVING_HTTPS else 0)
+# Pools' prefix domains are subdomains of COGNATE_DOMAIN_SUFFIX, not of the public host: off unless asked.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Usually the proxy redirects http to https; SecurityMiddleware can do it instead.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 X_FRAME_OPTIONS = "DENY"
 # One-time secrets (a new access key, a new client secret) reach the operator in a
 # message; keep messages server-side rather than in a signed, readable cookie.

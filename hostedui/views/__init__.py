@@ -14,6 +14,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import select_template
 from django.utils import translation
@@ -159,8 +160,11 @@ def current_session(request: HttpRequest, hosted: Hosted):
 
 
 def set_session_cookie(response: HttpResponse, request: HttpRequest, hosted: Hosted, token: str) -> None:
+    # Secure on a secure request, and whenever Cognate is served over HTTPS (SESSION_COOKIE_SECURE,
+    # config/settings.py) even where a proxy does not tell each request's scheme.
     response.set_cookie(sessions.COOKIE_NAME, token, max_age=int(sessions.lifetime().total_seconds()),
-                        path=hosted.cookie_path, secure=request.is_secure(), httponly=True, samesite="Lax")  # fmt: skip
+                        path=hosted.cookie_path, secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
+                        httponly=True, samesite="Lax")  # fmt: skip
 
 
 def clear_session_cookie(response: HttpResponse, hosted: Hosted) -> None:
