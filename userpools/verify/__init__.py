@@ -534,6 +534,11 @@ class TokenVerifier:
         except jwt.PyJWTError:
             raise InvalidToken("Token claims are invalid", code=TokenErrorCode.INVALID_CLAIMS) from None
 
+        # RFC 7519 section 2: exp, iat and nbf are NumericDates (JSON numbers). PyJWT converts a
+        # string with int(), so "exp": "1900000000" would pass; no issuer of ours writes one.
+        for name in ("exp", "iat", "nbf"):
+            if name in claims and (isinstance(claims[name], bool) or not isinstance(claims[name], (int, float))):
+                raise InvalidToken(f"Token's {name!r} is not a number", code=TokenErrorCode.INVALID_CLAIMS)
         use = claims["token_use"]
         if use not in self.token_use:
             raise WrongTokenUse(f"Token is not an accepted kind of token ({' or '.join(sorted(self.token_use))})")
