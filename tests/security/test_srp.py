@@ -22,9 +22,8 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.auth.conftest import PASSWORD, assert_signed_in, signin  # noqa: F401 - fixture
-from tests.devices.conftest import device_pool, device_srp_start, remembered_device, srp_sign_in  # noqa: F401
-from tests.selfservice.conftest import idp, make_client, make_pool, make_user, public  # noqa: F401 - fixtures
+from tests.auth.conftest import PASSWORD, assert_signed_in
+from tests.devices.conftest import device_srp_start, remembered_device, srp_sign_in
 from tests.mfa.conftest import totp_enroll
 from userpools import srp
 from userpools.models import AuthSession, User

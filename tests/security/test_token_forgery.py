@@ -34,7 +34,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.auth.conftest import PASSWORD
 from tests.conftest import one_request_per_connection
-from tests.selfservice.conftest import idp, make_client, make_pool, make_user, public  # noqa: F401 - fixtures
 from userpools import verify
 from userpools.context import SYSTEM
 from userpools.models import AppClient
@@ -121,7 +120,7 @@ def forgeries(genuine: str, *, pool_id: str, other_pool_id: str, other_token: st
 
 
 @pytest.fixture
-def corpus(settings, live_server, idp, make_pool, make_client, make_user, public):  # noqa: F811 - fixtures
+def corpus(settings, live_server, idp, make_pool, make_client, make_user, public):
     """corpus(check_audience) -> (genuine access token, genuine ID token, pool_id, client_id,
     forgeries of the access token, forgeries of the ID token)."""
     settings.COGNATE = {**getattr(settings, "COGNATE", {}), "PUBLIC_URL": live_server.url}
