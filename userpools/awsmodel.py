@@ -567,94 +567,122 @@ def _scalar_type_problem(node: _Node, value: Any) -> str | None:
     return None  # unknown scalar kind: accept
 
 
+# Tasks of the validation walk: a value to walk, or an error to record in its turn.
+_WALK, _TYPE_ERROR, _MISSING, _VIOLATION = range(4)
+
+
 def _walk(node: _Node, value: Any, path: str, sensitive: bool, depth: int, c: _Collector) -> None:
-    """``value`` is not None here (None handling is the caller's business)."""
-    kind = node.kind
-    sensitive = sensitive or node.sensitive
+    """``value`` is not None here (None handling is the caller's business).
 
-    if kind in _SCALAR_KINDS:
-        problem = _scalar_type_problem(node, value)
-        if problem is not None:
-            c.type_error(path, _EXPECTED[kind], problem)
-            return
-        for text in _scalar_violations(node, value):
-            c.violation(path, node, value, sensitive, text)
-        return
+    A walk with its own stack, not recursion: it follows the model's shapes, which bound
+    its depth (and :data:`MAX_DEPTH` bounds it if a model ever nests shapes in
+    themselves), but nothing a client sends can deepen the interpreter's stack. Errors are
+    recorded in the order a depth-first walk meets them: each container's tasks are
+    pushed in reverse, so a member's whole subtree comes before its next sibling.
+    """
+    stack: list[tuple] = [(_WALK, node, value, path, sensitive, depth)]
+    pop = stack.pop
+    while stack:
+        task = pop()
+        tag = task[0]
+        if tag == _TYPE_ERROR:
+            c.type_error(*task[1:])
+            continue
+        if tag == _MISSING:
+            c.missing(task[1])
+            continue
+        if tag == _VIOLATION:
+            c.violation(*task[1:])
+            continue
+        _, node, value, path, sensitive, depth = task
+        kind = node.kind
+        sensitive = sensitive or node.sensitive
 
-    if depth > MAX_DEPTH:
-        c.type_error(path, _EXPECTED.get(kind, kind), "value nested too deeply")
-        return
-
-    if kind in ("structure", "union"):
-        if node.document:
-            return  # any JSON value
-        if not isinstance(value, dict):
-            c.type_error(path, "object", _json_type(value))
-            return
-        prefix = f"{path}." if path else ""
-        required = node.required
-        for mname, seg, child, msens in node.members:
-            v = value.get(mname)
-            if v is None:
-                if mname in required:
-                    c.missing(prefix + seg)
+        if kind in _SCALAR_KINDS:
+            problem = _scalar_type_problem(node, value)
+            if problem is not None:
+                c.type_error(path, _EXPECTED[kind], problem)
                 continue
-            _walk(child, v, prefix + seg, sensitive or msens, depth + 1, c)
-        return
+            for text in _scalar_violations(node, value):
+                c.violation(path, node, value, sensitive, text)
+            continue
 
-    if kind == "list":
-        if not isinstance(value, list):
-            c.type_error(path, "array", _json_type(value))
-            return
-        _length_violations(node, len(value), path, value, sensitive, c)
-        member = node.member
-        for i, item in enumerate(value, 1):
-            item_path = f"{path}.{i}.member"
-            if item is None:
-                c.type_error(item_path, _EXPECTED.get(member.kind, member.kind), "null")
+        if depth > MAX_DEPTH:
+            c.type_error(path, _EXPECTED.get(kind, kind), "value nested too deeply")
+            continue
+
+        if kind in ("structure", "union"):
+            if node.document:
+                continue  # any JSON value
+            if not isinstance(value, dict):
+                c.type_error(path, "object", _json_type(value))
                 continue
-            _walk(member, item, item_path, sensitive, depth + 1, c)
-        return
+            prefix = f"{path}." if path else ""
+            required = node.required
+            tasks = []
+            for mname, seg, child, msens in node.members:
+                v = value.get(mname)
+                if v is None:
+                    if mname in required:
+                        tasks.append((_MISSING, prefix + seg))
+                    continue
+                tasks.append((_WALK, child, v, prefix + seg, sensitive or msens, depth + 1))
+            stack.extend(reversed(tasks))
+            continue
 
-    if kind == "map":
-        if not isinstance(value, dict):
-            c.type_error(path, "object", _json_type(value))
-            return
-        _length_violations(node, len(value), path, value, sensitive, c)
-        key_node, value_node = node.key, node.value
-        bad_key = bad_value = False
-        for k, v in value.items():
-            if not bad_key:
-                problem = _scalar_type_problem(key_node, k)
-                if problem is None:
-                    bad_key = bool(_scalar_violations(key_node, k))
-                else:  # keys are always strings in JSON; defensive
-                    c.type_error(path, "object with string keys", "non-string key")
-            v_path = path if sensitive else f"{path}.{k}"
-            if v is None:
-                c.type_error(v_path, _EXPECTED.get(value_node.kind, value_node.kind), "null")
+        if kind == "list":
+            if not isinstance(value, list):
+                c.type_error(path, "array", _json_type(value))
                 continue
-            if node.value_is_scalar:
-                problem = _scalar_type_problem(value_node, v)
-                if problem is not None:
-                    c.type_error(v_path, _EXPECTED[value_node.kind], problem)
-                elif not bad_value and _scalar_violations(value_node, v):
-                    bad_value = True
-            else:
-                _walk(value_node, v, v_path, sensitive, depth + 1, c)
-        if bad_key:
-            c.violation(
-                path, node, value, sensitive,
-                "Map keys must satisfy constraint: [" + ", ".join(key_node.constraint_texts) + "]",
-            )
-        if bad_value:
-            c.violation(
-                path, node, value, sensitive,
-                "Map value must satisfy constraint: [" + ", ".join(value_node.constraint_texts) + "]",
-            )
-        return
+            _length_violations(node, len(value), path, value, sensitive, c)
+            member = node.member
+            tasks = []
+            for i, item in enumerate(value, 1):
+                item_path = f"{path}.{i}.member"
+                if item is None:
+                    tasks.append((_TYPE_ERROR, item_path, _EXPECTED.get(member.kind, member.kind), "null"))
+                    continue
+                tasks.append((_WALK, member, item, item_path, sensitive, depth + 1))
+            stack.extend(reversed(tasks))
+            continue
 
-    # Unknown shape kind: accept.
+        if kind == "map":
+            if not isinstance(value, dict):
+                c.type_error(path, "object", _json_type(value))
+                continue
+            _length_violations(node, len(value), path, value, sensitive, c)
+            key_node, value_node = node.key, node.value
+            bad_key = bad_value = False
+            tasks = []
+            for k, v in value.items():
+                if not bad_key:
+                    problem = _scalar_type_problem(key_node, k)
+                    if problem is None:
+                        bad_key = bool(_scalar_violations(key_node, k))
+                    else:  # keys are always strings in JSON; defensive
+                        tasks.append((_TYPE_ERROR, path, "object with string keys", "non-string key"))
+                v_path = path if sensitive else f"{path}.{k}"
+                if v is None:
+                    tasks.append((_TYPE_ERROR, v_path, _EXPECTED.get(value_node.kind, value_node.kind), "null"))
+                    continue
+                if node.value_is_scalar:
+                    problem = _scalar_type_problem(value_node, v)
+                    if problem is not None:
+                        tasks.append((_TYPE_ERROR, v_path, _EXPECTED[value_node.kind], problem))
+                    elif not bad_value and _scalar_violations(value_node, v):
+                        bad_value = True
+                else:
+                    tasks.append((_WALK, value_node, v, v_path, sensitive, depth + 1))
+            if bad_key:
+                tasks.append((_VIOLATION, path, node, value, sensitive,
+                              "Map keys must satisfy constraint: [" + ", ".join(key_node.constraint_texts) + "]"))
+            if bad_value:
+                tasks.append((_VIOLATION, path, node, value, sensitive,
+                              "Map value must satisfy constraint: [" + ", ".join(value_node.constraint_texts) + "]"))
+            stack.extend(reversed(tasks))
+            continue
+
+        # Unknown shape kind: accept.
 
 
 def _length_violations(node: _Node, length: int, path: str, value: Any, sensitive: bool, c: _Collector) -> None:

@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from config.wire.registry import WireService, service_for_target
 from identity import sigv4
 from identity.services.callers import caller_authenticate, caller_authorize
+from userpools import jsonbody
 from userpools.awsmodel import RequestValidationError, validate_input
 from userpools.context import ServiceContext
 from userpools.errors import ErrorCode, ServiceError
@@ -63,34 +64,41 @@ def _signed_request(request: HttpRequest) -> sigv4.SignedRequest:
 def _parse_body(body: bytes) -> Any:
     if not body.strip():
         return {}
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ServiceError(f"Malformed JSON request body: {exc}", code=ErrorCode.SERIALIZATION) from None
+    return jsonbody.loads(body)  # bounded; SerializationException for what cannot be read
 
 
 # NUL, and any UTF-16 surrogate (in a str from json.loads, a surrogate is always unpaired).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def _unstorable(value: Any, path: str = "") -> str | None:
+def _storable(text: str) -> bool:
+    # One C-level scan: tokens and passwords are long, and this runs on every request.
+    return ("\x00" not in text) if text.isascii() else _UNSTORABLE.search(text) is None
+
+
+def _unstorable(value: Any) -> str | None:
     """The path of the first string holding NUL or a lone surrogate: JSON can carry them,
-    but no database column (PostgreSQL text or jsonb) or UTF-8 encoder can."""
+    but no database column (PostgreSQL text or jsonb) or UTF-8 encoder can. A walk with
+    its own stack (jsonbody.loads has bounded the depth, but nothing here recurses)."""
     if isinstance(value, str):
-        # One C-level scan: tokens and passwords are long, and this runs on every request.
-        if ("\x00" in value) if value.isascii() else _UNSTORABLE.search(value) is not None:
-            return path or "(body)"
-        return None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found = _unstorable(key, path) or _unstorable(item, f"{path}.{key}" if path else key)
-            if found:
-                return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value, 1):
-            found = _unstorable(item, f"{path}.{index}")
-            if found:
-                return found
+        return None if _storable(value) else "(body)"
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        container, path = stack.pop()
+        if isinstance(container, dict):
+            items = container.items()
+        elif isinstance(container, list):
+            items = enumerate(container, 1)
+        else:
+            continue
+        for key, item in items:
+            if isinstance(key, str) and not _storable(key):
+                return path or "(body)"
+            if isinstance(item, str):
+                if not _storable(item):
+                    return f"{path}.{key}" if path else str(key)
+            elif isinstance(item, (dict, list)):
+                stack.append((item, f"{path}.{key}" if path else str(key)))
     return None
 
 

@@ -38,6 +38,7 @@ from hostedui.views import (
     set_session_cookie,
 )
 from hostedui.views.oauth import authorization_response
+from userpools import jsonbody
 from userpools.errors import ErrorCode, ServiceError
 from userpools.models import AppClient
 from userpools.services import auth, passkeys, recovery, users
@@ -118,17 +119,28 @@ def _outcome(request: HttpRequest, hosted: Hosted, areq: oauth.AuthorizeRequest,
                            outcome.parameters, username, error=error)  # fmt: skip
 
 
+def _names(text: str | None) -> list[str]:
+    """A challenge parameter that lists names (a JSON array of strings). After a refused
+    step the parameters are the ones the form echoed back, the client's to change: anything
+    else reads as no names, never an error."""
+    try:
+        loaded = jsonbody.loads(text or "[]")
+    except ServiceError:
+        return []
+    return [name for name in loaded if isinstance(name, str)] if isinstance(loaded, list) else []
+
+
 def _challenge_page(request: HttpRequest, hosted: Hosted, areq: oauth.AuthorizeRequest, challenge: str,
                     session: str, parameters: dict[str, str], username: str, *, error: str | None = None,
                     status: int = 200) -> HttpResponse:  # fmt: skip
     context: dict[str, Any] = {"challenge": challenge, "session": session, "username": username, "error": error,
                                "parameters": parameters, "parameters_json": json.dumps(parameters)}  # fmt: skip
     if challenge == "NEW_PASSWORD_REQUIRED":
-        required = json.loads(parameters.get("requiredAttributes") or "[]")
+        required = _names(parameters.get("requiredAttributes"))
         context["attributes"] = [name.removeprefix("userAttributes.") for name in required]
         return _page(request, hosted, areq, "new_password.html", context, status=status)
     if challenge == "SELECT_MFA_TYPE":
-        context["choices"] = json.loads(parameters.get("MFAS_CAN_CHOOSE") or "[]")
+        context["choices"] = _names(parameters.get("MFAS_CAN_CHOOSE"))
         return _page(request, hosted, areq, "select_mfa.html", context, status=status)
     if challenge == "MFA_SETUP":
         return _mfa_setup_page(request, hosted, areq, session, username, error=error, status=status)
@@ -280,9 +292,9 @@ class _PageError(Exception):
 
 def _parameters(request: HttpRequest) -> dict[str, str]:
     """The challenge parameters the page was rendered with (echoed back by its form)."""
-    try:
-        loaded = json.loads(_field(request, "parameters", 65536) or "{}")
-    except ValueError:
+    try:  # bounded: nesting past the stack's depth raised RecursionError here (a 500)
+        loaded = jsonbody.loads(_field(request, "parameters", 65536) or "{}")
+    except ServiceError:
         return {}
     return {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
 

@@ -22,17 +22,18 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from userpools import shapes
 from userpools.api import serializers as s
+from userpools.api.parsers import JSONBodyParser
 from userpools.api.permissions import CognitoActionPermission
 from userpools.context import ServiceContext
 from userpools.errors import ErrorCode, SerializationError, ServiceError
@@ -58,7 +59,7 @@ IDENTIFIER = OpenApiParameter(
 class CognateApiView(APIView):
     """Common ground: JSON only, the Cognito-action permission, and errors in Cognito's vocabulary."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [JSONBodyParser]
     permission_classes = [CognitoActionPermission]
     cognito_actions: dict[str, str] = {}
 
@@ -85,6 +86,8 @@ class CognateApiView(APIView):
             exc = exceptions.NotAuthenticated(
                 "Missing Authentication Token", code=ErrorCode.MISSING_AUTHENTICATION_TOKEN.value
             )
+        elif isinstance(exc, RequestDataTooBig):  # reading request.body refused it, as the wire API does
+            exc = ServiceError("The request body is too large.", code=ErrorCode.INVALID_PARAMETER)
         elif not isinstance(exc, (exceptions.APIException, ServiceError, Http404)):
             # The API's last line: never a debug page or a bare 500, always a logged InternalErrorException.
             logger.exception("Unhandled error in %s %s", self.request.method, self.request.path)

@@ -27,37 +27,70 @@ _LEGACY_MESSAGES = {
 
 def merge_patch(target: Any, patch: Any) -> Any:
     """JSON merge patch (RFC 7396): objects merge member by member, ``null`` removes a
-    member (so it returns to Cognito's default), anything else replaces."""
+    member (so it returns to Cognito's default), anything else replaces. The patch is a
+    client's (REST PATCH, branding settings): walked with a stack of its own, no recursion."""
     if not isinstance(patch, Mapping):
         return copy.deepcopy(patch)
-    result = dict(target) if isinstance(target, Mapping) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
+    top: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any, Mapping]] = [(top, 0, target, patch)]
+    while stack:
+        into, at, target_part, patch_part = stack.pop()
+        result = dict(target_part) if isinstance(target_part, Mapping) else {}
+        into[at] = result
+        for key, value in patch_part.items():
+            if value is None:
+                result.pop(key, None)
+            elif isinstance(value, Mapping):
+                result[key] = result.get(key)  # keeps the member's place; filled when popped
+                stack.append((result, key, result[key], value))
+            else:
+                result[key] = copy.deepcopy(value)
+    return top[0]
 
 
 def compose_patches(first: Mapping[str, Any], second: Mapping[str, Any]) -> dict[str, Any]:
     """One merge patch that does what applying ``first`` and then ``second`` does
     (``null`` members of ``second`` survive, so they still reset what they name)."""
-    result = dict(first)
-    for key, value in second.items():
-        if isinstance(value, Mapping) and isinstance(result.get(key), Mapping):
-            result[key] = compose_patches(result[key], value)
-        else:
-            result[key] = copy.deepcopy(value)
-    return result
+    top: list[Any] = [None]
+    stack: list[tuple[Any, Any, Mapping, Mapping]] = [(top, 0, first, second)]
+    while stack:
+        into, at, first_part, second_part = stack.pop()
+        result = dict(first_part)
+        into[at] = result
+        for key, value in second_part.items():
+            if isinstance(value, Mapping) and isinstance(result.get(key), Mapping):
+                stack.append((result, key, result[key], value))
+            else:
+                result[key] = copy.deepcopy(value)
+    return top[0]
 
 
 def without_nulls(value: Any) -> Any:
-    """Drop ``null`` members (absent, in Cognito's JSON protocol) at every depth."""
-    if isinstance(value, Mapping):
-        return {k: without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [without_nulls(v) for v in value]
-    return value
+    """Drop ``null`` members (absent, in Cognito's JSON protocol) at every depth; list
+    items stay as they are. A copy, made with its own stack rather than by recursion: this
+    walks whatever a client sent (an array nested 600 deep once made the recursive version
+    fail with RecursionError: tests/security/test_request_bodies.py)."""
+    if not isinstance(value, (Mapping, list)):
+        return value
+    top: list[Any] = [None]
+    # (where the copy goes: its container and key, the value to copy)
+    stack: list[tuple[Any, Any, Any]] = [(top, 0, value)]
+    while stack:
+        into, key, item = stack.pop()
+        if isinstance(item, Mapping):
+            copied: Any = {}
+            for k, v in item.items():
+                if v is not None:
+                    copied[k] = v
+                    if isinstance(v, (Mapping, list)):
+                        stack.append((copied, k, v))
+        else:
+            copied = list(item)
+            for index, v in enumerate(copied):
+                if isinstance(v, (Mapping, list)):
+                    stack.append((copied, index, v))
+        into[key] = copied
+    return top[0]
 
 
 def user_pool_update_request(pool: UserPool) -> dict[str, Any]:
