@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "social_django",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "axes",  # the admin console's login throttle (userpools/admin_login.py)
     "userpools",
     "identity",
     "hostedui",
@@ -86,6 +87,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Answers a locked-out admin login with 429 (userpools/admin_login.py); not on the wire paths.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -141,7 +144,8 @@ else:
 # --- Users and passwords (DESIGN.md decisions 1 and 5) ------------------------
 AUTH_USER_MODEL = "userpools.User"
 # Operators (staff users in no pool) sign in to the admin console; pool users never do.
-AUTHENTICATION_BACKENDS = ["userpools.backends.OperatorBackend"]
+# The first only refuses a locked-out admin login (django-axes, see below).
+AUTHENTICATION_BACKENDS = ["userpools.admin_login.OperatorLoginThrottle", "userpools.backends.OperatorBackend"]
 # Usernames are unique per pool, not globally, so the default backend's check does
 # not apply; OperatorBackend looks operators up by (pool=None, username).
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
@@ -149,6 +153,29 @@ SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 # userpools.admin.CognateAdminSite); enrol first with ``manage.py operator_totp <username>``.
 # Off by default so that ``make run`` stays one step.
 COGNATE_ADMIN_REQUIRE_OTP = env.bool("COGNATE_ADMIN_REQUIRE_OTP", default=False)
+# The console's login is throttled by django-axes (userpools/admin_login.py): after
+# COGNATE_ADMIN_LOGIN_FAILURE_LIMIT wrong passwords for a username from one address, that
+# pair is refused (HTTP 429), the right password included, for the cool-off (0: until an
+# operator runs ``manage.py axes_reset_username <name>``). Counts live in the database, so
+# every process sees them. Pool users never sign in this way and are not affected.
+AXES_ENABLED = env.bool("COGNATE_ADMIN_LOGIN_THROTTLE", default=True)
+AXES_ONLY_ADMIN_SITE = True
+AXES_FAILURE_LIMIT = env.int("COGNATE_ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+_admin_cooloff_minutes = env.int("COGNATE_ADMIN_LOGIN_COOLOFF_MINUTES", default=15)
+AXES_COOLOFF_TIME = _admin_cooloff_minutes / 60 if _admin_cooloff_minutes > 0 else None  # hours, as a float
+# Alternatives separated by commas, each a "+"-joined combination of username, ip_address,
+# user_agent: "username+ip_address" (default) locks a username at one address only, so a
+# stranger cannot lock an operator out; "username" locks it everywhere.
+AXES_LOCKOUT_PARAMETERS = [p.split("+") if "+" in p else p
+                           for p in env.list("COGNATE_ADMIN_LOGIN_LOCKOUT_BY", default=["username+ip_address"])]  # fmt: skip
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_CLIENT_IP_CALLABLE = "userpools.admin_login.client_ip"
+# How many proxies append to X-Forwarded-For in front of Cognate (the client address a failed
+# login counts against is that many entries from the right); 0 uses REMOTE_ADDR.
+COGNATE_ADMIN_LOGIN_PROXY_COUNT = env.int("COGNATE_ADMIN_LOGIN_PROXY_COUNT",
+                                          default=1 if env.bool("BEHIND_TLS_PROXY", default=False) else 0)  # fmt: skip
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "csrfmiddlewaretoken"]
 OTP_TOTP_ISSUER = "Cognate"
 
 # --- Identity pools (F6) ------------------------------------------------------------------------
