@@ -197,7 +197,17 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # django-oauth-toolkit: app clients are its Application model (DESIGN.md decision 2).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "userpools.AppClient"
-OAUTH2_PROVIDER = {"PKCE_REQUIRED": False}
+
+
+def _pkce_required(client_id: str, *args: object) -> bool:
+    # The app client's rule (hostedui.services.oauth.pkce_required), imported when first asked:
+    # settings load before the apps.
+    from hostedui.services.oauth import pkce_required_for_client_id
+
+    return pkce_required_for_client_id(client_id)
+
+
+OAUTH2_PROVIDER = {"PKCE_REQUIRED": _pkce_required}
 
 # --- Internationalisation -------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -297,6 +297,13 @@ class UserPoolForm(ServiceForm):
     RequireNumbers = forms.BooleanField(label="Require numbers", required=False, initial=True)
     RequireSymbols = forms.BooleanField(label="Require symbols", required=False, initial=True)
     TemporaryPasswordValidityDays = forms.IntegerField(label="Temporary passwords valid for (days)", initial=7)
+    PkceOptionalForPublicClients = forms.BooleanField(
+        label="Public clients may skip PKCE (legacy)",
+        required=False,
+        help_text="A Cognate setting, not Cognito's. Off: an app client without a secret must send a PKCE "
+        "code_challenge with S256 to /oauth2/authorize (Amplify always does). On: such clients may omit "
+        "PKCE or use plain, so an intercepted authorization code can be redeemed by whoever holds it.",
+    )
     advanced = JSONObjectField(
         label="Advanced settings (Cognito JSON)",
         required=False,
@@ -331,6 +338,7 @@ class UserPoolForm(ServiceForm):
                 MfaConfiguration=pool.mfa_configuration,
                 UsernameAttributes=pool.settings.get("UsernameAttributes", []),
                 AutoVerifiedAttributes=pool.settings.get("AutoVerifiedAttributes", []),
+                PkceOptionalForPublicClients=pool.pkce_optional_for_public_clients,
                 **{k: policy[k] for k in _PASSWORD_POLICY if k in policy},
             )
 
@@ -358,9 +366,14 @@ class UserPoolForm(ServiceForm):
         return without_nulls(merge_patch(values, advanced))
 
     def perform(self, ctx, request):
-        if self.instance.pk:
-            return pool_services.user_pool_update(ctx, request)
-        return pool_services.user_pool_create(ctx, request)
+        with transaction.atomic():
+            if self.instance.pk:
+                pool = pool_services.user_pool_update(ctx, request)
+            else:
+                pool = pool_services.user_pool_create(ctx, request)
+            # Cognate's own setting is not part of the Cognito request.
+            optional = self.cleaned_data.get("PkceOptionalForPublicClients", False)
+            return pool_services.user_pool_set_pkce_optional(ctx, pool_id=pool.pk, optional=optional)
 
 
 @admin.register(UserPool)
@@ -380,12 +393,14 @@ class UserPoolAdmin(ServiceModelAdmin):
         (None, {"fields": ("PoolName", "UserPoolTier", "DeletionProtection", "MfaConfiguration")}),
         ("Sign-in", {"fields": ("UsernameAttributes", "AutoVerifiedAttributes")}),
         ("Password policy", {"fields": _PASSWORD_POLICY}),
+        ("Hosted UI and OAuth 2.0 (Cognate)", {"fields": ("PkceOptionalForPublicClients",)}),
         ("Advanced", {"fields": ("advanced",)}),
     )
     _change_fieldsets = (
         (None, {"fields": ("id", "arn", "PoolName", "UserPoolTier", "DeletionProtection", "MfaConfiguration")}),
         ("Sign-in", {"fields": ("UsernameAttributes", "AutoVerifiedAttributes")}),
         ("Password policy", {"fields": _PASSWORD_POLICY}),
+        ("Hosted UI and OAuth 2.0 (Cognate)", {"fields": ("PkceOptionalForPublicClients",)}),
         ("App clients, domains and users", {"fields": ("app_clients", "domain_list", "pool_users", "hosted_pages")}),
         ("Advanced", {"fields": ("advanced", "current_settings")}),
         ("Dates", {"fields": ("created_at", "updated_at")}),

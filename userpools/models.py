@@ -45,6 +45,9 @@ class UserPool(models.Model):
     )
     mfa_configuration = models.CharField(max_length=8, choices=Mfa.choices, default=Mfa.OFF)
     tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.ESSENTIALS)
+    # A Cognate setting, not Cognito's: public app clients (no secret) may use the authorization
+    # code grant without PKCE S256 (hostedui.services.oauth.pkce_required). For legacy clients only.
+    pkce_optional_for_public_clients = models.BooleanField(default=False)
     # Everything else CreateUserPool/UpdateUserPool accept, in Cognito's shape.
     settings = models.JSONField(default=dict, blank=True)
     # SmsMfaConfiguration, SoftwareTokenMfaConfiguration, EmailMfaConfiguration, WebAuthnConfiguration.
@@ -304,17 +307,38 @@ class ClientSecret(models.Model):
 
 
 class UserPoolDomain(models.Model):
-    domain = models.CharField(max_length=253, unique=True)
+    """A pool's prefix domain (``{domain}.{COGNATE_DOMAIN_SUFFIX}``) or custom domain.
+
+    A custom domain routes (hosted pages, OAuth endpoints, discovery) only once its owner has
+    proved control of it (``verified_at``, userpools.services.domains.custom_domain_verify):
+    until then several pools may claim the same name, each with its own token, so nobody can
+    squat a name; once one claim is verified no other can be.
+    """
+
+    domain = models.CharField(max_length=253, db_index=True)
     pool = models.ForeignKey(UserPool, on_delete=models.CASCADE, related_name="domains")
     # Present for a custom domain (CustomDomainConfig.CertificateArn); absent for a prefix domain.
     custom_domain_config = models.JSONField(null=True, blank=True)
     managed_login_version = models.PositiveSmallIntegerField(default=1)
     version = models.CharField(max_length=20, default="1")
+    # Custom domains: the value the TXT record _cognate-challenge.{domain} must hold (from secrets).
+    verification_token = models.CharField(max_length=64, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verification_checked_at = models.DateTimeField(null=True, blank=True)
+    verification_error = models.CharField(max_length=512, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
+            # A name routes to one pool: every prefix domain, and a verified custom domain.
+            models.UniqueConstraint(
+                fields=["domain"],
+                condition=Q(custom_domain_config__isnull=True) | Q(verified_at__isnull=False),
+                name="domain_routes_to_one_pool",
+            ),
+            # A pool claims a custom name once.
+            models.UniqueConstraint(fields=["domain", "pool"], name="domain_once_per_pool"),
             # One prefix domain and one custom domain per pool, as Cognito allows.
             models.UniqueConstraint(
                 fields=["pool"], condition=Q(custom_domain_config__isnull=True), name="one_prefix_domain_per_pool"
@@ -330,6 +354,16 @@ class UserPoolDomain(models.Model):
     @property
     def is_custom(self) -> bool:
         return self.custom_domain_config is not None
+
+    @property
+    def routes(self) -> bool:
+        """Whether requests for this name reach the pool: a prefix domain, or a verified custom one."""
+        return not self.is_custom or self.verified_at is not None
+
+    @property
+    def status(self) -> str:
+        """DescribeUserPoolDomain's Status (DomainStatusType): CREATING until a custom domain is verified."""
+        return "ACTIVE" if self.routes else "CREATING"
 
 
 class SigningKey(models.Model):

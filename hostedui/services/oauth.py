@@ -12,8 +12,14 @@ RFC 7636 (PKCE), RFC 7009 (revocation) and OpenID Connect Core 1.0:
   (RFC 6749 §4.1.2.1); after that they go to the redirect URI with ``state``.
 * Authorization codes live five minutes, are stored as SHA-256 hashes in
   django-oauth-toolkit's ``Grant`` table and are good once: a second use is refused and
-  revokes the tokens the first one got (RFC 6749 §4.1.2). PKCE takes ``S256`` and —
-  beyond Cognito, which takes only S256 — ``plain`` (RFC 7636 §4.2).
+  revokes the tokens the first one got (RFC 6749 §4.1.2).
+* PKCE (RFC 7636): a public client (no secret: nothing else proves who redeems its codes)
+  must send an ``S256`` code_challenge on the code grant (RFC 9700 §2.1.1: ``plain`` puts
+  the secret in the authorization request itself) — a Cognate rule beyond Cognito's, which
+  Amplify and amazon-cognito-identity-js meet as they always send S256 — unless its pool's
+  Cognate setting ``pkce_optional_for_public_clients`` relaxes it for legacy clients
+  (:func:`pkce_required`, also django-oauth-toolkit's ``PKCE_REQUIRED``). Confidential
+  clients may use PKCE, ``S256`` or — beyond Cognito — ``plain`` (RFC 7636 §4.2), or not.
 * Tokens come from the user pool's one token service (``userpools.services.tokens``), so a
   refresh token from ``/oauth2/token`` works with ``InitiateAuth`` and the other way round,
   and revocation covers both. The ID token is issued with the ``openid`` scope only, with
@@ -131,6 +137,22 @@ def _one(params: Mapping[str, Any], name: str, *, redirect: bool = True) -> str 
     return value
 
 
+def pkce_required(client: AppClient) -> bool:
+    """Whether ``client`` must use PKCE with S256 on the authorization code grant: a public
+    client (one without a secret: RFC 6749 §2.1), unless its pool relaxes this
+    (``UserPool.pkce_optional_for_public_clients``, set in the admin console)."""
+    if client.pool.pkce_optional_for_public_clients:
+        return False
+    return not client.secrets.exists()
+
+
+def pkce_required_for_client_id(client_id: str, request: object = None) -> bool:
+    """:func:`pkce_required` by client id: django-oauth-toolkit's ``PKCE_REQUIRED`` callable
+    (config/settings.py), so DOT's own validator, wherever it runs, keeps the same rule."""
+    client = AppClient.objects.select_related("pool").filter(client_id=client_id).first()
+    return client is None or pkce_required(client)
+
+
 def client_of_pool(pool: UserPool, client_id: str | None) -> AppClient | None:
     if not client_id:
         return None
@@ -226,6 +248,10 @@ def _authorize_request_rest(client: AppClient, redirect_uri: str, params: Mappin
             raise OAuthError("invalid_request", "The code_challenge is malformed.")
         if response_type != "code":
             raise OAuthError("invalid_request", "PKCE applies to the authorization code flow.")
+    if response_type == "code" and method != "S256" and pkce_required(client):
+        # Missing, or plain (RFC 7636 §4.4.1: the server may refuse plain).
+        raise OAuthError("invalid_request", "This client must use PKCE: a code_challenge with "
+                                            "code_challenge_method S256.")  # fmt: skip
     prompt = _one(params, "prompt")
     if prompt is not None and prompt not in PROMPTS:
         raise OAuthError("invalid_request", f"The prompt {prompt} is not supported.")
@@ -369,6 +395,9 @@ def _code_grant(ctx: ServiceContext, client: AppClient, form: Mapping[str, Any])
                 if verifier is None or not _PKCE_VALUE.fullmatch(verifier) or check is None \
                         or not check(verifier, grant.code_challenge):  # fmt: skip
                     raise OAuthError("invalid_grant", "The code_verifier does not match the code_challenge.")
+            elif pkce_required(client):
+                # Issued while the pool allowed it (codes live five minutes): not redeemed now.
+                raise OAuthError("invalid_grant", "The authorization code was issued without PKCE.")
             user = User.objects.select_related("pool").get(pk=grant.user_id)
             if not user.is_active:
                 raise OAuthError("invalid_grant", "User is disabled.")

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests.hostedui.conftest import PKCE_UNUSED
 from tests.userpools.conftest import call_error, make_client, make_pool, pool_id, raw_idp  # noqa: F401
 from userpools.context import SYSTEM
 from userpools.services.clients import user_pool_client_create
@@ -56,5 +57,5 @@ def hosted_app(db):
 
 
 def page_url(pool: str, client_id: str, page: str = "login", **params) -> str:
-    query = {"client_id": client_id, "response_type": "code", "redirect_uri": CALLBACK, **params}
+    query = {"client_id": client_id, "response_type": "code", "redirect_uri": CALLBACK, **PKCE_UNUSED, **params}
     return f"/{pool}/{page}?{urlencode(query)}"

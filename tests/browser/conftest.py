@@ -22,7 +22,7 @@ import pytest
 
 from hostedui.services.hosts import hosts_cache_clear
 from tests.chromium import SCREENSHOTS, screenshot
-from tests.hostedui.conftest import ALL_SCOPES, PASSWORD, pkce_pair  # noqa: F401 - re-exported
+from tests.hostedui.conftest import ALL_SCOPES, PASSWORD, PKCE_UNUSED, pkce_pair  # noqa: F401 - re-exported
 from userpools.context import SYSTEM
 from userpools.models import AppClient, User
 from userpools.services import tokens, users
@@ -211,6 +211,8 @@ class HostedPool:
         app = self.clients[client]
         query = {"client_id": app.client_id, "response_type": "code",
                  "redirect_uri": redirect_uri or app.settings["CallbackURLs"][0], **params}  # fmt: skip
+        if "code_challenge" not in params:  # public clients must send one (tests/security/test_pkce.py)
+            query.update(PKCE_UNUSED)
         return f"{self.base}oauth2/authorize?" + urlencode({k: v for k, v in query.items() if v is not None})
 
     def logout_url(self, client: str = "web") -> str:

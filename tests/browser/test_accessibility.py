@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     AXE,
+    PKCE_UNUSED,
     PASSWORD,
     SERIOUS,
     axe_violations,
@@ -75,7 +76,8 @@ def test_every_page_passes_axe_has_labels_and_fits_a_phone(pool, new_context, ap
     pool.make_user("setup", email="setup@example.com")
     directory.user_admin_create(SYSTEM, pool_id=pool.pool_id, username="newbie", temporary_password="Temp-Passw0rd!",
                                 message_action="SUPPRESS")  # fmt: skip
-    request = {"client_id": pool.client().client_id, "response_type": "code", "redirect_uri": app_site.callback}
+    request = {"client_id": pool.client().client_id, "response_type": "code", "redirect_uri": app_site.callback,
+               **PKCE_UNUSED}
     found: dict[str, list[dict]] = {}
 
     def check(name: str, heading: str) -> None:

@@ -26,6 +26,9 @@ from userpools.services.pools import user_pool_create
 CALLBACK = "https://app.example.com/callback"
 LOGOUT = "https://app.example.com/signed-out"
 ALL_SCOPES = ["openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"]
+# PKCE parameters for visits to the pages whose code is never redeemed: public clients must
+# send an S256 code_challenge (tests/security/test_pkce.py).
+PKCE_UNUSED = {"code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256"}
 
 
 @pytest.fixture(autouse=True)
@@ -79,6 +82,12 @@ def oauth_app(db, make_oauth_client, make_pool_user) -> OAuthApp:
     return OAuthApp(pool_id=pool_id, client=make_oauth_client(pool_id), user=make_pool_user(pool_id))
 
 
+def pkce_params() -> tuple[dict[str, str], str]:
+    """An authorization request's PKCE parameters (S256) and the verifier that redeems its code."""
+    verifier, challenge = pkce_pair("S256")
+    return {"code_challenge": challenge, "code_challenge_method": "S256"}, verifier
+
+
 def pkce_pair(method: str = "S256") -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)
     if method == "plain":
@@ -119,9 +128,16 @@ class HostedBrowser:
     def __init__(self, app: OAuthApp, client: Client | None = None) -> None:
         self.app = app
         self.http = client or Client()
+        self.verifier: str | None = None  # of the last code request's PKCE pair, when made here
 
     def authorize_url(self, **params) -> str:
+        """A code request without a code_challenge gets an S256 one (public clients must send
+        it, tests/security/test_pkce.py), its verifier in ``self.verifier``; pass
+        ``code_challenge=None`` for a request without PKCE."""
         query = {"client_id": self.app.client_id, "response_type": "code", "redirect_uri": CALLBACK, **params}
+        if query["response_type"] == "code" and "code_challenge" not in params:
+            self.verifier, query["code_challenge"] = pkce_pair("S256")
+            query["code_challenge_method"] = "S256"
         return f"{self.app.base}oauth2/authorize?" + urlencode({k: v for k, v in query.items() if v is not None})
 
     def authorize(self, **params):

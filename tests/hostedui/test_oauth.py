@@ -10,11 +10,21 @@ from urllib.parse import urlencode
 import jwt
 import pytest
 
-from tests.hostedui.conftest import CALLBACK, LOGOUT, PASSWORD, HostedBrowser, fragment_of, pkce_pair, query_of
+from tests.hostedui.conftest import (
+    CALLBACK,
+    LOGOUT,
+    PASSWORD,
+    HostedBrowser,
+    fragment_of,
+    pkce_pair,
+    pkce_params,
+    query_of,
+)
 from userpools.context import SYSTEM
 from userpools.models import User
 from userpools.services import tokens
 from userpools.services.clients import user_pool_client_update
+from userpools.services.pools import user_pool_set_pkce_optional
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -29,7 +39,7 @@ def basic(client_id: str, secret: str) -> str:
 
 def redeem(browser: HostedBrowser, code: str, **extra):
     data = {"grant_type": "authorization_code", "client_id": browser.app.client_id, "code": code,
-            "redirect_uri": CALLBACK, **extra}
+            "redirect_uri": CALLBACK, "code_verifier": browser.verifier, **extra}
     return post_form(browser.http, f"{browser.app.base}oauth2/token", {k: v for k, v in data.items() if v is not None})
 
 
@@ -41,12 +51,13 @@ def claims_of(token: str) -> dict:
 
 
 def test_authorize_sends_the_browser_to_the_login_page_with_the_request(browser):
-    response = browser.authorize(scope="openid", state="s1")
+    pkce, _ = pkce_params()
+    response = browser.authorize(scope="openid", state="s1", **pkce)
     assert response.status_code == 302
     location = response["Location"]
     assert location.startswith(f"{browser.app.base}login?")
     assert query_of(location) == {"client_id": browser.app.client_id, "response_type": "code",
-                                  "redirect_uri": CALLBACK, "scope": "openid", "state": "s1"}
+                                  "redirect_uri": CALLBACK, "scope": "openid", "state": "s1", **pkce}
 
 
 @pytest.mark.parametrize("params", [
@@ -66,7 +77,7 @@ def test_a_bad_client_or_redirect_uri_is_shown_never_redirected(browser, params)
     ({"response_type": None}, "invalid_request"),
     ({"response_type": "id_token"}, "unsupported_response_type"),
     ({"scope": "openid admin"}, "invalid_scope"),
-    ({"scope": "openid", "code_challenge_method": "S256"}, "invalid_request"),
+    ({"scope": "openid", "code_challenge": None, "code_challenge_method": "S256"}, "invalid_request"),
     ({"code_challenge": "short", "code_challenge_method": "S256"}, "invalid_request"),
     ({"code_challenge": "a" * 43, "code_challenge_method": "S512"}, "invalid_request"),
     ({"prompt": "sometimes"}, "invalid_request"),
@@ -160,7 +171,9 @@ def test_a_code_is_good_once_and_its_reuse_revokes_what_it_gave(browser, oauth_a
 
 
 @pytest.mark.parametrize("method", ["S256", "plain"])
-def test_pkce_verifier_must_match(browser, method):
+def test_pkce_verifier_must_match(browser, oauth_app, method):
+    if method == "plain":  # public clients use S256 unless their pool allows otherwise (tests/security/test_pkce.py)
+        user_pool_set_pkce_optional(SYSTEM, pool_id=oauth_app.pool_id, optional=True)
     verifier, challenge = pkce_pair(method)
     code = browser.code(code_challenge=challenge, code_challenge_method=method)
     assert redeem(browser, code, code_verifier=pkce_pair()[0]).json()["error"] == "invalid_grant"
@@ -223,7 +236,8 @@ def test_client_secret_basic_and_post(oauth_app, secret_app):
         browser = HostedBrowser(oauth_app)
         browser.app = type(oauth_app)(oauth_app.pool_id, client, oauth_app.user)
         code = browser.code()
-        data = {"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK}
+        data = {"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK,
+                "code_verifier": browser.verifier}
         if auth == "basic":
             answer = post_form(browser.http, f"{oauth_app.base}oauth2/token", data,
                                HTTP_AUTHORIZATION=basic(client.client_id, secret))
@@ -237,7 +251,7 @@ def test_a_wrong_or_missing_secret_is_invalid_client(oauth_app, secret_app):
     client, secret = secret_app
     browser = HostedBrowser(type(oauth_app)(oauth_app.pool_id, client, oauth_app.user))
     code = browser.code()
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK}
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK, "code_verifier": browser.verifier}
     wrong = post_form(browser.http, f"{oauth_app.base}oauth2/token", data,
                       HTTP_AUTHORIZATION=basic(client.client_id, secret + "x"))
     assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
@@ -324,12 +338,13 @@ def test_a_signed_in_browser_gets_a_code_for_another_client_without_a_password(b
                                                                                 make_oauth_client):
     browser.code()
     other = make_oauth_client(oauth_app.pool_id, "second")
+    pkce, verifier = pkce_params()
     response = browser.http.get(f"{oauth_app.base}oauth2/authorize?" + urlencode({
-        "client_id": other.client_id, "response_type": "code", "redirect_uri": CALLBACK}))
+        "client_id": other.client_id, "response_type": "code", "redirect_uri": CALLBACK, **pkce}))
     assert response.status_code == 302 and response["Location"].startswith(CALLBACK)
     body = post_form(browser.http, f"{oauth_app.base}oauth2/token", {
         "grant_type": "authorization_code", "client_id": other.client_id, "code": query_of(response["Location"])["code"],
-        "redirect_uri": CALLBACK}).json()
+        "redirect_uri": CALLBACK, "code_verifier": verifier}).json()
     assert claims_of(body["id_token"])["aud"] == other.client_id
     first_auth_time = claims_of(body["id_token"])["auth_time"]
     assert abs(first_auth_time - claims_of(body["access_token"])["auth_time"]) == 0
@@ -443,7 +458,8 @@ def test_logout_ends_the_session_and_goes_to_the_logout_uri(browser, oauth_app):
 def test_logout_with_redirect_uri_returns_to_the_sign_in_page(browser, oauth_app):
     browser.code()
     response = browser.http.get(f"{oauth_app.base}logout?" + urlencode({
-        "client_id": oauth_app.client_id, "redirect_uri": CALLBACK, "response_type": "code", "state": "again"}))
+        "client_id": oauth_app.client_id, "redirect_uri": CALLBACK, "response_type": "code", "state": "again",
+        **pkce_params()[0]}))
     assert response.status_code == 302 and response["Location"].startswith(f"{oauth_app.base}login?")
     assert query_of(response["Location"])["state"] == "again"
 

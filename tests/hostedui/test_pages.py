@@ -11,7 +11,7 @@ import pyotp
 import pytest
 from django.test import Client
 
-from tests.hostedui.conftest import CALLBACK, PASSWORD, HostedBrowser, form_fields, query_of
+from tests.hostedui.conftest import CALLBACK, PASSWORD, HostedBrowser, form_fields, pkce_params, query_of
 from userpools.context import SYSTEM
 from userpools.models import User
 from userpools.services import directory, mfa
@@ -90,7 +90,7 @@ def test_the_pages_are_served_on_the_pool_domain(oauth_app, settings):
     user_pool_domain_create(SYSTEM, {"UserPoolId": oauth_app.pool_id, "Domain": "demo-app"})
     http = Client(HTTP_HOST="demo-app.auth.localhost:8000")
     response = http.get("/oauth2/authorize?" + urlencode({"client_id": oauth_app.client_id, "response_type": "code",
-                                                           "redirect_uri": CALLBACK}))
+                                                           "redirect_uri": CALLBACK, **pkce_params()[0]}))
     assert response.status_code == 302 and response["Location"].startswith("/login?")
     page = http.get(response["Location"])
     assert page.status_code == 200 and 'action="/login"' in page.content.decode()
@@ -140,7 +140,7 @@ def test_sign_up_confirm_with_the_mailed_code_then_sign_in(signup_app, mailbox):
 def test_sign_up_refuses_mismatched_passwords_and_weak_ones(signup_app):
     browser = HostedBrowser(signup_app)
     page = browser.http.get(f"{signup_app.base}signup?" + urlencode({
-        "client_id": signup_app.client_id, "response_type": "code", "redirect_uri": CALLBACK}))
+        "client_id": signup_app.client_id, "response_type": "code", "redirect_uri": CALLBACK, **pkce_params()[0]}))
     mismatch = browser.submit(page, {"attr:email": "a@example.com", "password": PASSWORD, "password_again": "x"})
     assert mismatch.status_code == 400 and "do not match" in mismatch.content.decode()
     weak = browser.submit(page, {"attr:email": "a@example.com", "password": "short", "password_again": "short"})
@@ -151,7 +151,7 @@ def test_an_unconfirmed_user_signing_in_is_sent_to_confirm(signup_app, mailbox):
     browser = HostedBrowser(signup_app)
     address = mailbox.address("late")
     page = browser.http.get(f"{signup_app.base}signup?" + urlencode({
-        "client_id": signup_app.client_id, "response_type": "code", "redirect_uri": CALLBACK}))
+        "client_id": signup_app.client_id, "response_type": "code", "redirect_uri": CALLBACK, **pkce_params()[0]}))
     browser.submit(page, {"attr:email": address, "password": PASSWORD, "password_again": PASSWORD})
     mailbox.code_for(address)
     response = HostedBrowser(signup_app).sign_in(username=address)
@@ -173,7 +173,7 @@ def test_forgot_password_with_the_mailed_code(transactional_db, make_oauth_clien
     app = OAuthApp(pool.id, make_oauth_client(pool.id), make_pool_user(pool.id, "forgetful", email=address))
     browser = HostedBrowser(app)
     page = browser.http.get(f"{app.base}forgotPassword?" + urlencode({
-        "client_id": app.client_id, "response_type": "code", "redirect_uri": CALLBACK}))
+        "client_id": app.client_id, "response_type": "code", "redirect_uri": CALLBACK, **pkce_params()[0]}))
     reset = follow(browser, browser.submit(page, {"username": "forgetful"}))
     assert "Reset your password" in reset.content.decode()
     new = "N3w-Passw0rd!"

@@ -290,6 +290,20 @@ def user_pool_update(ctx: ServiceContext, request: Mapping[str, Any]) -> UserPoo
 
 
 @transaction.atomic
+def user_pool_set_pkce_optional(ctx: ServiceContext, *, pool_id: str, optional: bool) -> UserPool:
+    """Cognate's pool setting (not in Cognito's API; the admin console sets it): whether public
+    app clients may use the authorization code grant without PKCE S256
+    (hostedui.services.oauth.pkce_required). Off by default; audited, as it weakens sign-in."""
+    pool = user_pool_get(pool_id, lock=True)
+    if pool.pkce_optional_for_public_clients != optional:
+        pool.pkce_optional_for_public_clients = optional
+        pool.save(update_fields=["pkce_optional_for_public_clients", "updated_at"])
+        audit_record(ctx, "user_pool.pkce_policy", pool_id=pool.id, target=pool.id,
+                     pkce_optional_for_public_clients=optional)  # fmt: skip
+    return pool
+
+
+@transaction.atomic
 def user_pool_delete(ctx: ServiceContext, *, pool_id: str) -> None:
     pool = user_pool_get(pool_id, lock=True)
     if pool.deletion_protection == UserPool.DeletionProtection.ACTIVE:

@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
+import secrets
 from urllib.parse import urlencode
 
 from django.core.management.base import BaseCommand
@@ -66,8 +69,14 @@ class Command(BaseCommand):
         callbacks = client.settings.get("CallbackURLs") or []
         hosted = ""
         if client.settings.get("AllowedOAuthFlowsUserPoolClient") and callbacks:
-            query = urlencode({"client_id": client.client_id, "response_type": "code", "redirect_uri": callbacks[0]})
-            hosted = f"  Hosted sign-in  {url}/{pool.id}/oauth2/authorize?{query}\n"
+            # The demo client is public, so PKCE S256 is required (hostedui.services.oauth.pkce_required):
+            # the verifier printed redeems the code at /oauth2/token.
+            verifier = secrets.token_urlsafe(48)
+            challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+            query = urlencode({"client_id": client.client_id, "response_type": "code", "redirect_uri": callbacks[0],
+                               "code_challenge": challenge, "code_challenge_method": "S256"})  # fmt: skip
+            hosted = (f"  Hosted sign-in  {url}/{pool.id}/oauth2/authorize?{query}\n"
+                      f"    code_verifier {verifier}\n")  # fmt: skip
         shown_password = password or "(unchanged; see COGNATE_BOOTSTRAP_PASSWORD in .env)"
         self.stdout.write(
             f"""
