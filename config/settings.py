@@ -355,6 +355,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # DNS servers ("host" or "host:port") asked for custom domains' _cognate-challenge TXT
+    # records (manage.py verify_domains); empty: the system's resolver.
+    "DOMAIN_VERIFICATION_NAMESERVERS": env.list("COGNATE_DOMAIN_VERIFICATION_NAMESERVERS", default=[]),
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.server": {"level": "INFO"},

@@ -755,22 +755,49 @@ class UserPoolDomainForm(ServiceForm):
 @admin.register(UserPoolDomain)
 class UserPoolDomainAdmin(ServiceModelAdmin):
     form = UserPoolDomainForm
-    list_display = ("domain", "pool", "kind", "fqdn", "managed_login_version", "created_at")
+    list_display = ("domain", "pool", "kind", "fqdn", "status", "managed_login_version", "created_at")
     list_filter = (("custom_domain_config", admin.EmptyFieldListFilter), "managed_login_version", "pool")
     search_fields = ("domain", "pool__id", "pool__name")
     list_select_related = ("pool",)
     ordering = ("domain",)
     fields = ("pool", "Domain", "CertificateArn", "ManagedLoginVersion")
+    actions = ("verify_custom_domains",)
+    _verification = ("status", "verification_record", "verified_at", "verification_checked_at", "verification_error")
 
     def get_fields(self, request, obj=None):
-        return (*self.fields, "fqdn", "created_at", "updated_at") if obj else self.fields
+        return (*self.fields, "fqdn", *self._verification, "created_at", "updated_at") if obj else self.fields
 
     def get_readonly_fields(self, request, obj=None):
-        return ("fqdn", "created_at", "updated_at") if obj else ()
+        return ("fqdn", *self._verification, "created_at", "updated_at") if obj else ()
 
     @admin.display(description="Kind")
     def kind(self, domain):
         return "custom" if domain.is_custom else "prefix"
+
+    @admin.display(description="Status")
+    def status(self, domain):
+        return domain.status  # CREATING: a custom domain that does not route until verified
+
+    @admin.display(description="DNS record that verifies it")
+    def verification_record(self, domain):
+        if not domain.is_custom:
+            return "— (a prefix domain needs none)"
+        name, value = domain_services.verification_record(domain)
+        return format_html('<code>{}. TXT "{}"</code><br>Create it, then use the action '
+                           "“Verify the selected custom domains” (or <code>manage.py verify_domains</code>).",
+                           name, value)  # fmt: skip
+
+    @admin.action(description="Verify the selected custom domains (DNS TXT record)")
+    def verify_custom_domains(self, request, queryset):
+        ctx = operator_context(request)
+        for domain in queryset.filter(custom_domain_config__isnull=False):
+            checked = domain_services.custom_domain_verify(ctx, pool_id=domain.pool_id, name=domain.domain)
+            if checked.verified_at is not None:
+                self.message_user(request, f"{checked.domain} is verified and routes to {checked.pool_id}.",
+                                  messages.SUCCESS)  # fmt: skip
+            else:
+                self.message_user(request, f"{checked.domain} is not verified: {checked.verification_error}",
+                                  messages.WARNING)  # fmt: skip
 
     @admin.display(description="Host name")
     def fqdn(self, domain):

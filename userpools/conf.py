@@ -22,6 +22,10 @@ _DEFAULTS = {
     "FACEBOOK_APP_ACCESS_TOKEN": "",
     "AMAZON_TOKENINFO_URL": "https://api.amazon.com/auth/o2/tokeninfo",
     "IDENTITY_PROVIDER_TIMEOUT_SECONDS": 10,
+    # Custom domains' verification (userpools.services.domains): the DNS servers asked for the
+    # _cognate-challenge TXT record, as "host" or "host:port" (empty: the system's resolver).
+    "DOMAIN_VERIFICATION_NAMESERVERS": [],
+    "DOMAIN_VERIFICATION_TIMEOUT_SECONDS": 5,
 }
 
 
@@ -40,6 +44,8 @@ class CognateSettings:
     FACEBOOK_APP_ACCESS_TOKEN: str
     AMAZON_TOKENINFO_URL: str
     IDENTITY_PROVIDER_TIMEOUT_SECONDS: int
+    DOMAIN_VERIFICATION_NAMESERVERS: list[str]
+    DOMAIN_VERIFICATION_TIMEOUT_SECONDS: int
 
 
 def cognate_settings() -> CognateSettings:

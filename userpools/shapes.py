@@ -92,7 +92,7 @@ def domain_description(domain: UserPoolDomain | None, *, cloudfront_domain: str)
         "Domain": domain.domain,
         "CloudFrontDistribution": cloudfront_domain,
         "Version": domain.version,
-        "Status": "ACTIVE",
+        "Status": domain.status,  # CREATING until a custom domain is verified
         "ManagedLoginVersion": domain.managed_login_version,
     }
     if domain.custom_domain_config is not None:

@@ -72,7 +72,7 @@ from userpools.context import ServiceContext
 from userpools.errors import InvalidParameter, ManagedLoginBrandingExists, ResourceNotFound, ServiceError
 from userpools.models import AppClient, UserPool, UserPoolDomain
 from userpools.services.audit import audit_record
-from userpools.services.domains import pages_base_url
+from userpools.services.domains import pages_base_url, serving_domain
 from userpools.services.pools import user_pool_get
 from userpools.services.updates import merge_patch
 from userpools.spec import validate_request
@@ -613,9 +613,9 @@ def _pick(assets: list[ManagedLoginAsset], categories: Iterable[str], scheme: st
 
 
 def _uses_managed_login(pool: UserPool, branding: ManagedLoginBranding | None) -> bool:
-    domains = sorted(UserPoolDomain.objects.filter(pool=pool), key=lambda d: not d.is_custom)
-    if domains:
-        return domains[0].managed_login_version == 2
+    domain = serving_domain(list(UserPoolDomain.objects.filter(pool=pool)))  # a custom domain once verified
+    if domain is not None:
+        return domain.managed_login_version == 2
     return branding is not None
 
 

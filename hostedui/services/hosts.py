@@ -1,11 +1,15 @@
-"""Which pool a request's Host names: ``{prefix}.{COGNATE_DOMAIN_SUFFIX}`` or a custom domain.
+"""Which pool a request's Host names: ``{prefix}.{COGNATE_DOMAIN_SUFFIX}`` or a verified
+custom domain (an unverified one routes nowhere: userpools.services.domains says why).
 
 Looked up on every request that is not for the public host, so answers (and misses) are
-cached in process memory for :data:`CACHE_SECONDS` (:mod:`userpools.services.memo`); a new or deleted domain is seen by
-every process within that time.
+cached in process memory for :data:`CACHE_SECONDS` (:mod:`userpools.services.memo`); a new,
+verified or deleted domain is seen by every process within that time, by this one at once
+(:func:`hosts_cache_clear` runs when a domain is saved or deleted: hostedui.apps).
 """
 
 from __future__ import annotations
+
+from django.db import transaction
 
 from userpools.conf import cognate_settings
 from userpools.models import UserPoolDomain
@@ -30,7 +34,8 @@ def _lookup(host: str) -> str | None:
         prefix = host[: -len(suffix)]
         found = UserPoolDomain.objects.filter(domain=prefix, custom_domain_config__isnull=True)
     else:
-        found = UserPoolDomain.objects.filter(domain=host, custom_domain_config__isnull=False)
+        found = UserPoolDomain.objects.filter(domain=host, custom_domain_config__isnull=False,
+                                              verified_at__isnull=False)  # fmt: skip
     return found.values_list("pool_id", flat=True).first()
 
 
@@ -56,5 +61,11 @@ def pool_of_host_header(host_header: str) -> str | None:
 
 
 def hosts_cache_clear(**_: object) -> None:
-    """Forget every cached answer (a signal receiver for domain changes)."""
+    """Forget every cached answer."""
     _pools.clear()
+
+
+def hosts_cache_clear_on_commit(**_: object) -> None:
+    """A signal receiver for domain changes: forget cached answers once the change is committed
+    (before, a request could cache the old answer again: DESIGN.md decision 12)."""
+    transaction.on_commit(hosts_cache_clear)

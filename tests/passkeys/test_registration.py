@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tests.passkeys.authenticator import EDDSA, NO_AAGUID, SoftwareAuthenticator, b64url
 from tests.passkeys.conftest import ORIGIN, RP_ID, call_error
-from userpools.models import AuditEvent, User, WebAuthnChallenge, WebAuthnCredential
+from userpools.models import AuditEvent, User, UserPoolDomain, WebAuthnChallenge, WebAuthnCredential
 from userpools.services import passkeys
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -345,10 +345,14 @@ def test_relying_party_from_the_domains(public, idp, signed_in, authenticator, s
     options = public.start_web_authn_registration(AccessToken=token)["CredentialCreationOptions"]
     assert options["rp"]["id"] == "shop.auth.example.org"
     register(public, token, SoftwareAuthenticator(origin="https://shop.auth.example.org"))
-    # A custom domain takes precedence over the prefix domain.
+    # A custom domain takes precedence over the prefix domain, once verified (it does not route
+    # before: tests/security/test_custom_domains.py verifies over DNS).
     certificate = "arn:aws:acm:us-east-1:123456789012:certificate/x"
     idp.create_user_pool_domain(UserPoolId=pool_id, Domain="login.shop.example",
                                 CustomDomainConfig={"CertificateArn": certificate})
+    options = public.start_web_authn_registration(AccessToken=token)["CredentialCreationOptions"]
+    assert options["rp"]["id"] == "shop.auth.example.org"
+    UserPoolDomain.objects.filter(domain="login.shop.example").update(verified_at=timezone.now())
     options = public.start_web_authn_registration(AccessToken=token)["CredentialCreationOptions"]
     assert options["rp"]["id"] == "login.shop.example"
     assert options["excludeCredentials"] == []  # the passkey is the prefix domain's

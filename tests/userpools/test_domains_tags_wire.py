@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from django.utils import timezone
+
 from tests.userpools.conftest import call_error
+from userpools.models import UserPoolDomain
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -71,6 +74,8 @@ def test_domain_names_are_unique_across_pools(idp, make_pool):
     idp.create_user_pool_domain(UserPoolId=first, Domain="taken")
     assert call_error(idp.create_user_pool_domain, UserPoolId=second, Domain="taken") == "InvalidParameterException"
     idp.create_user_pool_domain(UserPoolId=first, Domain="auth.taken.com", CustomDomainConfig={"CertificateArn": CERT})
+    # A custom domain is taken once verified (before, several pools may claim it: tests/security/test_custom_domains.py).
+    UserPoolDomain.objects.filter(domain="auth.taken.com").update(verified_at=timezone.now())
     code = call_error(idp.create_user_pool_domain, UserPoolId=second, Domain="auth.taken.com",
                       CustomDomainConfig={"CertificateArn": CERT})  # fmt: skip
     assert code == "InvalidParameterException"

@@ -88,7 +88,7 @@ from userpools.errors import (
 )
 from userpools.models import AppClient, User, UserPool, WebAuthnChallenge, WebAuthnCredential
 from userpools.services.audit import audit_record
-from userpools.services.domains import domain_fqdn
+from userpools.services.domains import domain_fqdn, serving_domain
 from userpools.services.pagination import Page, paginate
 
 CHALLENGE_BYTES = 16  # 22 base64url characters, as Cognito's challenges
@@ -139,8 +139,8 @@ def relying_party_id(pool: UserPool) -> str | None:
     configured = (pool.mfa_settings.get("WebAuthnConfiguration") or {}).get("RelyingPartyId")
     if configured:
         return configured
-    domains = sorted(pool.domains.all(), key=lambda d: not d.is_custom)
-    return domain_fqdn(domains[0]) if domains else None
+    domain = serving_domain(list(pool.domains.all()))  # a custom domain once verified
+    return domain_fqdn(domain) if domain is not None else None
 
 
 def _user_verification(pool: UserPool) -> str:
