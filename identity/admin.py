@@ -276,6 +276,28 @@ class RoleForm(ServiceForm):
     name = forms.CharField(max_length=64, help_text="The ARN is arn:aws:iam::{COGNATE_ACCOUNT_ID}:role/{name}.")
     description = forms.CharField(max_length=1000, required=False)
     policy = JSONObjectField(label="Permissions policy (IAM JSON)")
+    trust_policy = JSONObjectField(
+        label="Trust policy (IAM JSON)",
+        required=False,
+        help_text="Which identity pools may issue credentials for this role, in AWS's form: Principal "
+        '{"Federated": "cognito-identity.amazonaws.com"}, Action "sts:AssumeRoleWithWebIdentity", a '
+        'StringEquals condition on "cognito-identity.amazonaws.com:aud" (pool ids) and optionally '
+        '"ForAnyValue:StringLike" on "cognito-identity.amazonaws.com:amr" ("authenticated" or '
+        '"unauthenticated"). Empty: the role trusts no pool.',
+    )
+    trusted_pools = forms.ModelMultipleChoiceField(
+        label="Trust these identity pools",
+        queryset=IdentityPool.objects.order_by("name"),
+        required=False,
+        help_text="A shortcut: when pools are chosen here, the trust policy becomes the one AWS's console writes "
+        "for them (replacing the JSON above).",
+    )
+    trusted_kind = forms.ChoiceField(
+        label="For identities that are",
+        choices=[("", "authenticated or guests"), ("authenticated", "authenticated"),
+                 ("unauthenticated", "guests (unauthenticated)")],  # fmt: skip
+        required=False,
+    )
     max_session_seconds = forms.IntegerField(label="Longest session (seconds)", initial=3600)
 
     class Meta:
@@ -287,6 +309,7 @@ class RoleForm(ServiceForm):
         role = self.instance
         if role.pk:
             self.initial.update(name=role.name, description=role.description, policy=role.policy,
+                                trust_policy=role.trust_policy or None,
                                 max_session_seconds=role.max_session_seconds)  # fmt: skip
 
     def clean_policy(self):
@@ -295,8 +318,21 @@ class RoleForm(ServiceForm):
         except iam.PolicyError as exc:
             raise ValidationError(str(exc), code="invalid_policy") from None
 
+    def clean_trust_policy(self):
+        document = self.cleaned_data.get("trust_policy")
+        if not document:
+            return {}
+        try:
+            return iam.validate_trust_policy(document)
+        except iam.PolicyError as exc:
+            raise ValidationError(str(exc), code="invalid_policy") from None
+
     def service_request(self) -> dict:
-        return dict(self.cleaned_data)
+        data = dict(self.cleaned_data)
+        pools, kind = data.pop("trusted_pools", None), data.pop("trusted_kind", "") or None
+        if pools:
+            data["trust_policy"] = identity_pools.cognito_trust_policy([p.pk for p in pools], kind=kind)
+        return data
 
     def perform(self, ctx, request):
         return identity_pools.role_save(ctx, role=self.instance if self.instance.pk else None, **request)
@@ -310,7 +346,8 @@ class RoleAdmin(ServiceModelAdmin):
     readonly_fields = ("arn", "created_at", "updated_at")
 
     def get_fields(self, request, obj=None):
-        fields = ["name", "description", "policy", "max_session_seconds"]
+        fields = ["name", "description", "policy", "trust_policy", "trusted_pools", "trusted_kind",
+                  "max_session_seconds"]  # fmt: skip
         return ["arn", *fields, "created_at", "updated_at"] if obj else fields
 
 

@@ -11,11 +11,13 @@ from django.db import models
 
 from userpools.crypto import EncryptedTextField
 
-# The policy a new key gets unless another is given: everything Cognate serves.
+# The policy a new key gets unless another is given: everything Cognate serves, including
+# handing roles to identity pools and groups (iam:PassRole, checked by
+# config/wire/registry.py's authorizations and the REST group endpoints).
 FULL_ACCESS_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
-        {"Effect": "Allow", "Action": ["cognito-idp:*", "cognito-identity:*"], "Resource": "*"},
+        {"Effect": "Allow", "Action": ["cognito-idp:*", "cognito-identity:*", "iam:PassRole"], "Resource": "*"},
     ],
 }
 
@@ -128,12 +130,21 @@ class OpenIdProvider(models.Model):
 
 class Role(models.Model):
     """An IAM-style role managed in Cognate: the permissions policy of credentials issued
-    for it (evaluated by identity.policy), and their longest lifetime."""
+    for it (evaluated by identity.policy), who may assume it, and their longest lifetime.
+
+    ``trust_policy`` is the role's trust policy in AWS's own form (a Principal
+    ``{"Federated": "cognito-identity.amazonaws.com"}``, Action
+    ``sts:AssumeRoleWithWebIdentity``, and conditions on
+    ``cognito-identity.amazonaws.com:aud`` (the identity pool) and ``...:amr``
+    (``authenticated`` / ``unauthenticated``)), evaluated by
+    :func:`identity.policy.evaluate_trust` before the built-in broker issues credentials.
+    Empty: the role trusts nobody."""
 
     arn = models.CharField(max_length=2048, unique=True)  # arn:aws:iam::{account}:role/{name}
     name = models.CharField(max_length=64)
     description = models.CharField(max_length=1000, blank=True)
     policy = models.JSONField(default=dict)
+    trust_policy = models.JSONField(default=dict, blank=True)
     max_session_seconds = models.PositiveIntegerField(default=3600)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

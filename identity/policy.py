@@ -62,8 +62,14 @@ __all__ = [
     "Decision",
     "PolicyError",
     "evaluate",
+    "evaluate_trust",
     "validate_policy",
+    "validate_trust_policy",
 ]
+
+# Handing a role to something that will issue its credentials later (an identity pool, a
+# user-pool group) needs this action on the role's ARN, as in AWS IAM.
+PASS_ROLE_ACTION = "iam:PassRole"
 
 VERSION_2012 = "2012-10-17"
 VERSION_2008 = "2008-10-17"
@@ -73,6 +79,10 @@ _TOP_LEVEL_KEYS = frozenset({"Version", "Id", "Statement"})
 _STATEMENT_KEYS = frozenset(
     {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"}
 )
+# A role's trust policy (IAM "Role trust policy"): who may assume the role, under which
+# conditions. A Principal instead of a Resource; NotPrincipal is not supported.
+_TRUST_STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "NotAction", "Principal", "Condition"})
+_PRINCIPAL_TYPES = frozenset({"AWS", "Federated", "Service", "CanonicalUser"})
 _ACTION_RE = re.compile(r"[A-Za-z0-9-]+:\S+")
 
 
@@ -576,13 +586,33 @@ def _validate_condition(condition: Any, where: str, variables: bool) -> dict[str
     return normalised
 
 
-def _validate_statement(statement: Any, index: int, variables: bool) -> dict[str, Any]:
+def _validate_principal(principal: Any, where: str) -> str | dict[str, list[str]]:
+    if principal == "*":
+        return "*"
+    if not isinstance(principal, dict) or not principal:
+        raise PolicyError(f"{where}.Principal must be '*' or an object such as {{\"Federated\": \"...\"}}.")
+    out: dict[str, list[str]] = {}
+    for kind, names in principal.items():
+        if kind not in _PRINCIPAL_TYPES:
+            raise PolicyError(f"{where}.Principal has an unknown principal type {kind!r}.")
+        out[kind] = _as_string_list(names, f"{where}.Principal.{kind}")
+    return out
+
+
+def _validate_statement(statement: Any, index: int, variables: bool, trust: bool = False) -> dict[str, Any]:
     where = f"Statement[{index}]"
     if not isinstance(statement, dict):
         raise PolicyError(f"{where} must be an object.")
-    if "Principal" in statement or "NotPrincipal" in statement:
+    if trust:
+        if "NotPrincipal" in statement:
+            raise PolicyError(f"{where}: NotPrincipal is not supported in trust policies.")
+        if "Principal" not in statement:
+            raise PolicyError(f"{where}: a trust policy statement needs a Principal.")
+        if "Resource" in statement or "NotResource" in statement:
+            raise PolicyError(f"{where}: a trust policy statement has no Resource (the role is the resource).")
+    elif "Principal" in statement or "NotPrincipal" in statement:
         raise PolicyError(f"{where}: Principal/NotPrincipal are not allowed in identity-based policies.")
-    unknown = sorted(set(statement) - _STATEMENT_KEYS)
+    unknown = sorted(set(statement) - (_TRUST_STATEMENT_KEYS if trust else _STATEMENT_KEYS))
     if unknown:
         raise PolicyError(f"{where} has unsupported element(s): {', '.join(unknown)}.")
 
@@ -609,6 +639,12 @@ def _validate_statement(statement: Any, index: int, variables: bool) -> dict[str
             )
     out[action_key] = actions
 
+    if trust:
+        out["Principal"] = _validate_principal(statement["Principal"], where)
+        if "Condition" in statement:
+            out["Condition"] = _validate_condition(statement["Condition"], where, variables)
+        return out
+
     has_resource, has_not_resource = "Resource" in statement, "NotResource" in statement
     if has_resource == has_not_resource:
         raise PolicyError(f"{where} must have exactly one of Resource or NotResource.")
@@ -634,6 +670,18 @@ def validate_policy(document: dict | str) -> dict:
     values always lists of strings. Raises :class:`PolicyError` naming the
     offending element.
     """
+    return _validate_document(document, trust=False)
+
+
+def validate_trust_policy(document: dict | str) -> dict:
+    """Parse and validate a role's trust policy (IAM "Role trust policy"), as
+    :func:`validate_policy` does an identity policy, except that each statement names a
+    ``Principal`` (``"*"`` or ``{"Federated": ..., "AWS": ..., "Service": ...}``, each
+    normalised to a list) and no ``Resource``."""
+    return _validate_document(document, trust=True)
+
+
+def _validate_document(document: dict | str, *, trust: bool) -> dict:
     if isinstance(document, (str, bytes)):
         try:
             document = json.loads(document)
@@ -665,7 +713,7 @@ def validate_policy(document: dict | str) -> dict:
             raise PolicyError("Id must be a string.")
         normalised["Id"] = document["Id"]
     normalised["Statement"] = [
-        _validate_statement(statement, index, variables) for index, statement in enumerate(statements)
+        _validate_statement(statement, index, variables, trust) for index, statement in enumerate(statements)
     ]
     return normalised
 
@@ -744,4 +792,56 @@ def evaluate(
             if statement["Effect"] == "Deny":
                 return Decision.EXPLICIT_DENY
             allowed = True
+    return Decision.ALLOW if allowed else Decision.IMPLICIT_DENY
+
+
+def _principal_matches(principal: str | Mapping[str, list[str]], kind: str, name: str) -> bool:
+    if principal == "*":
+        return True
+    # Principals take no wildcards but the anonymous "*" (IAM "AWS JSON policy elements:
+    # Principal"), which {"AWS": "*"} also spells.
+    return name in principal.get(kind, ()) or "*" in principal.get("AWS", ())
+
+
+def evaluate_trust(
+    document: dict | str | None,
+    *,
+    principal_type: str,
+    principal: str,
+    action: str,
+    context: Mapping[str, str | list[str]] | None = None,
+) -> Decision:
+    """Evaluate a role's trust policy for one principal asking to assume the role, e.g.
+    ``principal_type="Federated"``, ``principal="cognito-identity.amazonaws.com"``,
+    ``action="sts:AssumeRoleWithWebIdentity"``, with the web identity's condition keys
+    (``cognito-identity.amazonaws.com:aud`` ...) in ``context``.
+
+    An empty or absent document trusts nobody (implicit deny). A statement applies when
+    its Principal names the principal (``"*"``, ``{"AWS": "*"}`` or a matching name of the
+    type), its Action matches and its Condition holds; then as :func:`evaluate`.
+    Raises :class:`PolicyError` for a malformed document.
+    """
+    if not document:
+        return Decision.IMPLICIT_DENY
+    policy = validate_trust_policy(document)
+    variables = policy["Version"] == VERSION_2012
+    ctx = _Context(context)
+    allowed = False
+    for statement in policy["Statement"]:
+        if not _principal_matches(statement["Principal"], principal_type, principal):
+            continue
+        if "Action" in statement:
+            if not _action_matches(statement["Action"], action):
+                continue
+        elif _action_matches(statement["NotAction"], action):
+            continue
+        if not all(
+            _condition_holds(op_name, key, values, ctx, variables)
+            for op_name, block in statement.get("Condition", {}).items()
+            for key, values in block.items()
+        ):
+            continue
+        if statement["Effect"] == "Deny":
+            return Decision.EXPLICIT_DENY
+        allowed = True
     return Decision.ALLOW if allowed else Decision.IMPLICIT_DENY

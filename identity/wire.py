@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from identity import shapes
+from identity.policy import PASS_ROLE_ACTION
 from identity.services import pools
 from userpools.conf import cognate_settings
 from userpools.context import ServiceContext
@@ -166,16 +167,61 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def iam_resource(operation: str, params: Any) -> str:
-    if isinstance(params, dict):
-        if isinstance(params.get("ResourceArn"), str):
-            return params["ResourceArn"]
-        pool_id = params.get("IdentityPoolId")
-        if isinstance(pool_id, str):
-            conf = cognate_settings()
-            region = pool_id.split(":", 1)[0]
-            return f"arn:aws:cognito-identity:{region}:{conf.ACCOUNT_ID}:identitypool/{pool_id}"
-    return "*"
+Authorization = tuple[str, str]  # (IAM action, resource ARN)
+
+
+def _pool_arn_in_region(region: str, pool_part: str) -> str:
+    return f"arn:aws:cognito-identity:{region}:{cognate_settings().ACCOUNT_ID}:identitypool/{pool_part}"
+
+
+def _identity_pools_arns(identity_ids: list[str]) -> list[str]:
+    """The ARNs of the identity pools that ``identity_ids`` belong to. An id that names no
+    identity is authorized as "any pool of its region" (``identitypool/{region}:*``): a
+    caller allowed only some pools is refused it exactly as an id of a pool it may not
+    touch, so an unknown id and a foreign one look alike to it."""
+    found = pools.identity_pool_ids_of(identity_ids)
+    arns = []
+    for identity_id in identity_ids:
+        pool_id = found.get(identity_id)
+        if pool_id is not None:
+            arns.append(pools.identity_pool_arn(pool_id))
+        else:
+            region = identity_id.split(":", 1)[0]
+            arns.append(_pool_arn_in_region(region, f"{region}:*"))
+    return list(dict.fromkeys(arns))
+
+
+def iam_resources(operation: str, params: Any) -> list[str]:
+    """The identity-pool ARNs an operation acts on: the pool it names (IdentityPoolId, or
+    ResourceArn in its canonical spelling), the pools of the identities it names
+    (DescribeIdentity, DeleteIdentities), else ``*`` (CreateIdentityPool,
+    ListIdentityPools), as AWS authorizes them."""
+    if not isinstance(params, dict):
+        return ["*"]
+    arn = params.get("ResourceArn")
+    if isinstance(arn, str):
+        pool_id = pools.identity_pool_id_of_arn(arn)
+        return [pools.identity_pool_arn(pool_id) if pool_id else arn]
+    pool_id = params.get("IdentityPoolId")
+    if isinstance(pool_id, str):
+        return [pools.identity_pool_arn(pool_id)]
+    if isinstance(params.get("IdentityId"), str):
+        return _identity_pools_arns([params["IdentityId"]])
+    ids = params.get("IdentityIdsToDelete")
+    if isinstance(ids, list) and ids:
+        return _identity_pools_arns([i for i in ids if isinstance(i, str)])
+    return ["*"]
+
+
+def iam_authorizations(operation: str, params: Any) -> list[Authorization]:
+    """Every (action, resource) a signed request must be allowed: the operation on each
+    resource it touches, and iam:PassRole on each role SetIdentityPoolRoles hands over
+    (a caller may give a pool only roles it may pass)."""
+    checks = [(f"cognito-identity:{operation}", resource) for resource in iam_resources(operation, params)]
+    if operation == "SetIdentityPoolRoles" and isinstance(params, dict):
+        passed = pools.role_arns_passed(params.get("Roles"), params.get("RoleMappings"))
+        checks += [(PASS_ROLE_ACTION, arn) for arn in passed]
+    return checks
 
 
 # Credentials, OpenID tokens and the developer broker (identity.wire_credentials), once it

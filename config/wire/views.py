@@ -123,7 +123,8 @@ def _dispatch(request: HttpRequest, request_id: str) -> HttpResponse:
         raise ServiceError(f"Value at '{bad}' contains a NUL character or an unpaired surrogate.",
                            code=ErrorCode.INVALID_PARAMETER)  # fmt: skip
     if caller is not None:
-        caller_authorize(caller, action=f"{service.iam_prefix}:{operation}", resource=service.resource(operation, params))
+        for action, resource in service.authorizations(operation, params):
+            caller_authorize(caller, action=action, resource=resource)
     handler = service.handlers.get(operation)
     if handler is None:
         raise ServiceError(

@@ -25,7 +25,10 @@ Roles (Cognito developer guide, "Using role-based access control"):
 * otherwise the pool's ``authenticated`` role. A CustomRoleArn other than the role chosen
   is NotAuthorizedException. A role that is not configured, or (built-in broker) that is
   not a Cognate Role, is InvalidIdentityPoolConfigurationException, as Cognito says when
-  a role's trust policy refuses it.
+  a role's trust policy refuses it. The built-in broker checks the role's trust policy
+  (:func:`identity.services.pools.role_trusts`: the pool in ``cognito-identity.amazonaws.com:aud``,
+  ``authenticated``/``unauthenticated`` in ``...:amr``) and answers that too when it
+  refuses; an STS broker leaves the trust policy to STS.
 
 Principal tags ("Using attributes for access control"): per provider, the pool's
 ``principal_tags`` entry maps tag → claim; ``UseDefaults`` adds ``username`` → ``sub``
@@ -56,6 +59,7 @@ from django.utils import timezone
 from identity.models import Identity, IdentityLogin, IdentityPool, Role, TemporaryCredential
 from identity.services import openid
 from identity.services.logins import identity_for_logins, logins_resolve, new_identity_id
+from identity.services.pools import role_trusts
 from userpools.context import ServiceContext
 from userpools.errors import ErrorCode, InvalidParameter, NotAuthorized, ResourceNotFound, ServiceError
 from userpools.services.audit import audit_record
@@ -291,6 +295,12 @@ def _builtin_issue(ctx: ServiceContext, identity: Identity, *, role_arn: str, pr
                    tags: dict[str, str]) -> IssuedCredentials:  # fmt: skip
     role = Role.objects.filter(arn=role_arn).first()
     if role is None:
+        raise invalid_configuration()
+    # The role must trust this identity pool for this kind of identity, as AWS STS checks a
+    # role's trust policy: otherwise whoever may set a pool's roles (or a group's RoleArn,
+    # which reaches here through cognito:preferred_role) could hand out any role.
+    amr = openid.amr([(p.provider, p.subject) for p in proven])
+    if not role_trusts(role, identity_pool_id=identity.pool_id, identity_id=identity.id, amr=amr):
         raise invalid_configuration()
     now = timezone.now()
     # Whole seconds, as AWS states an Expiration (and the wire carries it as epoch seconds).

@@ -222,6 +222,18 @@ def _validate_role_mappings(pool: IdentityPool, mappings: Mapping[str, Any]) -> 
     return out
 
 
+def role_arns_passed(roles: Mapping[str, Any] | None, role_mappings: Mapping[str, Any] | None) -> list[str]:
+    """Every role ARN a SetIdentityPoolRoles request hands to the pool (Roles and the
+    RoleARN of every rule), each once: the caller needs iam:PassRole on each."""
+    arns = [arn for arn in (roles or {}).values() if isinstance(arn, str)]
+    for mapping in (role_mappings or {}).values():
+        if not isinstance(mapping, dict):
+            continue
+        rules = (mapping.get("RulesConfiguration") or {}).get("Rules") or []
+        arns += [rule["RoleARN"] for rule in rules if isinstance(rule, dict) and isinstance(rule.get("RoleARN"), str)]
+    return list(dict.fromkeys(arns))
+
+
 @transaction.atomic
 def identity_pool_roles_set(ctx: ServiceContext, *, pool_id: str, roles: Mapping[str, str],
                             role_mappings: Mapping[str, Any] | None = None) -> IdentityPool:  # fmt: skip
@@ -291,6 +303,14 @@ def principal_tag_map_get(*, pool_id: str, provider: str) -> PrincipalTagMap:
 # --- Tags ------------------------------------------------------------------------------------
 
 
+def identity_pool_id_of_arn(arn: str) -> str | None:
+    """The id of the identity pool an ARN names as :func:`_pool_for_arn` reads it (any
+    partition), or None: authorization uses the pool's canonical ARN, so that another
+    spelling of it cannot slip past a Deny."""
+    matched = POOL_ARN.fullmatch(arn)
+    return matched.group(3) if matched else None
+
+
 def _pool_for_arn(arn: str, *, lock: bool = False) -> IdentityPool:
     matched = POOL_ARN.fullmatch(arn)
     if not matched:
@@ -337,6 +357,12 @@ def identity_id_get(ctx: ServiceContext, *, pool_id: str, logins: Mapping[str, s
     pool = identity_pool_get(pool_id)
     verified = login_service.logins_resolve(pool, logins)
     return login_service.identity_for_logins(ctx, pool, verified)
+
+
+def identity_pool_ids_of(identity_ids: list[str]) -> dict[str, str]:
+    """{identity id: its identity pool's id} for the ids that exist (for authorization:
+    an operation naming identities acts on their pools)."""
+    return dict(Identity.objects.filter(pk__in=identity_ids).values_list("id", "pool_id"))
 
 
 def identity_describe(*, identity_id: str) -> Identity:
@@ -535,16 +561,61 @@ def role_arn(name: str) -> str:
     return f"arn:aws:iam::{cognate_settings().ACCOUNT_ID}:role/{name}"
 
 
+COGNITO_IDENTITY = "cognito-identity.amazonaws.com"  # the federated principal of identity pools
+ASSUME_ROLE_ACTION = "sts:AssumeRoleWithWebIdentity"
+
+
+def cognito_trust_policy(pool_ids: list[str], *, kind: str | None = None) -> dict:
+    """The trust policy AWS's console writes for an identity-pool role: the identity
+    pools ``pool_ids`` may assume it, for ``kind`` ("authenticated" / "unauthenticated")
+    identities only, or both when None (Cognito developer guide, "IAM roles": role trust
+    and permissions)."""
+    if not pool_ids:
+        raise InvalidParameter("A trust policy names at least one identity pool.")
+    condition: dict[str, Any] = {"StringEquals": {f"{COGNITO_IDENTITY}:aud": list(pool_ids)}}
+    if kind is not None:
+        if kind not in ("authenticated", "unauthenticated"):
+            raise InvalidParameter("kind is 'authenticated' or 'unauthenticated'.")
+        condition["ForAnyValue:StringLike"] = {f"{COGNITO_IDENTITY}:amr": kind}
+    return {
+        "Version": iam.VERSION_2012,
+        "Statement": [{"Effect": "Allow", "Principal": {"Federated": COGNITO_IDENTITY},
+                       "Action": ASSUME_ROLE_ACTION, "Condition": condition}],
+    }  # fmt: skip
+
+
+def role_trusts(role: Role, *, identity_pool_id: str, identity_id: str, amr: list[str]) -> bool:
+    """Whether the role's trust policy lets identities of ``identity_pool_id`` (with
+    Cognito's ``amr`` values) assume it. A malformed stored policy trusts nobody."""
+    context = {f"{COGNITO_IDENTITY}:aud": identity_pool_id, f"{COGNITO_IDENTITY}:sub": identity_id,
+               f"{COGNITO_IDENTITY}:amr": amr}  # fmt: skip
+    try:
+        decision = iam.evaluate_trust(role.trust_policy, principal_type="Federated", principal=COGNITO_IDENTITY,
+                                      action=ASSUME_ROLE_ACTION, context=context)  # fmt: skip
+    except iam.PolicyError:
+        return False
+    return decision is iam.Decision.ALLOW
+
+
 @transaction.atomic
 def role_save(ctx: ServiceContext, *, name: str, policy: dict | str, description: str = "",
-              max_session_seconds: int = 3600, role: Role | None = None) -> Role:  # fmt: skip
-    """Create or change a Cognate role; the policy is validated by :mod:`identity.policy`."""
+              max_session_seconds: int = 3600, role: Role | None = None,
+              trust_policy: dict | str | None = None) -> Role:  # fmt: skip
+    """Create or change a Cognate role; the policies are validated by :mod:`identity.policy`.
+    ``trust_policy`` (see :class:`identity.models.Role`, :func:`cognito_trust_policy`): None
+    keeps a role's trust as it is (a new role trusts nobody), ``{}`` clears it."""
     if not re.fullmatch(r"[\w+=,.@-]{1,64}", name):
         raise InvalidParameter("A role name is 1-64 of letters, digits and +=,.@_-.")
     try:
         document = iam.validate_policy(policy)
     except iam.PolicyError as exc:
         raise InvalidParameter(f"The policy is not valid: {exc}") from None
+    trust: dict | None = None
+    if trust_policy is not None:
+        try:
+            trust = iam.validate_trust_policy(trust_policy) if trust_policy else {}
+        except iam.PolicyError as exc:
+            raise InvalidParameter(f"The trust policy is not valid: {exc}") from None
     if not 900 <= max_session_seconds <= 43200:
         raise InvalidParameter("The longest session is between 900 and 43200 seconds.")
     arn = role_arn(name)
@@ -556,6 +627,8 @@ def role_save(ctx: ServiceContext, *, name: str, policy: dict | str, description
     role = role or Role()
     role.arn, role.name, role.description = arn, name, description
     role.policy, role.max_session_seconds = document, max_session_seconds
+    if trust is not None:
+        role.trust_policy = trust
     role.save()
-    audit_record(ctx, "role.save", target=arn)
+    audit_record(ctx, "role.save", target=arn, trust_changed=trust is not None)
     return role

@@ -427,7 +427,7 @@ def test_create_access_key_shows_the_secret_once_and_stores_it_encrypted(console
         (stored,) = cursor.fetchone()
     assert stored != secret
     assert secret not in stored
-    assert key.policy["Statement"][0]["Action"] == ["cognito-idp:*", "cognito-identity:*"]
+    assert key.policy["Statement"][0]["Action"] == ["cognito-idp:*", "cognito-identity:*", "iam:PassRole"]
     assert AuditEvent.objects.get(action="access_key.create").actor == "operator:root"
     # Never again: not in the list, not on the change page, not in the add form.
     for url in (

@@ -90,16 +90,27 @@ def identity_pool(signed_identity):
     return make
 
 
+# A trust policy that lets every identity pool use a role (tests that are not about trust
+# use it; tests/security/test_roles.py checks the trust itself).
+TRUST_ANY_IDENTITY_POOL = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                   "Action": "sts:AssumeRoleWithWebIdentity"}],
+}  # fmt: skip
+
+
 @pytest.fixture
 def make_role():
-    """make_role(name="app-role", policy=None) -> the role's ARN (a Cognate Role row)."""
+    """make_role(name="app-role", policy=None, trust=TRUST_ANY_IDENTITY_POOL) -> the role's
+    ARN (a Cognate Role row)."""
 
-    def make(name: str = "app-role", policy: dict | None = None) -> str:
+    def make(name: str = "app-role", policy: dict | None = None, trust: dict | None = None) -> str:
         document = policy or {
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Action": ["cognito-identity:*"], "Resource": "*"}],
         }
-        return role_save(SYSTEM, name=name, policy=document).arn
+        trust = TRUST_ANY_IDENTITY_POOL if trust is None else trust
+        return role_save(SYSTEM, name=name, policy=document, trust_policy=trust).arn
 
     return make
 

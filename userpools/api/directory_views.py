@@ -37,6 +37,7 @@ from rest_framework.response import Response
 
 from userpools import shapes
 from userpools.api import serializers as s
+from userpools.api.permissions import authorize_role_pass
 from userpools.api.views import CLIENT_ID, ERRORS, NOT_FOUND, POOL_ID, CognateApiView
 from userpools.context import ServiceContext
 from userpools.services import directory, groups, recovery, signup
@@ -456,6 +457,7 @@ class GroupListApi(DirectoryApiView):
     )
     def post(self, request, pool_id: str):
         req = self.cognito_request("CreateGroup", s.GroupCreateInput, UserPoolId=pool_id)
+        authorize_role_pass(request.auth, req.get("RoleArn"))
         group = groups.group_create(self.service_context(), pool_id=pool_id, name=req["GroupName"],
                                     description=req.get("Description"), role_arn=req.get("RoleArn"),
                                     precedence=req.get("Precedence"))  # fmt: skip
@@ -493,6 +495,7 @@ class GroupDetailApi(DirectoryApiView):
     )
     def patch(self, request, pool_id: str, group_name: str):
         req = self.cognito_request("UpdateGroup", s.GroupUpdateInput, UserPoolId=pool_id, GroupName=group_name)
+        authorize_role_pass(request.auth, req.get("RoleArn"))
         group = groups.group_update(self.service_context(), pool_id=pool_id, name=group_name,
                                     description=req.get("Description"), role_arn=req.get("RoleArn"),
                                     precedence=req.get("Precedence"))  # fmt: skip

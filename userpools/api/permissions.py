@@ -12,6 +12,7 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.permissions import BasePermission
 
+from identity.policy import PASS_ROLE_ACTION
 from identity.services.callers import Caller, caller_authorize
 from userpools.ids import user_pool_arn
 
@@ -39,6 +40,14 @@ class CognitoActionPermission(BasePermission):
         pool_id = view.kwargs.get("pool_id")
         caller_authorize(caller, action=f"{IAM_PREFIX}:{action}", resource=user_pool_arn(pool_id) if pool_id else "*")
         return True
+
+
+def authorize_role_pass(caller: Caller, role_arn: str | None) -> None:
+    """A group's RoleArn is handed to it (and, through its members' tokens, to identity
+    pools): as over the wire (config/wire/registry.py), setting one needs iam:PassRole
+    on that role. An absent or empty RoleArn passes nothing."""
+    if role_arn:
+        caller_authorize(caller, action=PASS_ROLE_ACTION, resource=role_arn)
 
 
 class SigV4AuthenticationScheme(OpenApiAuthenticationExtension):
