@@ -29,18 +29,7 @@ IMG = "<img/src=x/onerror=alert(document.domain)>"
 LINK = '<a/href="https://evil.example/reset">click</a>'
 
 
-@pytest.fixture
-def public(boto_client):
-    client = boto_client("cognito-idp")
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def idp(boto_client, make_access_key):
-    client = boto_client("cognito-idp", key=make_access_key())
-    yield client
-    client.close()
+# ``public`` (an unsigned client) and ``idp`` (an operator's signed one): tests/security/conftest.py.
 
 
 def _client_id(idp, pool_id: str) -> str:
