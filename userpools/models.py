@@ -492,6 +492,23 @@ class AuthSession(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
 
 
+class UnknownUserLockout(models.Model):
+    """Failed sign-ins naming a user who does not exist, counted as a user's own are
+    (``User.failed_sign_ins`` / ``locked_until``), so that with PreventUserExistenceErrors an
+    unknown username reaches "Password attempts exceeded" after the same failures, and its
+    wrong password costs the same row lock and update as a real user's
+    (userpools.services.auth). ``key`` is the SHA-256 of the pool's form of the username."""
+
+    pool = models.ForeignKey(UserPool, on_delete=models.CASCADE, related_name="unknown_user_lockouts")
+    key = models.CharField(max_length=64)
+    failed_sign_ins = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pool", "key"], name="unknown_user_lockout_key")]
+
+
 class SoftwareToken(Device):
     """A user's TOTP authenticator (AssociateSoftwareToken, VerifySoftwareToken), as a
     django-otp device; a user has at most one. ``secret`` is the verified key (base32, empty

@@ -17,8 +17,16 @@ Guide, "User pool authentication flow" and "Managing user existence error respon
   unknown user's password is checked against a dummy hash. With LEGACY an unknown user
   is a UserNotFoundException.
 * After five wrong passwords in a row the user is locked out for 1 s, doubling with each
-  further failure up to 15 minutes ("Password attempts exceeded"). The count lives on the
-  user's row, so every server process sees it; a correct password resets it.
+  further failure up to 15 minutes ("Password attempts exceeded"). Wrong MFA and
+  one-time sign-in codes count alike, and a locked-out user's right code is refused too.
+  The count lives on the user's row, so every server process sees it; a sign-in that
+  passes every factor resets it (a right password alone does not). With
+  PreventUserExistenceErrors an unknown username is counted and locked out the same way
+  (:class:`~userpools.models.UnknownUserLockout`), with the same statements, so neither
+  its answers nor their time tell it from a user.
+* USER_AUTH's AvailableChallenges, with PreventUserExistenceErrors, are the pool's whoever
+  asks; sign-in codes sent (or simulated for an unknown user) are limited per user like
+  other codes (TooManyRequestsException).
 * A FORCE_CHANGE_PASSWORD user is asked for a new password (NEW_PASSWORD_REQUIRED),
   unless the temporary password has expired.
 
@@ -44,10 +52,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.hashers import check_password, get_hasher, make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -64,7 +72,7 @@ from userpools.errors import (
     UserNotConfirmed,
     UserNotFound,
 )
-from userpools.models import AppClient, AuthSession, SoftwareToken, User, UserPool
+from userpools.models import AppClient, AuthSession, SoftwareToken, UnknownUserLockout, User, UserPool
 from userpools.services import devices, mfa, passkeys, users
 from userpools.services.audit import audit_record
 from userpools.services.clientauth import client_for_request, client_load
@@ -308,6 +316,9 @@ class CodeChallenge(Challenge):
         code = responses.get(self.response_key)
         if not code:
             raise InvalidParameter(f"Missing required parameter {self.response_key}")
+        # A wrong code counts towards the user's lockout as a wrong password does
+        # (auth_respond records it); while locked out, even the right code is refused.
+        _unlocked(sign_in.user)
         if not self.matches(sign_in, code):
             raise CodeMismatch("Invalid code received for user")
         sign_in.state["mfa_done"] = True
@@ -443,6 +454,7 @@ def _next_step(sign_in: SignIn, *, after: str | None = None) -> AuthOutcome:
             session = _session_start(sign_in, challenge)
             parameters = {**challenge.parameters(sign_in), **extra}
             return AuthOutcome(challenge=challenge.name, session=session, parameters=parameters)
+    _failures_reset(sign_in.user)  # every factor passed: only now does the failure count start again
     if sign_in.state.get("hosted"):
         audit_record(sign_in.ctx, "user.hosted_sign_in", pool_id=sign_in.user.pool_id, target=sign_in.user.username,
                      client_id=sign_in.client.client_id)  # fmt: skip
@@ -460,10 +472,16 @@ def _next_step(sign_in: SignIn, *, after: str | None = None) -> AuthOutcome:
 # --- Passwords and lockout ---------------------------------------------------------------------
 
 
-@cache
 def _dummy_hash() -> str:
-    """A hash made like users' hashes, to check a password against when there is no user."""
-    return make_password(secrets.token_urlsafe(16))
+    """A hash made like users' hashes, to check a password against when there is no user:
+    by the hasher that makes them now (PASSWORD_HASHERS may change, and a dummy made by
+    another hasher would take another time)."""
+    return _dummy_hash_by(get_hasher("default").algorithm)
+
+
+@cache
+def _dummy_hash_by(algorithm: str) -> str:
+    return make_password(secrets.token_urlsafe(16), hasher=algorithm)
 
 
 def _password_matches(raw: str, user: User | None) -> bool:
@@ -494,12 +512,18 @@ def lockout_duration(failures: int) -> timedelta | None:
     return min(timedelta(seconds=2 ** min(failures - FREE_FAILURES, 20)), MAX_LOCKOUT)
 
 
-def _failure_record(user: User) -> None:
-    """Count a wrong password, deciding on the row itself (locked): if a lockout began
-    while this password was being checked, the answer is the lockout's and the attempt is
-    not counted, as Cognito ignores attempts made during a lockout."""
+def _failure_record(row: User | UnknownUserLockout) -> None:
+    """Count a failed sign-in attempt (a wrong password, SRP claim or sign-in code) on the
+    user's row, or on the :class:`UnknownUserLockout` row of a username that names nobody,
+    deciding on the row itself (locked): if a lockout began while this attempt was being
+    checked, the answer is the lockout's and the attempt is not counted, as Cognito ignores
+    attempts made during a lockout. Both kinds of row take the same statements, so a wrong
+    password costs a real and an unknown user the same time."""
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
+        if row.pk is None:  # an unknown username's first failure
+            locked, _ = UnknownUserLockout.objects.select_for_update().get_or_create(pool_id=row.pool_id, key=row.key)
+        else:
+            locked = type(row).objects.select_for_update().get(pk=row.pk)
         _unlocked(locked)
         locked.failed_sign_ins += 1
         duration = lockout_duration(locked.failed_sign_ins)
@@ -510,23 +534,60 @@ def _failure_record(user: User) -> None:
 
 _LOCKOUT_STATE = CompiledQuery(
     lambda pk: User.objects.filter(pk=pk).values_list("failed_sign_ins", "locked_until")[:1], pk=User._meta.pk)
+_UNKNOWN_LOCKOUT = CompiledQuery(
+    lambda pool_id, key: UnknownUserLockout.objects.filter(pool_id=pool_id, key=key).order_by("pk")[:1],
+    pool_id=UnknownUserLockout._meta.get_field("pool"), key=UnknownUserLockout._meta.get_field("key"),
+)
 
 
-def _failures_clear(user: User) -> None:
+def _unknown_lockout(pool: UserPool, username: str) -> UnknownUserLockout:
+    """The failure count of ``username`` in ``pool``, which names nobody (unsaved until its
+    first failure). Keyed by the pool's form of the name, as users are (case folding)."""
+    key = hashlib.sha256(users.username_key(pool, username).encode("utf-8", "surrogatepass")).hexdigest()
+    return _UNKNOWN_LOCKOUT.first(pool_id=pool.pk, key=key) or UnknownUserLockout(pool_id=pool.pk, key=key)
+
+
+def _lockout_recheck(user: User) -> None:
     """After a right password: refuse it if a lockout began while it was being checked (a
-    burst of guesses must not get past a lockout its own wrong guesses started), else
-    reset the count."""
+    burst of guesses must not get past a lockout its own wrong guesses started). The count
+    is reset only when the whole sign-in succeeds (:func:`_failures_reset`): a right
+    password followed by wrong MFA codes keeps counting towards the lockout."""
     state = _LOCKOUT_STATE.rows(pk=user.pk)
     if not state:
         raise User.DoesNotExist("User matching query does not exist.")
     user.failed_sign_ins, user.locked_until = state[0]
     _unlocked(user)
+
+
+def _failures_reset(user: User) -> None:
+    """A sign-in passed every factor: its user's failure count starts again (``user``'s
+    count is as read during this sign-in, so there is no query when there is nothing to reset)."""
     if user.failed_sign_ins or user.locked_until:
         User.objects.filter(pk=user.pk).update(failed_sign_ins=0, locked_until=None)
         user.failed_sign_ins, user.locked_until = 0, None
 
 
-def _unlocked(user: User) -> None:
+def _attempt_failed(ctx: ServiceContext, client: AppClient, user: User | None, username: str,
+                    *, unknown: UnknownUserLockout | None = None, action: str = "user.sign_in_failed") -> None:  # fmt: skip
+    """Count a failed attempt on ``user`` (or, when nobody has ``username``, on its
+    :class:`UnknownUserLockout` row) and write its audit event: the same work whether the
+    user exists or not."""
+    if user is not None:
+        _failure_record(user)
+        audit_record(ctx, action, pool_id=client.pool_id, target=user.username, client_id=client.client_id)
+    else:
+        _failure_record(unknown if unknown is not None else _unknown_lockout(client.pool, username))
+        audit_record(ctx, action, pool_id=client.pool_id, target=username, client_id=client.client_id, known=False)
+
+
+def _sign_in_failed(ctx: ServiceContext, client: AppClient, user: User | None, username: str,
+                    *, unknown: UnknownUserLockout | None = None) -> NoReturn:  # fmt: skip
+    """A wrong password or SRP claim: counted (:func:`_attempt_failed`), then refused."""
+    _attempt_failed(ctx, client, user, username, unknown=unknown)
+    raise NotAuthorized(INCORRECT)
+
+
+def _unlocked(user: User | UnknownUserLockout) -> None:
     if user.locked_until is not None and user.locked_until > timezone.now():
         raise NotAuthorized(LOCKED)
 
@@ -569,15 +630,20 @@ def password_authenticate(ctx: ServiceContext, client: AppClient, username: str 
     pool = client.pool
     user = users.user_find(pool, username)
     if user is None:
-        _password_matches(password, None)  # spend the time a real check takes
-        _unknown_user(client)
+        if not prevents_existence_errors(client):
+            _password_matches(password, None)  # spend the time a real check takes
+            _unknown_user(client)
+        # An unknown username is counted and locked out as a user is, with the same
+        # statements: its answers (up to "Password attempts exceeded") and their time match.
+        unknown = _unknown_lockout(pool, username)
+        _unlocked(unknown)
+        _password_matches(password, None)
+        _sign_in_failed(ctx, client, None, username, unknown=unknown)
     user.pool = pool
     _unlocked(user)
     if not _password_matches(password, user):
-        _failure_record(user)
-        audit_record(ctx, "user.sign_in_failed", pool_id=pool.id, target=user.username, client_id=client.client_id)
-        raise NotAuthorized(INCORRECT)
-    _failures_clear(user)
+        _sign_in_failed(ctx, client, user, username)
+    _lockout_recheck(user)
     return _may_sign_in(user)
 
 
@@ -635,8 +701,10 @@ def _srp_verify(ctx: ServiceContext, client: AppClient, stored: AuthSession, res
     if moment is None:
         raise InvalidParameter(TIMESTAMP_FORMAT)
     user, state = stored.user, stored.state
-    if user is None or not state.get("verifier"):
-        raise NotAuthorized(INCORRECT)
+    if user is None or not state.get("verifier"):  # no claim can match: counted as a wrong one
+        unknown = _unknown_lockout(client.pool, state.get("user_id") or "") if user is None else None
+        _unlocked(user if user is not None else unknown)
+        _sign_in_failed(ctx, client, user, state.get("user_id") or "", unknown=unknown)
     user.pool = client.pool
     _unlocked(user)
     verifier = users.srp_verifier_read(user)
@@ -652,11 +720,8 @@ def _srp_verify(ctx: ServiceContext, client: AppClient, stored: AuthSession, res
             expected = ""
         matched = bool(expected) and srp.signature_matches(expected, responses.get("PASSWORD_CLAIM_SIGNATURE"))
     if not matched:
-        _failure_record(user)
-        audit_record(ctx, "user.sign_in_failed", pool_id=client.pool_id, target=user.username,
-                     client_id=client.client_id)  # fmt: skip
-        raise NotAuthorized(INCORRECT)
-    _failures_clear(user)
+        _sign_in_failed(ctx, client, user, user.username)
+    _lockout_recheck(user)
     return _may_sign_in(user)
 
 
@@ -739,17 +804,17 @@ def _one_time_code_start(ctx: ServiceContext, client: AppClient, answer: str, us
                          user: User | None) -> AuthOutcome:  # fmt: skip
     """EMAIL_OTP / SMS_OTP as a first factor: send a code, challenge for it. An unknown user
     (PreventUserExistenceErrors) or one who cannot receive it gets a challenge that no code
-    can pass, and nothing is sent."""
+    can pass and a plausible destination; nothing is sent, but the send is counted as a real
+    one is (TooManyRequestsException past the limit), and wrong codes count towards the
+    username's lockout, so that every answer matches a real user's."""
     medium, _ = ONE_TIME_CODES[answer]
-    state: dict[str, Any] = {"first_factor": answer}
+    state: dict[str, Any] = {"first_factor": answer, "username": username}
     if user is not None and _can_use(user, answer):
         user.pool = client.pool
         parameters = mfa.code_send(ctx, user, medium, state)
     else:
+        parameters = mfa.code_send_simulated(client.pool, user, username, medium)
         user = None
-        masked = "+*******0000" if answer == "SMS_OTP" else f"{username[:1]}***@e***"
-        parameters = {"CODE_DELIVERY_DELIVERY_MEDIUM": "SMS" if answer == "SMS_OTP" else "EMAIL",
-                      "CODE_DELIVERY_DESTINATION": masked}  # fmt: skip
     session = _session_open(client, user, answer, state)
     return AuthOutcome(challenge=answer, session=session, parameters=parameters)
 
@@ -793,12 +858,14 @@ def _one_time_code_respond(ctx: ServiceContext, client: AppClient, challenge_nam
         if stored.challenge != challenge_name or stored.state.get("first_factor") != challenge_name:
             raise NotAuthorized(SESSION_INVALID)
         user = stored.user
+        # Locked out (by wrong passwords or codes): refused before the code is looked at,
+        # an unknown username as a user (auth_respond counts a wrong code).
+        _unlocked(user if user is not None else _unknown_lockout(client.pool, stored.state.get("username") or username))
         if user is None or not mfa.code_matches(stored.state, code):
             raise CodeMismatch("Invalid code received for user")
         user.pool = client.pool
         if not _names(client, username, user):
             raise NotAuthorized(SESSION_INVALID)
-        _unlocked(user)
         _may_sign_in(user)
         if user.status == User.Status.FORCE_CHANGE_PASSWORD:
             raise NotAuthorized(INCORRECT)
@@ -816,9 +883,13 @@ def _user_auth(ctx: ServiceContext, client: AppClient, parameters: Mapping[str, 
     if preferred in ("PASSWORD", "PASSWORD_SRP") and preferred in available_first_factors(client):
         return _first_factor(ctx, client, preferred, username, parameters, user=None, looked_up=False)
     user = users.user_find(client.pool, username)
-    if user is None and not prevents_existence_errors(client):
+    prevent = prevents_existence_errors(client)
+    if user is None and not prevent:
         raise UserNotFound("User does not exist.")
-    available = available_first_factors(client, user)
+    # With PreventUserExistenceErrors the list is the pool's, whoever asks: one that left
+    # out what a user cannot use would tell real users from unknown ones. A factor the user
+    # cannot use then gets the unknown user's challenge, which no answer passes.
+    available = available_first_factors(client, None if prevent else user)
     if preferred in available:
         return _first_factor(ctx, client, preferred, username, parameters, user=user, looked_up=True)
     session = _session_open(client, user, "SELECT_CHALLENGE", {"username": username})
@@ -947,7 +1018,7 @@ def auth_respond(
         try:
             return _one_time_code_respond(ctx, client, challenge_name, session, username, responses)
         except CodeMismatch:
-            _code_attempt_failed(session)
+            _code_attempt_failed(ctx, client, session, username)
             raise
     challenge = challenge_named(challenge_name)
     if challenge is None:
@@ -955,7 +1026,7 @@ def auth_respond(
     try:
         return _respond(ctx, client, challenge, session, username, responses)
     except CodeMismatch:
-        _code_attempt_failed(session)
+        _code_attempt_failed(ctx, client, session, username)
         raise
 
 
@@ -1003,9 +1074,11 @@ def _is_first_factor_session(session: str | None, challenge_name: str) -> bool:
     return challenge_name == "SMS_OTP" or bool(state and state.get("first_factor") == challenge_name)
 
 
-def _code_attempt_failed(session: str | None) -> None:
-    """Count a wrong code against the session (outside the refused answer's transaction);
-    the third spends it, so the sign-in must start over."""
+def _code_attempt_failed(ctx: ServiceContext, client: AppClient, session: str | None, username: str) -> None:
+    """Count a wrong code (outside the refused answer's transaction): against the session,
+    whose third spends it, so the sign-in must start over; and towards the user's lockout
+    as a wrong password counts (an unknown user's, for a passwordless code, on its
+    :class:`UnknownUserLockout` row), so new sign-ins do not buy new guesses."""
     with transaction.atomic():
         stored = AuthSession.objects.select_for_update().filter(token_hash=_digest(session or "")).first()
         if stored is None:
@@ -1015,6 +1088,8 @@ def _code_attempt_failed(session: str | None) -> None:
         if failures >= MAX_CODE_ATTEMPTS:
             stored.used_at = timezone.now()
         stored.save(update_fields=["state", "used_at"])
+    user = User.objects.filter(pk=stored.user_id).first() if stored.user_id is not None else None
+    _attempt_failed(ctx, client, user, stored.state.get("username") or username, action="user.sign_in_code_failed")
 
 
 def _respond(ctx: ServiceContext, client: AppClient, challenge: Challenge, session: str | None, username: str,

@@ -25,7 +25,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -33,9 +33,16 @@ from django.db import transaction
 from django_otp.oath import TOTP
 
 from userpools.context import ServiceContext
-from userpools.errors import EnableSoftwareTokenMFA, InvalidParameter, SoftwareTokenMFANotFound
+from userpools.errors import (
+    EnableSoftwareTokenMFA,
+    ErrorCode,
+    InvalidParameter,
+    LimitExceeded,
+    ServiceError,
+    SoftwareTokenMFANotFound,
+)
 from userpools.models import Delivery, SoftwareToken, User, UserPool
-from userpools.services import delivery
+from userpools.services import delivery, signup
 from userpools.services.audit import audit_record
 
 SMS, TOTP_FACTOR, EMAIL = "SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP"
@@ -244,10 +251,42 @@ def code_matches(state: Mapping[str, Any], code: str | None) -> bool:
     return hmac.compare_digest(expected, code_digest(state.get("otp_salt", ""), code))
 
 
+SEND_LIMITED = "Too many sign-in codes were sent to this user; try again later."
+
+
+def _send_purpose(factor: str) -> str:
+    """The send counter of sign-in codes by ``factor``'s medium: MFA and passwordless codes
+    reach the same inbox or phone, so they share one limit."""
+    return f"sign-in-code:{factor}"
+
+
+def _send_count(count: Callable[[], None]) -> None:
+    """Run a send counter (userpools.services.signup); past its limit InitiateAuth and
+    RespondToAuthChallenge answer TooManyRequestsException (LimitExceededException is not
+    among their errors in the service model)."""
+    try:
+        count()
+    except LimitExceeded:
+        raise ServiceError(SEND_LIMITED, code=ErrorCode.TOO_MANY_REQUESTS) from None
+
+
+def code_send_simulated(pool: UserPool, user: User | None, username: str, factor: str) -> dict[str, str]:
+    """What :func:`code_send` answers, for a user who does not exist or cannot receive
+    ``factor`` (PreventUserExistenceErrors): a plausible destination, nothing sent, and the
+    send counted as a real one is, so the answers cannot tell the two apart."""
+    _send_count(lambda: signup.simulated_send_throttle(pool, user, username, _send_purpose(factor)))
+    medium = Delivery.Medium.SMS if factor == SMS else Delivery.Medium.EMAIL
+    destination = signup.simulated_destination(pool, username, "phone_number" if factor == SMS else "email")
+    return {"CODE_DELIVERY_DELIVERY_MEDIUM": medium, "CODE_DELIVERY_DESTINATION": delivery.mask(medium, destination)}
+
+
 def code_send(ctx: ServiceContext, user: User, factor: str, state: dict[str, Any]) -> dict[str, str]:
     """Send a sign-in code by SMS or e-mail (the pool's MFA message templates), keep its
-    digest in ``state``; returns the challenge's CODE_DELIVERY_* parameters."""
+    digest in ``state``; returns the challenge's CODE_DELIVERY_* parameters. Sends to a
+    user are limited like other codes (userpools.services.signup.send_throttle: a few an
+    hour; TooManyRequestsException past that), so sign-ins cannot bomb an inbox or phone."""
     pool = user.pool
+    _send_count(lambda: signup.send_throttle(user, _send_purpose(factor)))
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     salt = secrets.token_hex(8)
     state.update(otp_salt=salt, otp_digest=code_digest(salt, code))

@@ -8,9 +8,12 @@ accounts" and "Managing user existence error responses"):
   then the verified e-mail ("legacy mechanism"). ``admin_only`` turns self-service off.
   No verified destination: InvalidParameterException.
 * With the client's ``PreventUserExistenceErrors`` ENABLED, ForgotPassword answers a
-  user who does not exist, is disabled or has no verified destination with simulated
-  CodeDeliveryDetails, and ConfirmForgotPassword answers CodeMismatchException for a
-  user who does not exist or is disabled.
+  user who does not exist, is disabled, has no verified destination or cannot reset
+  (FORCE_CHANGE_PASSWORD, federated: Cognito answers these alike) with simulated
+  CodeDeliveryDetails, counted towards the send limit as real ones are; and
+  ConfirmForgotPassword answers such a username as it answers a real user's wrong code
+  (no code requested: ExpiredCodeException; then CodeMismatchException; the fifth
+  TooManyFailedAttemptsException), so no sequence of answers tells them apart.
 * A user created by an administrator who has not yet replaced the temporary password
   (FORCE_CHANGE_PASSWORD) cannot reset it.
 * The code is valid for an hour; a few requests an hour are allowed (LimitExceededException).
@@ -26,9 +29,9 @@ from typing import Any
 from django.db import transaction
 
 from userpools.context import ServiceContext
-from userpools.errors import CodeMismatch, InvalidParameter, NotAuthorized, UserNotFound
+from userpools.errors import InvalidParameter, NotAuthorized, UserNotFound
 from userpools.models import User, UserPool
-from userpools.services import users
+from userpools.services import codes, users
 from userpools.services.audit import audit_record
 from userpools.services.clientauth import client_for_request
 from userpools.services.signup import (
@@ -41,6 +44,7 @@ from userpools.services.signup import (
     prevents_existence_errors,
     send_throttle,
     simulated_delivery_details,
+    simulated_send_throttle,
     user_for_public_request,
     user_lock,
 )
@@ -76,6 +80,21 @@ def _simulated(pool: UserPool, username: str) -> dict[str, Any]:
     return simulated_delivery_details(pool, username, prefer=prefer)
 
 
+def _resettable(pool: UserPool, user: User | None) -> bool:
+    """Whether ForgotPassword sends ``user`` a code. With PreventUserExistenceErrors every
+    other username (none, disabled, FORCE_CHANGE_PASSWORD or federated, no verified
+    address) gets the unknown user's answers: a simulated delivery, counted towards the same
+    send limit, and a code that ConfirmForgotPassword refuses as it refuses wrong codes."""
+    return (user is not None and user.is_active and user.status not in NOT_RESETTABLE
+            and recovery_destination(pool, user) is not None)  # fmt: skip
+
+
+def _simulated_start(pool: UserPool, user: User | None, username: str) -> dict[str, Any]:
+    simulated_send_throttle(pool, user, username, Purpose.RESET_PASSWORD)
+    codes.phantom_code_issue(pool.id, users.username_key(pool, username), Purpose.RESET_PASSWORD)
+    return _simulated(pool, username)
+
+
 def password_reset_start(ctx: ServiceContext, *, client_id: str, secret_hash: str | None, username: str) -> dict[str, Any]:
     """ForgotPassword: send a RESET_PASSWORD code; returns CodeDeliveryDetails.
 
@@ -88,22 +107,17 @@ def password_reset_start(ctx: ServiceContext, *, client_id: str, secret_hash: st
     pool = client.pool
     if recovery_mechanisms(pool) == ["admin_only"]:
         raise NotAuthorized("Self-service password recovery is not enabled for this user pool.")
-    prevent = prevents_existence_errors(client)
     user = user_for_public_request(client, username)
+    if prevents_existence_errors(client) and not _resettable(pool, user):
+        return _simulated_start(pool, user, username)
     if user is None:
-        if prevent:
-            return _simulated(pool, username)
         raise UserNotFound(USER_NOT_FOUND_MESSAGE)
     if not user.is_active:
-        if prevent:
-            return _simulated(pool, username)
         raise NotAuthorized("User is disabled.")
     if user.status in NOT_RESETTABLE:
         raise NotAuthorized("User password cannot be reset in the current state.")
     destination = recovery_destination(pool, user)
     if destination is None:
-        if prevent:
-            return _simulated(pool, username)
         raise InvalidParameter(NO_DESTINATION_MESSAGE)
     send_throttle(user, Purpose.RESET_PASSWORD)
     with transaction.atomic():
@@ -135,15 +149,14 @@ def password_reset_confirm(
     client = client_for_request(client_id, secret_hash, username)
     ctx = client_context(ctx, client)
     pool = client.pool
-    prevent = prevents_existence_errors(client)
     user = user_for_public_request(client, username)
-    if user is None or not user.is_active:
-        if prevent:
-            raise CodeMismatch("Invalid verification code provided, please try again.")
-        if user is None:
-            raise UserNotFound(USER_NOT_FOUND_MESSAGE)
+    users.password_check(pool, password)  # the pool's policy, the same for every username
+    if prevents_existence_errors(client) and not _resettable(pool, user):
+        codes.phantom_code_verify(pool.id, users.username_key(pool, username), Purpose.RESET_PASSWORD)
+    if user is None:
+        raise UserNotFound(USER_NOT_FOUND_MESSAGE)
+    if not user.is_active:
         raise NotAuthorized("User is disabled.")
-    users.password_check(pool, password)
 
     def reset() -> User:
         locked = user_lock(user)

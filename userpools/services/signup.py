@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -138,21 +139,56 @@ def simulated_delivery_details(pool: UserPool, username: str, *, prefer: Iterabl
     pool's verification settings; the masked destination is derived from the username so
     that asking twice gives the same answer.
     """
-    seed = hmac.new(settings.SECRET_KEY.encode(), f"{pool.id}:{username}".encode("utf-8", "surrogatepass"),
-                    hashlib.sha256).hexdigest()  # fmt: skip
     if users.PHONE_RE.match(username):
-        attribute, value = "phone_number", username
+        attribute = "phone_number"
     elif "@" in username:
-        attribute, value = "email", username
+        attribute = "email"
     else:
         auto = auto_verified_attributes(pool)
         order = [*prefer, *(["phone_number"] if "phone_number" in auto else []), *auto, "email"]
         attribute = next(a for a in order if a in MEDIUM)
-        if attribute == "phone_number":
-            value = "+1" + "".join(str(int(c, 16) % 10) for c in seed[:10])
-        else:
-            value = f"{'abcdefghijklmnopqrstuvwxyz'[int(seed[10:12], 16) % 26]}@{'egimoq'[int(seed[12], 16) % 6]}.com"
-    return delivery.code_delivery_details(MEDIUM[attribute], value, attribute)
+    return delivery.code_delivery_details(MEDIUM[attribute], simulated_destination(pool, username, attribute),
+                                          attribute)  # fmt: skip
+
+
+def simulated_destination(pool: UserPool, username: str, attribute: str) -> str:
+    """A stable, plausible ``attribute`` (email or phone_number) for a user who does not
+    exist: the username itself when it has that form (as a real user signing in with it
+    would), else one derived from it, so that asking twice gives the same answer."""
+    if attribute == "phone_number" and users.PHONE_RE.match(username):
+        return username
+    if attribute == "email" and "@" in username:
+        return username
+    seed = hmac.new(settings.SECRET_KEY.encode(), f"{pool.id}:{username}".encode("utf-8", "surrogatepass"),
+                    hashlib.sha256).hexdigest()  # fmt: skip
+    if attribute == "phone_number":
+        return "+1" + "".join(str(int(c, 16) % 10) for c in seed[:10])
+    return f"{'abcdefghijklmnopqrstuvwxyz'[int(seed[10:12], 16) % 26]}@{'egimoq'[int(seed[12], 16) % 6]}.com"
+
+
+@dataclass(frozen=True)
+class UnknownRecipient:
+    """Stands for a username that names nobody where sends to a user are counted
+    (:func:`send_throttle` keys on ``sub``): with PreventUserExistenceErrors a simulated
+    answer must reach LimitExceededException after as many requests as a real one."""
+
+    sub: uuid.UUID
+
+
+def unknown_recipient(pool: UserPool, username: str) -> UnknownRecipient:
+    """The stand-in of ``username`` in ``pool`` (the pool's form of it: case folded as users'
+    names are), with a stable pseudo-``sub`` no real user has (keyed with the project secret)."""
+    name = users.username_key(pool, username)
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"unknown-user:{pool.id}:{name}".encode("utf-8", "surrogatepass"),
+                      hashlib.sha256).digest()  # fmt: skip
+    return UnknownRecipient(sub=uuid.UUID(bytes=digest[:16]))
+
+
+def simulated_send_throttle(pool: UserPool, user: User | None, username: str, purpose: str) -> None:
+    """Count a simulated send (nothing goes out) as :func:`send_throttle` counts a real one:
+    on ``user`` when there is one (disabled, no verified address ...), else on the
+    username's stand-in. LimitExceededException past the same limit."""
+    send_throttle(user if user is not None else unknown_recipient(pool, username), purpose)  # type: ignore[arg-type]
 
 
 def prevents_existence_errors(client: AppClient) -> bool:
@@ -285,9 +321,14 @@ def user_confirm_sign_up(
     ctx = client_context(ctx, client)
     pool = client.pool
     user = user_for_public_request(client, username)
+    if prevents_existence_errors(client) and (user is None or not user.is_active
+                                              or user.status != User.Status.UNCONFIRMED):  # fmt: skip
+        # Nobody, or nobody this code could confirm: the answers of a wrong code to an
+        # account awaiting confirmation (CodeMismatchException; the fifth
+        # TooManyFailedAttemptsException; then ExpiredCodeException), so that they cannot
+        # tell an unknown username from a confirmed or disabled user.
+        codes.phantom_code_verify(pool.id, users.username_key(pool, username), Purpose.SIGN_UP, outstanding=True)
     if user is None:
-        if prevents_existence_errors(client):
-            raise CodeMismatch("Invalid verification code provided, please try again.")
         raise UserNotFound(USER_NOT_FOUND_MESSAGE)
     if not user.is_active:
         raise NotAuthorized("User is disabled.")
@@ -322,16 +363,24 @@ def user_resend_confirmation_code(
 
     Raises ResourceNotFoundException, NotAuthorizedException, UserNotFoundException
     (with PreventUserExistenceErrors a simulated CodeDeliveryDetails instead, also for a
-    disabled user), InvalidParameterException (already confirmed; nowhere to send),
-    LimitExceededException.
+    disabled or confirmed user and one without the address), InvalidParameterException
+    (already confirmed; nowhere to send), LimitExceededException.
     """
     client = client_for_request(client_id, secret_hash, username)
     ctx = client_context(ctx, client)
     pool = client.pool
     user = user_for_public_request(client, username)
+    if prevents_existence_errors(client) and (
+            user is None or not user.is_active or user.status != User.Status.UNCONFIRMED
+            or sign_up_destination(pool, user.attributes) is None):  # fmt: skip
+        # Nobody a code goes to: a simulated answer, counted towards the same send limit
+        # (a pool that verifies nothing refuses everyone alike).
+        if not auto_verified_attributes(pool):
+            raise InvalidParameter("Cannot resend codes. Auto verification not turned on.")
+        simulated_send_throttle(pool, user, username, Purpose.SIGN_UP)
+        codes.phantom_code_issue(pool.id, users.username_key(pool, username), Purpose.SIGN_UP)
+        return simulated_delivery_details(pool, username)
     if user is None or not user.is_active:
-        if prevents_existence_errors(client):
-            return simulated_delivery_details(pool, username)
         if user is None:
             raise UserNotFound(USER_NOT_FOUND_MESSAGE)
         raise NotAuthorized("User is disabled.")
