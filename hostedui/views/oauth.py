@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from urllib.parse import unquote
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -83,7 +82,7 @@ def _basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
         raise oauth.OAuthError("invalid_client", "Use HTTP Basic authentication for the client.", status=401)
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, and text that is not ASCII (headers are latin-1)
         raise oauth.OAuthError("invalid_client", "The Authorization header is malformed.", status=401) from None
     client_id, sep, secret = decoded.partition(":")
     if not sep:

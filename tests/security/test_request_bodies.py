@@ -211,3 +211,19 @@ def test_hosted_challenge_page_with_forged_challenge_parameters(challenge, param
             "password": "Passw0rd!x", "password_again": "different", "parameters": json.dumps(parameters)}  # fmt: skip
     response = Client(raise_request_exception=False).post(f"/{pool.id}/login/challenge", form)
     assert response.status_code == 400, response.status_code
+
+
+@pytest.mark.parametrize("header", ["Basic \u00ff\u00fe", "Basic Zm9v\u00e9", "Basic \u00e9Og=="])
+def test_token_endpoint_with_a_basic_header_that_is_not_ascii(header):
+    """WSGI hands headers over as latin-1 text: a byte over 0x7f in the Basic credentials
+    made base64 raise ValueError (not binascii.Error), a 500 at /oauth2/token."""
+    from django.test import Client
+
+    from tests.hostedui.conftest import oauth_client_request
+
+    pool = user_pool_create(ServiceContext(actor="test"), {"PoolName": "hosted"})
+    user_pool_client_create(ServiceContext(actor="test"), oauth_client_request(pool.id, GenerateSecret=True))
+    response = Client(raise_request_exception=False).post(
+        f"/{pool.id}/oauth2/token", "grant_type=client_credentials",
+        content_type="application/x-www-form-urlencoded", HTTP_AUTHORIZATION=header)  # fmt: skip
+    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
