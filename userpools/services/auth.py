@@ -701,26 +701,29 @@ def _srp_verify(ctx: ServiceContext, client: AppClient, stored: AuthSession, res
     if moment is None:
         raise InvalidParameter(TIMESTAMP_FORMAT)
     user, state = stored.user, stored.state
-    if user is None or not state.get("verifier"):  # no claim can match: counted as a wrong one
-        unknown = _unknown_lockout(client.pool, state.get("user_id") or "") if user is None else None
-        _unlocked(user if user is not None else unknown)
-        _sign_in_failed(ctx, client, user, state.get("user_id") or "", unknown=unknown)
-    user.pool = client.pool
-    _unlocked(user)
-    verifier = users.srp_verifier_read(user)
+    unknown = _unknown_lockout(client.pool, state.get("user_id") or "") if user is None else None
+    if user is not None:
+        user.pool = client.pool
+    _unlocked(user if user is not None else unknown)
+    verifier = users.srp_verifier_read(user) if user is not None and state.get("verifier") else None
     block = responses.get("PASSWORD_CLAIM_SECRET_BLOCK") or ""
-    matched = False
-    if verifier is not None and abs(timezone.now() - moment) <= srp.TIMESTAMP_SKEW:
+    expected = ""
+    if abs(timezone.now() - moment) <= srp.TIMESTAMP_SKEW:
+        # The arithmetic runs for every claim, with a throwaway verifier where no claim can
+        # match (no such user, or no verifier), so that a refusal takes as long either way.
         try:
             key = srp.session_key(big_a=int(state["srp_a"], 16), big_b=int(state["srp_b"], 16),
-                                  verifier=verifier[1], b=srp.ephemeral_open(state.get("srp_secret")))  # fmt: skip
+                                  verifier=verifier[1] if verifier is not None else secrets.randbits(3000),
+                                  b=srp.ephemeral_open(state.get("srp_secret")))  # fmt: skip
             expected = srp.claim_signature(key, pool_id=client.pool_id, user_id=state["user_id"],
                                            secret_block=block, timestamp=responses["TIMESTAMP"])  # fmt: skip
         except (srp.SrpError, ValueError):  # a block that is not base64 cannot be ours
             expected = ""
-        matched = bool(expected) and srp.signature_matches(expected, responses.get("PASSWORD_CLAIM_SIGNATURE"))
+    matched = verifier is not None and bool(expected) and \
+        srp.signature_matches(expected, responses.get("PASSWORD_CLAIM_SIGNATURE"))  # fmt: skip
     if not matched:
-        _sign_in_failed(ctx, client, user, user.username)
+        _sign_in_failed(ctx, client, user, user.username if verifier is not None else state.get("user_id") or "",
+                        unknown=unknown)  # fmt: skip
     _lockout_recheck(user)
     return _may_sign_in(user)
 
