@@ -430,6 +430,31 @@ def _payload_hash(request: SignedRequest) -> str:
     return declared
 
 
+# Added by CloudFront to what it forwards to an origin, after the client signed; Cognate
+# never reads it.
+_UNSIGNABLE_AMZ_HEADERS = frozenset({"x-amz-cf-id"})
+
+
+def _check_signed_headers(request: SignedRequest, signed_headers: tuple[str, ...]) -> None:
+    """Every ``x-amz-*`` header present must be signed (botocore and the JS SDK sign them
+    all): ``X-Amz-Target`` chooses the operation, ``X-Amz-Date`` the moment the signature
+    is checked against, ``X-Amz-Security-Token`` the session; an unsigned one could be
+    swapped in a replayed request (another operation on the same signed body). So must the
+    ``Date`` header when it stands for X-Amz-Date."""
+    signed = set(signed_headers)
+    unsigned = sorted(
+        name for name in request._lower_headers
+        if name.startswith("x-amz-") and name not in signed and name not in _UNSIGNABLE_AMZ_HEADERS
+    )  # fmt: skip
+    if request.header("x-amz-date") is None and request.header("date") is not None and "date" not in signed:
+        unsigned.append("date")
+    if unsigned:
+        raise _invalid(
+            "There were headers present in the request which were not signed: "
+            + ", ".join(_echo(name) for name in unsigned[:5])
+        )
+
+
 def _format_skew(max_skew: timedelta) -> str:
     return f"{max_skew.total_seconds() / 60:g} min."
 
@@ -482,6 +507,7 @@ def verify(
 
     if "host" not in parsed.signed_headers:
         raise _invalid("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
+    _check_signed_headers(request, parsed.signed_headers)
 
     if credential.date != timestamp[:8]:
         raise _invalid(
