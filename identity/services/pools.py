@@ -597,6 +597,35 @@ def role_trusts(role: Role, *, identity_pool_id: str, identity_id: str, amr: lis
     return decision is iam.Decision.ALLOW
 
 
+def role_pools_using(arn: str) -> dict[str, list[str]]:
+    """{identity pool id: ["authenticated"/"unauthenticated", ...]} of the pools whose roles
+    or role-mapping rules name the role today (a Rules mapping's role is for authenticated
+    identities). A group's role reaches pools through tokens, so is not found here."""
+    using: dict[str, set[str]] = {}
+    for pool in IdentityPool.objects.only("id", "roles", "role_mappings"):
+        for kind, role in (pool.roles or {}).items():
+            if role == arn and kind in ("authenticated", "unauthenticated"):
+                using.setdefault(pool.id, set()).add(kind)
+        if arn in role_arns_passed(None, pool.role_mappings):
+            using.setdefault(pool.id, set()).add("authenticated")
+    return {pool_id: sorted(kinds) for pool_id, kinds in sorted(using.items())}
+
+
+@transaction.atomic
+def role_trust_set(ctx: ServiceContext, *, arn: str, trust_policy: dict | str) -> Role:
+    """Replace a role's trust policy (``{}``: trust nobody)."""
+    role = Role.objects.select_for_update().filter(arn=arn).first()
+    if role is None:
+        raise ResourceNotFound(f"No role {arn} exists.")
+    try:
+        role.trust_policy = iam.validate_trust_policy(trust_policy) if trust_policy else {}
+    except iam.PolicyError as exc:
+        raise InvalidParameter(f"The trust policy is not valid: {exc}") from None
+    role.save(update_fields=["trust_policy", "updated_at"])
+    audit_record(ctx, "role.trust_set", target=arn)
+    return role
+
+
 @transaction.atomic
 def role_save(ctx: ServiceContext, *, name: str, policy: dict | str, description: str = "",
               max_session_seconds: int = 3600, role: Role | None = None,

@@ -43,6 +43,30 @@ def test_role_and_pool_through_the_console(console):
     assert refused.status_code == 200 and IdentityPool.objects.count() == 1
 
 
+def test_role_trust_through_the_console(console):
+    """A new role trusts nobody; the trust policy is typed in AWS's form or made from the
+    pools chosen; a malformed one (a Resource in it) is refused."""
+    pool = IdentityPool.objects.create(id="us-east-1:11111111-1111-4111-8111-111111111111", name="p")
+    form = {"name": "app", "description": "", "policy": json.dumps(POLICY), "max_session_seconds": 3600}
+    assert console.post("/admin/identity/role/add/", form).status_code == 302
+    role = Role.objects.get()
+    assert role.trust_policy == {}
+    change = f"/admin/identity/role/{role.pk}/change/"
+    assert console.get(change).status_code == 200
+    response = console.post(change, {**form, "trusted_pools": [pool.pk], "trusted_kind": "authenticated"})
+    assert response.status_code == 302, response.content[:2000]
+    statement = Role.objects.get().trust_policy["Statement"][0]
+    assert statement["Principal"] == {"Federated": ["cognito-identity.amazonaws.com"]}
+    assert statement["Condition"]["StringEquals"] == {"cognito-identity.amazonaws.com:aud": [pool.pk]}
+    assert statement["Condition"]["ForAnyValue:StringLike"] == {"cognito-identity.amazonaws.com:amr": ["authenticated"]}
+    bad = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
+    assert console.post(change, {**form, "trust_policy": json.dumps(bad)}).status_code == 200
+    assert Role.objects.get().trust_policy["Statement"][0] == statement
+    # Saved without a trust policy (and no pools chosen): trusts nobody again.
+    assert console.post(change, form).status_code == 302
+    assert Role.objects.get().trust_policy == {}
+
+
 def test_identities_disable_enable_delete(console, identity_pool, cognito_identity):
     pool_id = identity_pool()["IdentityPoolId"]
     identity_id = cognito_identity.get_id(IdentityPoolId=pool_id)["IdentityId"]

@@ -241,3 +241,33 @@ def test_group_role_through_a_token_mapping_must_trust_the_pool(idp_client, sign
     role_save(SYSTEM, name="rules-admin", policy=IDP_ADMIN_POLICY, role=_role(rules_role),
               trust_policy=cognito_trust_policy([pool_id], kind="authenticated"))  # fmt: skip
     cognito_identity.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)
+
+
+def test_roles_from_before_trust_policies_trust_nobody_until_an_operator_says(signed_identity, cognito_identity):
+    """An upgrade leaves roles with an empty trust policy: no credentials for them, until
+    ``manage.py role_trust`` (or the admin console) gives them one."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    guests = signed_identity.create_identity_pool(IdentityPoolName="guests",
+                                                  AllowUnauthenticatedIdentities=True)["IdentityPoolId"]  # fmt: skip
+    others = signed_identity.create_identity_pool(IdentityPoolName="others",
+                                                  AllowUnauthenticatedIdentities=True)["IdentityPoolId"]  # fmt: skip
+    old = role_save(SYSTEM, name="old-guest", policy=IDENTITY_ONLY).arn
+    assert _role(old).trust_policy == {}
+    for pool_id in (guests, others):
+        signed_identity.set_identity_pool_roles(IdentityPoolId=pool_id, Roles={"unauthenticated": old})
+    in_guests = cognito_identity.get_id(IdentityPoolId=guests)["IdentityId"]
+    assert _code(cognito_identity.get_credentials_for_identity, IdentityId=in_guests) == BAD_CONFIGURATION
+
+    call_command("role_trust", "old-guest", "--pool", guests, "--kind", "unauthenticated", stdout=StringIO())
+    cognito_identity.get_credentials_for_identity(IdentityId=in_guests)
+    in_others = cognito_identity.get_id(IdentityPoolId=others)["IdentityId"]
+    assert _code(cognito_identity.get_credentials_for_identity, IdentityId=in_others) == BAD_CONFIGURATION
+
+    # The pools that use it today, each for the kind it is used as.
+    call_command("role_trust", "old-guest", "--pools-using-it", stdout=StringIO())
+    cognito_identity.get_credentials_for_identity(IdentityId=in_others)
+    call_command("role_trust", "old-guest", "--none", stdout=StringIO())
+    assert _code(cognito_identity.get_credentials_for_identity, IdentityId=in_guests) == BAD_CONFIGURATION
