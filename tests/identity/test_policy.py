@@ -554,3 +554,64 @@ def test_glob_matching_is_not_exponential():
     )
     assert got is IMPLICIT_DENY
     assert time.perf_counter() - start < 2.0
+
+
+# --------------------------------------------------------------------------
+# Role trust policies (evaluate_trust / validate_trust_policy).
+# --------------------------------------------------------------------------
+
+from identity.policy import evaluate_trust, validate_trust_policy  # noqa: E402
+
+COGNITO = "cognito-identity.amazonaws.com"
+ASSUME = "sts:AssumeRoleWithWebIdentity"
+GUEST_CONTEXT = {f"{COGNITO}:aud": "us-east-1:pool-a", f"{COGNITO}:amr": ["unauthenticated"]}
+USER_CONTEXT = {f"{COGNITO}:aud": "us-east-1:pool-a",
+                f"{COGNITO}:amr": ["authenticated", "accounts.google.com", "accounts.google.com:1"]}  # fmt: skip
+
+
+def trust(effect: str = "Allow", principal: Any = None, action: Any = ASSUME, **extra: Any) -> dict[str, Any]:
+    return {"Effect": effect, "Principal": principal or {"Federated": COGNITO}, "Action": action, **extra}
+
+
+AUD_A = {"StringEquals": {f"{COGNITO}:aud": "us-east-1:pool-a"}}
+
+
+@pytest.mark.parametrize("statements, context, expected", [
+    ([], GUEST_CONTEXT, IMPLICIT_DENY),
+    ([trust(Condition=AUD_A)], GUEST_CONTEXT, ALLOW),
+    ([trust(Condition=AUD_A)], {**GUEST_CONTEXT, f"{COGNITO}:aud": "us-east-1:pool-b"}, IMPLICIT_DENY),
+    ([trust(Condition=AUD_A)], {}, IMPLICIT_DENY),
+    ([trust(Condition={**AUD_A, "ForAnyValue:StringLike": {f"{COGNITO}:amr": "authenticated"}})], GUEST_CONTEXT,
+     IMPLICIT_DENY),
+    ([trust(Condition={**AUD_A, "ForAnyValue:StringLike": {f"{COGNITO}:amr": "authenticated"}})], USER_CONTEXT, ALLOW),
+    ([trust(principal={"Federated": "accounts.google.com"}, Condition=AUD_A)], GUEST_CONTEXT, IMPLICIT_DENY),
+    ([trust(principal={"Service": COGNITO})], GUEST_CONTEXT, IMPLICIT_DENY),
+    ([trust(principal="*")], GUEST_CONTEXT, ALLOW),
+    ([trust(principal={"AWS": "*"})], GUEST_CONTEXT, ALLOW),
+    ([trust(action="sts:AssumeRole")], GUEST_CONTEXT, IMPLICIT_DENY),
+    ([trust(action="sts:*")], GUEST_CONTEXT, ALLOW),
+    ([trust(), trust("Deny", Condition=AUD_A)], GUEST_CONTEXT, EXPLICIT_DENY),
+])  # fmt: skip
+def test_evaluate_trust(statements, context, expected):
+    document = doc(*statements) if statements else {}
+    got = evaluate_trust(document, principal_type="Federated", principal=COGNITO, action=ASSUME, context=context)
+    assert got is expected
+
+
+@pytest.mark.parametrize("statement", [
+    {"Effect": "Allow", "Action": ASSUME},  # no Principal
+    trust(Resource="*"),  # a trust policy has no Resource
+    {"Effect": "Allow", "NotPrincipal": {"Federated": COGNITO}, "Action": ASSUME},
+    trust(principal={"Nobody": COGNITO}),
+    trust(principal=[COGNITO]),
+])  # fmt: skip
+def test_malformed_trust_policies_are_refused(statement):
+    with pytest.raises(PolicyError):
+        validate_trust_policy(doc(statement))
+    with pytest.raises(PolicyError):
+        evaluate_trust(doc(statement), principal_type="Federated", principal=COGNITO, action=ASSUME)
+
+
+def test_a_trust_policy_is_no_identity_policy():
+    with pytest.raises(PolicyError):
+        validate_policy(doc(trust()))

@@ -271,3 +271,21 @@ def test_roles_from_before_trust_policies_trust_nobody_until_an_operator_says(si
     cognito_identity.get_credentials_for_identity(IdentityId=in_others)
     call_command("role_trust", "old-guest", "--none", stdout=StringIO())
     assert _code(cognito_identity.get_credentials_for_identity, IdentityId=in_guests) == BAD_CONFIGURATION
+
+
+def test_the_upgrade_gives_pass_role_to_keys_holding_the_old_full_access_default_only(make_access_key):
+    """Migration identity/0004: a key that still has the old default ("everything Cognate
+    serves") keeps being able to set roles; a key with a policy of its own gains nothing."""
+    import importlib
+
+    from django.apps import apps
+
+    from identity.models import AccessKey
+
+    migration = importlib.import_module("identity.migrations.0004_role_trust_policy")
+    old_default, own = make_access_key(username="old")[0], make_access_key(IDENTITY_ONLY, username="own")[0]
+    AccessKey.objects.filter(access_key_id=old_default).update(policy=migration.OLD_DEFAULT)
+    own_policy = AccessKey.objects.get(access_key_id=own).policy
+    migration.default_keys_may_pass_roles(apps, None)
+    assert "iam:PassRole" in AccessKey.objects.get(access_key_id=old_default).policy["Statement"][0]["Action"]
+    assert AccessKey.objects.get(access_key_id=own).policy == own_policy
