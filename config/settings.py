@@ -136,10 +136,17 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# The cache is shared by every server process in every configuration (DESIGN.md decisions
+# 12 and 15): Redis, else a table in the database (its migration creates it), never a
+# process's own memory, where a change made through one process would stay unseen by the
+# others. Security state does not rely on the cache anyway: counters and lockouts are rows
+# (userpools.services.limits), access-key records are read from the database
+# (identity.services.callers).
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cognate_cache",
+                          "OPTIONS": {"MAX_ENTRIES": 100_000}}}  # fmt: skip
 
 # --- Users and passwords (DESIGN.md decisions 1 and 5) ------------------------
 AUTH_USER_MODEL = "userpools.User"

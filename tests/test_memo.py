@@ -86,3 +86,16 @@ def test_a_slow_load_does_not_hold_up_other_keys():
     assert time.monotonic() - started < 1
     release.set()
     blocker.join()
+
+
+def test_an_updated_entry_keeps_the_age_of_its_load():
+    cache: ProcessCache[str, str] = ProcessCache(0.3)
+    cache.get("k", lambda key: "loaded")
+    time.sleep(0.2)
+    cache.update("k", "derived")
+    assert cache.get("k", lambda key: "reloaded") == "derived"
+    time.sleep(0.15)  # 0.35 s after the load, 0.15 s after the update
+    assert cache.get("k", lambda key: "reloaded") == "reloaded"
+    cache.clear()
+    cache.update("k", "derived")  # no entry: nothing to update, nothing added
+    assert cache.get("k", lambda key: "loaded again") == "loaded again"

@@ -575,3 +575,12 @@ class WebAuthnChallenge(models.Model):
     relying_party_id = models.CharField(max_length=253)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
+
+
+class LimitCounter(models.Model):
+    """A count of events (codes sent, wrong passwords) under ``key`` within a window ending at
+    ``window_ends``: one row every server process counts into (userpools.services.limits)."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    window_ends = models.DateTimeField(db_index=True)

@@ -38,6 +38,7 @@ def sessions_prune() -> dict[str, int]:
       tokens share its expiry). Not sooner, revoked ones included: an access token issued
       just before its refresh token expired lives up to a day longer, and it is refused
       after a revocation only while the revoked refresh token's row is there.
+    * Send-limit and failure counters whose window has closed (userpools.services.limits).
     """
     from userpools.services.tokens import MAX_TOKEN_LIFETIME
 
@@ -50,8 +51,10 @@ def sessions_prune() -> dict[str, int]:
         # Deleting clears the rotation links (``parent``) pointing at the batch first.
         refresh_tokens += RefreshToken.objects.filter(pk__in=batch).delete()[1].get(RefreshToken._meta.label, 0)
     from userpools.services.devices import devices_unconfirmed_purge
+    from userpools.services.limits import counters_prune
 
-    return {"auth_sessions": challenges, "refresh_tokens": refresh_tokens, "devices": devices_unconfirmed_purge()}
+    return {"auth_sessions": challenges, "refresh_tokens": refresh_tokens, "devices": devices_unconfirmed_purge(),
+            "limit_counters": counters_prune()}  # fmt: skip
 
 
 @shared_task(

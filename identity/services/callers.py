@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
@@ -81,14 +80,15 @@ class _KeyRecord:
 
 _KEY_FIELDS = ("pk", "access_key_id", "secret_token", "is_active", "policy", "last_used_at",
                "operator_id", "operator__username", "operator__is_active")  # fmt: skip
-# Key records are cached (in Redis when REDIS_URL is set, so every process sees an
-# invalidation at once) and dropped whenever a key or its operator changes; the TTL
-# only bounds how long a record lives.
-KEY_CACHE_SECONDS = 300
-# On top of that each process keeps the records it read for KEY_PROCESS_SECONDS, so a
-# signed request makes no Redis round trip: a change clears the changing process's copies
-# at once and the other processes' within that many seconds (AWS, too, says changes to
-# IAM credentials take a moment to propagate).
+# Each process keeps the key records it read from the database for KEY_PROCESS_SECONDS, so
+# a signed request makes no query for its key: a change (deactivation, new policy, operator
+# disabled) clears the changing process's copies at once and the other processes' within
+# that many seconds, when they read the row again (AWS, too, says changes to IAM
+# credentials take a moment to propagate). There is no longer-lived shared tier: the row
+# itself is the only copy other processes read, so no process can put back a record that
+# a change has just superseded (a cache filled from a read made before the change, or from
+# a process's older copy, would keep a deactivated key working for the cache's lifetime),
+# and a busy key costs each process one indexed query every KEY_PROCESS_SECONDS.
 KEY_PROCESS_SECONDS = 2.0
 _records: ProcessCache[str, _KeyRecord] = ProcessCache(KEY_PROCESS_SECONDS)
 _secrets: ProcessCache[str, str] = ProcessCache(KEY_PROCESS_SECONDS)
@@ -98,19 +98,14 @@ class _NoSuchKey(Exception):
     """An unknown key id: not kept in process memory, so a key made elsewhere works at once."""
 
 
-def _cache_key(access_key_id: str) -> str:
-    return f"cognate:accesskey:{access_key_id}"
-
-
 def access_key_cache_clear(*access_key_ids: str) -> None:
-    cache.delete_many([_cache_key(k) for k in access_key_ids])
+    """Forget this process's key records (other processes' expire within KEY_PROCESS_SECONDS)."""
     _records.clear()
     _secrets.clear()
 
 
 def _key_record(access_key_id: str) -> _KeyRecord | None:
-    """The key as the hot path needs it: from this process's memory, else the cache, else
-    one lean query."""
+    """The key as the hot path needs it: from this process's memory, else one lean query."""
     try:
         return _records.get(access_key_id, _key_record_load)
     except _NoSuchKey:
@@ -125,22 +120,17 @@ def _key_secret(key: _KeyRecord) -> str:
 
 
 def _key_record_load(access_key_id: str) -> _KeyRecord:
-    record = cache.get(_cache_key(access_key_id))
-    if record is not None:
-        return record
     rows = (
         AccessKey.objects.filter(access_key_id=access_key_id)
         .order_by()
-        # The raw column: the secret stays encrypted in the cache.
+        # The raw column: the secret stays encrypted in the record (decrypted by _key_secret).
         .annotate(secret_token=Cast("secret_access_key", TextField()))
         .values_list(*_KEY_FIELDS)[:1]
     )
     row = next(iter(rows), None)
     if row is None:
         raise _NoSuchKey(access_key_id)
-    record = _KeyRecord(*row)
-    cache.set(_cache_key(access_key_id), record, KEY_CACHE_SECONDS)
-    return record
+    return _KeyRecord(*row)
 
 
 def caller_authenticate(request: sigv4.SignedRequest, *, service: str | None = None) -> Caller:
@@ -181,9 +171,8 @@ def caller_authenticate(request: sigv4.SignedRequest, *, service: str | None = N
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         AccessKey.objects.filter(pk=key.pk).update(last_used_at=now)
-        used = replace(key, last_used_at=now)
-        cache.set(_cache_key(key.access_key_id), used, KEY_CACHE_SECONDS)
-        _records.put(key.access_key_id, used)
+        # Stamped, not refreshed: the entry keeps the age of the read it came from.
+        _records.update(key.access_key_id, replace(key, last_used_at=now))
     return Caller(
         access_key_id=key.access_key_id, operator_id=key.operator_id, operator=key.operator, policies=(key.policy,)
     )

@@ -7,6 +7,10 @@ change within ``seconds``. When an entry expires, one thread reloads it and the 
 that found it stale wait for its answer rather than all querying at once (threads
 loading other keys go on). What a cache
 hands out is shared between threads: read it, never save or change it.
+
+Only what may lag ``seconds`` behind in other processes belongs here. What every process
+must see at once (revocations, lockouts, send limits, failure counts) is read from the
+database on each use (userpools.services.limits; DESIGN.md decision 12).
 """
 
 from __future__ import annotations
@@ -48,12 +52,14 @@ class ProcessCache(Generic[K, V]):
                 self._entries[key] = (now, value)
         return value
 
-    def put(self, key: K, value: V) -> None:
-        """Replace ``key``'s entry with ``value``, fresh from now."""
+    def update(self, key: K, value: V) -> None:
+        """Replace the value of ``key``'s entry, if it has one, keeping the entry's age: a
+        value derived from a loaded one is no fresher than the load, so it must not outlive
+        it (another process's change shows within ``seconds`` of the load, as promised)."""
         with self._lock:
-            if len(self._entries) >= self.max_entries:
-                self._entries.clear()
-            self._entries[key] = (time.monotonic(), value)
+            hit = self._entries.get(key)
+            if hit is not None:
+                self._entries[key] = (hit[0], value)
 
     def clear(self, **_: object) -> None:
         """Forget every entry (also a signal receiver: takes and ignores the signal's arguments)."""

@@ -21,7 +21,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib.auth.hashers import check_password
-from django.core.cache import cache
 from django.db import transaction
 
 from userpools.context import ServiceContext
@@ -34,7 +33,7 @@ from userpools.errors import (
     UsernameExists,
 )
 from userpools.models import AppClient, User
-from userpools.services import users
+from userpools.services import limits, users
 from userpools.services.audit import audit_record
 from userpools.services.signup import (
     LIMIT_MESSAGE,
@@ -78,23 +77,22 @@ def user_change_password(ctx: ServiceContext, user: User, previous: str | None, 
     """ChangePassword. Raises NotAuthorizedException ("Incorrect username or password."
     for a wrong previous password), LimitExceededException (too many wrong ones),
     InvalidPasswordException, PasswordHistoryPolicyViolationException."""
-    failures_key = f"cognate:change-password-failures:{user.sub}"
-    if (cache.get(failures_key) or 0) >= CHANGE_PASSWORD_FAILURES:
+    # Every attempt is counted before its password is checked (a success forgets the count):
+    # counting only wrong ones, after the check, would let a burst of concurrent guesses all
+    # pass the limit before any of them was counted. The count is a row every server
+    # process adds to atomically (userpools.services.limits).
+    failures_key = f"change-password-failures:{user.sub}"
+    if limits.counter_hit(failures_key, window=CHANGE_PASSWORD_WINDOW) > CHANGE_PASSWORD_FAILURES:
         raise LimitExceeded(LIMIT_MESSAGE)
     if user.has_usable_password() and not _password_matches(previous, user.password):
-        cache.add(failures_key, 0, CHANGE_PASSWORD_WINDOW)
-        try:
-            cache.incr(failures_key)
-        except ValueError:
-            cache.set(failures_key, 1, CHANGE_PASSWORD_WINDOW)
         raise NotAuthorized("Incorrect username or password.")
+    limits.counter_reset(failures_key)  # the right password: a rejected new one is not a failure
     with transaction.atomic():
         locked = _locked(user)
         users.password_check(locked.pool, proposed, user=locked)
         users.password_set(locked, proposed)
         locked.save(update_fields=[*users.PASSWORD_FIELDS, "updated_at"])
         audit_record(ctx, "user.change_password", pool_id=locked.pool_id, target=locked.username)
-    cache.delete(failures_key)
     user.password = locked.password
 
 

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 
 from userpools.context import ServiceContext
@@ -44,7 +43,7 @@ from userpools.errors import (
     UsernameExists,
 )
 from userpools.models import AppClient, Delivery, User, UserPool, VerificationCode
-from userpools.services import codes, delivery, users
+from userpools.services import codes, delivery, limits, users
 from userpools.services.audit import audit_record
 from userpools.services.clientauth import client_for_request
 
@@ -97,16 +96,12 @@ def client_context(ctx: ServiceContext, client: AppClient) -> ServiceContext:
 def send_throttle(user: User, purpose: str) -> None:
     """Count one code sent to ``user`` for ``purpose``; LimitExceededException past SEND_LIMIT an hour.
 
-    The counter lives in the shared cache (Redis in production), keyed by the user's
-    ``sub`` so that it never outlives or crosses over to another user.
+    The count is a database row every server process adds to atomically
+    (userpools.services.limits), keyed by the user's ``sub`` so that it never outlives or
+    crosses over to another user; only ``sub`` is read, so a stand-in for an unknown user
+    counts alike.
     """
-    key = f"cognate:code-sends:{purpose}:{user.sub}"
-    cache.add(key, 0, SEND_WINDOW)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, SEND_WINDOW)
-        count = 1
+    count = limits.counter_hit(f"code-sends:{purpose}:{user.sub}", window=SEND_WINDOW)
     if count > SEND_LIMIT:
         raise LimitExceeded(LIMIT_MESSAGE)
 

@@ -1,0 +1,66 @@
+"""userpools.services.limits: counters every process shares, atomic, windowed.
+
+The multi-process attack (two gunicorn workers) is tests/security/test_multiprocess_state.py;
+these pin the counter's own rules in process, on whichever database the run uses."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from userpools.models import LimitCounter
+from userpools.services import limits
+
+
+@pytest.mark.django_db
+def test_hits_count_within_a_window_and_restart_after_it():
+    assert limits.counter_value("k") == 0
+    assert [limits.counter_hit("k", window=60) for _ in range(3)] == [1, 2, 3]
+    assert limits.counter_value("k") == 3
+    assert limits.counter_hit("other", window=60) == 1  # keys count apart
+    LimitCounter.objects.filter(key="k").update(window_ends=timezone.now() - timedelta(seconds=1))
+    assert limits.counter_value("k") == 0  # the window closed
+    assert limits.counter_hit("k", window=60) == 1  # a new one opens
+    window_ends = LimitCounter.objects.get(key="k").window_ends
+    assert timezone.now() + timedelta(seconds=55) < window_ends <= timezone.now() + timedelta(seconds=60)
+    assert limits.counter_hit("k", window=60) == 2
+    assert LimitCounter.objects.get(key="k").window_ends == window_ends  # later hits do not extend it
+
+
+@pytest.mark.django_db
+def test_reset_and_prune():
+    limits.counter_hit("a", window=60)
+    limits.counter_hit("b", window=60)
+    limits.counter_reset("a")
+    assert limits.counter_value("a") == 0 and limits.counter_hit("a", window=60) == 1
+    LimitCounter.objects.filter(key="b").update(window_ends=timezone.now() - timedelta(seconds=1))
+    assert limits.counters_prune() == 1
+    assert list(LimitCounter.objects.values_list("key", flat=True)) == ["a"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="threads share one connection on in-memory SQLite; "
+                    "tests/security/test_multiprocess_state.py races two processes on a SQLite file")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_hits_are_never_lost():
+    counts: list[int] = []
+    barrier = threading.Barrier(8)
+
+    def hits() -> None:
+        from django.db import connections
+
+        barrier.wait()
+        try:
+            counts.extend(limits.counter_hit("race", window=60) for _ in range(10))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=hits) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(counts) == list(range(1, 81))
