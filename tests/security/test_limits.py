@@ -64,3 +64,41 @@ def test_concurrent_hits_are_never_lost():
     for thread in threads:
         thread.join()
     assert sorted(counts) == list(range(1, 81))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="threads share one connection on in-memory SQLite")
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_wrong_previous_passwords_gets_five_checks(ctx):
+    """ChangePassword allows CHANGE_PASSWORD_FAILURES wrong previous passwords in its window.
+    Guesses sent at once must not all pass the limit before any of them is counted."""
+    from userpools.context import SYSTEM
+    from userpools.errors import LimitExceeded, NotAuthorized
+    from userpools.models import User
+    from userpools.services import profile, users
+    from userpools.services.pools import user_pool_create
+
+    pool = user_pool_create(SYSTEM, {"PoolName": "burst"})
+    user = users.user_create(SYSTEM, pool=pool, username="alice", password="Passw0rd!x", attributes={},
+                             status=User.Status.CONFIRMED)  # fmt: skip
+    guesses = 8
+    barrier = threading.Barrier(guesses)
+    answers: list[str] = []
+
+    def guess(n: int) -> None:
+        from django.db import connections
+
+        barrier.wait()
+        try:
+            profile.user_change_password(ctx, user, f"Wr0ng-guess-{n}", "N3w-passw0rd!")
+        except (NotAuthorized, LimitExceeded) as exc:
+            answers.append(type(exc).__name__)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(guesses)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == ["LimitExceeded"] * (guesses - profile.CHANGE_PASSWORD_FAILURES) + [
+        "NotAuthorized"] * profile.CHANGE_PASSWORD_FAILURES  # fmt: skip
