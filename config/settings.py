@@ -355,6 +355,9 @@ COGNATE = {
     "FACEBOOK_APP_ACCESS_TOKEN": env.str("COGNATE_FACEBOOK_APP_ACCESS_TOKEN", default=""),
     "AMAZON_TOKENINFO_URL": env.str("COGNATE_AMAZON_TOKENINFO_URL", default="https://api.amazon.com/auth/o2/tokeninfo"),
     "IDENTITY_PROVIDER_TIMEOUT_SECONDS": env.int("COGNATE_IDENTITY_PROVIDER_TIMEOUT_SECONDS", default=10),
+    # DNS servers ("host" or "host:port") asked for custom domains' _cognate-challenge TXT
+    # records (manage.py verify_domains); empty: the system's resolver.
+    "DOMAIN_VERIFICATION_NAMESERVERS": env.list("COGNATE_DOMAIN_VERIFICATION_NAMESERVERS", default=[]),
 }
 
 LOGGING = {
@@ -362,9 +365,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    # DNS servers ("host" or "host:port") asked for custom domains' _cognate-challenge TXT
-    # records (manage.py verify_domains); empty: the system's resolver.
-    "DOMAIN_VERIFICATION_NAMESERVERS": env.list("COGNATE_DOMAIN_VERIFICATION_NAMESERVERS", default=[]),
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.server": {"level": "INFO"},
