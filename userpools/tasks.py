@@ -39,6 +39,8 @@ def sessions_prune() -> dict[str, int]:
       just before its refresh token expired lives up to a day longer, and it is refused
       after a revocation only while the revoked refresh token's row is there.
     * Send-limit and failure counters whose window has closed (userpools.services.limits).
+    * Failure counts of unknown usernames idle for 30 days (userpools.services.auth,
+      UNKNOWN_LOCKOUT_IDLE).
     """
     from userpools.services.tokens import MAX_TOKEN_LIFETIME
 
@@ -50,11 +52,12 @@ def sessions_prune() -> dict[str, int]:
     while batch := list(expired.values_list("pk", flat=True)[:_PRUNE_BATCH]):
         # Deleting clears the rotation links (``parent``) pointing at the batch first.
         refresh_tokens += RefreshToken.objects.filter(pk__in=batch).delete()[1].get(RefreshToken._meta.label, 0)
+    from userpools.services.auth import unknown_lockouts_prune
     from userpools.services.devices import devices_unconfirmed_purge
     from userpools.services.limits import counters_prune
 
     return {"auth_sessions": challenges, "refresh_tokens": refresh_tokens, "devices": devices_unconfirmed_purge(),
-            "limit_counters": counters_prune()}  # fmt: skip
+            "limit_counters": counters_prune(), "unknown_user_lockouts": unknown_lockouts_prune()}  # fmt: skip
 
 
 @shared_task(

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from config.celery import app
 from userpools.context import SYSTEM
-from userpools.models import AuthSession, LimitCounter, RefreshToken
+from userpools.models import AuthSession, LimitCounter, RefreshToken, UnknownUserLockout
 from userpools.services import tokens
 from userpools.tasks import sessions_prune
 
@@ -52,15 +52,20 @@ def test_sessions_prune_runs_through_celery(make_pool, make_client, make_user):
 
     LimitCounter.objects.create(key="closed", count=5, window_ends=now - timedelta(seconds=1))
     LimitCounter.objects.create(key="open", count=5, window_ends=now + timedelta(minutes=5))
+    idle = UnknownUserLockout.objects.create(pool_id=pool_id, key="1" * 64, failed_sign_ins=7)
+    UnknownUserLockout.objects.filter(pk=idle.pk).update(updated_at=now - timedelta(days=31))
+    recent = UnknownUserLockout.objects.create(pool_id=pool_id, key="2" * 64, failed_sign_ins=7)
+    UnknownUserLockout.objects.filter(pk=recent.pk).update(updated_at=now - timedelta(days=29))
 
     # .delay() goes to the worker process when a broker is configured, inline otherwise.
     assert sessions_prune.delay().get(timeout=30) == {"auth_sessions": 2, "refresh_tokens": 3, "devices": 0,
-                                                      "limit_counters": 1}  # fmt: skip
+                                                      "limit_counters": 1, "unknown_user_lockouts": 1}  # fmt: skip
     assert list(LimitCounter.objects.values_list("key", flat=True)) == ["open"]
+    assert list(UnknownUserLockout.objects.values_list("pk", flat=True)) == [recent.pk]
     assert sorted(RefreshToken.objects.values_list("pk", flat=True)) == sorted(lately + live)
     assert sorted(AuthSession.objects.values_list("pk", flat=True)) == sorted(kept)
     assert sessions_prune.delay().get(timeout=30) == {"auth_sessions": 0, "refresh_tokens": 0, "devices": 0,
-                                                      "limit_counters": 0}  # fmt: skip
+                                                      "limit_counters": 0, "unknown_user_lockouts": 0}  # fmt: skip
 
 
 @pytest.mark.django_db

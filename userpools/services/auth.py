@@ -547,6 +547,18 @@ def _unknown_lockout(pool: UserPool, username: str) -> UnknownUserLockout:
     return _UNKNOWN_LOCKOUT.first(pool_id=pool.pk, key=key) or UnknownUserLockout(pool_id=pool.pk, key=key)
 
 
+# How long an unknown username's failure count is kept after its last failure. A real
+# user's count lasts until their next successful sign-in, so after this long an unknown
+# name could answer differently from a real one that nobody signed in to meanwhile: the
+# price of a table that an attacker could otherwise grow with every name they guess.
+UNKNOWN_LOCKOUT_IDLE = timedelta(days=30)
+
+
+def unknown_lockouts_prune() -> int:
+    """Delete the failure counts of unknown usernames idle for UNKNOWN_LOCKOUT_IDLE; returns how many."""
+    return UnknownUserLockout.objects.filter(updated_at__lt=timezone.now() - UNKNOWN_LOCKOUT_IDLE).delete()[0]
+
+
 def _lockout_recheck(user: User) -> None:
     """After a right password: refuse it if a lockout began while it was being checked (a
     burst of guesses must not get past a lockout its own wrong guesses started). The count
