@@ -318,6 +318,9 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["identity.drf.SigV4Authentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every DRF view reads JSON as the wire API does (bounded, strict: userpools/jsonbody.py).
+    "DEFAULT_PARSER_CLASSES": ["userpools.api.parsers.JSONBodyParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "EXCEPTION_HANDLER": "userpools.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }

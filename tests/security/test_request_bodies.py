@@ -227,3 +227,25 @@ def test_token_endpoint_with_a_basic_header_that_is_not_ascii(header):
         f"/{pool.id}/oauth2/token", "grant_type=client_credentials",
         content_type="application/x-www-form-urlencoded", HTTP_AUTHORIZATION=header)  # fmt: skip
     assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+
+
+def test_every_drf_view_reads_json_as_the_wire_does():
+    """Views that name no parser (the example API, anything added later) get the strict,
+    bounded reader too: DEFAULT_PARSER_CLASSES (config/settings.py)."""
+    from rest_framework.permissions import AllowAny
+    from rest_framework.response import Response
+    from rest_framework.test import APIRequestFactory
+    from rest_framework.views import APIView
+
+    class Echo(APIView):
+        authentication_classes: list = []
+        permission_classes = [AllowAny]
+
+        def post(self, request):
+            return Response({"keys": sorted(request.data)})
+
+    factory = APIRequestFactory()
+    for body in ("[" * 600 + "]" * 600, '{"a": ' + "9" * 5000 + "}", '{"a": NaN}', '{"a": 1, "a": 2}'):
+        answer = Echo.as_view()(factory.post("/", body, content_type="application/json"))
+        assert answer.status_code == 400, body[:20]
+    assert Echo.as_view()(factory.post("/", '{"a": 1}', content_type="application/json")).data == {"keys": ["a"]}
