@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import io
 import json
-import string
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -32,6 +31,7 @@ from hypothesis import strategies as st
 
 from config import wsgi
 from identity.services.pools import identity_pool_create
+from tests.wire.shape_strategies import json_values, shape_strategy
 from tests.wire.wsgi_calls import call, keep_the_test_connection  # noqa: F401 (a fixture)
 from userpools.awsmodel import ServiceSpec
 from userpools.context import ServiceContext
@@ -77,58 +77,6 @@ def _check(spec: ServiceSpec, operation: str, raw: bytes) -> None:
     if status == 400:
         assert set(payload) == {"__type", "message"}, (operation, answer[:300])
         assert payload["__type"] in spec.error_names(operation) | PROTOCOL_ERRORS, (operation, payload, raw[:300])
-
-
-# --- shaped bodies -----------------------------------------------------------------------------
-
-json_scalars = st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False,
-                                                                                          allow_infinity=False) | st.text(max_size=20)  # fmt: skip
-json_values = st.recursive(json_scalars, lambda children: st.lists(children, max_size=3)
-                           | st.dictionaries(st.text(max_size=8), children, max_size=3), max_leaves=10)  # fmt: skip
-
-
-def _string(shape: dict, member: str) -> st.SearchStrategy:
-    if "enum" in shape:
-        return st.sampled_from(shape["enum"]) | st.text(max_size=8)
-    lo, hi = shape.get("min", 0), min(shape.get("max", 40), 40)
-    base = st.text(alphabet=string.ascii_letters + string.digits + "_-.:/ {}#@+=,", min_size=lo, max_size=max(lo, hi))
-    known = KNOWN.get(member)
-    return (st.sampled_from(known) | base) if known else (base | st.text(max_size=hi + 5))
-
-
-def shape_strategy(spec: ServiceSpec, shape_name: str, member: str = "", depth: int = 0) -> st.SearchStrategy:
-    shape = spec.shape(shape_name)
-    kind = shape["type"]
-    if member in KNOWN and kind != "string":  # e.g. Logins, AuthParameters: real maps
-        return st.sampled_from(KNOWN[member])
-    if depth > 5:
-        return st.none()
-    if kind == "structure":
-        if shape.get("document"):
-            return json_values
-        members = shape.get("members", {})
-        required = {m: shape_strategy(spec, members[m]["shape"], m, depth + 1) for m in shape.get("required", [])}
-        optional = {m: shape_strategy(spec, ref["shape"], m, depth + 1) for m, ref in members.items()
-                    if m not in required}  # fmt: skip
-        return st.fixed_dictionaries(required, optional=optional)
-    if kind == "list":
-        return st.lists(shape_strategy(spec, shape["member"]["shape"], member, depth + 1), max_size=3)
-    if kind == "map":
-        return st.dictionaries(shape_strategy(spec, shape["key"]["shape"], member, depth + 1),
-                               shape_strategy(spec, shape["value"]["shape"], member, depth + 1), max_size=3)  # fmt: skip
-    if kind == "string":
-        return _string(shape, member)
-    if kind in {"integer", "long"}:
-        return st.integers(shape.get("min", -5) - 2, min(shape.get("max", 1000), 10**9) + 2)
-    if kind == "boolean":
-        return st.booleans()
-    if kind in {"double", "float"}:
-        return st.floats(allow_nan=False, allow_infinity=False)
-    if kind == "timestamp":
-        return st.integers(0, 2**32)
-    if kind == "blob":
-        return st.binary(max_size=40).map(lambda b: __import__("base64").b64encode(b).decode()) | st.text(max_size=8)
-    return json_values
 
 
 # --- hostile bodies (raw JSON text) ------------------------------------------------------------
@@ -244,7 +192,7 @@ def test_every_unsigned_operation_is_fuzzed():
 @given(data=st.data())
 def test_no_shaped_body_gets_a_5xx(spec, operation, data, seeded):
     shape_name = spec.input_shape(operation)
-    body = data.draw(shape_strategy(spec, shape_name) if shape_name else st.just({}))
+    body = data.draw(shape_strategy(spec, shape_name, KNOWN) if shape_name else st.just({}))
     _check(spec, operation, json.dumps(body).encode("utf-8", "surrogatepass"))
 
 

@@ -9,7 +9,6 @@ with a full-access key, so authentication does not stop it early.
 from __future__ import annotations
 
 import json
-import string
 
 import pytest
 from botocore.auth import SigV4Auth
@@ -20,6 +19,7 @@ from hypothesis import strategies as st
 
 from config.wire.registry import services
 from identity.services.callers import access_key_create
+from tests.wire.shape_strategies import json_values, shape_strategy
 from userpools.awsmodel import ServiceSpec
 from userpools.context import ServiceContext
 from userpools.services.clients import user_pool_client_create
@@ -31,57 +31,8 @@ SPEC = ServiceSpec.load("cognito-idp")
 OPERATIONS = sorted(HANDLERS)
 KNOWN: dict[str, list[str]] = {"UserPoolId": [], "ClientId": [], "ResourceArn": []}
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False) | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
-    max_leaves=12,
-)
-
-
-def _string(shape: dict, name: str) -> st.SearchStrategy:
-    if "enum" in shape:
-        return st.sampled_from(shape["enum"]) | st.text(max_size=8)
-    known = KNOWN.get(name)
-    lo, hi = shape.get("min", 0), min(shape.get("max", 40), 40)
-    base = st.text(alphabet=string.ascii_letters + string.digits + "_-.:/ {}#@+=,", min_size=lo, max_size=max(lo, hi))
-    if known:
-        return st.sampled_from(known) | base
-    return base | st.text(max_size=hi + 5)
-
-
-def shape_strategy(shape_name: str, member: str = "", depth: int = 0) -> st.SearchStrategy:
-    shape = SPEC.shape(shape_name)
-    kind = shape["type"]
-    if depth > 4:
-        return st.none()
-    if kind == "structure":
-        members = shape.get("members", {})
-        required = {m: shape_strategy(members[m]["shape"], m, depth + 1) for m in shape.get("required", [])}
-        optional = {m: shape_strategy(s["shape"], m, depth + 1) for m, s in members.items() if m not in required}
-        return st.fixed_dictionaries(required, optional=optional)
-    if kind == "list":
-        return st.lists(shape_strategy(shape["member"]["shape"], member, depth + 1), max_size=3)
-    if kind == "map":
-        return st.dictionaries(
-            shape_strategy(shape["key"]["shape"], member, depth + 1),
-            shape_strategy(shape["value"]["shape"], member, depth + 1),
-            max_size=3,
-        )
-    if kind == "string":
-        return _string(shape, member)
-    if kind in {"integer", "long"}:
-        return st.integers(shape.get("min", -5) - 2, min(shape.get("max", 1000), 10**9) + 2)
-    if kind == "boolean":
-        return st.booleans()
-    if kind in {"double", "float"}:
-        return st.floats(allow_nan=False, allow_infinity=False)
-    if kind == "timestamp":
-        return st.integers(0, 2**32)
-    return json_values
-
-
 def body_strategy(operation: str) -> st.SearchStrategy:
-    shaped = shape_strategy(SPEC.input_shape(operation))
+    shaped = shape_strategy(SPEC, SPEC.input_shape(operation), KNOWN, max_depth=4)
     wrong_types = st.dictionaries(st.sampled_from(list(SPEC.shape(SPEC.input_shape(operation))["members"])),
                                   json_values, max_size=4)  # fmt: skip
     return shaped | wrong_types | json_values
