@@ -29,14 +29,15 @@ logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every S
 
 
 def _served_as_in_production(django_handler):
-    """The live server's application: Django's handler behind the wire front and the JWKS
-    replay, as config.wsgi serves it, so every SDK test (boto3, pycognito, the JavaScript
+    """The live server's application: Django's handler behind the wire front, the JWKS
+    replay and the Content-Length guard, as config.wsgi serves it, so every SDK test (boto3, pycognito, the JavaScript
     clients, the browser) also goes through those. Django's LiveServerThread wraps its
     handler in django.test.testcases._MediaFilesHandler, which this replaces (Cognate serves
     no media files; with no MEDIA_URL that handler took every request itself). A changed
     setting (the tests' ``settings`` fixture) empties both, as a restart would."""
     from django.test.signals import setting_changed
 
+    from config.framing import ContentLengthGuard
     from config.wire.documents import DocumentCache
     from config.wire.front import WireFront
 
@@ -44,7 +45,7 @@ def _served_as_in_production(django_handler):
     front = WireFront(replay)
     setting_changed.connect(replay.clear, weak=False)
     setting_changed.connect(front.clear, weak=False)
-    return front
+    return ContentLengthGuard(front)
 
 
 django_testcases._MediaFilesHandler = _served_as_in_production

@@ -197,5 +197,5 @@ def test_the_chain_is_the_documents_chain():
 
 def test_gunicorns_application_holds_the_cache():
     """Behind the wire front (tests/wire/test_front.py), which passes GETs through."""
-    assert isinstance(wsgi.application.app, documents.DocumentCache)
-    assert wsgi.application.app.app is wsgi.django_application
+    assert isinstance(wsgi.application.app.app, documents.DocumentCache)
+    assert wsgi.application.app.app.app is wsgi.django_application

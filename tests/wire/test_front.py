@@ -14,6 +14,7 @@ from django.conf import settings as django_settings
 from django.core import signals
 
 from config import wsgi
+from config.framing import ContentLengthGuard
 from config.wire import documents, front
 from hostedui.services.hosts import hosts_cache_clear
 from identity.services.callers import access_key_create
@@ -32,7 +33,7 @@ TARGET = "AWSCognitoIdentityProviderService."
 @pytest.fixture
 def inner():
     """What the front wraps (the JWKS replay, then Django), counting the requests it gets."""
-    return Counting(lambda: wsgi.application.app)
+    return Counting(lambda: wsgi.application.app.app)
 
 
 @pytest.fixture
@@ -213,9 +214,10 @@ def test_the_envelopes_are_bounded(wire, monkeypatch):
 
 
 def test_gunicorns_application_is_the_front_then_the_jwks_replay_then_django():
-    assert isinstance(wsgi.application, front.WireFront)
-    assert isinstance(wsgi.application.app, documents.DocumentCache)
-    assert wsgi.application.app.app is wsgi.django_application
+    assert isinstance(wsgi.application, ContentLengthGuard)  # tests/security/test_request_bodies.py
+    assert isinstance(wsgi.application.app, front.WireFront)
+    assert isinstance(wsgi.application.app.app, documents.DocumentCache)
+    assert wsgi.application.app.app.app is wsgi.django_application
 
 
 @pytest.mark.django_db(transaction=True)
