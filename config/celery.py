@@ -22,4 +22,6 @@ app.conf.beat_schedule = {
     "identity.credentials_prune": {"task": "identity.credentials_prune", "schedule": crontab(minute=41)},
     # Hosted pages' browser sessions and authorization codes (hostedui.tasks).
     "hostedui.sessions_prune": {"task": "hostedui.sessions_prune", "schedule": crontab(minute=29)},
+    # Custom domains whose TXT record may have been published since (userpools.tasks).
+    "userpools.domains_verify": {"task": "userpools.domains_verify", "schedule": crontab(minute="*/10")},
 }

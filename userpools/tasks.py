@@ -118,3 +118,16 @@ def deliver(self, delivery_id: int) -> str:
 def _record(delivery, *fields: str) -> bool:
     """Save ``fields`` of the row; False when it is gone (its pool was deleted meanwhile)."""
     return bool(type(delivery).objects.filter(pk=delivery.pk).update(**{f: getattr(delivery, f) for f in fields}))
+
+
+@shared_task(name="userpools.domains_verify")
+def domains_verify() -> dict[str, int]:
+    """Look up the TXT record of every custom domain not verified yet (Celery beat runs this
+    every ten minutes, see ``config/celery.py``; ``manage.py verify_domains`` does it at
+    once): an operator who published the record needs do nothing more. Returns how many
+    were checked and how many are verified now."""
+    from userpools.context import ServiceContext
+    from userpools.services.domains import custom_domains_verify_pending
+
+    checked = custom_domains_verify_pending(ServiceContext(actor="system:domains_verify"))
+    return {"checked": len(checked), "verified": sum(d.verified_at is not None for d in checked)}

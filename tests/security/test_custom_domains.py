@@ -244,3 +244,18 @@ def test_operators_see_the_record_and_verify_in_the_console(client, make_operato
     response = client.post(changelist, {"action": "verify_custom_domains", "_selected_action": [domain.pk]})
     assert response.status_code == 302
     assert UserPoolDomain.objects.get(pk=domain.pk).verified_at is not None
+
+
+def test_the_periodic_task_verifies_what_was_published(attacker, dns_server):
+    """Celery beat's userpools.domains_verify (config/celery.py) does what verify_domains does."""
+    from config.celery import app
+    from userpools.tasks import domains_verify
+
+    assert app.conf.beat_schedule["userpools.domains_verify"]["task"] == "userpools.domains_verify"
+    pool, client = attacker
+    domain = claim(pool.id)
+    assert domains_verify() == {"checked": 1, "verified": 0}
+    dns_server.publish(domain)
+    assert domains_verify() == {"checked": 1, "verified": 1}
+    assert login_page(client).status_code == 302
+    assert domains_verify() == {"checked": 0, "verified": 0}
