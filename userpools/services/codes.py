@@ -17,12 +17,12 @@ from datetime import timedelta
 from typing import NoReturn
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from userpools.errors import CodeMismatch, ExpiredCode, TooManyFailedAttempts
 from userpools.models import User, VerificationCode
+from userpools.services import limits
 
 Purpose = VerificationCode.Purpose
 LIFETIME = {
@@ -92,32 +92,33 @@ def _spend(user: User, purpose: str, code: str) -> Exception | None:
 
 def _phantom_key(pool_id: str, name: str, purpose: str) -> str:
     digest = hashlib.sha256(f"{pool_id}:{name}".encode("utf-8", "surrogatepass")).hexdigest()
-    return f"cognate:phantom-code:{purpose}:{digest}"
+    return f"phantom-code:{purpose}:{digest}"
 
 
 def phantom_code_issue(pool_id: str, name: str, purpose: str) -> None:
     """A simulated code "sent" to ``name`` (the pool's form of a username that names nobody,
     or a user a code cannot reach): :func:`phantom_code_verify` then answers as
-    :func:`code_verify` does while a code is outstanding. Kept in the shared cache."""
+    :func:`code_verify` does while a code is outstanding. Kept in the atomic counters every
+    process shares (userpools.services.limits): ``:issued`` while a code is outstanding,
+    ``:fails`` its wrong guesses, ``:spent`` after the last one."""
     key, lifetime = _phantom_key(pool_id, name, purpose), int(LIFETIME[purpose].total_seconds())
-    cache.set(key, 0, lifetime)
-    cache.delete(f"{key}:spent")
+    for part in ("fails", "spent", "issued"):
+        limits.counter_reset(f"{key}:{part}")
+    limits.counter_hit(f"{key}:issued", window=lifetime)
 
 
 def phantom_code_verify(pool_id: str, name: str, purpose: str, *, outstanding: bool = False) -> NoReturn:
     """What :func:`code_verify` answers a wrong code, for a user who does not exist: no code
     (ExpiredCodeException) unless one was simulated, or ``outstanding`` says one would be
     (a sign-up code); CodeMismatchException; the fifth spends it (TooManyFailedAttemptsException).
-    No code passes."""
+    No code passes. Each wrong guess is one atomic count, as a real code's is one row update."""
     key, lifetime = _phantom_key(pool_id, name, purpose), int(LIFETIME[purpose].total_seconds())
-    if outstanding and cache.get(f"{key}:spent") is None:
-        cache.add(key, 0, lifetime)
-    try:
-        failures = cache.incr(key)
-    except ValueError:  # no code outstanding (never simulated, spent, or expired)
-        raise ExpiredCode("Invalid code provided, please request a code again.") from None
-    if failures >= MAX_FAILED_ATTEMPTS:
-        cache.set(f"{key}:spent", 1, lifetime)  # spent: no code until the next simulated send
-        cache.delete(key)
+    live = limits.counter_value(f"{key}:issued") > 0 or (outstanding and limits.counter_value(f"{key}:spent") == 0)
+    if not live:  # no code outstanding (never simulated, spent, or expired)
+        raise ExpiredCode("Invalid code provided, please request a code again.")
+    if limits.counter_hit(f"{key}:fails", window=lifetime) >= MAX_FAILED_ATTEMPTS:
+        limits.counter_reset(f"{key}:issued")
+        limits.counter_reset(f"{key}:fails")
+        limits.counter_hit(f"{key}:spent", window=lifetime)  # spent: no code until the next simulated send
         raise TooManyFailedAttempts("Too many failed attempts; request a new code.")
     raise CodeMismatch("Invalid verification code provided, please try again.")
