@@ -60,7 +60,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from userpools import srp
-from userpools.context import ServiceContext
+from userpools.context import ServiceContext, client_context
 from userpools.errors import (
     CodeMismatch,
     InvalidParameter,
@@ -75,9 +75,8 @@ from userpools.errors import (
 from userpools.models import AppClient, AuthSession, SoftwareToken, UnknownUserLockout, User, UserPool
 from userpools.services import devices, mfa, passkeys, users
 from userpools.services.audit import audit_record
-from userpools.services.clientauth import client_for_request, client_load
+from userpools.services.clientauth import client_for_request, client_load, prevents_existence_errors
 from userpools.services.compiled import CompiledQuery
-from userpools.services.signup import client_context, prevents_existence_errors
 
 if TYPE_CHECKING:  # the token service is imported where it is called
     from userpools.services.tokens import TokenSet
@@ -519,17 +518,24 @@ def _failure_record(row: User | UnknownUserLockout) -> None:
     checked, the answer is the lockout's and the attempt is not counted, as Cognito ignores
     attempts made during a lockout. Both kinds of row take the same statements, so a wrong
     password costs a real and an unknown user the same time."""
+    model = type(row)
     with transaction.atomic():
         if row.pk is None:  # an unknown username's first failure
-            locked, _ = UnknownUserLockout.objects.select_for_update().get_or_create(pool_id=row.pool_id, key=row.key)
-        else:
-            locked = type(row).objects.select_for_update().get(pk=row.pk)
-        _unlocked(locked)
-        locked.failed_sign_ins += 1
-        duration = lockout_duration(locked.failed_sign_ins)
-        if duration is not None:
-            locked.locked_until = timezone.now() + duration
-        locked.save(update_fields=["failed_sign_ins", "locked_until"])
+            row = UnknownUserLockout.objects.select_for_update().get_or_create(pool_id=row.pool_id, key=row.key)[0]
+        # Only the two counting columns are read and written, by the same statements for
+        # both models: a User row read whole (and saved through its signals) took
+        # measurably longer than an UnknownUserLockout row (tests/security/test_enumeration.py).
+        failures, locked_until = model.objects.select_for_update().filter(pk=row.pk).values_list(
+            "failed_sign_ins", "locked_until").get()  # fmt: skip
+        now = timezone.now()
+        if locked_until is not None and locked_until > now:
+            raise NotAuthorized(LOCKED)
+        failures += 1
+        duration = lockout_duration(failures)
+        changes = {"failed_sign_ins": failures, "locked_until": locked_until if duration is None else now + duration}
+        if model is UnknownUserLockout:
+            changes["updated_at"] = now  # auto_now is the model's save's; unknown_lockouts_prune reads it
+        model.objects.filter(pk=row.pk).update(**changes)
 
 
 _LOCKOUT_STATE = CompiledQuery(
@@ -653,9 +659,10 @@ def password_authenticate(ctx: ServiceContext, client: AppClient, username: str 
         _sign_in_failed(ctx, client, None, username, unknown=unknown)
     user.pool = pool
     _unlocked(user)
-    if not _password_matches(password, user):
+    matched = _password_matches(password, user)
+    _lockout_recheck(user)  # also after a wrong one: an unknown username reads its lockout row as well
+    if not matched:
         _sign_in_failed(ctx, client, user, username)
-    _lockout_recheck(user)
     return _may_sign_in(user)
 
 

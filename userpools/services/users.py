@@ -118,22 +118,17 @@ def user_find(pool: UserPool, username: str, *, lock: bool = False) -> User | No
     user = (_USER_BY_KEY_LOCKED if lock else _USER_BY_KEY).first(pool_id=pool.pk, key=username_key(pool, username))
     if user is not None:
         return user
-    qs = User.objects.select_for_update() if lock else User.objects
-    qs = qs.filter(pool=pool)
     try:
         sub = uuid.UUID(username)
     except ValueError:
         sub = None
-    if sub is not None:
-        user = qs.filter(sub=sub).first()
-        if user is not None:
-            return user
-    for name in username_attributes(pool):
-        column_value = username.lower() if name == "email" else username
-        user = qs.filter(**{name: column_value}).first()
-        if user is not None:
-            return user
-    for condition in _alias_filter(pool, username, alias_attributes(pool)):
+    conditions = [{"sub": sub}] if sub is not None else []
+    conditions += [{name: username.lower() if name == "email" else username} for name in username_attributes(pool)]
+    conditions += _alias_filter(pool, username, alias_attributes(pool))
+    if not conditions:  # no queryset is built when there is nothing else to look for (the usual miss)
+        return None
+    qs = (User.objects.select_for_update() if lock else User.objects).filter(pool=pool)
+    for condition in conditions:
         user = qs.filter(**condition).first()
         if user is not None:
             return user
@@ -455,3 +450,15 @@ def user_create(
 def user_save_attributes(user: User) -> None:
     sync_columns(user)
     user.save(update_fields=["attributes", *MIRRORED, "updated_at"])
+
+
+def self_service_attributes(pool: UserPool, attributes: Iterable[Mapping[str, Any]], *, client: AppClient | None,
+                            existing: Mapping[str, str] | None = None) -> dict[str, str]:  # fmt: skip
+    """Attributes a user may set for themselves: the schema, the client's WriteAttributes,
+    no developer-only attributes, and never the ``*_verified`` flags (only a code, an
+    administrator or a trigger verifies)."""
+    values = attributes_validate(pool, attributes, existing=existing, client=client)
+    for flag in VERIFIED_FLAG.values():
+        if flag in values:
+            raise NotAuthorized(f"A client attempted to write unauthorized attribute {flag}")
+    return values
