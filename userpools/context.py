@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from userpools.models import AppClient
 
 
 @dataclass(frozen=True)
@@ -21,3 +26,10 @@ class ServiceContext:
 
 
 SYSTEM = ServiceContext()
+
+
+def client_context(ctx: ServiceContext, client: AppClient) -> ServiceContext:
+    """An anonymous caller of a public operation acts through its app client (audit log)."""
+    if ctx.actor in ("anonymous", "system"):
+        return dataclasses.replace(ctx, actor=f"client:{client.client_id}")
+    return ctx

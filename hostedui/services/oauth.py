@@ -48,7 +48,7 @@ from oauthlib.oauth2.rfc6749.grant_types.authorization_code import (
 )
 
 from hostedui.models import HostedSession
-from userpools.context import ServiceContext
+from userpools.context import ServiceContext, client_context
 from userpools.errors import NotAuthorized, RefreshTokenReuse, ServiceError, Unauthorized, UnsupportedOperation
 from userpools.errors import UnsupportedTokenType
 from userpools.models import AppClient, User, UserPool
@@ -56,7 +56,6 @@ from userpools.services import tokens, users
 from userpools.services.audit import audit_record
 from userpools.services.clients import STANDARD_SCOPES
 from userpools.services.resource_servers import custom_scopes
-from userpools.services.signup import client_context
 
 CODE_LIFETIME = timedelta(minutes=5)
 RESPONSE_TYPES = {"code": "code", "token": "implicit"}  # response_type -> the AllowedOAuthFlows value

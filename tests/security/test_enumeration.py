@@ -32,7 +32,7 @@ from userpools.services import users
 from userpools.services.auth import FREE_FAILURES
 from userpools.services.clients import user_pool_client_create
 from userpools.services.pools import user_pool_create
-from userpools.services.signup import SEND_LIMIT
+from userpools.services.outreach import SEND_LIMIT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,7 +9,7 @@ out even the right code is refused; only a sign-in that passes every factor rese
 count (a right password followed by wrong codes does not).
 
 And 8 USER_AUTH EMAIL_OTP starts sent 8 e-mails: sign-in codes are now limited per user
-like other codes (userpools.services.signup.send_throttle), TooManyRequestsException past
+like other codes (userpools.services.outreach.send_throttle), TooManyRequestsException past
 the limit (InitiateAuth's model has no LimitExceededException).
 """
 
@@ -27,7 +27,7 @@ from tests.mfa.conftest import mfa_pool, signin  # noqa: F401 - fixtures
 from tests.selfservice.conftest import idp, make_client, make_pool, make_user, public  # noqa: F401 - fixtures
 from userpools.models import Delivery, User
 from userpools.services.auth import FREE_FAILURES
-from userpools.services.signup import SEND_LIMIT
+from userpools.services.outreach import SEND_LIMIT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

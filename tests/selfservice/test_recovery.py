@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tests.selfservice.conftest import PASSWORD, call_error, hash_for
 from userpools.models import Delivery, User, VerificationCode
-from userpools.services import signup
+from userpools.services import outreach
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -195,7 +195,7 @@ def test_wrong_expired_and_exhausted_codes(public, app, make_user, mailbox):
 def test_request_limit(public, app, make_user, mailbox):
     pool_id, client_id = app
     make_user(pool_id, "dee", email=mailbox.address())
-    for _ in range(signup.SEND_LIMIT):
+    for _ in range(outreach.SEND_LIMIT):
         public.forgot_password(ClientId=client_id, Username="dee")
     assert call_error(public.forgot_password, ClientId=client_id, Username="dee") == "LimitExceededException"
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tests.selfservice.conftest import PASSWORD, call_error, hash_for, user_named
 from userpools.models import Delivery, User, VerificationCode
-from userpools.services import signup
+from userpools.services import outreach, signup
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -293,7 +293,7 @@ def test_resend_limit(public, app, mailbox):
     _, client_id = app
     address = mailbox.address()
     _sign_up(public, client_id, "uma", email=address)
-    for _ in range(signup.SEND_LIMIT - 1):
+    for _ in range(outreach.SEND_LIMIT - 1):
         public.resend_confirmation_code(ClientId=client_id, Username="uma")
     assert call_error(public.resend_confirmation_code, ClientId=client_id, Username="uma") == "LimitExceededException"
 

@@ -79,3 +79,7 @@ def client_for_request(client_id: str, secret_hash_value: str | None, username: 
     if not matched:
         raise NotAuthorized(f"Unable to verify secret hash for client {client_id}")
     return client
+
+
+def prevents_existence_errors(client: AppClient) -> bool:
+    return client.settings.get("PreventUserExistenceErrors") == "ENABLED"

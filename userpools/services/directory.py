@@ -64,7 +64,7 @@ from userpools.services.audit import audit_record
 from userpools.services.pagination import Page
 from userpools.services.pools import DEFAULT_PASSWORD_POLICY, user_pool_get, user_pool_read
 from userpools.services.recovery import recovery_destination
-from userpools.services.signup import Destination, code_send
+from userpools.services.outreach import Destination, code_send
 
 Status = User.Status
 Purpose = VerificationCode.Purpose

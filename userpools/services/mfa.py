@@ -42,7 +42,7 @@ from userpools.errors import (
     SoftwareTokenMFANotFound,
 )
 from userpools.models import Delivery, SoftwareToken, User, UserPool
-from userpools.services import delivery, signup
+from userpools.services import delivery, outreach
 from userpools.services.audit import audit_record
 
 SMS, TOTP_FACTOR, EMAIL = "SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP"
@@ -261,7 +261,7 @@ def _send_purpose(factor: str) -> str:
 
 
 def _send_count(count: Callable[[], None]) -> None:
-    """Run a send counter (userpools.services.signup); past its limit InitiateAuth and
+    """Run a send counter (userpools/services/outreach.py); past its limit InitiateAuth and
     RespondToAuthChallenge answer TooManyRequestsException (LimitExceededException is not
     among their errors in the service model)."""
     try:
@@ -274,19 +274,19 @@ def code_send_simulated(pool: UserPool, user: User | None, username: str, factor
     """What :func:`code_send` answers, for a user who does not exist or cannot receive
     ``factor`` (PreventUserExistenceErrors): a plausible destination, nothing sent, and the
     send counted as a real one is, so the answers cannot tell the two apart."""
-    _send_count(lambda: signup.simulated_send_throttle(pool, user, username, _send_purpose(factor)))
+    _send_count(lambda: outreach.simulated_send_throttle(pool, user, username, _send_purpose(factor)))
     medium = Delivery.Medium.SMS if factor == SMS else Delivery.Medium.EMAIL
-    destination = signup.simulated_destination(pool, username, "phone_number" if factor == SMS else "email")
+    destination = outreach.simulated_destination(pool, username, "phone_number" if factor == SMS else "email")
     return {"CODE_DELIVERY_DELIVERY_MEDIUM": medium, "CODE_DELIVERY_DESTINATION": delivery.mask(medium, destination)}
 
 
 def code_send(ctx: ServiceContext, user: User, factor: str, state: dict[str, Any]) -> dict[str, str]:
     """Send a sign-in code by SMS or e-mail (the pool's MFA message templates), keep its
     digest in ``state``; returns the challenge's CODE_DELIVERY_* parameters. Sends to a
-    user are limited like other codes (userpools.services.signup.send_throttle: a few an
+    user are limited like other codes (userpools.services.outreach.send_throttle: a few an
     hour; TooManyRequestsException past that), so sign-ins cannot bomb an inbox or phone."""
     pool = user.pool
-    _send_count(lambda: signup.send_throttle(user, _send_purpose(factor)))
+    _send_count(lambda: outreach.send_throttle(user, _send_purpose(factor)))
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     salt = secrets.token_hex(8)
     state.update(otp_salt=salt, otp_digest=code_digest(salt, code))

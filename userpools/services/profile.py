@@ -35,17 +35,17 @@ from userpools.errors import (
 from userpools.models import AppClient, User
 from userpools.services import limits, users
 from userpools.services.audit import audit_record
-from userpools.services.signup import (
+from userpools.services.outreach import (
     LIMIT_MESSAGE,
     Destination,
     Purpose,
     auto_verified_attributes,
     code_send,
     code_spend_then,
-    self_service_attributes,
     send_throttle,
     user_lock,
 )
+from userpools.services.users import self_service_attributes
 
 VERIFY_PURPOSE = {"email": Purpose.VERIFY_EMAIL, "phone_number": Purpose.VERIFY_PHONE}
 PENDING = users.RESERVED_PREFIX + "pending:"

@@ -28,20 +28,19 @@ from typing import Any
 
 from django.db import transaction
 
-from userpools.context import ServiceContext
+from userpools.context import ServiceContext, client_context
 from userpools.errors import InvalidParameter, NotAuthorized, UserNotFound
 from userpools.models import User, UserPool
 from userpools.services import codes, users
 from userpools.services.audit import audit_record
 from userpools.services.clientauth import client_for_request
-from userpools.services.signup import (
+from userpools.services.clientauth import prevents_existence_errors
+from userpools.services.outreach import (
     USER_NOT_FOUND_MESSAGE,
     Destination,
     Purpose,
-    client_context,
     code_send,
     code_spend_then,
-    prevents_existence_errors,
     send_throttle,
     simulated_delivery_details,
     simulated_send_throttle,
