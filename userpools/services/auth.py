@@ -75,7 +75,14 @@ from userpools.errors import (
 from userpools.models import AppClient, AuthSession, SoftwareToken, UnknownUserLockout, User, UserPool
 from userpools.services import devices, mfa, passkeys, users
 from userpools.services.audit import audit_record
-from userpools.services.clientauth import client_for_request, client_load, prevents_existence_errors
+from userpools.services.clientauth import (
+    FLOW_PERMISSIONS,
+    REFRESH_FLOWS,
+    client_for_request,
+    client_load,
+    flow_allowed,
+    prevents_existence_errors,
+)
 from userpools.services.compiled import CompiledQuery
 
 if TYPE_CHECKING:  # the token service is imported where it is called
@@ -96,20 +103,7 @@ DEFAULT_SESSION_MINUTES = 3
 SESSION_BYTES = 48  # 64 URL-safe characters; botocore refuses a Session under 20
 HOSTED_SESSION_PREFIX = "hosted."  # "." is not in the URL-safe alphabet of other sessions
 
-# Which ExplicitAuthFlows values let a client use a flow (ALLOW_ names and the legacy ones).
-FLOW_PERMISSIONS: dict[str, frozenset[str]] = {
-    "USER_PASSWORD_AUTH": frozenset({"ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"}),
-    "ADMIN_USER_PASSWORD_AUTH": frozenset({"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"}),
-    "ADMIN_NO_SRP_AUTH": frozenset({"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"}),
-    "REFRESH_TOKEN_AUTH": frozenset({"ALLOW_REFRESH_TOKEN_AUTH"}),
-    "REFRESH_TOKEN": frozenset({"ALLOW_REFRESH_TOKEN_AUTH"}),
-    "USER_SRP_AUTH": frozenset({"ALLOW_USER_SRP_AUTH"}),
-    "CUSTOM_AUTH": frozenset({"ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"}),
-    "USER_AUTH": frozenset({"ALLOW_USER_AUTH"}),
-}
-LEGACY_FLOWS = frozenset({"ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"})
 ADMIN_ONLY_FLOWS = frozenset({"ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"})
-REFRESH_FLOWS = frozenset({"REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"})
 NOT_YET = {
     "CUSTOM_AUTH": "Custom authentication challenges (CUSTOM_AUTH) need Lambda triggers, which Cognate does not run yet.",
 }
@@ -919,13 +913,6 @@ def _user_auth(ctx: ServiceContext, client: AppClient, parameters: Mapping[str, 
 
 
 # --- Flows -------------------------------------------------------------------------------------
-
-
-def flow_allowed(client: AppClient, flow: str) -> bool:
-    allowed = set(client.settings.get("ExplicitAuthFlows") or [])
-    if flow in REFRESH_FLOWS and allowed & LEGACY_FLOWS:
-        return True  # legacy clients always allow refreshing
-    return bool(allowed & FLOW_PERMISSIONS.get(flow, frozenset()))
 
 
 def _refresh_owner(refresh_token: str) -> User | None:

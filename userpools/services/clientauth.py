@@ -21,6 +21,7 @@ import hmac
 
 from userpools.errors import NotAuthorized, ResourceNotFound
 from userpools.models import AppClient
+from userpools.services.clients import LEGACY_FLOWS
 from userpools.services.memo import ProcessCache
 
 CACHE_SECONDS = 5.0
@@ -83,3 +84,24 @@ def client_for_request(client_id: str, secret_hash_value: str | None, username: 
 
 def prevents_existence_errors(client: AppClient) -> bool:
     return client.settings.get("PreventUserExistenceErrors") == "ENABLED"
+
+
+# Which ExplicitAuthFlows values let a client use a flow (ALLOW_ names and the legacy ones).
+FLOW_PERMISSIONS: dict[str, frozenset[str]] = {
+    "USER_PASSWORD_AUTH": frozenset({"ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"}),
+    "ADMIN_USER_PASSWORD_AUTH": frozenset({"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"}),
+    "ADMIN_NO_SRP_AUTH": frozenset({"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"}),
+    "REFRESH_TOKEN_AUTH": frozenset({"ALLOW_REFRESH_TOKEN_AUTH"}),
+    "REFRESH_TOKEN": frozenset({"ALLOW_REFRESH_TOKEN_AUTH"}),
+    "USER_SRP_AUTH": frozenset({"ALLOW_USER_SRP_AUTH"}),
+    "CUSTOM_AUTH": frozenset({"ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"}),
+    "USER_AUTH": frozenset({"ALLOW_USER_AUTH"}),
+}
+REFRESH_FLOWS = frozenset({"REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"})
+
+
+def flow_allowed(client: AppClient, flow: str) -> bool:
+    allowed = set(client.settings.get("ExplicitAuthFlows") or [])
+    if flow in REFRESH_FLOWS and allowed & LEGACY_FLOWS:
+        return True  # legacy clients always allow refreshing
+    return bool(allowed & FLOW_PERMISSIONS.get(flow, frozenset()))

@@ -57,7 +57,7 @@ from userpools.errors import (
 from userpools.models import AppClient, GroupMembership, RefreshToken, SigningKey, User, UserGroup, UserPool
 from userpools.services import users
 from userpools.services.audit import audit_record, audit_row
-from userpools.services.clientauth import client_load
+from userpools.services.clientauth import client_load, flow_allowed
 from userpools.services.clients import token_validity
 from userpools.services.compiled import CompiledInsert, CompiledQuery, rows_insert
 from userpools.services.pagination import paginate
@@ -616,8 +616,6 @@ def tokens_refresh(ctx: ServiceContext, *, client: AppClient, refresh_token: str
         raise InvalidParameter("REFRESH_TOKEN_AUTH is not supported by clients with refresh token rotation; "
                                "use GetTokensFromRefreshToken.")  # fmt: skip
     if rotation is None and via == "GetTokensFromRefreshToken":
-        from userpools.services.auth import flow_allowed  # auth imports this module
-
         if not flow_allowed(client, "REFRESH_TOKEN_AUTH"):
             raise InvalidParameter("REFRESH_TOKEN_AUTH flow not enabled for this client")
     reused = False
