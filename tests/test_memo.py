@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
 import pytest
 
+from userpools.services import memo
 from userpools.services.memo import ProcessCache
+
+_names = itertools.count()
+
+
+def _name() -> str:
+    """A name no other live cache has (names are unique while a cache lives)."""
+    return f"test-memo-{next(_names)}"
 
 
 def test_fresh_entries_are_not_reloaded_and_stale_ones_are():
     loads: list[str] = []
-    cache: ProcessCache[str, str] = ProcessCache(0.2)
+    cache: ProcessCache[str, str] = ProcessCache(_name(), 0.2)
 
     def load(key: str) -> str:
         loads.append(key)
@@ -28,7 +37,7 @@ def test_fresh_entries_are_not_reloaded_and_stale_ones_are():
 
 
 def test_a_failed_load_is_not_kept():
-    cache: ProcessCache[str, int] = ProcessCache(60)
+    cache: ProcessCache[str, int] = ProcessCache(_name(), 60)
 
     def fail(key: str) -> int:
         raise LookupError(key)
@@ -39,7 +48,7 @@ def test_a_failed_load_is_not_kept():
 
 
 def test_one_thread_reloads_while_the_others_wait():
-    cache: ProcessCache[str, int] = ProcessCache(60)
+    cache: ProcessCache[str, int] = ProcessCache(_name(), 60)
     calls = 0
     started = threading.Barrier(8)
 
@@ -62,14 +71,14 @@ def test_one_thread_reloads_while_the_others_wait():
 
 
 def test_unknown_keys_cannot_grow_it_forever():
-    cache: ProcessCache[int, int] = ProcessCache(60, max_entries=3)
+    cache: ProcessCache[int, int] = ProcessCache(_name(), 60, max_entries=3)
     for i in range(10):
         cache.get(i, lambda key: key)
     assert len(cache._entries) <= 3
 
 
 def test_a_slow_load_does_not_hold_up_other_keys():
-    cache: ProcessCache[str, str] = ProcessCache(60)
+    cache: ProcessCache[str, str] = ProcessCache(_name(), 60)
     release = threading.Event()
     slow_key = "slow"
     other = next(k for k in (f"k{i}" for i in range(1000)) if hash(k) % 32 != hash(slow_key) % 32)
@@ -89,7 +98,7 @@ def test_a_slow_load_does_not_hold_up_other_keys():
 
 
 def test_an_updated_entry_keeps_the_age_of_its_load():
-    cache: ProcessCache[str, str] = ProcessCache(0.3)
+    cache: ProcessCache[str, str] = ProcessCache(_name(), 0.3)
     cache.get("k", lambda key: "loaded")
     time.sleep(0.2)
     cache.update("k", "derived")
@@ -99,3 +108,51 @@ def test_an_updated_entry_keeps_the_age_of_its_load():
     cache.clear()
     cache.update("k", "derived")  # no entry: nothing to update, nothing added
     assert cache.get("k", lambda key: "loaded again") == "loaded again"
+
+
+def test_a_load_under_way_when_the_cache_is_cleared_is_not_kept():
+    cache: ProcessCache[str, str] = ProcessCache(_name(), 60)
+
+    def load_then_clear(key: str) -> str:
+        cache.clear()  # a change committed while the row was being read
+        return "read before the change"
+
+    assert cache.get("k", load_then_clear) == "read before the change"
+    assert cache.get("k", lambda key: "read after") == "read after"
+    assert cache.get("k", lambda key: "not reloaded") == "read after"
+
+
+def test_forget_drops_only_the_keys_named():
+    cache: ProcessCache[str, str] = ProcessCache(_name(), 60)
+    for key in ("a", "b", "c"):
+        cache.get(key, str.upper)
+    cache.forget("a", "missing")
+    cache.forget_if(lambda key, value: value == "B")
+    assert cache.get("a", lambda key: "again") == "again"
+    assert cache.get("b", lambda key: "again") == "again"
+    assert cache.get("c", lambda key: "again") == "C"
+
+
+def test_every_cache_is_listed_by_name_and_names_are_unique():
+    name = _name()
+    cache: ProcessCache[str, str] = ProcessCache(name, 7, invalidated_by=("userpools.UserPool",
+                                                 memo.On("userpools.AppClient", keys=lambda c: [c.client_id])))
+    cache.get("k", str.upper)
+    info = {i.name: i for i in memo.registered()}[name]
+    assert (info.seconds, info.entries) == (7, 1)
+    assert info.invalidated_by == ("userpools.UserPool", "userpools.AppClient (by key)")
+    assert {"pools", "clients", "hosts", "access-keys", "access-key-secrets"} <= set(info.name for info in memo.registered())
+    with pytest.raises(ValueError):
+        ProcessCache(name, 1)
+    del cache, info
+    assert name not in {i.name for i in memo.registered()}  # a dropped cache leaves the list
+    ProcessCache(name, 1)
+
+
+def test_clear_all_empties_every_cache():
+    first: ProcessCache[str, str] = ProcessCache(_name(), 60)
+    second: ProcessCache[str, str] = ProcessCache(_name(), 60)
+    first.get("k", str.upper)
+    second.get("k", str.upper)
+    memo.clear_all()
+    assert len(first) == len(second) == 0

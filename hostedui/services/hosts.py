@@ -17,7 +17,7 @@ from userpools.services.domains import public_host
 from userpools.services.memo import ProcessCache
 
 CACHE_SECONDS = 10.0
-_pools: ProcessCache[str, str | None] = ProcessCache(CACHE_SECONDS)
+_pools: ProcessCache[str, str | None] = ProcessCache("hosts", CACHE_SECONDS)
 
 
 def host_name(host_header: str) -> str:

@@ -90,8 +90,8 @@ _KEY_FIELDS = ("pk", "access_key_id", "secret_token", "is_active", "policy", "la
 # a process's older copy, would keep a deactivated key working for the cache's lifetime),
 # and a busy key costs each process one indexed query every KEY_PROCESS_SECONDS.
 KEY_PROCESS_SECONDS = 2.0
-_records: ProcessCache[str, _KeyRecord] = ProcessCache(KEY_PROCESS_SECONDS)
-_secrets: ProcessCache[str, str] = ProcessCache(KEY_PROCESS_SECONDS)
+_records: ProcessCache[str, _KeyRecord] = ProcessCache("access-keys", KEY_PROCESS_SECONDS)
+_secrets: ProcessCache[str, str] = ProcessCache("access-key-secrets", KEY_PROCESS_SECONDS)
 
 
 class _NoSuchKey(Exception):

@@ -25,7 +25,7 @@ from userpools.services.clients import LEGACY_FLOWS
 from userpools.services.memo import ProcessCache
 
 CACHE_SECONDS = 5.0
-_clients: ProcessCache[str, tuple[AppClient, tuple[str, ...]]] = ProcessCache(CACHE_SECONDS)
+_clients: ProcessCache[str, tuple[AppClient, tuple[str, ...]]] = ProcessCache("clients", CACHE_SECONDS)
 
 # JSON may carry lone surrogates (\ud800); they must not turn a wrong hash into a 500.
 _UTF8, _LONE = "utf-8", "surrogatepass"

@@ -203,7 +203,7 @@ def user_pool_get(pool_id: str, *, lock: bool = False) -> UserPool:
 # as sign-in takes it with its app client: cleared in this process when a pool is saved or
 # deleted (userpools.signals), at most POOL_CACHE_SECONDS old in the others.
 POOL_CACHE_SECONDS = 5.0
-_pools: ProcessCache[str, UserPool] = ProcessCache(POOL_CACHE_SECONDS)
+_pools: ProcessCache[str, UserPool] = ProcessCache("pools", POOL_CACHE_SECONDS)
 
 
 def user_pool_read(pool_id: str) -> UserPool:
