@@ -27,6 +27,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from userpools.choices import enum_values
 from userpools.errors import InvalidParameter
 from userpools.spec import idp_spec
 
@@ -35,11 +36,6 @@ from userpools.spec import idp_spec
 
 def _shapes() -> dict[str, Any]:
     return idp_spec().model["shapes"]
-
-
-def enum_values(shape_name: str) -> tuple[str, ...]:
-    """The values of an enum (string) shape of the model."""
-    return tuple(_shapes()[shape_name]["enum"])
 
 
 _TAG = re.compile(r"<[^>]+>")
@@ -128,9 +124,8 @@ _building: set[str] = set()
 @cache
 def _enum_field(shape_name: str) -> type[serializers.ChoiceField]:
     """A choice field for a Cognito enum; the OpenAPI component takes the enum shape's name."""
-    shape = _shapes()[shape_name]
     field = type(f"{shape_name}Field", (serializers.ChoiceField,), {"__module__": __name__})
-    schema = {"type": "string", "enum": list(shape["enum"])}
+    schema = {"type": "string", "enum": list(enum_values(shape_name))}
     return extend_schema_field(schema, component_name=shape_name)(field)
 
 
@@ -155,7 +150,7 @@ def _field(shape_name: str, *, doc: str = "", required: bool = False, child: boo
         return serializers.DictField(child=_field(shape["value"]["shape"], child=True), **kw)
     if kind == "string":
         if "enum" in shape:
-            return _enum_field(shape_name)(choices=list(shape["enum"]), **kw)
+            return _enum_field(shape_name)(choices=list(enum_values(shape_name)), **kw)
         return serializers.CharField(
             trim_whitespace=False,
             allow_blank=shape.get("min", 0) == 0,
