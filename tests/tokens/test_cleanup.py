@@ -70,14 +70,14 @@ def test_sessions_prune_runs_through_celery(make_pool, make_client, make_user):
 
 @pytest.mark.django_db
 def test_sessions_prune_in_batches(make_pool, make_client, make_user, monkeypatch):
-    from userpools import tasks
+    from userpools.services import housekeeping
 
     pool_id = make_pool()
     client, user = make_client(pool_id), make_user(pool_id)
     for _ in range(5):
         tokens.tokens_issue(SYSTEM, user=user, client=client)
     RefreshToken.objects.update(expires_at=timezone.now() - timedelta(days=2))
-    monkeypatch.setattr(tasks, "_PRUNE_BATCH", 2)
+    monkeypatch.setattr(housekeeping, "_PRUNE_BATCH", 2)
     assert sessions_prune()["refresh_tokens"] == 5 and not RefreshToken.objects.exists()
 
 

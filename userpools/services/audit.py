@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+
+from django.utils import timezone
 
 from userpools.context import ServiceContext
 from userpools.models import AuditEvent
@@ -28,3 +31,11 @@ def audit_row(ctx: ServiceContext, action: str, *, pool_id: str = "", target: st
 
 def audit_record(ctx: ServiceContext, action: str, *, pool_id: str = "", target: str = "", **details: Any) -> None:
     rows_insert(audit_row(ctx, action, pool_id=pool_id, target=target, **details))
+
+
+AUDIT_KEPT_DAYS = 365
+
+
+def audit_events_prune(older_than_days: int = AUDIT_KEPT_DAYS) -> int:
+    """Delete audit events older than ``older_than_days``; returns how many went."""
+    return AuditEvent.objects.filter(at__lt=timezone.now() - timedelta(days=older_than_days)).delete()[0]

@@ -257,3 +257,10 @@ def custom_domains_verify_pending(ctx: ServiceContext) -> list[UserPoolDomain]:
     """Try to verify every pending custom domain (``manage.py verify_domains``); each as
     :func:`custom_domain_verify` left it."""
     return [custom_domain_verify(ctx, pool_id=d.pool_id, name=d.domain) for d in custom_domains_pending()]
+
+
+def custom_domains_verify_pending_count(ctx: ServiceContext) -> dict[str, int]:
+    """:func:`custom_domains_verify_pending` for a periodic job (an operator who published
+    the record needs do nothing more): how many were checked and how many are verified now."""
+    checked = custom_domains_verify_pending(ctx)
+    return {"checked": len(checked), "verified": sum(d.verified_at is not None for d in checked)}
