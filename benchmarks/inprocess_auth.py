@@ -93,7 +93,7 @@ def main() -> int:
 
     from config.wsgi import application
     from userpools.models import AppClient, User, UserPool
-    from userpools.services import auth
+    from userpools import signin as auth
 
     pool = next((p for p in UserPool.objects.all() if (p.tags or {}).get(TAG) == "auth_compare-1000"), None)
     if pool is None:

@@ -81,14 +81,27 @@ class ErrorCode(StrEnum):
     EXPIRED_TOKEN = "ExpiredTokenException"  # temporary credentials past their Expiration
 
 
+class ErrorReason(StrEnum):
+    """Why, where one code covers several causes a protocol layer must tell apart (the
+    hosted pages restart a sign-in whose session is gone): for machines, unlike ``message``."""
+
+    SESSION_INVALID = "session_invalid"
+    SESSION_EXPIRED = "session_expired"
+
+
+SESSION_REASONS = frozenset({ErrorReason.SESSION_INVALID, ErrorReason.SESSION_EXPIRED})
+
+
 class ServiceError(Exception):
-    """A failure a client caused or may see; ``code`` is stable, ``message`` is for people."""
+    """A failure a client caused or may see; ``code`` is stable, ``message`` is for people,
+    ``reason`` (optional) is stable too and finer than ``code``."""
 
     code: ErrorCode = ErrorCode.INTERNAL_ERROR
 
-    def __init__(self, message: str, *, code: ErrorCode | None = None) -> None:
+    def __init__(self, message: str, *, code: ErrorCode | None = None, reason: ErrorReason | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.reason = reason
         if code is not None:
             self.code = code
 

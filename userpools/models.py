@@ -497,7 +497,7 @@ class UnknownUserLockout(models.Model):
     (``User.failed_sign_ins`` / ``locked_until``), so that with PreventUserExistenceErrors an
     unknown username reaches "Password attempts exceeded" after the same failures, and its
     wrong password costs the same row lock and update as a real user's
-    (userpools.services.auth). ``key`` is the SHA-256 of the pool's form of the username."""
+    (userpools.signin.lockout). ``key`` is the SHA-256 of the pool's form of the username."""
 
     pool = models.ForeignKey(UserPool, on_delete=models.CASCADE, related_name="unknown_user_lockouts")
     key = models.CharField(max_length=64)

@@ -185,7 +185,7 @@ def sign_up_result(result) -> dict[str, Any]:
 
 def auth_outcome(outcome) -> dict[str, Any]:
     """InitiateAuth's and RespondToAuthChallenge's response for a sign-in step
-    (a :class:`userpools.services.auth.AuthOutcome`): tokens, or the next challenge."""
+    (a :class:`userpools.signin.AuthOutcome`): tokens, or the next challenge."""
     if outcome.tokens is not None:
         result = outcome.tokens.authentication_result()
         if outcome.new_device is not None:

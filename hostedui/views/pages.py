@@ -39,9 +39,10 @@ from hostedui.views import (
 )
 from hostedui.views.oauth import authorization_response
 from userpools import jsonbody
-from userpools.errors import ErrorCode, ServiceError
+from userpools import signin as auth
+from userpools.errors import SESSION_REASONS, ErrorCode, ServiceError
 from userpools.models import AppClient
-from userpools.services import auth, passkeys, recovery, users
+from userpools.services import passkeys, recovery, users
 from userpools.services import signup as signups
 from userpools.services.clientauth import client_load, secret_hash
 
@@ -275,7 +276,7 @@ def challenge(request: HttpRequest, hosted: Hosted) -> HttpResponse:
         return _challenge_page(request, hosted, areq, name, session, _parameters(request), username,
                                error=str(exc), status=400)  # fmt: skip
     except ServiceError as exc:
-        if exc.code == ErrorCode.NOT_AUTHORIZED and "session" in exc.message.lower():
+        if exc.reason in SESSION_REASONS:
             return _restart(request, hosted, areq, _("Your sign-in took too long or was interrupted. Sign in again."))
         if name == "MFA_SETUP" and exc.code in (ErrorCode.CODE_MISMATCH, ErrorCode.ENABLE_SOFTWARE_TOKEN_MFA):
             # A refused first code leaves the association (and the session): show the same key again.

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tests.auth.conftest import PASSWORD, assert_signed_in, password_auth, password_auth_error, user_named
 from userpools.models import User
-from userpools.services.auth import FREE_FAILURES, MAX_LOCKOUT, lockout_duration
+from userpools.signin import FREE_FAILURES, MAX_LOCKOUT, lockout_duration
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -16,7 +16,8 @@ from django.db import connection
 from userpools import srp
 from userpools.context import SYSTEM, ServiceContext
 from userpools.models import User
-from userpools.services import auth, clientauth, tokens, users
+from userpools import signin as auth
+from userpools.services import clientauth, tokens, users
 from userpools.services.clients import user_pool_client_create
 from userpools.services.pools import user_pool_create
 
@@ -31,7 +32,7 @@ def app(monkeypatch) -> tuple[str, str]:
     """(pool_id, client_id): a client allowing the password, SRP and refresh flows, and a
     confirmed user "alice"."""
     monkeypatch.setattr(clientauth, "CACHE_SECONDS", 3600.0)
-    monkeypatch.setattr(tokens, "CACHE_SECONDS", 3600.0)
+    monkeypatch.setattr(tokens.keys, "CACHE_SECONDS", 3600.0)
     pool = user_pool_create(SYSTEM, {"PoolName": "q"})
     client = user_pool_client_create(SYSTEM, {"UserPoolId": pool.id, "ClientName": "app", "ExplicitAuthFlows": FLOWS})
     users.user_create(SYSTEM, pool=pool, username="alice", password=PASSWORD,

@@ -21,7 +21,9 @@ from django.utils import timezone
 from userpools.context import SYSTEM, ServiceContext
 from userpools.errors import NotAuthorized
 from userpools.models import User
-from userpools.services import auth, users
+from userpools import signin as auth
+from userpools.services import users
+from userpools.signin import password as signin_password
 from userpools.services.clients import user_pool_client_create
 from userpools.services.pools import user_pool_create
 
@@ -153,7 +155,7 @@ def test_concurrent_right_passwords_all_sign_in(target):
 def locked_during_check(monkeypatch):
     """Every password check ends with the user locked out for a minute, as if another
     request's wrong password had been recorded meanwhile."""
-    check = auth._password_matches
+    check = signin_password.password_matches
 
     def check_while_locked(raw, user):
         matched = check(raw, user)
@@ -162,7 +164,7 @@ def locked_during_check(monkeypatch):
                                                    locked_until=timezone.now() + timedelta(minutes=1))  # fmt: skip
         return matched
 
-    monkeypatch.setattr(auth, "_password_matches", check_while_locked)
+    monkeypatch.setattr(signin_password, "password_matches", check_while_locked)
 
 
 def test_a_wrong_password_checked_while_a_lockout_began_is_not_counted(target, locked_during_check):

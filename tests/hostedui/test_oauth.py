@@ -280,7 +280,7 @@ def test_refresh_token_grant_and_its_tokens_work_on_the_wire_api_too(browser, oa
     user, _ = tokens.access_token_authenticate(refreshed["access_token"])
     assert user.username == "alice"
     # InitiateAuth REFRESH_TOKEN_AUTH takes the OAuth refresh token (one token store)
-    from userpools.services import auth
+    from userpools import signin as auth
     outcome = auth.auth_initiate(SYSTEM, client_id=oauth_app.client_id, flow="REFRESH_TOKEN_AUTH",
                                  parameters={"REFRESH_TOKEN": body["refresh_token"]})
     assert outcome.tokens is not None and outcome.tokens.id_token is not None

@@ -256,7 +256,7 @@ def test_sms_mfa_and_choosing_a_factor(oauth_app, sms_outbox, transactional_db):
 
 def test_a_hosted_challenge_session_is_not_accepted_by_the_wire_api(oauth_app, browser):
     from userpools.errors import NotAuthorized
-    from userpools.services import auth
+    from userpools import signin as auth
 
     _mfa(oauth_app.pool_id, "ON")
     setup = browser.sign_in()

@@ -29,7 +29,7 @@ from userpools import srp
 from userpools.context import SYSTEM
 from userpools.models import User
 from userpools.services import users
-from userpools.services.auth import FREE_FAILURES
+from userpools.signin import FREE_FAILURES
 from userpools.services.clients import user_pool_client_create
 from userpools.services.pools import user_pool_create
 from userpools.services.outreach import SEND_LIMIT
@@ -282,7 +282,7 @@ def _separated(real: list[float], unknown: list[float]) -> str | None:
 
 def test_a_wrong_password_takes_as_long_for_a_real_user_as_for_an_unknown_one(client, app, settings):
     """Interleaved samples through the wire API in process. A fast hasher (the dummy hash
-    follows it: userpools.services.auth._dummy_hash) leaves what else the two paths do
+    follows it: userpools.signin.lockout.dummy_hash) leaves what else the two paths do
     to be compared, at a scale where 1 ms shows; the hash itself is compared in
     tests/auth/test_errors.py. Each sample has its own user and unknown username, each
     warmed with one failure first, so no sample reaches a lockout; a comparison that finds

@@ -4,7 +4,7 @@ Before the fix, 15 wrong TOTP codes over 5 fresh sign-ins (three a session) coun
 nothing and the right code still got tokens: every sign-in with the password bought three
 more guesses. A wrong SMS_MFA / EMAIL_OTP / SOFTWARE_TOKEN_MFA code, and a wrong
 passwordless EMAIL_OTP / SMS_OTP code, now counts towards the user's lockout exactly as a
-wrong password does (userpools.services.auth: the same counter and schedule); while locked
+wrong password does (userpools.signin.lockout: the same counter and schedule); while locked
 out even the right code is refused; only a sign-in that passes every factor resets the
 count (a right password followed by wrong codes does not).
 
@@ -26,12 +26,12 @@ from tests.mfa.conftest import EMAIL_CONFIGURATION, access_token, next_code, pas
 from tests.mfa.conftest import mfa_pool, signin  # noqa: F401 - fixtures
 from tests.selfservice.conftest import idp, make_client, make_pool, make_user, public  # noqa: F401 - fixtures
 from userpools.models import Delivery, User
-from userpools.services.auth import FREE_FAILURES
+from userpools.signin import FREE_FAILURES
 from userpools.services.outreach import SEND_LIMIT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-WRONG_CODES_PER_SESSION = 3  # userpools.services.auth.MAX_CODE_ATTEMPTS
+WRONG_CODES_PER_SESSION = 3  # userpools.signin.MAX_CODE_ATTEMPTS
 
 
 def _code(excinfo) -> str:

@@ -30,9 +30,10 @@ UpdateDeviceStatus):
   variants show every confirmed device, with its remembered status in
   ``dev:device_remembered_status``.
 
-The challenge classes follow :class:`userpools.services.auth.Challenge`'s protocol (name,
-applies, parameters, prepare, respond) without subclassing it, since the sign-in module
-imports this one for its CHALLENGES list.
+The challenge classes follow :class:`userpools.signin.challenges.Challenge`'s protocol (name,
+applies, parameters, prepare, respond) without subclassing it, since the sign-in package
+imports this one for its CHALLENGES list (and this one imports nothing of it: :class:`SignIn`
+below says what it reads of a sign-in).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ import string
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -59,9 +60,6 @@ from userpools.services import directory, users
 from userpools.services.audit import audit_record
 from userpools.services.pagination import Page, paginate
 
-if TYPE_CHECKING:
-    from userpools.services.auth import SignIn
-
 DEVICE_MISSING = "Device does not exist."
 INCORRECT = "Incorrect username or password."
 INVALID_REFRESH = "Invalid Refresh Token"
@@ -74,6 +72,15 @@ GROUP_KEY_CHARS = 9
 UNCONFIRMED_KEPT = timedelta(days=1)  # an SDK confirms a new device right after the sign-in
 _CTX_KEY = "device_key"  # where the request's DEVICE_KEY rides in ServiceContext.extra
 _ALNUM = string.ascii_letters + string.digits
+
+
+class SignIn(Protocol):
+    """What device authentication reads and keeps of a sign-in (userpools/signin/state.py's SignIn)."""
+
+    ctx: ServiceContext
+    client: AppClient
+    user: User
+    state: dict[str, Any]
 
 
 # --- Configuration and keys ---------------------------------------------------------------------

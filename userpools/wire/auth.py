@@ -1,15 +1,16 @@
 """Wire handlers for sign-in: InitiateAuth, AdminInitiateAuth and the challenge responses.
 
-Each calls :mod:`userpools.services.auth` and renders its outcome: tokens as an
+Each calls :mod:`userpools.signin` and renders its outcome: tokens as an
 ``AuthenticationResult``, or the next ``ChallengeName`` with its ``Session``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from userpools import shapes
+from userpools import signin as auth
 from userpools.context import ServiceContext
-from userpools.services import auth
 
 _outcome = shapes.auth_outcome
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from userpools import signin as auth
 from userpools.context import ServiceContext
 from userpools.errors import InvalidParameter
-from userpools.services import auth, directory, mfa
+from userpools.services import directory, mfa
 from userpools.wire.tokens import _signed_in
 
 

@@ -3,7 +3,7 @@
 StartWebAuthnRegistration, CompleteWebAuthnRegistration, ListWebAuthnCredentials and
 DeleteWebAuthnCredential: unsigned, authorized by the user's access token (with the
 ``aws.cognito.signin.user.admin`` scope), each calling one passkey service. The
-WEB_AUTHN sign-in challenge is the sign-in service's (:mod:`userpools.services.auth`).
+WEB_AUTHN sign-in challenge is the sign-in service's (:mod:`userpools.signin`).
 """
 
 from __future__ import annotations
