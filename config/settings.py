@@ -51,7 +51,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "userpools.apps.CognateAdminConfig",  # django.contrib.admin, its site the console's (userpools/admin_login.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -157,7 +157,7 @@ AUTHENTICATION_BACKENDS = ["userpools.admin_login.OperatorLoginThrottle", "userp
 # not apply; OperatorBackend looks operators up by (pool=None, username).
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 # Operators also give a TOTP code to enter the console (django-otp's OTPAdminSite, see
-# userpools.admin.CognateAdminSite); enrol first with ``manage.py operator_totp <username>``.
+# userpools.admin_login.CognateAdminSite); enrol first with ``manage.py operator_totp <username>``.
 # Off by default so that ``make run`` stays one step.
 COGNATE_ADMIN_REQUIRE_OTP = env.bool("COGNATE_ADMIN_REQUIRE_OTP", default=False)
 # The console's login is throttled by django-axes (userpools/admin_login.py): after

@@ -32,7 +32,7 @@ from hostedui.models import ManagedLoginBranding, Terms, UICustomization
 from hostedui.services import branding as branding_services
 from hostedui.services import terms as terms_services
 from hostedui.views import Hosted, render_page
-from userpools.admin import JSONObjectField, ServiceForm, ServiceModelAdmin, operator_context, pretty_json
+from userpools.admin.base import JSONObjectField, ServiceForm, ServiceModelAdmin, operator_context, pretty_json
 from userpools.models import AppClient, UserPool
 
 MAX_UPLOAD = branding_services.MAX_ASSET_BYTES

@@ -21,7 +21,7 @@ from identity import policy as iam
 from identity.models import AccessKey, Identity, IdentityLogin, IdentityPool, OpenIdProvider, Role, full_access_policy
 from identity.services import callers
 from identity.services import pools as identity_pools
-from userpools.admin import JSONObjectField, LinesField, ServiceForm, ServiceModelAdmin, operator_context
+from userpools.admin.base import JSONObjectField, LinesField, ServiceForm, ServiceModelAdmin, operator_context
 from userpools.models import User
 
 

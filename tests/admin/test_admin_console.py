@@ -192,7 +192,7 @@ def test_service_failure_at_save_leaves_nothing_half_saved(console, monkeypatch)
             raise InvalidParameter("Something changed meanwhile.")
         return pool
 
-    monkeypatch.setattr("userpools.admin.pool_services.user_pool_create", flaky_create)
+    monkeypatch.setattr("userpools.admin.pools.pool_services.user_pool_create", flaky_create)
     response = console.post(POOL_ADD, _pool_form(), follow=True)
     assert len(calls) == 2
     assert _errors(response) == ["Something changed meanwhile."]

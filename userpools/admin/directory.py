@@ -1,14 +1,16 @@
-"""The admin console for the user directory: pool users, groups, deliveries.
+"""The console's user directory: pool users and groups.
 
 As elsewhere in the console, every change goes through the services (the same
 functions AdminCreateUser, AdminUpdateUserAttributes, AdminDisableUser ... call), so
-schema, alias and password rules apply here too, and every change is audited.
+schema, alias and password rules apply here too, and every change is audited. Each form's
+``clean`` runs its service calls through :func:`userpools.admin.base.dry_run` and shows
+the service's error on the form.
 
 A pool user's page also shows their sign-in factors -- enabled MFA factors, their TOTP
 authenticator (never its secret), remembered devices and passkeys -- and removes them
 through the same services: actions on the user list remove the authenticator or
-disable every factor; the device and passkey pages (linked from the user's page, read
-only) forget a device or delete a passkey through their services.
+disable every factor; the device and passkey pages (userpools/admin/factors.py, linked
+from the user's page) forget a device or delete a passkey through their services.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import uuid
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.http import HttpRequest
@@ -25,42 +26,29 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
-from userpools.admin import JSONObjectField, operator_context, pretty_json
+from userpools.admin.base import JSONObjectField, dry_run, operator_context, pretty_json, service_validation_error
 from userpools.errors import ServiceError
 from userpools.models import (
-    Delivery,
     PoolUser,
     SoftwareToken,
     User,
-    UserDevice,
     UserGroup,
     UserPool,
-    WebAuthnCredential,
 )
-from userpools.services import devices, directory, groups, mfa, passkeys
+from userpools.services import directory, groups, mfa
 from userpools.services import users as user_rules
+from userpools.services.tokens import user_global_sign_out
 
 
-class _DryRun(Exception):
-    pass
+class DirectoryForm(forms.ModelForm):
+    """A directory form: its service calls are dry-run in ``clean``; an error is shown atop the form."""
+
+    def show_service_error(self, error: ServiceError | None) -> None:
+        if error is not None:
+            self.add_error(None, service_validation_error(error))
 
 
-def _dry_run(form: forms.Form, call) -> None:
-    """Run a service inside a savepoint that is always rolled back; show its error on the form."""
-    try:
-        with transaction.atomic():
-            call()
-            raise _DryRun
-    except _DryRun:
-        pass
-    except ServiceError as exc:
-        form.add_error(None, ValidationError(exc.message, code=exc.code.value))
-
-
-# --- Pool users ---------------------------------------------------------------------------
-
-
-class PoolUserAddForm(forms.ModelForm):
+class PoolUserAddForm(DirectoryForm):
     pool_choice = forms.ModelChoiceField(queryset=UserPool.objects.all(), label="User pool")
     new_username = forms.CharField(max_length=128, label="Username")
     email = forms.EmailField(required=False)
@@ -95,11 +83,11 @@ class PoolUserAddForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if not self.errors:
-            _dry_run(self, self.service_call(self.ctx))
+            self.show_service_error(dry_run(self.service_call(self.ctx)))
         return cleaned
 
 
-class PoolUserChangeForm(forms.ModelForm):
+class PoolUserChangeForm(DirectoryForm):
     attributes_json = JSONObjectField(required=False, label="Attributes",
                                       help_text="Changed or added attributes are validated against the pool's schema; "
                                                 "set a value to null to delete the attribute.")  # fmt: skip
@@ -132,7 +120,7 @@ class PoolUserChangeForm(forms.ModelForm):
         cleaned = super().clean()
         if not self.errors:
             calls = self.service_calls(self.ctx)
-            _dry_run(self, lambda: [call() for call in calls])
+            self.show_service_error(dry_run(lambda: [call() for call in calls]))
         return cleaned
 
 
@@ -319,8 +307,6 @@ class PoolUserAdmin(admin.ModelAdmin):
 
     @admin.action(description="Sign out everywhere (revoke all tokens)")
     def sign_out_everywhere(self, request, queryset):
-        from userpools.services.tokens import user_global_sign_out
-
         self._each(request, queryset, "Signed out", lambda ctx, u: user_global_sign_out(ctx, user=u))
 
     @admin.action(description="Remove software token (TOTP)")
@@ -339,77 +325,7 @@ class PoolUserAdmin(admin.ModelAdmin):
         self._each(request, queryset, "Disabled MFA of", lambda ctx, u: mfa.preference_set(ctx, u, every_factor_off))
 
 
-# --- Devices and passkeys (read only; removal through their services) -----------------------
-
-
-class _SignInFactorAdmin(admin.ModelAdmin):
-    """A pool user's devices or passkeys: listed, never edited here; deleting one (the
-    page's Delete button or the list's bulk action) calls the service in :meth:`remove`."""
-
-    list_select_related = ("user", "pool")
-    list_filter = ("pool",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def remove(self, ctx, obj) -> None:
-        raise NotImplementedError("each subclass deletes through its own service")
-
-    @admin.display(description="User", ordering="user__username")
-    def user_link(self, obj):  # the pool user's page (Django's own link would go to the operators' page)
-        url = reverse("admin:userpools_pooluser_change", args=[obj.user_id])
-        return format_html('<a href="{}">{}</a>', url, obj.user.username)
-
-    def delete_model(self, request, obj):
-        try:
-            with transaction.atomic():
-                self.remove(operator_context(request), obj)
-        except ServiceError as exc:
-            messages.error(request, f"{exc.code.value}: {exc.message}")
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset.select_related("user"):
-            self.delete_model(request, obj)
-
-
-@admin.register(UserDevice)
-class UserDeviceAdmin(_SignInFactorAdmin):
-    """Devices users signed in from (the pool's DeviceConfiguration); the SRP verifier is never shown."""
-
-    list_display = ("device_key", "name", "user_link", "pool", "remembered", "confirmed", "last_authenticated_at",
-                    "last_ip")  # fmt: skip
-    list_filter = ("pool", "remembered", "confirmed")
-    search_fields = ("device_key", "name", "user__username", "last_ip")
-    fields = ("device_key", "name", "user_link", "pool", "confirmed", "remembered", "created_at", "last_authenticated_at",
-              "last_ip", "attributes")  # fmt: skip
-    readonly_fields = fields
-
-    def remove(self, ctx, obj):
-        devices.device_forget(ctx, user=obj.user, device_key=obj.device_key, confirmed_only=False)
-
-
-@admin.register(WebAuthnCredential)
-class WebAuthnCredentialAdmin(_SignInFactorAdmin):
-    """Users' passkeys; only their public parts, and no key material, are shown."""
-
-    list_display = ("friendly_name", "user_link", "pool", "relying_party_id", "authenticator_attachment",
-                    "created_at", "last_used_at")  # fmt: skip
-    search_fields = ("friendly_name", "credential_id", "user__username", "relying_party_id")
-    fields = ("friendly_name", "credential_id", "user_link", "pool", "relying_party_id", "authenticator_attachment",
-              "transports", "aaguid", "sign_count", "created_at", "last_used_at")  # fmt: skip
-    readonly_fields = fields
-
-    def remove(self, ctx, obj):
-        passkeys.credential_delete(ctx, obj.user, obj.credential_id)
-
-
-# --- Groups -------------------------------------------------------------------------------
-
-
-class GroupForm(forms.ModelForm):
+class GroupForm(DirectoryForm):
     class Meta:
         model = UserGroup
         fields = ["pool", "name", "description", "precedence", "role_arn"]
@@ -436,7 +352,7 @@ class GroupForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if not self.errors:
-            _dry_run(self, self.service_call(self.ctx))
+            self.show_service_error(dry_run(self.service_call(self.ctx)))
         return cleaned
 
 
@@ -474,33 +390,3 @@ class UserGroupAdmin(admin.ModelAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
-
-
-# --- Deliveries (read only: what was sent, what failed and why) -------------------------------
-
-
-@admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "pool", "medium", "purpose", "masked_destination", "state", "attempts", "error")
-    list_filter = ("state", "medium", "purpose", "pool")
-    search_fields = ("destination", "user__username")
-    exclude = ("body",)  # carries a code while pending; never shown
-    readonly_fields = ("pool", "user", "medium", "destination", "purpose", "subject", "html", "state", "attempts",
-                       "last_error", "created_at", "sent_at")  # fmt: skip
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="Destination")
-    def masked_destination(self, obj: Delivery) -> str:
-        from userpools.services.delivery import mask
-
-        return mask(obj.medium, obj.destination)
-
-    @admin.display(description="Last error")
-    def error(self, obj: Delivery):
-        return format_html("<span title='{}'>{}</span>", obj.last_error, obj.last_error[:60]) if obj.last_error else "—"
-
