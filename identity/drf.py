@@ -14,6 +14,8 @@ Failures render ``{"__type": code, "message": ...}``: 401 when authentication fa
 
 from __future__ import annotations
 
+from urllib.parse import unquote, urlsplit
+
 from rest_framework import authentication, exceptions, permissions
 
 from identity import resource, sigv4
@@ -54,6 +56,48 @@ def _failed(exc: ServiceError) -> exceptions.APIException:
     return exceptions.AuthenticationFailed(_body(exc))
 
 
+# What a path cannot hold as it is: the escape character, and the query's and the fragment's delimiters.
+_LITERAL_ONLY = str.maketrans({"%": "%25", "?": "%3F", "#": "%23"})
+
+
+def signed_paths(request) -> list[str]:
+    """The raw, still percent-encoded paths a signature of ``request`` may cover, in the order
+    they are tried: what a SigV4 signer canonicalizes is the path as sent
+    (``identity.sigv4.SignedRequest.path``), which botocore encodes once more, so a signature
+    checked against the decoded ``request.path`` fails for any encoded character.
+
+    1. The request target as the server recorded it (gunicorn's ``RAW_URI``, or the
+       ``REQUEST_URI`` of uWSGI and mod_wsgi), only if it decodes to ``request.path``.
+    2. ``request.path`` with ``%``, ``?`` and ``#`` encoded again (they cannot have been sent
+       as they are) and every other character as it is: Django's development and test
+       servers keep no raw target, and clients that sign a space, a backslash or a
+       non-ASCII letter as it is (botocore's signer, with requests encoding it on sending)
+       sign this form.
+
+    Both decode to ``request.path``, the path the view acts on, and the second is one raw
+    path for each decoded path: a signature made for one path is good for no other."""
+    decoded = request.path
+    rebuilt = decoded.translate(_LITERAL_ONLY)
+    for name in ("RAW_URI", "REQUEST_URI"):
+        target = request.META.get(name)
+        if not target:
+            continue
+        sent = target.split("?", 1)[0].split("#", 1)[0]
+        if not sent.startswith("/"):  # the absolute form, "http://host/path"
+            sent = urlsplit(sent).path or "/"
+        if sent != rebuilt and _decoded(sent) == decoded:
+            return [sent, rebuilt]
+        break
+    return [rebuilt]
+
+
+def _decoded(path: str) -> str | None:
+    try:
+        return unquote(path, errors="strict")
+    except UnicodeDecodeError:  # not UTF-8: Django routes on a path of its own making
+        return None
+
+
 class SigV4Authentication(authentication.BaseAuthentication):
     """``request.user`` becomes the operator, ``request.auth`` the :class:`Caller` (with its policy)."""
 
@@ -61,19 +105,24 @@ class SigV4Authentication(authentication.BaseAuthentication):
         if "authorization" not in {k.lower() for k in request.headers}:
             return None
         django_request = request._request
-        signed = sigv4.SignedRequest(
-            method=django_request.method,
-            path=django_request.path,
-            query_string=django_request.META.get("QUERY_STRING", ""),
-            headers={k.lower(): v for k, v in django_request.headers.items()},
-            body=django_request.body,
-        )
-        try:
-            caller = caller_authenticate(signed, service="cognito-idp")
-        except ServiceError as exc:
-            if exc.code == ErrorCode.ACCESS_DENIED:
-                raise exceptions.PermissionDenied(exc.message, code=exc.code.value) from None
-            raise exceptions.AuthenticationFailed(exc.message, code=exc.code.value) from None
+        paths = signed_paths(django_request)
+        for path in paths:
+            signed = sigv4.SignedRequest(
+                method=django_request.method,
+                path=path,
+                query_string=django_request.META.get("QUERY_STRING", ""),
+                headers={k.lower(): v for k, v in django_request.headers.items()},
+                body=django_request.body,
+            )
+            try:
+                caller = caller_authenticate(signed, service="cognito-idp")
+                break
+            except ServiceError as exc:
+                if exc.code == ErrorCode.INVALID_SIGNATURE and path != paths[-1]:
+                    continue  # signed over the other form of the path, perhaps
+                if exc.code == ErrorCode.ACCESS_DENIED:
+                    raise exceptions.PermissionDenied(exc.message, code=exc.code.value) from None
+                raise exceptions.AuthenticationFailed(exc.message, code=exc.code.value) from None
         if caller.is_identity:
             return IdentityPrincipal(caller), caller
         from userpools.models import User
