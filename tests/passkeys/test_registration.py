@@ -36,10 +36,14 @@ def _requests_finished(public, idp):
 
 
 def register(api, token: str, authenticator: SoftwareAuthenticator, **falsify) -> dict:
-    """Start a registration, let ``authenticator`` answer it, complete it; the credential sent."""
+    """Start a registration, let ``authenticator`` answer it, complete it; the credential sent
+    (checked to be stored, for the user who asked, with the key the authenticator holds)."""
     options = api.start_web_authn_registration(AccessToken=token)["CredentialCreationOptions"]
     credential = authenticator.create(options, **falsify)
     api.complete_web_authn_registration(AccessToken=token, Credential=credential)
+    stored = WebAuthnCredential.objects.select_related("user").get(credential_id=credential["id"])
+    assert b64url(str(stored.user.sub).encode()) == options["user"]["id"]
+    assert stored.relying_party_id == options["rp"]["id"] and bytes(stored.public_key)
     return credential
 
 
@@ -154,8 +158,12 @@ def test_origin_not_allowed(public, signed_in, authenticator, origin):
 
 @pytest.mark.parametrize("origin", ["https://example.com", "https://login.example.com", "https://example.com:8443"])
 def test_origins_within_the_relying_party(public, signed_in, authenticator, origin):
-    _, _, token = signed_in()
-    register(public, token, authenticator, origin=origin)
+    pool_id, _, token = signed_in()
+    credential = register(public, token, authenticator, origin=origin)
+    [stored] = WebAuthnCredential.objects.all()
+    assert (stored.credential_id, stored.user.username, stored.pool_id) == (credential["id"], "alice", pool_id)
+    listed = public.list_web_authn_credentials(AccessToken=token)["Credentials"]
+    assert [c["CredentialId"] for c in listed] == [credential["id"]]
 
 
 def test_extra_origins_setting(public, signed_in, authenticator, settings):

@@ -139,10 +139,20 @@ def test_counter_going_backwards(alice, authenticator):
 
 def test_counter_that_stays_zero(alice, authenticator):
     """Synced passkeys (iCloud Keychain, Google Password Manager) always report 0."""
-    client, user, _ = alice
+    client, user, passkey = alice
+    assert passkey.sign_count == 0
     for _ in range(2):
         credential, state = answer(authenticator, user, client, sign_count=0)
-        passkeys.authentication_verify(CTX, user, client, state, credential)
+        assert passkeys.authentication_verify(CTX, user, client, state, credential).pk == passkey.pk
+        passkey.refresh_from_db()
+        assert passkey.sign_count == 0 and passkey.last_used_at is not None
+    # A counter that starts counting later is taken up, and must then go forward.
+    credential, state = answer(authenticator, user, client, sign_count=7)
+    passkeys.authentication_verify(CTX, user, client, state, credential)
+    passkey.refresh_from_db()
+    assert passkey.sign_count == 7
+    credential, state = answer(authenticator, user, client, sign_count=0)
+    assert verify_error(client, user, state, credential) == ErrorCode.NOT_AUTHORIZED
 
 
 def test_unknown_and_other_users_credentials(alice, authenticator, service_user):

@@ -26,7 +26,7 @@ def _claims(token: str) -> dict:
 def _at(monkeypatch, seconds: float) -> None:
     """Move the token service's clock ``seconds`` from now (the live server shares the process)."""
     moment = timezone.now() + timedelta(seconds=seconds)
-    monkeypatch.setattr(tokens, "_now", lambda: moment)
+    monkeypatch.setattr(tokens.common, "now", lambda: moment)
 
 
 @pytest.fixture
@@ -180,8 +180,12 @@ def test_client_secret(make_pool, make_client, make_user, public):
 def test_a_secret_for_a_client_without_one_is_ignored(setup, public):
     pool_id, client, user = setup
     issued = tokens.tokens_issue(SYSTEM, user=user, client=client)
-    public.get_tokens_from_refresh_token(RefreshToken=issued.refresh_token, ClientId=client.client_id,
-                                         ClientSecret="s" * 40)  # fmt: skip
+    result = public.get_tokens_from_refresh_token(RefreshToken=issued.refresh_token, ClientId=client.client_id,
+                                                  ClientSecret="s" * 40)["AuthenticationResult"]  # fmt: skip
+    access, identity = _claims(result["AccessToken"]), _claims(result["IdToken"])
+    assert (access["client_id"], access["username"], access["token_use"]) == (client.client_id, user.username, "access")
+    assert identity["aud"] == client.client_id and identity["sub"] == str(user.sub)
+    assert access["origin_jti"] == _claims(issued.access_token)["origin_jti"]  # the same session, refreshed
 
 
 def test_refresh_records_the_caller(setup, public):
