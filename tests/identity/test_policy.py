@@ -13,7 +13,7 @@ _ROOT = str(Path(__file__).resolve().parents[2])
 if _ROOT not in sys.path:  # the repo root is not necessarily importable under plain pytest
     sys.path.insert(0, _ROOT)
 
-from identity import policy as policy_module  # noqa: E402
+from identity.policy import patterns as policy_module  # noqa: E402
 from identity.policy import Decision, PolicyError, evaluate, validate_policy  # noqa: E402
 
 ALLOW, EXPLICIT_DENY, IMPLICIT_DENY = Decision.ALLOW, Decision.EXPLICIT_DENY, Decision.IMPLICIT_DENY
