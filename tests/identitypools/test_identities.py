@@ -106,8 +106,8 @@ def test_bad_user_pool_tokens_refused(cognito_pool, cognito_identity, mangle):
 def test_expired_user_pool_token_refused(cognito_pool, cognito_identity, monkeypatch):
     pool_id, users = cognito_pool
     token = users.sign_in()
-    later = tokens._now() + timedelta(hours=2)
-    monkeypatch.setattr(tokens, "_now", lambda: later)
+    later = tokens.common.now() + timedelta(hours=2)
+    monkeypatch.setattr(tokens.common, "now", lambda: later)
     assert _code(cognito_identity.get_id, IdentityPoolId=pool_id, Logins={users.provider: token}) == (
         "NotAuthorizedException"
     )

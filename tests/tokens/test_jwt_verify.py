@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from datetime import timedelta
 
 import jwt
 import pytest
@@ -166,8 +167,8 @@ def test_a_token_is_verified_once_and_checked_on_every_use(forge, monkeypatch):
     token = forge()
     tokens.access_token_authenticate(token)
     verified = []
-    monkeypatch.setattr(tokens, "_segment", lambda s: verified.append(s) or (_ for _ in ()).throw(AssertionError))
-    user, claims = tokens.access_token_authenticate(token)  # no segment decoded, no RSA
+    monkeypatch.setattr(jwt, "decode", lambda *a, **k: verified.append(a) or (_ for _ in ()).throw(AssertionError))
+    user, claims = tokens.access_token_authenticate(token)  # no PyJWT decode, no RSA
     assert not verified and claims["token_use"] == "access"
     claims["sub"] = "changed by a caller"
     assert tokens.access_token_authenticate(token)[1]["sub"] == str(user.sub)  # callers get copies
@@ -176,8 +177,8 @@ def test_a_token_is_verified_once_and_checked_on_every_use(forge, monkeypatch):
 def test_a_verified_token_still_expires(forge, monkeypatch):
     token = forge(exp=int(time.time()) + 60)
     tokens.access_token_authenticate(token)
-    later = tokens._now() + tokens.timedelta(seconds=61)
-    monkeypatch.setattr(tokens, "_now", lambda: later)
+    later = tokens.common.now() + timedelta(seconds=61)
+    monkeypatch.setattr(tokens.common, "now", lambda: later)
     _refused(token, tokens.EXPIRED_ACCESS)
 
 
@@ -186,8 +187,8 @@ def test_a_verified_token_is_refused_once_its_key_is_unlisted(forge, setup, monk
     tokens.access_token_authenticate(token)
     tokens.signing_keys_rotate(SYSTEM, pool_id=setup[0])  # the old key is retired, still listed
     tokens.access_token_authenticate(token)
-    later = tokens._now() + tokens.MAX_TOKEN_LIFETIME + tokens.timedelta(seconds=1)
-    monkeypatch.setattr(tokens, "_now", lambda: later)
+    later = tokens.common.now() + tokens.MAX_TOKEN_LIFETIME + timedelta(seconds=1)
+    monkeypatch.setattr(tokens.common, "now", lambda: later)
     _refused(token, tokens.INVALID_ACCESS)
 
 
@@ -203,7 +204,7 @@ def test_a_verified_token_is_refused_for_another_use_or_issuer(forge, settings):
 
 def test_the_verified_tokens_are_bounded(setup, monkeypatch):
     pool_id, client, user = setup
-    monkeypatch.setattr(tokens, "VERIFIED_MAX", 2)
+    monkeypatch.setattr(tokens.verify._verified, "max_entries", 2)
     for _ in range(5):
         tokens.access_token_authenticate(tokens.tokens_issue(SYSTEM, user=user, client=client).access_token)
-    assert 0 < len(tokens._verified) <= 2
+    assert 0 < len(tokens.verify._verified) <= 2

@@ -79,7 +79,7 @@ def test_refresh_and_rotation_update_the_session(make_pool, make_client, make_us
     user = make_user(pool_id)
     issued = _sign_in(user, client)
     later = timezone.now() + timedelta(minutes=5)
-    monkeypatch.setattr(tokens, "_now", lambda: later)
+    monkeypatch.setattr(tokens.common, "now", lambda: later)
     result = public.get_tokens_from_refresh_token(RefreshToken=issued.refresh_token,
                                                   ClientId=client.client_id)["AuthenticationResult"]  # fmt: skip
     # one sign-in, one session, however often it rotates; the new access token is its current one
@@ -95,7 +95,7 @@ def test_refresh_and_rotation_update_the_session(make_pool, make_client, make_us
 def test_pagination(setup, public, monkeypatch):
     pool_id, client, user = setup
     signed_in = [_sign_in(user, client) for _ in range(5)]
-    monkeypatch.setattr(tokens, "SESSIONS_PAGE_SIZE", 2)
+    monkeypatch.setattr(tokens.sessions, "SESSIONS_PAGE_SIZE", 2)
     seen, token, pages = [], None, 0
     while True:
         page = public.list_user_sessions(AccessToken=signed_in[0].access_token, **({"NextToken": token} if token else {}))

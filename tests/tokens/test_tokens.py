@@ -81,7 +81,7 @@ def test_access_token_authenticate(setup):
 def test_expired_access_token(setup, monkeypatch):
     pool_id, client, user = setup
     past = timezone.now() - timedelta(hours=2)
-    monkeypatch.setattr(tokens, "_now", lambda: past)
+    monkeypatch.setattr(tokens.common, "now", lambda: past)
     issued = tokens.tokens_issue(SYSTEM, user=user, client=client)
     monkeypatch.undo()
     with pytest.raises(ServiceError) as exc:
@@ -117,7 +117,7 @@ def test_invalid_refresh_token(setup, make_client, monkeypatch, case):
         using = make_client(pool_id, "other")
     else:
         later = timezone.now() + timedelta(days=31)
-        monkeypatch.setattr(tokens, "_now", lambda: later)
+        monkeypatch.setattr(tokens.common, "now", lambda: later)
     with pytest.raises(ServiceError) as exc:
         tokens.tokens_refresh(SYSTEM, client=using, refresh_token=token)
     assert _code(exc) == ErrorCode.NOT_AUTHORIZED and exc.value.message == tokens.INVALID_REFRESH
@@ -151,7 +151,7 @@ def test_rotation_and_reuse(make_pool, make_client, make_user, monkeypatch):
     retry = refresh(first.refresh_token)
     assert retry.refresh_token
     later = timezone.now() + timedelta(seconds=11)
-    monkeypatch.setattr(tokens, "_now", lambda: later)
+    monkeypatch.setattr(tokens.common, "now", lambda: later)
     third = refresh(retry.refresh_token)
     with pytest.raises(ServiceError) as exc:
         refresh(first.refresh_token)

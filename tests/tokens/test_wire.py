@@ -78,7 +78,7 @@ def test_bad_access_tokens(signed_in, public, token):
 def test_expired_access_token(setup, public, monkeypatch):
     pool_id, client, user = setup
     past = timezone.now() - timedelta(minutes=61)
-    monkeypatch.setattr(tokens, "_now", lambda: past)
+    monkeypatch.setattr(tokens.common, "now", lambda: past)
     issued = tokens.tokens_issue(SYSTEM, user=user, client=client)
     monkeypatch.undo()
     assert call_error(public.get_user, AccessToken=issued.access_token) == "NotAuthorizedException"

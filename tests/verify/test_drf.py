@@ -102,7 +102,7 @@ def test_bad_token(api, cognate, settings, monkeypatch, case):
         from userpools.services import tokens
 
         past = timezone.now() - timedelta(hours=2)
-        monkeypatch.setattr(tokens, "_now", lambda: past)
+        monkeypatch.setattr(tokens.common, "now", lambda: past)
         token = cognate.issue().access_token
         monkeypatch.undo()
     elif case == "other client":

@@ -104,7 +104,7 @@ def test_a_rotation_is_served_at_once(cache, django_app, pool_id):
 def test_an_expired_document_goes_back_to_django(cache, django_app, pool_id, monkeypatch):
     env = environ(jwks_path(pool_id))
     call(cache, env)
-    monkeypatch.setattr(tokens, "_fresh", lambda loaded: False)
+    monkeypatch.setattr(tokens.keys, "CACHE_SECONDS", 0.0)
     call(cache, env)
     call(cache, env)
     assert django_app.calls == 3

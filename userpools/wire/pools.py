@@ -7,7 +7,7 @@ from typing import Any
 
 from userpools import shapes
 from userpools.context import ServiceContext
-from userpools.services import clients, domains, pools, signing
+from userpools.services import clients, domains, pools, tokens
 
 def create_user_pool(ctx: ServiceContext, req: dict) -> dict:
     pool = pools.user_pool_create(ctx, req)
@@ -144,7 +144,7 @@ def list_tags_for_resource(ctx: ServiceContext, req: dict) -> dict:
 
 
 def get_signing_certificate(ctx: ServiceContext, req: dict) -> dict:
-    return {"Certificate": signing.signing_certificate(pool_id=req["UserPoolId"])}
+    return {"Certificate": tokens.signing_certificate(pool_id=req["UserPoolId"])}
 
 
 HANDLERS: dict[str, Callable[[ServiceContext, dict], dict]] = {
