@@ -21,6 +21,7 @@ from botocore.auth import SigV4Auth
 from identity.services.callers import access_key_create
 from tests.chromium import chromium  # noqa: F401 - one browser for the session (tests/browser, tests/amplify)
 from tests.mail import Collector, Mailbox, SmsOutbox, smtp_port
+from tests.races import writers_wait
 from userpools.context import ServiceContext
 
 REGION = "us-east-1"
@@ -59,6 +60,14 @@ def _no_ambient_aws(monkeypatch):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+
+
+@pytest.fixture
+def side_by_side(transactional_db):
+    """Skip where a second writer fails at once instead of waiting (tests/races.py's ``threaded``)."""
+    if not writers_wait():
+        pytest.skip("concurrent writers need PostgreSQL (or a file SQLite database in IMMEDIATE mode): "
+                    "this SQLite database fails a second writer at once")  # fmt: skip
 
 
 @pytest.fixture

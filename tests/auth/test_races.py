@@ -10,14 +10,13 @@ interleaving that matters is also replayed without threads at the end, on any da
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
+from tests.races import concurrently, threaded
 from userpools.context import SYSTEM, ServiceContext
 from userpools.errors import NotAuthorized
 from userpools.models import User
@@ -29,20 +28,6 @@ from userpools.services.pools import user_pool_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-
-@pytest.fixture
-def side_by_side(transactional_db):
-    """Skip where a second writer fails at once instead of waiting: SQLite's in-memory test
-    database does, whatever its transaction mode (asked of the test database, so not at
-    import time, when the connection still names the development one)."""
-    options = connection.settings_dict.get("OPTIONS", {})
-    if connection.vendor == "sqlite" and (connection.is_in_memory_db()
-                                          or options.get("transaction_mode") != "IMMEDIATE"):  # fmt: skip
-        pytest.skip("concurrent writers need PostgreSQL (or a file SQLite database in IMMEDIATE mode): "
-                    "this SQLite database fails a second writer at once")  # fmt: skip
-
-
-threaded = pytest.mark.usefixtures("side_by_side")
 
 PASSWORD = "Passw0rd!"
 THREADS = 8
@@ -69,29 +54,6 @@ def sign_in(client_id: str, username: str, password: str) -> str:
     return "ok"
 
 
-def concurrently(count: int, fn) -> list:
-    """Run ``fn()`` in ``count`` threads released at once; their results (or exceptions)."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = fn()
-        except BaseException as exc:  # reported by the test
-            results[i] = exc
-        finally:
-            connection.close()  # each thread's own connection; the test database must be droppable
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a sign-in thread hung"
-    return results
-
-
 def stored(username: str) -> User:
     return User.objects.get(pool__isnull=False, username=username)
 
@@ -99,7 +61,7 @@ def stored(username: str) -> User:
 @threaded
 def test_concurrent_wrong_passwords_are_all_counted_and_lock_the_user_out(target):
     client_id, username = target
-    answers = concurrently(THREADS, lambda: sign_in(client_id, username, "Wrong-Passw0rd!"))
+    answers = concurrently(*[lambda: sign_in(client_id, username, "Wrong-Passw0rd!")] * THREADS)
     assert not [a for a in answers if isinstance(a, BaseException)], answers
     tally = Counter(answers)
     assert set(tally) <= {auth.INCORRECT, auth.LOCKED}, tally
@@ -130,7 +92,7 @@ def test_a_lockout_that_begins_during_a_burst_stops_the_rest_of_it(target):
     client_id, username = target
     User.objects.filter(username=username).update(failed_sign_ins=2 * auth.FREE_FAILURES,
                                                   locked_until=timezone.now() - timedelta(seconds=1))  # fmt: skip
-    answers = concurrently(THREADS, lambda: sign_in(client_id, username, "Wrong-Passw0rd!"))
+    answers = concurrently(*[lambda: sign_in(client_id, username, "Wrong-Passw0rd!")] * THREADS)
     tally = Counter(answers)
     assert tally == {auth.INCORRECT: 1, auth.LOCKED: THREADS - 1}, tally
     assert stored(username).failed_sign_ins == 2 * auth.FREE_FAILURES + 1
@@ -141,7 +103,7 @@ def test_concurrent_right_passwords_all_sign_in(target):
     """The success path under the same contention: no lock waits turn into errors."""
     client_id, username = target
     User.objects.filter(username=username).update(failed_sign_ins=3)
-    answers = concurrently(THREADS, lambda: sign_in(client_id, username, PASSWORD))
+    answers = concurrently(*[lambda: sign_in(client_id, username, PASSWORD)] * THREADS)
     assert answers == ["ok"] * THREADS
     user = stored(username)
     assert (user.failed_sign_ins, user.locked_until) == (0, None)

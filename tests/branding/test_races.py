@@ -9,30 +9,20 @@ at once (in-memory SQLite) instead of making them wait.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from hostedui.models import ManagedLoginBranding, Terms, UICustomization
 from hostedui.services import branding, terms
 from tests.branding.conftest import oauth_client_request
+from tests.races import race, threaded
 from userpools.context import SYSTEM
-from userpools.errors import ServiceError
 from userpools.services.clients import user_pool_client_create
 from userpools.services.pools import user_pool_create
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), threaded]
 THREADS = 6
-
-
-@pytest.fixture(autouse=True)
-def _writers_wait(django_db_setup):
-    if connection.vendor == "sqlite" and (connection.is_in_memory_db() or connection.settings_dict.get(
-            "OPTIONS", {}).get("transaction_mode") != "IMMEDIATE"):  # fmt: skip
-        pytest.skip("this SQLite database fails concurrent writers at once instead of making them wait")
 
 
 @pytest.fixture
@@ -41,29 +31,8 @@ def app():
     return pool, user_pool_client_create(SYSTEM, oauth_client_request(pool.id))
 
 
-def _race(call: Callable[[], object]) -> Counter:
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[str] = [""] * THREADS
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            call()
-            outcomes[index] = "ok"
-        except ServiceError as exc:
-            outcomes[index] = exc.code.value
-        except Exception as exc:  # noqa: BLE001 - what the wire would answer with a 500
-            outcomes[index] = f"crash: {type(exc).__name__}: {exc}"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not [o for o in outcomes if o.startswith("crash")], outcomes
-    return Counter(outcomes)
+def _race(call) -> Counter:
+    return Counter(race(*[call] * THREADS))
 
 
 def test_one_style_per_client(app):

@@ -5,13 +5,12 @@ these pin the counter's own rules in process, on whichever database the run uses
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
+from tests.races import concurrently, threaded
 from userpools.models import LimitCounter
 from userpools.services import limits
 
@@ -42,37 +41,20 @@ def test_reset_and_prune():
     assert list(LimitCounter.objects.values_list("key", flat=True)) == ["a"]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="threads share one connection on in-memory SQLite; "
-                    "tests/security/test_multiprocess_state.py races two processes on a SQLite file")
+@threaded  # tests/security/test_multiprocess_state.py races two processes on a SQLite file
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_hits_are_never_lost():
-    counts: list[int] = []
-    barrier = threading.Barrier(8)
-
-    def hits() -> None:
-        from django.db import connections
-
-        barrier.wait()
-        try:
-            counts.extend(limits.counter_hit("race", window=60) for _ in range(10))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=hits) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(counts) == list(range(1, 81))
+    results = concurrently(*[lambda: [limits.counter_hit("race", window=60) for _ in range(10)]] * 8)
+    assert sorted(count for hits in results for count in hits) == list(range(1, 81))
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="threads share one connection on in-memory SQLite")
+@threaded
 @pytest.mark.django_db(transaction=True)
 def test_a_burst_of_wrong_previous_passwords_gets_five_checks(ctx):
     """ChangePassword allows CHANGE_PASSWORD_FAILURES wrong previous passwords in its window.
     Guesses sent at once must not all pass the limit before any of them is counted."""
     from userpools.context import SYSTEM
-    from userpools.errors import LimitExceeded, NotAuthorized
+    from userpools.errors import ErrorCode
     from userpools.models import User
     from userpools.services import profile, users
     from userpools.services.pools import user_pool_create
@@ -81,24 +63,10 @@ def test_a_burst_of_wrong_previous_passwords_gets_five_checks(ctx):
     user = users.user_create(SYSTEM, pool=pool, username="alice", password="Passw0rd!x", attributes={},
                              status=User.Status.CONFIRMED)  # fmt: skip
     guesses = 8
-    barrier = threading.Barrier(guesses)
-    answers: list[str] = []
 
-    def guess(n: int) -> None:
-        from django.db import connections
+    def guess(n: int):
+        return lambda: profile.user_change_password(ctx, user, f"Wr0ng-guess-{n}", "N3w-passw0rd!")
 
-        barrier.wait()
-        try:
-            profile.user_change_password(ctx, user, f"Wr0ng-guess-{n}", "N3w-passw0rd!")
-        except (NotAuthorized, LimitExceeded) as exc:
-            answers.append(type(exc).__name__)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=guess, args=(n,)) for n in range(guesses)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(answers) == ["LimitExceeded"] * (guesses - profile.CHANGE_PASSWORD_FAILURES) + [
-        "NotAuthorized"] * profile.CHANGE_PASSWORD_FAILURES  # fmt: skip
+    answers = concurrently(*[guess(n) for n in range(guesses)])
+    assert sorted(answers) == [ErrorCode.LIMIT_EXCEEDED.value] * (guesses - profile.CHANGE_PASSWORD_FAILURES) + [
+        ErrorCode.NOT_AUTHORIZED.value] * profile.CHANGE_PASSWORD_FAILURES  # fmt: skip

@@ -14,13 +14,12 @@ locked"), so there these tests are skipped.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
+from tests.races import race, threaded
 from userpools.context import SYSTEM
 from userpools.errors import ErrorCode, ServiceError
 from userpools.models import AppClient, RefreshToken
@@ -28,50 +27,10 @@ from userpools.services import tokens
 
 
 
-def _sqlite_fails_conflicts() -> bool:
-    if connection.vendor != "sqlite":
-        return False
-    return connection.is_in_memory_db() or connection.settings_dict.get("OPTIONS", {}).get("transaction_mode") != "IMMEDIATE"
+pytestmark = [pytest.mark.django_db(transaction=True), threaded]
 
-
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _writers_wait(django_db_setup):
-    """Skip where the test database fails concurrent writers at once (checked on the test database)."""
-    if _sqlite_fails_conflicts():
-        pytest.skip("this SQLite database fails concurrent writers at once instead of making them wait")
 
 THREADS = 6
-
-
-def _race(*calls: Callable[[], object]) -> list[str]:
-    """Run ``calls`` at once, one thread each; each one's outcome: "ok", a service error
-    code, or "crash: ..." for anything else."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = [""] * len(calls)
-
-    def run(index: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            call()
-            outcomes[index] = "ok"
-        except ServiceError as exc:
-            outcomes[index] = exc.code.value
-        except Exception as exc:  # noqa: BLE001 - what the wire would answer with a 500
-            outcomes[index] = f"crash: {type(exc).__name__}: {exc}"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
-    assert not [o for o in outcomes if o.startswith("crash")], outcomes
-    return outcomes
 
 
 def _session(user) -> list[RefreshToken]:
@@ -98,7 +57,7 @@ def rotating(make_pool, make_client, make_user):
 
 def test_concurrent_rotations_within_the_grace_period(rotating):
     client, user, issued = rotating(60)
-    outcomes = _race(*[_refresh(client, issued.refresh_token) for _ in range(THREADS)])
+    outcomes = race(*[_refresh(client, issued.refresh_token) for _ in range(THREADS)])
     assert outcomes == ["ok"] * THREADS  # each is a retry within the grace period
     rows = _session(user)
     # one rotation of the original (its time stays the first), a replacement for every caller
@@ -110,7 +69,7 @@ def test_concurrent_rotations_within_the_grace_period(rotating):
 
 def test_concurrent_rotations_without_grace_period(rotating):
     client, user, issued = rotating(0)
-    outcomes = _race(*[_refresh(client, issued.refresh_token) for _ in range(THREADS)])
+    outcomes = race(*[_refresh(client, issued.refresh_token) for _ in range(THREADS)])
     counts = Counter(outcomes)
     # the first rotates; any later use is reuse (or finds the session revoked by it)
     assert counts["ok"] == 1, outcomes
@@ -124,7 +83,7 @@ def test_rotation_racing_revocation(rotating):
     """A RevokeToken (or reuse detection) must not miss the replacement a concurrent rotation adds."""
     for _ in range(5):
         client, user, issued = rotating(60)
-        _race(*[_refresh(client, issued.refresh_token) for _ in range(THREADS - 1)],
+        race(*[_refresh(client, issued.refresh_token) for _ in range(THREADS - 1)],
               lambda: tokens.refresh_token_revoke(SYSTEM, client=client, token=issued.refresh_token))  # fmt: skip
         rows = _session(user)
         assert all(r.revoked_at is not None for r in rows), [(r.pk, r.revoked_at) for r in rows]
@@ -136,7 +95,7 @@ def test_rotation_racing_session_revocation_and_sign_out(rotating, make_user):
         session_id = RefreshToken.objects.get(user=user).session_id
         finish = (lambda: tokens.user_session_revoke(SYSTEM, user=user, session_id=session_id)) if end == "session" \
             else (lambda: tokens.user_global_sign_out(SYSTEM, user=user))  # fmt: skip
-        _race(*[_refresh(client, issued.refresh_token) for _ in range(THREADS - 1)], finish)
+        race(*[_refresh(client, issued.refresh_token) for _ in range(THREADS - 1)], finish)
         rows = _session(user)
         assert all(r.revoked_at is not None for r in rows), (end, [(r.pk, r.revoked_at) for r in rows])
 
@@ -146,7 +105,7 @@ def test_reuse_racing_rotation(rotating):
     client, user, issued = rotating(0)
     second = tokens.tokens_refresh(SYSTEM, client=client, refresh_token=issued.refresh_token,
                                    via="GetTokensFromRefreshToken")  # fmt: skip
-    outcomes = _race(_refresh(client, issued.refresh_token), _refresh(client, issued.refresh_token),
+    outcomes = race(_refresh(client, issued.refresh_token), _refresh(client, issued.refresh_token),
                      _refresh(client, second.refresh_token), _refresh(client, second.refresh_token))  # fmt: skip
     assert "RefreshTokenReuseException" in outcomes
     rows = _session(user)
@@ -156,7 +115,7 @@ def test_reuse_racing_rotation(rotating):
 def test_concurrent_refreshes_without_rotation(setup):
     pool_id, client, user = setup
     issued = tokens.tokens_issue(SYSTEM, user=user, client=client)
-    assert _race(*[_refresh(client, issued.refresh_token) for _ in range(THREADS)]) == ["ok"] * THREADS
+    assert race(*[_refresh(client, issued.refresh_token) for _ in range(THREADS)]) == ["ok"] * THREADS
     [row] = _session(user)
     assert row.last_used_at is not None and row.revoked_at is None
 
@@ -181,7 +140,7 @@ def test_concurrent_requests_on_the_wire(rotating, boto_client, public_url):
         return run
 
     try:
-        outcomes = _race(*[call(sdk) for sdk in sdks])
+        outcomes = race(*[call(sdk) for sdk in sdks])
     finally:
         for sdk in sdks:
             sdk.close()
