@@ -1,5 +1,5 @@
 """Model patterns run on the standard library's ``re`` where it can express them
-(``userpools.awsmodel._compile_pattern``): every such pattern must accept exactly what the
+(``userpools.awsmodel.patterns._compile_pattern``): every such pattern must accept exactly what the
 ``regex`` module (V0, the engine for the rest) accepts."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from userpools.awsmodel import _LINEAR_EQUIVALENTS, ServiceSpec, _compile_pattern, _java_to_python
+from userpools.awsmodel import ServiceSpec
+from userpools.awsmodel.patterns import _LINEAR_EQUIVALENTS, _compile_pattern, _java_to_python
 
 
 def _patterns() -> list[str]:

@@ -31,11 +31,9 @@ from userpools.awsmodel import (  # noqa: E402
     MAX_REPORTED_ERRORS,
     RequestValidationError,
     ServiceSpec,
-    _compile_pattern,
-    _java_to_python,
-    _LINEAR_EQUIVALENTS,
     validate_input,
 )
+from userpools.awsmodel.patterns import _LINEAR_EQUIVALENTS, _compile_pattern, _java_to_python  # noqa: E402
 
 IPE = "InvalidParameterException"
 SER = "SerializationException"
