@@ -276,7 +276,7 @@ class ErrorOutput(serializers.Serializer):
     message = serializers.CharField()
 
 
-# --- Users, groups and self-service (userpools.api.directory_views) ----------------------
+# --- Users, groups and self-service (userpools.api.user_views, group_views, selfservice_views) ----
 
 # Request bodies: the URL names the pool, the user, the group or the app client.
 _USER = ("UserPoolId", "Username")

@@ -14,7 +14,9 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
-from userpools.api import directory_views as d
+from userpools.api import group_views as g
+from userpools.api import selfservice_views as ss
+from userpools.api import user_views as u
 from userpools.api import views
 
 # (route below the prefix, view, name); the names are the ``user-pools/`` routes'.
@@ -26,19 +28,19 @@ POOL_ROUTES = [
     ("<str:pool_id>/resource-servers/", views.ResourceServerListApi, "api-resource-server-list"),
     # An identifier is often a URL: ``path`` takes the rest of the path, slashes and colons included.
     ("<str:pool_id>/resource-servers/<path:identifier>", views.ResourceServerDetailApi, "api-resource-server-detail"),
-    ("<str:pool_id>/users/", d.UserListApi, "api-user-list"),
-    ("<str:pool_id>/users/<str:username>/", d.UserDetailApi, "api-user-detail"),
-    ("<str:pool_id>/users/<str:username>/enable", d.UserEnableApi, "api-user-enable"),
-    ("<str:pool_id>/users/<str:username>/disable", d.UserDisableApi, "api-user-disable"),
-    ("<str:pool_id>/users/<str:username>/confirm", d.UserConfirmApi, "api-user-confirm"),
-    ("<str:pool_id>/users/<str:username>/reset-password", d.UserPasswordResetApi, "api-user-reset-password"),
-    ("<str:pool_id>/users/<str:username>/password", d.UserPasswordApi, "api-user-password"),
-    ("<str:pool_id>/users/<str:username>/attributes/delete", d.UserAttributesDeleteApi, "api-user-attributes-delete"),
-    ("<str:pool_id>/users/<str:username>/groups/", d.UserGroupListApi, "api-user-group-list"),
-    ("<str:pool_id>/groups/", d.GroupListApi, "api-group-list"),
-    ("<str:pool_id>/groups/<str:group_name>/", d.GroupDetailApi, "api-group-detail"),
-    ("<str:pool_id>/groups/<str:group_name>/members/", d.GroupMemberListApi, "api-group-member-list"),
-    ("<str:pool_id>/groups/<str:group_name>/members/<str:username>", d.GroupMemberApi, "api-group-member"),
+    ("<str:pool_id>/users/", u.UserListApi, "api-user-list"),
+    ("<str:pool_id>/users/<str:username>/", u.UserDetailApi, "api-user-detail"),
+    ("<str:pool_id>/users/<str:username>/enable", u.UserEnableApi, "api-user-enable"),
+    ("<str:pool_id>/users/<str:username>/disable", u.UserDisableApi, "api-user-disable"),
+    ("<str:pool_id>/users/<str:username>/confirm", u.UserConfirmApi, "api-user-confirm"),
+    ("<str:pool_id>/users/<str:username>/reset-password", u.UserPasswordResetApi, "api-user-reset-password"),
+    ("<str:pool_id>/users/<str:username>/password", u.UserPasswordApi, "api-user-password"),
+    ("<str:pool_id>/users/<str:username>/attributes/delete", u.UserAttributesDeleteApi, "api-user-attributes-delete"),
+    ("<str:pool_id>/users/<str:username>/groups/", u.UserGroupListApi, "api-user-group-list"),
+    ("<str:pool_id>/groups/", g.GroupListApi, "api-group-list"),
+    ("<str:pool_id>/groups/<str:group_name>/", g.GroupDetailApi, "api-group-detail"),
+    ("<str:pool_id>/groups/<str:group_name>/members/", g.GroupMemberListApi, "api-group-member-list"),
+    ("<str:pool_id>/groups/<str:group_name>/members/<str:username>", g.GroupMemberApi, "api-group-member"),
 ]
 ALIAS_PREFIX = "pools/"
 
@@ -49,17 +51,17 @@ urlpatterns = [
         path(f"{ALIAS_PREFIX}{route}", view.as_view(schema=None), name=f"{name}-alias")
         for route, view, name in POOL_ROUTES
     ),
-    path("clients/<str:client_id>/sign-up", d.SignUpApi.as_view(), name="api-sign-up"),
-    path("clients/<str:client_id>/confirm-sign-up", d.ConfirmSignUpApi.as_view(), name="api-confirm-sign-up"),
+    path("clients/<str:client_id>/sign-up", ss.SignUpApi.as_view(), name="api-sign-up"),
+    path("clients/<str:client_id>/confirm-sign-up", ss.ConfirmSignUpApi.as_view(), name="api-confirm-sign-up"),
     path(
         "clients/<str:client_id>/resend-confirmation-code",
-        d.ResendConfirmationCodeApi.as_view(),
+        ss.ResendConfirmationCodeApi.as_view(),
         name="api-resend-confirmation-code",
     ),
-    path("clients/<str:client_id>/forgot-password", d.ForgotPasswordApi.as_view(), name="api-forgot-password"),
+    path("clients/<str:client_id>/forgot-password", ss.ForgotPasswordApi.as_view(), name="api-forgot-password"),
     path(
         "clients/<str:client_id>/confirm-forgot-password",
-        d.ConfirmForgotPasswordApi.as_view(),
+        ss.ConfirmForgotPasswordApi.as_view(),
         name="api-confirm-forgot-password",
     ),
     path(
