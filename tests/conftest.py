@@ -3,10 +3,11 @@ captured e-mail (a real SMTP server) and SMS (FileSender's file) -- see tests/ma
 
 from __future__ import annotations
 
+import gc
 import json
-
 import logging
 import os
+import threading
 from pathlib import Path
 
 import boto3
@@ -142,6 +143,23 @@ def one_request_per_connection(client):
 def idp(boto_client, make_access_key):
     """A cognito-idp client signed with a full-access operator key."""
     return boto_client("cognito-idp", key=make_access_key())
+
+
+@pytest.fixture
+def public_url(settings, live_server):
+    """Make the issuer the live server, as a deployment sets COGNATE_PUBLIC_URL.
+
+    On teardown (after the SDK clients closed their pools) collect garbage, which closes
+    connections botocore dropped without closing, and wait for the live server's request
+    threads: one still closing its database connection when the session's connection
+    sharing ends fails the run.
+    """
+    settings.COGNATE = {**getattr(settings, "COGNATE", {}), "PUBLIC_URL": live_server.url}
+    yield live_server.url
+    gc.collect()
+    for thread in threading.enumerate():
+        if "process_request_thread" in thread.name:
+            thread.join(timeout=5)
 
 
 def error_code(excinfo) -> str:

@@ -30,12 +30,6 @@ UNKNOWN_POOL = "us-east-1_nothere00"
 CSS = ".label-customizable{color:#123456}\n.submitButton-customizable{background-color:#0b57d0}"
 
 
-@pytest.fixture
-def public_url(settings, live_server):
-    settings.COGNATE = {**settings.COGNATE, "PUBLIC_URL": live_server.url}
-    return live_server.url
-
-
 def test_pool_default_with_css_and_logo(idp, pool_id, public_url):
     logo = png()
     out = idp.set_ui_customization(UserPoolId=pool_id, CSS=CSS, ImageFile=logo)["UICustomization"]

@@ -9,7 +9,6 @@ authenticators apart). Codes are delivered after commit, so the tests use ``tran
 
 from __future__ import annotations
 
-import gc
 import html
 import secrets
 import threading
@@ -141,18 +140,6 @@ def app_site(_app_server) -> AppSite:
 
 
 # --- The live server as issuer, a browser context per test ---------------------------------------------
-
-
-@pytest.fixture
-def public_url(settings, live_server, transactional_db):
-    """The live server is the issuer (as a deployment sets COGNATE_PUBLIC_URL). On teardown,
-    wait for the live server's request threads, as tests/tokens/conftest.py explains."""
-    settings.COGNATE = {**getattr(settings, "COGNATE", {}), "PUBLIC_URL": live_server.url}
-    yield live_server.url
-    gc.collect()
-    for thread in threading.enumerate():
-        if "process_request_thread" in thread.name:
-            thread.join(timeout=5)
 
 
 @pytest.hookimpl(hookwrapper=True)

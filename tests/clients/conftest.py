@@ -9,7 +9,6 @@ import pytest
 
 from tests.selfservice.conftest import PASSWORD, user_named  # noqa: F401 - re-exported
 from tests.selfservice.conftest import idp, make_client, make_pool, make_user, public  # noqa: F401 - fixtures
-from tests.tokens.conftest import public_url  # noqa: F401 - fixture
 
 SRP_FLOWS = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 

@@ -20,7 +20,6 @@ from tests.clients.conftest import verified
 from tests.clients.test_js_sdk import node  # noqa: F401 - fixture
 from tests.devices.conftest import PASSWORD
 from tests.mfa.conftest import access_token, next_code, totp_enroll
-from tests.tokens.conftest import public_url  # noqa: F401 - fixture
 from userpools.models import UserDevice
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -35,7 +35,6 @@ from joserfc.jwk import KeySet, RSAKey
 from joserfc.jws import JWSRegistry
 
 from tests.hostedui.conftest import CALLBACK, PASSWORD, form_fields
-from tests.tokens.conftest import public_url  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,8 +3,6 @@ with the user service, tokens issued with ``tokens_issue`` (sign-in is another a
 
 from __future__ import annotations
 
-import gc
-import threading
 
 import pytest
 
@@ -58,23 +56,6 @@ def setup(make_pool, make_client, make_user):
     """(pool_id, client, user) with default token validities."""
     pool_id = make_pool()
     return pool_id, make_client(pool_id), make_user(pool_id)
-
-
-@pytest.fixture
-def public_url(settings, live_server):
-    """Make the issuer the live server, as a deployment sets COGNATE_PUBLIC_URL.
-
-    On teardown (after the SDK clients closed their pools) collect garbage, which closes
-    connections botocore dropped without closing, and wait for the live server's request
-    threads: one still closing its database connection when the session's connection
-    sharing ends fails the run.
-    """
-    settings.COGNATE = {**getattr(settings, "COGNATE", {}), "PUBLIC_URL": live_server.url}
-    yield live_server.url
-    gc.collect()
-    for thread in threading.enumerate():
-        if "process_request_thread" in thread.name:
-            thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import hmac
 import json
@@ -159,18 +158,6 @@ class Cognate:
         """(kid, private key) of the pool's current signer, for forging with the pool's own key."""
         signer = tokens._signer(self.pool_id)
         return signer.kid, signer.key
-
-
-@pytest.fixture
-def public_url(settings, live_server):
-    """The issuer is the live server, as a deployment sets COGNATE_PUBLIC_URL. On teardown,
-    wait for the live server's request threads (see tests/tokens/conftest.py)."""
-    settings.COGNATE = {**getattr(settings, "COGNATE", {}), "PUBLIC_URL": live_server.url}
-    yield live_server.url
-    gc.collect()
-    for thread in threading.enumerate():
-        if "process_request_thread" in thread.name:
-            thread.join(timeout=5)
 
 
 @pytest.fixture
