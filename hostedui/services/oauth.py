@@ -23,7 +23,13 @@ RFC 7636 (PKCE), RFC 7009 (revocation) and OpenID Connect Core 1.0:
 * Tokens come from the user pool's one token service (``userpools.services.tokens``), so a
   refresh token from ``/oauth2/token`` works with ``InitiateAuth`` and the other way round,
   and revocation covers both. The ID token is issued with the ``openid`` scope only, with
-  ``nonce`` and ``at_hash``.
+  ``nonce`` and ``at_hash``. User tokens are issued through the sign-in package, so the
+  ``token_generation`` hook runs as for the API (userpools/signin/hooks.py): the code's
+  exchange and the implicit redirect with TokenGeneration_HostedAuth
+  (userpools/signin/hosted.py), the refresh_token grant with TokenGeneration_RefreshTokens
+  (userpools/signin/refresh.py). A hook that refuses the exchange spends the code and
+  issues nothing (``invalid_grant``); one that refuses the implicit grant sends
+  ``access_denied`` back to the client.
 
 Errors are :class:`OAuthError` with RFC 6749's codes; the views render them.
 """
@@ -56,6 +62,7 @@ from userpools.services import tokens, users
 from userpools.services.audit import audit_record
 from userpools.services.clients import STANDARD_SCOPES
 from userpools.services.resource_servers import custom_scopes
+from userpools.signin import hosted_tokens_issue, oauth_refresh
 
 CODE_LIFETIME = timedelta(minutes=5)
 RESPONSE_TYPES = {"code": "code", "token": "implicit"}  # response_type -> the AllowedOAuthFlows value
@@ -282,18 +289,23 @@ def _digest(value: str) -> str:
 
 def authorization_complete(ctx: ServiceContext, *, request: AuthorizeRequest,
                            session: HostedSession) -> dict[str, str]:  # fmt: skip
-    """The parameters of the successful response to ``request`` for the signed-in browser
-    ``session``: ``code`` (response_type code), or the implicit grant's tokens (no refresh
-    token); ``state`` either way. The caller puts them in the redirect URI's query or fragment."""
+    """The parameters of the response to ``request`` for the signed-in browser ``session``:
+    ``code`` (response_type code), or the implicit grant's tokens (no refresh token) or,
+    when a token_generation hook refuses them, ``access_denied``; ``state`` either way. The
+    caller puts them in the redirect URI's query or fragment."""
     client, user = request.client, session.user
     ctx = client_context(ctx, client)
     if request.response_type == "token":
-        issued = tokens.tokens_issue(ctx, user=user, client=client, auth_time=session.auth_time,
-                                     scopes=request.scopes, oauth=True, nonce=request.nonce, refresh=False)  # fmt: skip
-        out = {"access_token": issued.access_token}
-        if issued.id_token is not None:
-            out["id_token"] = issued.id_token
-        out.update({"token_type": "Bearer", "expires_in": str(issued.expires_in)})
+        try:
+            issued = hosted_tokens_issue(ctx, client=client, user=user, auth_time=session.auth_time,
+                                         scopes=request.scopes, nonce=request.nonce, refresh=False)  # fmt: skip
+        except ServiceError as exc:  # a token_generation hook refused (RFC 6749 §4.2.2.1)
+            out = {"error": "access_denied", "error_description": exc.message}
+        else:
+            out = {"access_token": issued.access_token}
+            if issued.id_token is not None:
+                out["id_token"] = issued.id_token
+            out.update({"token_type": "Bearer", "expires_in": str(issued.expires_in)})
     else:
         code = secrets.token_urlsafe(32)
         Grant.objects.create(
@@ -379,6 +391,7 @@ def _code_grant(ctx: ServiceContext, client: AppClient, form: Mapping[str, Any])
     if code is None:
         raise OAuthError("invalid_request", "The code parameter is required.")
     reused_session: str | None = None
+    refused: ServiceError | None = None
     with transaction.atomic():
         grant = Grant.objects.select_for_update().filter(code=_digest(code), application=client).first()
         if grant is None or grant.expires <= timezone.now():
@@ -401,13 +414,22 @@ def _code_grant(ctx: ServiceContext, client: AppClient, form: Mapping[str, Any])
             if not user.is_active:
                 raise OAuthError("invalid_grant", "User is disabled.")
             auth_time = datetime.fromisoformat(claims["auth_time"]) if claims.get("auth_time") else None
-            issued = tokens.tokens_issue(ctx, user=user, client=client, auth_time=auth_time,
-                                         scopes=grant.scope.split(), oauth=True, nonce=grant.nonce or None)  # fmt: skip
-            claims.update(redeemed_at=timezone.now().isoformat(),
-                          token_session=tokens.token_session_of(issued.refresh_token or ""))  # fmt: skip
+            try:
+                with transaction.atomic():  # a refusal leaves nothing of the issue behind
+                    issued = hosted_tokens_issue(ctx, client=client, user=user, auth_time=auth_time,
+                                                 scopes=grant.scope.split(), nonce=grant.nonce or None)  # fmt: skip
+            except ServiceError as exc:  # a token_generation hook refused: the code is spent all the same
+                refused = exc
+                claims.update(redeemed_at=timezone.now().isoformat(), token_session=None)
+            else:
+                claims.update(redeemed_at=timezone.now().isoformat(),
+                              token_session=tokens.token_session_of(issued.refresh_token or ""))  # fmt: skip
             grant.claims = _claims_dump(claims)
             grant.save(update_fields=["claims", "updated"])
-            return issued
+            if refused is None:
+                return issued
+    if refused is not None:  # raised once the spent code is committed
+        raise OAuthError("invalid_grant", refused.message)
     if reused_session:
         tokens.token_session_revoke(ctx, session_id=reused_session, reason="authorization code reused")
     raise OAuthError("invalid_grant", "The authorization code has already been used.")
@@ -418,12 +440,16 @@ def _refresh_grant(ctx: ServiceContext, client: AppClient, form: Mapping[str, An
     if refresh_token is None:
         raise OAuthError("invalid_request", "The refresh_token parameter is required.")
     try:
-        return tokens.tokens_refresh(ctx, client=client, refresh_token=refresh_token, via="oauth2/token")
+        return oauth_refresh(ctx, client=client, refresh_token=refresh_token)
     except (NotAuthorized, RefreshTokenReuse) as exc:
+        raise OAuthError("invalid_grant", exc.message) from None
+    except ServiceError as exc:  # what else a token_generation hook may raise to refuse
         raise OAuthError("invalid_grant", exc.message) from None
 
 
 def _client_credentials_grant(ctx: ServiceContext, client: AppClient, form: Mapping[str, Any]) -> tokens.TokenSet:
+    # The client's own token, no user's: no sign-in hook runs. (Cognito asks a pre token
+    # generation trigger about machine-to-machine tokens only with its event version 3.)
     if not _flow_allowed(client, "client_credentials") or tokens.client_secret_matches(client, None) is None:
         raise OAuthError("unauthorized_client", "The client is not allowed the client_credentials flow.")
     scopes = scopes_check(client, _one(form, "scope"))

@@ -19,7 +19,7 @@ from userpools.models import RefreshToken, User
 from userpools.services import mfa, users
 from userpools.services.clients import user_pool_client_create
 from userpools.services.pools import user_pool_create, user_pool_set_mfa_config
-from userpools.signin import auth_initiate, auth_respond, hooks, hosted_sign_in
+from userpools.signin import auth_initiate, auth_respond, hooks, hosted_sign_in, refresh
 from userpools.signin.pipeline import FLOW_HOOKS
 
 pytestmark = pytest.mark.django_db
@@ -257,7 +257,11 @@ def test_hosted_sign_in_runs_authentication_hooks_but_issues_no_tokens(app, call
 def test_the_flow_table_names_what_runs():
     assert FLOW_HOOKS["USER_SRP_AUTH"] == ("pre_authentication", "risk", "post_authentication", "token_generation")
     assert FLOW_HOOKS["REFRESH_TOKEN_AUTH"] == ("token_generation",)
-    assert "user_migration" in FLOW_HOOKS["USER_PASSWORD_AUTH"] and "token_generation" not in FLOW_HOOKS["HOSTED"]
+    assert "user_migration" in FLOW_HOOKS["USER_PASSWORD_AUTH"]
+    # the hosted pages' token hook runs when the OAuth endpoints issue (tests/hostedui/test_oauth_hooks.py)
+    assert FLOW_HOOKS["HOSTED"] == ("user_migration", "pre_authentication", "risk", "post_authentication",
+                                    "token_generation")  # fmt: skip
+    assert FLOW_HOOKS[refresh.OAUTH_FLOW] == ("token_generation",)
 
 
 def test_register_refuses_an_unknown_stage_and_unregisters():

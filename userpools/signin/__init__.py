@@ -6,11 +6,11 @@ Modules, by what they own:
 * ``state``: the :class:`SignIn` carried through the stages, :class:`AuthOutcome`, messages;
 * ``pipeline``: the driver (the order of stages, the challenge loop, the end of a sign-in);
 * ``hooks``: the registry of stage hooks (user pool triggers, threat protection);
-* ``flows``: the API entry points; ``hosted``: the hosted pages';
+* ``flows``: the API entry points; ``hosted``: the hosted pages' (and the OAuth endpoints' tokens);
 * ``sessions``: challenge sessions; ``lockout``: failure counting and lockout;
 * ``password``, ``srp``, ``choices`` (USER_AUTH, one-time codes, passkeys): first factors;
 * ``challenges``: NEW_PASSWORD_REQUIRED, MFA_SETUP, SELECT_MFA_TYPE and the MFA codes;
-* ``refresh``: REFRESH_TOKEN_AUTH.
+* ``refresh``: REFRESH_TOKEN_AUTH and the OAuth refresh_token grant.
 """
 
 from userpools.signin.challenges import (
@@ -21,7 +21,7 @@ from userpools.signin.challenges import (
 )
 from userpools.signin.choices import auth_factors, available_first_factors
 from userpools.signin.flows import auth_initiate, auth_respond
-from userpools.signin.hosted import hosted_passkey_start, hosted_sign_in
+from userpools.signin.hosted import hosted_passkey_start, hosted_sign_in, hosted_tokens_issue
 from userpools.signin.lockout import (
     FREE_FAILURES,
     MAX_CODE_ATTEMPTS,
@@ -30,6 +30,7 @@ from userpools.signin.lockout import (
     lockout_duration,
     unknown_lockouts_prune,
 )
+from userpools.signin.refresh import oauth_refresh
 from userpools.signin.sessions import HOSTED_SESSION_PREFIX, session_validity
 from userpools.signin.state import (
     DISABLED,
@@ -46,6 +47,7 @@ __all__ = [
     "CHALLENGES", "DISABLED", "FREE_FAILURES", "HOSTED_SESSION_PREFIX", "INCORRECT", "LOCKED", "MAX_CODE_ATTEMPTS",
     "MAX_LOCKOUT", "SESSION_EXPIRED", "SESSION_INVALID", "TEMPORARY_EXPIRED", "UNKNOWN_LOCKOUT_IDLE", "AuthOutcome",
     "Challenge", "SignIn", "auth_factors", "auth_initiate", "auth_respond", "available_first_factors",
-    "hosted_passkey_start", "hosted_sign_in", "lockout_duration", "session_validity",
+    "hosted_passkey_start", "hosted_sign_in", "hosted_tokens_issue", "lockout_duration", "oauth_refresh",
+    "session_validity",
     "software_token_associate_in_sign_in", "software_token_verify_in_sign_in", "unknown_lockouts_prune",
 ]  # fmt: skip

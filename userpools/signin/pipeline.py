@@ -13,11 +13,13 @@ has several (a challenge's answer resumes the pipeline from its session):
 5. the first factor (:class:`FirstFactor`: password, SRP, one-time code, passkey), which
    proves the user now or issues the challenge that will;
 6. further challenges (userpools/signin/challenges.py: new password, MFA, device);
-7. ``post_authentication`` hook, then (not for the hosted pages, whose tokens the OAuth
-   endpoints issue) the ``token_generation`` hook and the tokens.
+7. ``post_authentication`` hook, then the ``token_generation`` hook and the tokens. The
+   hosted pages' sign-in ends at post_authentication with a proven user: the OAuth
+   endpoints issue its tokens later, through userpools/signin/hosted.py's
+   ``hosted_tokens_issue``, which runs the ``token_generation`` hook (TokenGeneration_HostedAuth).
 
-A refresh (userpools/signin/refresh.py) runs the ``token_generation`` hook only. :data:`FLOW_HOOKS`
-lists which hooks each flow runs and the trigger sources they carry.
+A refresh (userpools/signin/refresh.py: InitiateAuth's and /oauth2/token's) runs the
+``token_generation`` hook only. :data:`FLOW_HOOKS` lists which hooks each flow runs.
 """
 
 from __future__ import annotations
@@ -44,9 +46,12 @@ FLOW_HOOKS: dict[str, tuple[str, ...]] = {
     "ADMIN_NO_SRP_AUTH": (hooks.USER_MIGRATION, *_AUTHENTICATION),
     "USER_SRP_AUTH": _AUTHENTICATION,
     "USER_AUTH": (hooks.USER_MIGRATION, *_AUTHENTICATION),  # migration for its PASSWORD choice only
-    "HOSTED": (hooks.USER_MIGRATION, hooks.PRE_AUTHENTICATION, hooks.RISK, hooks.POST_AUTHENTICATION),
+    # token_generation at the OAuth endpoints' issue (the code's exchange, the implicit redirect)
+    "HOSTED": (hooks.USER_MIGRATION, *_AUTHENTICATION),
     "REFRESH_TOKEN_AUTH": (hooks.TOKEN_GENERATION,),
     "REFRESH_TOKEN": (hooks.TOKEN_GENERATION,),
+    "OAUTH_REFRESH_TOKEN": (hooks.TOKEN_GENERATION,),  # /oauth2/token's refresh_token grant
+    # /oauth2/token's client_credentials grant issues no user tokens and runs no hook.
     # Not implemented yet (UnsupportedOperationException before any stage): custom challenges
     # would run define/create/verify (hooks.CUSTOM_CHALLENGE) in place of, or after, the
     # first factor; federated sign-in would resolve the user from the identity provider's

@@ -1,10 +1,14 @@
-"""REFRESH_TOKEN_AUTH / REFRESH_TOKEN: new tokens for a refresh token.
+"""New tokens for a refresh token: InitiateAuth's REFRESH_TOKEN_AUTH / REFRESH_TOKEN
+(:func:`refresh`) and the token endpoint's refresh_token grant (:func:`oauth_refresh`,
+hostedui/services/oauth.py).
 
 A refresh is no authentication: of the sign-in hooks it runs only ``token_generation``
 (trigger source TokenGeneration_RefreshTokens), after the token service has accepted the
 refresh token and inside the same transaction, so a hook that refuses leaves nothing issued
-or rotated. (The token service makes the claims before the hook is asked: a hook's
-ClaimChanges are collected, not applied.) With no hook registered it costs nothing (tests/auth/test_queries.py pins it).
+or rotated. A refresh token reused outside the rotation grace period still revokes its
+session when a hook is registered (the token service commits that before it raises).
+(The token service makes the claims before the hook is asked: a hook's ClaimChanges are
+collected, not applied.) With no hook registered it costs nothing (tests/auth/test_queries.py pins it).
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ from collections.abc import Mapping
 
 from django.db import transaction
 
-from userpools.errors import NotAuthorized
+from userpools.context import ServiceContext, client_context
+from userpools.errors import NotAuthorized, RefreshTokenReuse
 from userpools.models import AppClient, User
 from userpools.services import devices, tokens
 from userpools.services.clientauth import client_for_request, client_load
@@ -21,6 +26,7 @@ from userpools.signin import hooks
 from userpools.signin.state import AuthOutcome, SignIn
 
 FACTOR = "REFRESH_TOKEN"
+OAUTH_FLOW = "OAUTH_REFRESH_TOKEN"  # the flow the hooks are told for /oauth2/token's refresh_token grant
 
 
 def refresh_owner(refresh_token: str) -> User | None:
@@ -48,9 +54,9 @@ def client_for_refresh(client_id: str, secret_hash: str | None, parameters: Mapp
     raise refused
 
 
-def refresh(sign_in: SignIn) -> AuthOutcome:
+def refresh(sign_in: SignIn, *, via: tokens.RefreshVia = "REFRESH_TOKEN_AUTH") -> AuthOutcome:
     """New tokens for the REFRESH_TOKEN parameter (the token service's rules: rotation,
-    reuse, revocation), through the token_generation hook."""
+    reuse, revocation; ``via`` as ``tokens_refresh`` takes it), through the token_generation hook."""
     refresh_token = sign_in.parameters["REFRESH_TOKEN"]
     sign_in.factor = FACTOR
     if sign_in.parameters.get("DEVICE_KEY"):
@@ -58,12 +64,33 @@ def refresh(sign_in: SignIn) -> AuthOutcome:
     sign_in.stages.append("refresh")
     if not hooks.active(hooks.TOKEN_GENERATION):
         return AuthOutcome(
-            tokens=tokens.tokens_refresh(sign_in.ctx, client=sign_in.client, refresh_token=refresh_token)
+            tokens=tokens.tokens_refresh(sign_in.ctx, client=sign_in.client, refresh_token=refresh_token, via=via)
         )
+    reused: RefreshTokenReuse | None = None
     with transaction.atomic():
-        issued = tokens.tokens_refresh(sign_in.ctx, client=sign_in.client, refresh_token=refresh_token)
-        sign_in.user = refresh_owner(refresh_token)
-        if sign_in.user is not None:
-            sign_in.username = sign_in.user.username
-        hooks.run(hooks.TOKEN_GENERATION, sign_in, hooks.TOKENS_REFRESH)
-        return AuthOutcome(tokens=issued)
+        try:
+            issued = tokens.tokens_refresh(sign_in.ctx, client=sign_in.client, refresh_token=refresh_token, via=via)
+        except RefreshTokenReuse as exc:
+            # Raised once the session's revocation is written: raising it inside this
+            # block would roll that back with the rest.
+            reused = exc
+        else:
+            sign_in.user = refresh_owner(refresh_token)
+            if sign_in.user is not None:
+                sign_in.username = sign_in.user.username
+            hooks.run(hooks.TOKEN_GENERATION, sign_in, hooks.TOKENS_REFRESH)
+            return AuthOutcome(tokens=issued)
+    assert reused is not None
+    raise reused
+
+
+def oauth_refresh(ctx: ServiceContext, *, client: AppClient, refresh_token: str) -> tokens.TokenSet:
+    """The token endpoint's refresh_token grant: :func:`refresh` with the token service's
+    ``via="oauth2/token"`` rules (rotation as GetTokensFromRefreshToken; ExplicitAuthFlows
+    not asked). The caller has authenticated ``client``; the token service's and the hook's
+    ServiceErrors propagate (NotAuthorized, RefreshTokenReuse ...)."""
+    sign_in = SignIn(ctx=client_context(ctx, client), client=client, flow=OAUTH_FLOW,
+                     parameters={"REFRESH_TOKEN": refresh_token})  # fmt: skip
+    outcome = refresh(sign_in, via="oauth2/token")
+    assert outcome.tokens is not None
+    return outcome.tokens

@@ -51,12 +51,13 @@ class AuthOutcome:
 class SignIn:
     """A sign-in in progress.
 
-    ``flow`` is the AuthFlow (InitiateAuth's, or ``HOSTED`` for the hosted pages' own
-    sign-in); ``username`` as the request named the user; ``user`` once looked up (None
-    for a name that names nobody); ``factor`` the first factor (PASSWORD, PASSWORD_SRP,
-    EMAIL_OTP, SMS_OTP, WEB_AUTHN, REFRESH_TOKEN); ``auth_time`` when it was proven;
-    ``state`` what the challenges keep between requests; ``stages`` the pipeline's stages
-    run in this request, in order (userpools/signin/pipeline.py).
+    ``flow`` is the AuthFlow (InitiateAuth's, ``HOSTED`` for the hosted pages' own
+    sign-in and its OAuth tokens, ``OAUTH_REFRESH_TOKEN`` for /oauth2/token's refresh);
+    ``username`` as the request named the user; ``user`` once looked up (None for a name
+    that names nobody); ``factor`` the first factor (PASSWORD, PASSWORD_SRP, EMAIL_OTP,
+    SMS_OTP, WEB_AUTHN, REFRESH_TOKEN); ``auth_time`` when it was proven; ``state`` what
+    the challenges keep between requests; ``stages`` the pipeline's stages run in this
+    request, in order (userpools/signin/pipeline.py).
     """
 
     ctx: ServiceContext
