@@ -7,11 +7,8 @@ class HostedUIConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
+        from hostedui.services import hosts  # noqa: F401 - its cache of domains registers
+        from userpools.services import memo
 
-        from hostedui.services.hosts import hosts_cache_clear_on_commit
-        from userpools.models import UserPoolDomain
-
-        # A domain added, verified or deleted routes (or stops) at once in this process.
-        for signal in (post_save, post_delete):
-            signal.connect(hosts_cache_clear_on_commit, sender=UserPoolDomain, dispatch_uid=f"hosts-cache-{signal}")
+        # A domain added, verified or deleted routes (or stops) in this process once committed.
+        memo.connect()

@@ -7,4 +7,7 @@ class IdentityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from identity import signals  # noqa: F401 - connects the cache invalidation receivers
+        from identity.services import callers  # noqa: F401 - its caches of access keys register
+        from userpools.services import memo
+
+        memo.connect()

@@ -9,10 +9,8 @@ class UserpoolsConfig(AppConfig):
     default = True
 
     def ready(self) -> None:
-        from userpools import signals
-        from userpools.services import clientauth, memo, pools  # noqa: F401 - their caches register
+        from userpools.services import clientauth, memo, pools, tokens  # noqa: F401 - their caches register
 
-        signals.connect()
         memo.connect()
 
 

@@ -3,13 +3,11 @@ custom domain (an unverified one routes nowhere: userpools.services.domains says
 
 Looked up on every request that is not for the public host, so answers (and misses) are
 cached in process memory for :data:`CACHE_SECONDS` (:mod:`userpools.services.memo`); a new,
-verified or deleted domain is seen by every process within that time, by this one at once
-(:func:`hosts_cache_clear` runs when a domain is saved or deleted: hostedui.apps).
+verified or deleted domain is seen by every process within that time, by this one as soon
+as the change commits (the cache is invalidated by UserPoolDomain).
 """
 
 from __future__ import annotations
-
-from django.db import transaction
 
 from userpools.conf import cognate_settings
 from userpools.models import UserPoolDomain
@@ -17,7 +15,9 @@ from userpools.services.domains import public_host
 from userpools.services.memo import ProcessCache
 
 CACHE_SECONDS = 10.0
-_pools: ProcessCache[str, str | None] = ProcessCache("hosts", CACHE_SECONDS)
+_pools: ProcessCache[str, str | None] = ProcessCache(
+    "hosts", CACHE_SECONDS, invalidated_by=("userpools.UserPoolDomain",)
+)
 
 
 def host_name(host_header: str) -> str:
@@ -60,12 +60,6 @@ def pool_of_host_header(host_header: str) -> str | None:
     return pool_for_host(host)
 
 
-def hosts_cache_clear(**_: object) -> None:
-    """Forget every cached answer."""
+def hosts_cache_clear() -> None:
+    """Forget every cached answer now (tests: what another process sees after CACHE_SECONDS)."""
     _pools.clear()
-
-
-def hosts_cache_clear_on_commit(**_: object) -> None:
-    """A signal receiver for domain changes: forget cached answers once the change is committed
-    (before, a request could cache the old answer again: DESIGN.md decision 12)."""
-    transaction.on_commit(hosts_cache_clear)

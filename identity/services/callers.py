@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
@@ -29,7 +30,7 @@ from userpools.crypto import decrypt
 from userpools.errors import AccessDenied, ErrorCode, InvalidParameter, ResourceNotFound, ServiceError
 from userpools.models import User
 from userpools.services.audit import audit_record
-from userpools.services.memo import ProcessCache
+from userpools.services.memo import On, ProcessCache
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -82,26 +83,45 @@ _KEY_FIELDS = ("pk", "access_key_id", "secret_token", "is_active", "policy", "la
                "operator_id", "operator__username", "operator__is_active")  # fmt: skip
 # Each process keeps the key records it read from the database for KEY_PROCESS_SECONDS, so
 # a signed request makes no query for its key: a change (deactivation, new policy, operator
-# disabled) clears the changing process's copies at once and the other processes' within
-# that many seconds, when they read the row again (AWS, too, says changes to IAM
+# disabled) clears the changing process's copies when it commits (userpools.services.memo)
+# and the other processes' within that many seconds, when they read the row again (AWS, too, says changes to IAM
 # credentials take a moment to propagate). There is no longer-lived shared tier: the row
 # itself is the only copy other processes read, so no process can put back a record that
 # a change has just superseded (a cache filled from a read made before the change, or from
 # a process's older copy, would keep a deactivated key working for the cache's lifetime),
 # and a busy key costs each process one indexed query every KEY_PROCESS_SECONDS.
 KEY_PROCESS_SECONDS = 2.0
-_records: ProcessCache[str, _KeyRecord] = ProcessCache("access-keys", KEY_PROCESS_SECONDS)
-_secrets: ProcessCache[str, str] = ProcessCache("access-key-secrets", KEY_PROCESS_SECONDS)
+
+
+def _operator_key_ids(user: User) -> list[str]:
+    """The keys whose records a saved or deleted user row changes: an operator's (only
+    operators hold keys; a pool user's save costs no query)."""
+    if user.pool_id is not None:
+        return []
+    return list(AccessKey.objects.filter(operator_id=user.pk).values_list("access_key_id", flat=True))
+
+
+_records: ProcessCache[str, _KeyRecord] = ProcessCache(
+    "access-keys",
+    KEY_PROCESS_SECONDS,
+    invalidated_by=(
+        On("identity.AccessKey", keys=lambda key: [key.access_key_id]),
+        On(settings.AUTH_USER_MODEL, keys=_operator_key_ids),
+    ),
+)
+# Decrypted secrets, keyed by the stored token: a deleted or changed key's secret leaves memory.
+_secrets: ProcessCache[str, str] = ProcessCache("access-key-secrets", KEY_PROCESS_SECONDS,
+                                                invalidated_by=("identity.AccessKey",))  # fmt: skip
 
 
 class _NoSuchKey(Exception):
     """An unknown key id: not kept in process memory, so a key made elsewhere works at once."""
 
 
-def access_key_cache_clear(*access_key_ids: str) -> None:
-    """Forget this process's key records (other processes' expire within KEY_PROCESS_SECONDS)."""
-    _records.clear()
-    _secrets.clear()
+def access_key_records_forget_on_commit(*access_key_ids: str) -> None:
+    """Forget this process's records of these keys once the transaction commits (other
+    processes' expire within KEY_PROCESS_SECONDS): for changes that send no signal."""
+    _records.clear_on_commit(*access_key_ids)
 
 
 def _key_record(access_key_id: str) -> _KeyRecord | None:
@@ -282,7 +302,7 @@ def access_key_create(
 @transaction.atomic
 def access_key_set_active(ctx: ServiceContext, *, access_key_id: str, active: bool) -> None:
     updated = AccessKey.objects.filter(access_key_id=access_key_id).update(is_active=active)
-    transaction.on_commit(lambda: access_key_cache_clear(access_key_id))
+    access_key_records_forget_on_commit(access_key_id)
     if not updated:
         raise ResourceNotFound(f"Access key {access_key_id} does not exist.")
     audit_record(ctx, "access_key.activate" if active else "access_key.deactivate", target=access_key_id)
@@ -292,7 +312,7 @@ def access_key_set_active(ctx: ServiceContext, *, access_key_id: str, active: bo
 def access_key_set_policy(ctx: ServiceContext, *, access_key_id: str, policy: dict | str) -> None:
     document = _valid_policy(policy)
     updated = AccessKey.objects.filter(access_key_id=access_key_id).update(policy=document)
-    transaction.on_commit(lambda: access_key_cache_clear(access_key_id))
+    access_key_records_forget_on_commit(access_key_id)
     if not updated:
         raise ResourceNotFound(f"Access key {access_key_id} does not exist.")
     audit_record(ctx, "access_key.set_policy", target=access_key_id)

@@ -9,8 +9,9 @@ client has two, and a hash made with either is accepted.
 Sign-in is the hot path, so a client, its pool and its secrets are cached in process
 memory for :data:`CACHE_SECONDS` (two queries a request fewer; :mod:`userpools.services.memo`);
 the token service takes the pool of an access token's user from here too. Saving or
-deleting a client, a secret or a pool clears this process's cache at once
-(userpools.signals); other server processes see the change within :data:`CACHE_SECONDS`.
+deleting a client, a secret or a pool clears this process's cache when the transaction
+commits (userpools.services.memo); other server processes see the change within
+:data:`CACHE_SECONDS`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from userpools.services.clients import LEGACY_FLOWS
 from userpools.services.memo import ProcessCache
 
 CACHE_SECONDS = 5.0
-_clients: ProcessCache[str, tuple[AppClient, tuple[str, ...]]] = ProcessCache("clients", CACHE_SECONDS)
+_clients: ProcessCache[str, tuple[AppClient, tuple[str, ...]]] = ProcessCache(
+    "clients", CACHE_SECONDS, invalidated_by=("userpools.AppClient", "userpools.ClientSecret", "userpools.UserPool"))
 
 # JSON may carry lone surrogates (\ud800); they must not turn a wrong hash into a 500.
 _UTF8, _LONE = "utf-8", "surrogatepass"
@@ -51,11 +53,6 @@ def client_load(client_id: str) -> tuple[AppClient, tuple[str, ...]]:
     The client is shared: read it, never save it."""
     _clients.seconds = CACHE_SECONDS  # a module setting, so tests (and operators) can change it
     return _clients.get(client_id, _client_query)
-
-
-def clients_cache_clear(**_: object) -> None:
-    """Forget every cached client (a signal receiver: takes and ignores the signal's arguments)."""
-    _clients.clear()
 
 
 def client_for_request(client_id: str, secret_hash_value: str | None, username: str) -> AppClient:

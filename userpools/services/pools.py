@@ -33,7 +33,7 @@ from userpools.errors import (
 from userpools.models import User, UserPool
 from userpools.services import schema as schema_rules
 from userpools.services.audit import audit_record
-from userpools.services.memo import ProcessCache
+from userpools.services.memo import On, ProcessCache
 from userpools.services.pagination import Page, paginate
 from userpools.spec import validate_request
 
@@ -200,21 +200,18 @@ def user_pool_get(pool_id: str, *, lock: bool = False) -> UserPool:
 
 
 # Read-only operations on the hot path (AdminGetUser) take the pool from process memory,
-# as sign-in takes it with its app client: cleared in this process when a pool is saved or
-# deleted (userpools.signals), at most POOL_CACHE_SECONDS old in the others.
+# as sign-in takes it with its app client: this process forgets a pool when the transaction
+# that saved or deleted it commits (userpools.services.memo), the others within
+# POOL_CACHE_SECONDS.
 POOL_CACHE_SECONDS = 5.0
-_pools: ProcessCache[str, UserPool] = ProcessCache("pools", POOL_CACHE_SECONDS)
+_pools: ProcessCache[str, UserPool] = ProcessCache(
+    "pools", POOL_CACHE_SECONDS, invalidated_by=(On("userpools.UserPool", keys=lambda pool: [pool.pk]),))
 
 
 def user_pool_read(pool_id: str) -> UserPool:
     """The pool as :func:`user_pool_get` gives it, shared from the cache: read it, never save it."""
     _pools.seconds = POOL_CACHE_SECONDS
     return _pools.get(pool_id, user_pool_get)
-
-
-def pools_cache_clear(**_: object) -> None:
-    """Forget every cached pool (a signal receiver)."""
-    _pools.clear()
 
 
 @transaction.atomic
