@@ -198,6 +198,10 @@ def _invalid(message: str) -> SigV4Error:
     return SigV4Error(INVALID_SIGNATURE, message)
 
 
+# A pure function of its arguments (no database row behind it, nothing that can change), so
+# a bounded lru_cache and not a userpools.services.memo.ProcessCache: there is nothing to
+# invalidate and no age to keep. Kept because the parse costs far more than the lookup and
+# every request needs it twice; a malformed header raises, and exceptions are not cached.
 @lru_cache(maxsize=64)
 def _parse_authorization_header(value: str, session_token: str | None) -> _ParsedAuthorization:
     """The parts of an ``Authorization`` header (IncompleteSignatureException if malformed).
@@ -459,6 +463,7 @@ def _format_skew(max_skew: timedelta) -> str:
     return f"{max_skew.total_seconds() / 60:g} min."
 
 
+# Pure as well (see _parse_authorization_header): strptime costs far more than the lookup.
 @lru_cache(maxsize=1024)
 def _timestamp_parse(timestamp: str) -> datetime:
     """The moment (UTC) a basic-format timestamp names; ValueError if none. Kept: every
