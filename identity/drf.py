@@ -105,6 +105,9 @@ class SigV4Authentication(authentication.BaseAuthentication):
         if "authorization" not in {k.lower() for k in request.headers}:
             return None
         django_request = request._request
+        refusal = resource.path_refusal(django_request)
+        if refusal is not None:
+            raise exceptions.AuthenticationFailed(refusal.message, code=refusal.code.value)
         paths = signed_paths(django_request)
         for path in paths:
             signed = sigv4.SignedRequest(

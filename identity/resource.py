@@ -36,6 +36,7 @@ from django.http import HttpRequest
 from identity import sigv4
 from identity.services.callers import Caller, caller_authenticate, caller_authorize
 from userpools.conf import cognate_settings
+from userpools.errors import ErrorCode, ServiceError
 
 _DEFAULTS: dict[str, Any] = {"SERVICE": "execute-api", "API_ID": "cognate", "STAGE": "prod", "PATHS": []}
 
@@ -63,6 +64,20 @@ def signed_request(request: HttpRequest) -> sigv4.SignedRequest:
     )
 
 
+def path_refusal(request: HttpRequest) -> ServiceError | None:
+    """Why the path of a signed REST request cannot be trusted, or None.
+
+    A SigV4 signature covers the path with its dot segments removed
+    (identity/sigv4.py canonical_uri, as botocore signs), but Django routes on the path as
+    sent: a signature made for ``.../resource-servers/ID`` would also do for
+    ``.../resource-servers/x/../ID``, which names another resource. So a path with a ``.``
+    or ``..`` segment (decoded, as the view sees it) is refused, as if unsigned for it."""
+    if any(segment in (".", "..") for segment in request.path.split("/")):
+        return ServiceError("The request path must not contain '.' or '..' segments: a signature cannot cover them.",
+                            code=ErrorCode.INVALID_SIGNATURE)  # fmt: skip
+    return None
+
+
 def is_signed(request: HttpRequest) -> bool:
     return request.headers.get("Authorization", "").startswith(sigv4.ALGORITHM)
 
@@ -71,6 +86,9 @@ def request_authenticate(request: HttpRequest) -> Caller:
     """The caller who signed ``request`` for the resource service (ServiceError otherwise:
     MissingAuthenticationToken, IncompleteSignature, InvalidSignature, UnrecognizedClient,
     ExpiredToken, AccessDenied)."""
+    refusal = path_refusal(request)
+    if refusal is not None:
+        raise refusal
     return caller_authenticate(signed_request(request), service=resource_settings().SERVICE)
 
 
