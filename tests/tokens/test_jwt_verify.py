@@ -167,8 +167,8 @@ def test_a_token_is_verified_once_and_checked_on_every_use(forge, monkeypatch):
     token = forge()
     tokens.access_token_authenticate(token)
     verified = []
-    monkeypatch.setattr(jwt, "decode", lambda *a, **k: verified.append(a) or (_ for _ in ()).throw(AssertionError))
-    user, claims = tokens.access_token_authenticate(token)  # no PyJWT decode, no RSA
+    monkeypatch.setattr(tokens.verify, "_segment", lambda s: verified.append(s) or (_ for _ in ()).throw(AssertionError))
+    user, claims = tokens.access_token_authenticate(token)  # no segment decoded, no RSA
     assert not verified and claims["token_use"] == "access"
     claims["sub"] = "changed by a caller"
     assert tokens.access_token_authenticate(token)[1]["sub"] == str(user.sub)  # callers get copies
