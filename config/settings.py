@@ -136,8 +136,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
-# The cache is shared by every server process in every configuration (DESIGN.md decisions
-# 12 and 15): Redis, else a table in the database (its migration creates it), never a
+# The cache is shared by every server process in every configuration (docs/architecture.md,
+# decisions 12 and 15): Redis, else a table in the database (its migration creates it), never a
 # process's own memory, where a change made through one process would stay unseen by the
 # others. Security state does not rely on the cache anyway: counters and lockouts are rows
 # (userpools.services.limits), access-key records are read from the database
@@ -148,7 +148,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cognate_cache",
                           "OPTIONS": {"MAX_ENTRIES": 100_000}}}  # fmt: skip
 
-# --- Users and passwords (DESIGN.md decisions 1 and 5) ------------------------
+# --- Users and passwords (docs/architecture.md, decisions 1 and 5) ------------------------
 AUTH_USER_MODEL = "userpools.User"
 # Operators (staff users in no pool) sign in to the admin console; pool users never do.
 # The first only refuses a locked-out admin login (django-axes, see below).
@@ -185,7 +185,7 @@ COGNATE_ADMIN_LOGIN_PROXY_COUNT = env.int("COGNATE_ADMIN_LOGIN_PROXY_COUNT",
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "csrfmiddlewaretoken"]
 OTP_TOTP_ISSUER = "Cognate"
 
-# --- Identity pools (F6) ------------------------------------------------------------------------
+# --- Identity pools -----------------------------------------------------------------------------
 # STS endpoint for pools whose credentials broker is "sts" (AssumeRoleWithWebIdentity).
 COGNATE_STS_ENDPOINT = env.str("COGNATE_STS_ENDPOINT", default="")
 # PEM private keys (newest first) signing GetOpenIdToken tokens; unset: one derived from SECRET_KEY.
@@ -202,7 +202,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-# django-oauth-toolkit: app clients are its Application model (DESIGN.md decision 2).
+# django-oauth-toolkit: app clients are its Application model (docs/architecture.md, decision 2).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "userpools.AppClient"
 
 
@@ -237,7 +237,7 @@ warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.
 # How long a browser stays signed in to a pool's hosted pages (Cognito: one hour).
 COGNATE_HOSTED_SESSION_SECONDS = env.int("COGNATE_HOSTED_SESSION_SECONDS", default=3600)
 
-# --- Celery (DESIGN.md decision 9) ------------------------------------------------
+# --- Celery (docs/architecture.md, decision 9) ------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
 # With no broker, tasks run in-process so the embedded default needs no service.

@@ -1,7 +1,7 @@
 """The hosted pages' own state: signed-in browsers, and how a pool's pages look.
 
 Authorization codes are django-oauth-toolkit's ``Grant`` rows (the app client is DOT's
-Application, DESIGN.md decision 2); tokens are the user pool's (``userpools.RefreshToken``).
+Application, docs/architecture.md, decision 2); tokens are the user pool's (``userpools.RefreshToken``).
 Every state change goes through ``hostedui.services``.
 """
 

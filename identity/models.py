@@ -1,6 +1,6 @@
 """Caller credentials: operator access keys for the SigV4-signed admin API.
 
-Identity pools, their identities and the credentials they issue (F6) share the
+Identity pools, their identities and the credentials they issue share the
 policy evaluator (:mod:`identity.policy`) and the SigV4 verifier (:mod:`identity.sigv4`).
 """
 
@@ -50,7 +50,7 @@ class AccessKey(models.Model):
         return self.access_key_id
 
 
-# --- Identity pools (F6) ---------------------------------------------------------------------
+# --- Identity pools --------------------------------------------------------------------------
 
 
 class IdentityPool(models.Model):

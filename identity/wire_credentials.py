@@ -1,4 +1,4 @@
-"""Wire handlers for identity-pool credentials and OpenID tokens (F6, part 2):
+"""Wire handlers for identity-pool credentials and OpenID tokens:
 GetCredentialsForIdentity and GetOpenIdToken (unsigned: the ``Logins`` are the proof),
 GetOpenIdTokenForDeveloperIdentity (signed). Merged into :data:`identity.wire.HANDLERS`."""
 

@@ -1,4 +1,4 @@
-"""Secrets at rest (DESIGN.md decision 6): client secrets, signing keys, access-key secrets.
+"""Secrets at rest (docs/architecture.md, decision 6): client secrets, signing keys, access-key secrets.
 
 Fernet tokens under ``COGNATE_ENCRYPTION_KEYS`` (comma-separated, newest first: the
 first encrypts, all decrypt, so keys rotate by prepending a new one and running

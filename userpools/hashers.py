@@ -1,4 +1,4 @@
-"""Argon2id with OWASP's parameters (DESIGN.md decision 5): 19 MiB, 2 iterations, 1 lane."""
+"""Argon2id with OWASP's parameters (docs/architecture.md, decision 5): 19 MiB, 2 iterations, 1 lane."""
 
 from django.contrib.auth.hashers import Argon2PasswordHasher
 

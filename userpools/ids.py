@@ -1,4 +1,4 @@
-"""Identifiers shaped like Cognito's (DESIGN.md decision 4)."""
+"""Identifiers shaped like Cognito's (docs/architecture.md, decision 4)."""
 
 from __future__ import annotations
 

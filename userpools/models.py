@@ -175,7 +175,7 @@ class PoolUser(User):
 
 
 class UserGroup(models.Model):
-    """A Cognito group: precedence and role ARN feed the tokens (F3) and identity pools (F6)."""
+    """A Cognito group: precedence and role ARN feed the tokens and identity pools."""
 
     pool = models.ForeignKey(UserPool, on_delete=models.CASCADE, related_name="groups")
     name = models.CharField(max_length=128)
@@ -275,7 +275,7 @@ class Delivery(models.Model):
 
 
 class AppClient(AbstractApplication):
-    """A Cognito app client; django-oauth-toolkit's Application (DESIGN.md decision 2).
+    """A Cognito app client; django-oauth-toolkit's Application (docs/architecture.md, decision 2).
 
     ``client_id`` is DOT's column, filled with a Cognito-shaped id. Client secrets live
     in :class:`ClientSecret` (encrypted; Cognito returns them in plain text and allows

@@ -1,4 +1,4 @@
-"""Query counts of sign-in, pinned (STYLE.md: pin query counts on hot paths): a
+"""Query counts of sign-in, pinned (docs/architecture.md, Conventions: pin query counts on hot paths): a
 successful USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH, and both steps of USER_SRP_AUTH.
 
 The services are called directly, after a warm-up call, so the app client (with its pool

@@ -1,4 +1,4 @@
-"""Concurrent sign-ins against one user's lockout counter (STYLE.md: race tests run the
+"""Concurrent sign-ins against one user's lockout counter (docs/architecture.md, Conventions: race tests run the
 service in threads, in a transactional test, as django-otp does for its throttling).
 
 Wrong passwords sent at once must each be counted (no lost increments of

@@ -1,4 +1,4 @@
-"""Concurrent creation of what exists once per client (DESIGN.md, "Race tests"): one style per
+"""Concurrent creation of what exists once per client (docs/architecture.md, Conventions): one style per
 app client, one terms document per name, one UI customization per client. Exactly one
 creation wins, the others get the typed error (or, for SetUICustomization, update the one
 row); nothing crashes.

@@ -1,4 +1,4 @@
-"""Concurrent passkey requests (STYLE.md: race tests run the service in threads, in a
+"""Concurrent passkey requests (docs/architecture.md, Conventions: race tests run the service in threads, in a
 transactional test): a registration challenge is spent once, and one assertion signs in
 once even when its state is presented twice at the same moment. The threaded tests need
 PostgreSQL (SQLite's in-memory test database refuses a second writer)."""

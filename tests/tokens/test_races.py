@@ -1,4 +1,4 @@
-"""Concurrent use of one refresh token session (DESIGN.md, "Race tests").
+"""Concurrent use of one refresh token session (docs/architecture.md, Conventions).
 
 Threads call the token service at once, each on its own database connection, which it
 closes at the end. The guarantees: nothing fails with anything but a service error (on

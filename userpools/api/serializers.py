@@ -8,7 +8,7 @@ than restate ~40 structures by hand, each serializer is built from the botocore 
 enums, length and range constraints and the documentation all come from the model, so
 the OpenAPI schema describes exactly what the services accept and return.
 
-Serializers only parse and validate; they never save (STYLE.md). Every failure of an
+Serializers only parse and validate; they never save (docs/architecture.md, Conventions). Every failure of an
 input serializer is raised as ``InvalidParameterException``, the code the services
 raise for the same mistakes. The services validate the assembled request against the
 model once more (including the patterns, which use Java regex syntax and are left to

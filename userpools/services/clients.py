@@ -166,7 +166,7 @@ def _client_settings(pool: UserPool, request: Mapping[str, Any], *, has_secret: 
     providers = settings.get("SupportedIdentityProviders", [])
     unknown = [p for p in providers if p != "COGNITO"]
     if unknown:
-        # Federated identity providers arrive with F5; until then only COGNITO exists.
+        # No federated identity provider can be created yet, so COGNITO is the only one.
         raise InvalidParameter(f"The provider {unknown[0]} does not exist for User Pool {pool.id}")
 
     for url in settings.get("CallbackURLs", []):

@@ -242,7 +242,7 @@ def user_admin_delete(ctx: ServiceContext, *, pool_id: str, username: str) -> No
 @transaction.atomic
 def user_admin_set_enabled(ctx: ServiceContext, *, pool_id: str, username: str, enabled: bool) -> User:
     """AdminEnableUser / AdminDisableUser. A disabled user cannot sign in but is still
-    listed; revoking the user's tokens on disable belongs to the token service (F3)."""
+    listed; the token service refuses a disabled user's refresh tokens."""
     pool, user = user_locate(pool_id, username, lock=True)
     user.is_active = enabled
     user.save(update_fields=["is_active", "updated_at"])

@@ -1,6 +1,6 @@
 """User-pool domains: a prefix domain ``{prefix}.{COGNATE_DOMAIN_SUFFIX}`` and a custom domain.
 
-The hosted pages are served on either (F5) and always under ``{PUBLIC_URL}/{UserPoolId}/``.
+The hosted pages are served on either and always under ``{PUBLIC_URL}/{UserPoolId}/``.
 
 A custom domain routes only once verified. Anyone with CreateUserPoolDomain could otherwise
 name a domain they do not control — another tenant's login domain, say — and have this

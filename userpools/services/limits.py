@@ -3,7 +3,7 @@
 A counter counts events under a key within a fixed window: the first hit opens the window
 (``window`` seconds), later hits within it add one, the first hit after it opens a new one.
 Each hit is one atomic statement on the database, so that every web process, Celery worker
-and thread counts into the same row and concurrent hits are never lost (DESIGN.md
+and thread counts into the same row and concurrent hits are never lost (docs/architecture.md,
 decisions 12 and 15: rate limits live in the database or Redis, never in process memory).
 
 Why the database and not the cache: Django's ``incr`` is atomic only on Redis and

@@ -335,7 +335,7 @@ MFA_SETTING_KEYS = ("SmsMfaConfiguration", "SoftwareTokenMfaConfiguration", "Ema
 
 @transaction.atomic
 def user_pool_set_mfa_config(ctx: ServiceContext, request: Mapping[str, Any]) -> UserPool:
-    """SetUserPoolMfaConfig: stored here; sign-in enforces it (F4)."""
+    """SetUserPoolMfaConfig: stored here; sign-in enforces it (userpools/signin/challenges.py)."""
     validate_request("SetUserPoolMfaConfig", request)
     pool = user_pool_get(request["UserPoolId"], lock=True)
     mfa_settings = dict(pool.mfa_settings)
