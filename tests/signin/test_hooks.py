@@ -7,11 +7,11 @@ services are called directly (as tests/auth/test_queries.py does)."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import pyotp
 import pytest
 
+from tests.signin.recording import Call, recording, stages
 from userpools import srp
 from userpools.context import SYSTEM, ServiceContext
 from userpools.errors import NotAuthorized, UserNotFound
@@ -30,29 +30,11 @@ FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_US
 CTX = ServiceContext(actor="test")
 
 
-@dataclass(frozen=True)
-class Call:
-    stage: str
-    trigger_source: str | None
-    flow: str
-    username: str
-    client_id: str
-    user_not_found: bool
-
-
 @pytest.fixture
 def calls():
     """Every stage's hook registered, recording its calls in order (cleared afterwards)."""
-    recorded: list[Call] = []
-
-    def record(context: hooks.HookContext) -> None:
-        recorded.append(Call(context.stage, context.trigger_source, context.flow, context.username,
-                             context.client_id, context.user_not_found))  # fmt: skip
-
-    undo = [hooks.register(stage, record) for stage in hooks.STAGES]
-    yield recorded
-    for unregister in undo:
-        unregister()
+    with recording() as recorded:
+        yield recorded
 
 
 @pytest.fixture
@@ -64,10 +46,6 @@ def app():
                                               "PreventUserExistenceErrors": "ENABLED"})  # fmt: skip
     users.user_create(SYSTEM, pool=pool, username="alice", password=PASSWORD, attributes={}, status=User.Status.CONFIRMED)
     return pool, client.client_id
-
-
-def stages(recorded: list[Call]) -> list[str]:
-    return [call.stage for call in recorded]
 
 
 def password_auth(client_id: str, password: str = PASSWORD, *, username: str = "alice", pool_id: str | None = None):
