@@ -121,9 +121,10 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("DATABASE_CONN_HEALTH_CHECKS", default=False))
     # Prepared statements: with server-side parameter binding psycopg prepares a statement a
     # connection has run 5 times, and PostgreSQL stops parsing and planning it on every run
-    # (planning alone was 0.2 ms of its CPU for each of the sign-in path's queries, five times
-    # what running them costs). Off (Django's default: client-side binding, nothing prepared)
-    # behind a transaction-pooling PgBouncer older than 1.21, which cannot keep them.
+    # (for the sign-in path's short queries planning costs more than running them; measured:
+    # benchmarks/README.md, Performance mechanisms). Off (Django's default: client-side
+    # binding, nothing prepared) behind a transaction-pooling PgBouncer older than 1.21,
+    # which cannot keep them.
     if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
         _db_options = DATABASES["default"].setdefault("OPTIONS", {})
         _db_options.setdefault("server_side_binding", True)

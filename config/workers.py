@@ -9,9 +9,8 @@ a kept-alive connection then stays with the worker that won it. With many short
 connections that evens out. With few long-lived ones -- a proxy's pool of upstream
 connections, an SDK's connection pool, a load generator -- it often does not: one worker
 (one interpreter, one GIL) can end up serving all of them while the others idle, and
-throughput halves. Measured with gunicorn's own ``gthread`` worker and eight keep-alive
-clients on two workers (benchmarks/auth_compare.py, sampling ``ss``): 8/0 splits in three
-rounds out of eight.
+throughput halves. gunicorn's own ``gthread`` worker did that with eight keep-alive
+clients on two workers (seen: benchmarks/README.md, Performance mechanisms).
 
 This worker accepts only while no other worker of the same server holds fewer
 connections. The workers publish their connection counts on a small board in shared
@@ -215,10 +214,8 @@ class InlineWorker(BalancedThreadWorker):
 
     gthread hands every request to a pool thread and the finished connection back to the
     main thread: two hand-offs, and the GIL passed between threads, on every request. With
-    a CPU-bound application that costs more than it saves: measured on the F3 benchmark's
-    two cores (benchmarks/auth_compare.py, one interleaved run), two of these workers
-    answered GetUser and AdminGetUser 1.3-1.6x, refreshes 1.1-1.2x and password sign-ins
-    1.07-1.15x as fast as two BalancedThreadWorkers of 8 threads.
+    a CPU-bound application that costs more than it saves (measured against
+    BalancedThreadWorker: benchmarks/README.md, Performance mechanisms).
 
     A worker answers one request at a time, so no client may hold it: a connection's bytes
     are read without blocking as they come, and the request is answered only when its head

@@ -27,8 +27,8 @@ the server, in the challenge's session state, encrypted like every secret at res
 (:func:`ephemeral_seal`), and it is never derived from anything the client sees: an earlier
 release derived it from the SECRET_BLOCK it sent to the client, which let anyone recover a
 user's verifier from B and sign in without the password (tests/security/test_srp.py).
-Big-number powers go through gmpy2 (GMP) when it is installed: a 3072-bit
-``pow`` takes tens of milliseconds in pure Python and well under one with GMP.
+Big-number powers go through gmpy2 (GMP) when it is installed: a 3072-bit ``pow`` is
+much slower in pure Python (measured: benchmarks/README.md, Performance mechanisms).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
-try:  # GMP's modular power: the difference between ~40 and ~2 ms per SRP step
+try:  # GMP's modular power, far faster on 3072-bit numbers (benchmarks/README.md, Performance mechanisms)
     import gmpy2
 
     def _powmod(base: int, exponent: int, modulus: int) -> int:

@@ -1,15 +1,16 @@
 """The pools' JWKS answered in front of Django, by replaying the response Django gave.
 
-JWT libraries fetch ``GET /{UserPoolId}/.well-known/jwks.json`` often (issue F3 measures
-it), and once :mod:`config.wire.middleware` has trimmed the middleware chain, what is
-left of answering is Django's own handler: building the request, the signals, the
-response. :class:`DocumentCache` wraps the WSGI application (``config.wsgi``) and, for a
-request that agrees with an earlier one on everything the documents' middleware chain
-reads (:data:`KEY`: method, path, scheme and proxy headers, Host, Origin), sends the
-status, headers and body Django sent then, as long as the token service still holds the
-very document object that response was made from (:func:`tokens.jwks_cached`): a key
-rotation or the token service's cache expiring makes a new object, and the next request
-goes through Django again and is remembered afresh.
+JWT libraries fetch ``GET /{UserPoolId}/.well-known/jwks.json`` often
+(benchmarks/auth_compare.py measures it; benchmarks/README.md, Performance mechanisms),
+and once :mod:`config.wire.middleware` has trimmed the middleware chain, what is left of
+answering is Django's own handler: building the request, the signals, the response.
+:class:`DocumentCache` wraps the WSGI application (``config.wsgi``) and, for a request
+that agrees with an earlier one on everything the documents' middleware chain reads
+(:data:`KEY`: method, path, scheme and proxy headers, Host, Origin), sends the status,
+headers and body Django sent then, as long as the token service still holds the very
+document object that response was made from (:func:`tokens.jwks_cached`): a key rotation
+or the token service's cache expiring makes a new object, and the next request goes
+through Django again and is remembered afresh.
 
 What is never replayed: anything but GET of a pool's ``jwks.json``; a Host that is a
 pool's domain (the hosted pages answer there); a pool whose document is not in this

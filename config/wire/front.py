@@ -5,10 +5,9 @@ Every Cognito operation arrives as ``POST /``. What Django's handler and the tri
 middleware chain (:mod:`config.wire.middleware`) do for such a request, beside calling
 the view, is fixed by a few request inputs: the CORS headers follow ``Origin``, the
 security headers the scheme, the host check ``Host`` and the proxy headers, and
-X-Frame-Options, Vary and the rest are the same on every answer. Measured in process on
-GetUser (PostgreSQL), that handler and chain cost 0.10-0.13 ms of CPU a request, a
-quarter of answering it; answering here, with the request signals kept, took one
-GetUser from 0.47 to 0.41 ms.
+X-Frame-Options, Vary and the rest are the same on every answer, yet the handler and
+the chain cost their CPU on every request (measured: benchmarks/README.md, Performance
+mechanisms).
 
 :class:`WireFront` wraps the WSGI application (``config.wsgi``). The first ``POST /``
 with a given :data:`~config.wire.documents.KEY` (method, path, query, script name,

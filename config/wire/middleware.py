@@ -5,8 +5,8 @@ JWKS, discovery).
 These are the hot paths, and they use none of what the session, CSRF, authentication,
 OTP, messages, static-file and pool-domain middleware provide: the wire view is
 CSRF-exempt and reads no session, cookie or user; the documents are public GETs. Those
-middleware still cost their calls on every request (0.05 ms of CPU together, measured:
-a third of what Django's handler and middleware cost a request in all), so
+middleware still cost their calls on every request (measured: benchmarks/README.md,
+Performance mechanisms), so
 :class:`WireMiddleware`, first in ``MIDDLEWARE``, sends these requests through the other
 middleware only (CORS, security headers, CommonMiddleware's host check, X-Frame-Options:
 their own code, in the same order) to the view the URLconf resolves, when that view is

@@ -23,8 +23,7 @@ class CompiledQuery:
     """A query on the sign-in hot path, compiled to SQL once per thread and database.
 
     Building a queryset and compiling it is most of what a query costs the ORM, the same
-    work on every request: measured on the access-token query (the user, their pool, an
-    EXISTS on the revoked refresh tokens), 1.2 ms of CPU through the ORM, 0.2 ms compiled.
+    work on every request (measured: benchmarks/README.md, Performance mechanisms).
     ``build(**args)`` makes the queryset (or, with ``update``, ``(queryset, {field: value})``
     for an UPDATE); it is called once with a sample value per argument, and the samples
     are found among the compiled parameters. A call then only prepares its values as
@@ -183,8 +182,8 @@ class CompiledInsert:
     not named takes its default (``auto_now_add`` and ``auto_now``: now). No model signals
     are sent: use it only for models with no receivers (the audit log, refresh tokens).
     On a sign-in (its refresh token and audit event) that replaced two ``objects.create``
-    calls in a transaction -- four round trips -- by one statement, and cut the sign-in's
-    CPU besides the password hash from 2.4-2.6 to 1.6-1.8 ms (in process, PostgreSQL)."""
+    calls in a transaction -- four round trips -- by one statement (measured:
+    benchmarks/README.md, Performance mechanisms)."""
 
     def __init__(self, model: type[models.Model]) -> None:
         opts = model._meta

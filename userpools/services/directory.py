@@ -564,7 +564,7 @@ def keyset_page(qs: QuerySet, *, column: str, limit: int, token: str | None, exa
     ``exact`` is the value an exact-match filter pins ``column`` to; ``qs`` must then not
     carry that equality itself. With ``col = v AND (col, id) > (v, n)`` PostgreSQL starts
     the index scan at ``col = v`` and filters its way to the position, so page k reads
-    every row before it (780 ms on the last page of 880,000 matches, benchmarks/list_users.py);
+    every row before it (measured: benchmarks/README.md, Performance mechanisms);
     ``(col, id) > (v, n) AND col <= v`` selects the same rows and starts at the position.
     """
     if token:
