@@ -240,6 +240,7 @@ def test_the_flow_table_names_what_runs():
     assert FLOW_HOOKS["HOSTED"] == ("user_migration", "pre_authentication", "risk", "post_authentication",
                                     "token_generation")  # fmt: skip
     assert FLOW_HOOKS[refresh.OAUTH_FLOW] == ("token_generation",)
+    assert FLOW_HOOKS[refresh.GET_TOKENS_FLOW] == ("token_generation",)
 
 
 def test_register_refuses_an_unknown_stage_and_unregisters():

@@ -10,7 +10,7 @@ Modules, by what they own:
 * ``sessions``: challenge sessions; ``lockout``: failure counting and lockout;
 * ``password``, ``srp``, ``choices`` (USER_AUTH, one-time codes, passkeys): first factors;
 * ``challenges``: NEW_PASSWORD_REQUIRED, MFA_SETUP, SELECT_MFA_TYPE and the MFA codes;
-* ``refresh``: REFRESH_TOKEN_AUTH and the OAuth refresh_token grant.
+* ``refresh``: REFRESH_TOKEN_AUTH, GetTokensFromRefreshToken and the OAuth refresh_token grant.
 """
 
 from userpools.signin.challenges import (
@@ -30,7 +30,7 @@ from userpools.signin.lockout import (
     lockout_duration,
     unknown_lockouts_prune,
 )
-from userpools.signin.refresh import oauth_refresh
+from userpools.signin.refresh import oauth_refresh, refresh_tokens_get
 from userpools.signin.sessions import HOSTED_SESSION_PREFIX, session_validity
 from userpools.signin.state import (
     DISABLED,
@@ -47,7 +47,7 @@ __all__ = [
     "CHALLENGES", "DISABLED", "FREE_FAILURES", "HOSTED_SESSION_PREFIX", "INCORRECT", "LOCKED", "MAX_CODE_ATTEMPTS",
     "MAX_LOCKOUT", "SESSION_EXPIRED", "SESSION_INVALID", "TEMPORARY_EXPIRED", "UNKNOWN_LOCKOUT_IDLE", "AuthOutcome",
     "Challenge", "SignIn", "auth_factors", "auth_initiate", "auth_respond", "available_first_factors",
-    "hosted_passkey_start", "hosted_sign_in", "hosted_tokens_issue", "lockout_duration", "oauth_refresh",
+    "hosted_passkey_start", "hosted_sign_in", "hosted_tokens_issue", "lockout_duration", "oauth_refresh", "refresh_tokens_get",
     "session_validity",
     "software_token_associate_in_sign_in", "software_token_verify_in_sign_in", "unknown_lockouts_prune",
 ]  # fmt: skip

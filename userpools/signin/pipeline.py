@@ -51,6 +51,7 @@ FLOW_HOOKS: dict[str, tuple[str, ...]] = {
     "REFRESH_TOKEN_AUTH": (hooks.TOKEN_GENERATION,),
     "REFRESH_TOKEN": (hooks.TOKEN_GENERATION,),
     "OAUTH_REFRESH_TOKEN": (hooks.TOKEN_GENERATION,),  # /oauth2/token's refresh_token grant
+    "GetTokensFromRefreshToken": (hooks.TOKEN_GENERATION,),
     # /oauth2/token's client_credentials grant issues no user tokens and runs no hook.
     # Not implemented yet (UnsupportedOperationException before any stage): custom challenges
     # would run define/create/verify (hooks.CUSTOM_CHALLENGE) in place of, or after, the

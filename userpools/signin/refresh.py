@@ -27,6 +27,7 @@ from userpools.signin.state import AuthOutcome, SignIn
 
 FACTOR = "REFRESH_TOKEN"
 OAUTH_FLOW = "OAUTH_REFRESH_TOKEN"  # the flow the hooks are told for /oauth2/token's refresh_token grant
+GET_TOKENS_FLOW = "GetTokensFromRefreshToken"  # and for the GetTokensFromRefreshToken operation
 
 
 def refresh_owner(refresh_token: str) -> User | None:
@@ -92,5 +93,21 @@ def oauth_refresh(ctx: ServiceContext, *, client: AppClient, refresh_token: str)
     sign_in = SignIn(ctx=client_context(ctx, client), client=client, flow=OAUTH_FLOW,
                      parameters={"REFRESH_TOKEN": refresh_token})  # fmt: skip
     outcome = refresh(sign_in, via="oauth2/token")
+    assert outcome.tokens is not None
+    return outcome.tokens
+
+
+def refresh_tokens_get(ctx: ServiceContext, *, client: AppClient, refresh_token: str,
+                       device_key: str | None = None) -> tokens.TokenSet:  # fmt: skip
+    """GetTokensFromRefreshToken: :func:`refresh` with the token service's
+    ``via="GetTokensFromRefreshToken"`` rules (rotation), a ``device_key`` checked as
+    REFRESH_TOKEN_AUTH's DEVICE_KEY is, and the token_generation hook
+    (TokenGeneration_RefreshTokens) as every refresh runs it. The caller has authenticated
+    ``client``."""
+    parameters = {"REFRESH_TOKEN": refresh_token}
+    if device_key:
+        parameters["DEVICE_KEY"] = device_key
+    sign_in = SignIn(ctx=client_context(ctx, client), client=client, flow=GET_TOKENS_FLOW, parameters=parameters)
+    outcome = refresh(sign_in, via="GetTokensFromRefreshToken")
     assert outcome.tokens is not None
     return outcome.tokens

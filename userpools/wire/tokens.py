@@ -12,10 +12,10 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from userpools import shapes
+from userpools import shapes, signin
 from userpools.context import ServiceContext
 from userpools.models import AppClient, User
-from userpools.services import devices, profile, tokens
+from userpools.services import profile, tokens
 
 
 def _signed_in(ctx: ServiceContext, req: dict) -> tuple[ServiceContext, User, dict[str, Any]]:
@@ -91,12 +91,11 @@ def revoke_token(ctx: ServiceContext, req: dict) -> dict:
 def get_tokens_from_refresh_token(ctx: ServiceContext, req: dict) -> dict:
     """GetTokensFromRefreshToken. A ``DeviceKey`` must name a confirmed device of the token's
     holder (as with REFRESH_TOKEN_AUTH); ``ClientMetadata`` is accepted and unused until a
-    pre token generation trigger can receive it."""
+    pre token generation trigger can receive it (the token_generation hook runs:
+    userpools/signin/refresh.py)."""
     client = tokens.refreshing_client(client_id=req["ClientId"], client_secret=req.get("ClientSecret"))
-    if req.get("DeviceKey"):
-        devices.refresh_device_check(client, tokens.refresh_token_owner(req["RefreshToken"]), req["DeviceKey"])
-    issued = tokens.tokens_refresh(dataclasses.replace(ctx, actor=f"client:{client.client_id}"), client=client,
-                                   refresh_token=req["RefreshToken"], via="GetTokensFromRefreshToken")  # fmt: skip
+    issued = signin.refresh_tokens_get(ctx, client=client, refresh_token=req["RefreshToken"],
+                                       device_key=req.get("DeviceKey"))  # fmt: skip
     return {"AuthenticationResult": issued.authentication_result()}
 
 
