@@ -6,7 +6,7 @@ the path) and at the root of the pool's domains (:mod:`hostedui.domain_urls`).
 
 from django.urls import path
 
-from hostedui.views import assets, oauth, pages
+from hostedui.views import assets, oauth, pages, passkeys
 
 urlpatterns = [
     path("oauth2/authorize", oauth.authorize, name="hosted-authorize"),
@@ -16,14 +16,14 @@ urlpatterns = [
     path("logout", oauth.logout, name="hosted-logout"),
     path("login", pages.login, name="hosted-login"),
     path("login/challenge", pages.challenge, name="hosted-challenge"),
-    path("login/passkey/options", pages.passkey_options, name="hosted-passkey-options"),
-    path("login/passkey", pages.passkey_sign_in, name="hosted-passkey"),
+    path("login/passkey/options", passkeys.passkey_options, name="hosted-passkey-options"),
+    path("login/passkey", passkeys.passkey_sign_in, name="hosted-passkey"),
     path("signup", pages.signup, name="hosted-signup"),
     path("confirm", pages.confirm, name="hosted-confirm"),
     path("forgotPassword", pages.forgot_password, name="hosted-forgot-password"),
     path("confirmForgotPassword", pages.confirm_forgot_password, name="hosted-confirm-forgot-password"),
-    path("passkeys/add", pages.passkey_add, name="hosted-passkey-add"),
-    path("passkeys/add/options", pages.passkey_add_options, name="hosted-passkey-add-options"),
+    path("passkeys/add", passkeys.passkey_add, name="hosted-passkey-add"),
+    path("passkeys/add/options", passkeys.passkey_add_options, name="hosted-passkey-add-options"),
     path("error", pages.error, name="hosted-error"),
     *assets.urlpatterns,
 ]

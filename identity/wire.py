@@ -14,7 +14,7 @@ from typing import Any
 
 from identity import shapes
 from identity.policy import PASS_ROLE_ACTION
-from identity.services import pools
+from identity.services import developer, pools
 from userpools.conf import cognate_settings
 from userpools.context import ServiceContext
 
@@ -47,8 +47,9 @@ def list_identity_pools(ctx: ServiceContext, req: dict) -> dict:
 
 
 def set_identity_pool_roles(ctx: ServiceContext, req: dict) -> dict:
-    pools.identity_pool_roles_set(ctx, pool_id=req["IdentityPoolId"], roles=req["Roles"],
-                                  role_mappings=req.get("RoleMappings"))  # fmt: skip
+    pools.identity_pool_roles_set(
+        ctx, pool_id=req["IdentityPoolId"], roles=req["Roles"], role_mappings=req.get("RoleMappings")
+    )
     return {}
 
 
@@ -58,9 +59,12 @@ def get_identity_pool_roles(ctx: ServiceContext, req: dict) -> dict:
 
 def set_principal_tag_attribute_map(ctx: ServiceContext, req: dict) -> dict:
     mapping = pools.principal_tag_map_set(
-        ctx, pool_id=req["IdentityPoolId"], provider=req["IdentityProviderName"],
-        use_defaults=req.get("UseDefaults"), tags=req.get("PrincipalTags"),
-    )  # fmt: skip
+        ctx,
+        pool_id=req["IdentityPoolId"],
+        provider=req["IdentityProviderName"],
+        use_defaults=req.get("UseDefaults"),
+        tags=req.get("PrincipalTags"),
+    )
     return shapes.principal_tag_map(mapping)
 
 
@@ -93,8 +97,12 @@ def describe_identity(ctx: ServiceContext, req: dict) -> dict:
 
 
 def list_identities(ctx: ServiceContext, req: dict) -> dict:
-    page = pools.identities_list(pool_id=req["IdentityPoolId"], limit=req["MaxResults"],
-                                 next_token=req.get("NextToken"), hide_disabled=req.get("HideDisabled", False))  # fmt: skip
+    page = pools.identities_list(
+        pool_id=req["IdentityPoolId"],
+        limit=req["MaxResults"],
+        next_token=req.get("NextToken"),
+        hide_disabled=req.get("HideDisabled", False),
+    )
     out: dict[str, Any] = {
         "IdentityPoolId": req["IdentityPoolId"],
         "Identities": [shapes.identity_description(i) for i in page.items],
@@ -110,17 +118,20 @@ def delete_identities(ctx: ServiceContext, req: dict) -> dict:
 
 
 def unlink_identity(ctx: ServiceContext, req: dict) -> dict:
-    pools.identity_unlink(ctx, identity_id=req["IdentityId"], logins=req["Logins"],
-                          logins_to_remove=req["LoginsToRemove"])  # fmt: skip
+    pools.identity_unlink(
+        ctx, identity_id=req["IdentityId"], logins=req["Logins"], logins_to_remove=req["LoginsToRemove"]
+    )
     return {}
 
 
 def lookup_developer_identity(ctx: ServiceContext, req: dict) -> dict:
-    found = pools.developer_identity_lookup(
-        pool_id=req["IdentityPoolId"], identity_id=req.get("IdentityId"),
-        identifier=req.get("DeveloperUserIdentifier"), limit=req.get("MaxResults", 60),
+    found = developer.developer_identity_lookup(
+        pool_id=req["IdentityPoolId"],
+        identity_id=req.get("IdentityId"),
+        identifier=req.get("DeveloperUserIdentifier"),
+        limit=req.get("MaxResults", 60),
         next_token=req.get("NextToken"),
-    )  # fmt: skip
+    )
     out: dict[str, Any] = {"IdentityId": found.identity_id, "DeveloperUserIdentifierList": found.identifiers}
     if found.next_token:
         out["NextToken"] = found.next_token
@@ -128,18 +139,24 @@ def lookup_developer_identity(ctx: ServiceContext, req: dict) -> dict:
 
 
 def merge_developer_identities(ctx: ServiceContext, req: dict) -> dict:
-    identity = pools.developer_identities_merge(
-        ctx, pool_id=req["IdentityPoolId"], provider_name=req["DeveloperProviderName"],
-        source=req["SourceUserIdentifier"], destination=req["DestinationUserIdentifier"],
-    )  # fmt: skip
+    identity = developer.developer_identities_merge(
+        ctx,
+        pool_id=req["IdentityPoolId"],
+        provider_name=req["DeveloperProviderName"],
+        source=req["SourceUserIdentifier"],
+        destination=req["DestinationUserIdentifier"],
+    )
     return {"IdentityId": identity.id}
 
 
 def unlink_developer_identity(ctx: ServiceContext, req: dict) -> dict:
-    pools.developer_identity_unlink(
-        ctx, pool_id=req["IdentityPoolId"], identity_id=req["IdentityId"],
-        provider_name=req["DeveloperProviderName"], identifier=req["DeveloperUserIdentifier"],
-    )  # fmt: skip
+    developer.developer_identity_unlink(
+        ctx,
+        pool_id=req["IdentityPoolId"],
+        identity_id=req["IdentityId"],
+        provider_name=req["DeveloperProviderName"],
+        identifier=req["DeveloperUserIdentifier"],
+    )
     return {}
 
 

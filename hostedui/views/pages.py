@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import segno
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -85,13 +85,24 @@ def _authorization(request: HttpRequest, hosted: Hosted) -> oauth.AuthorizeReque
         return oauth_error_redirect(exc) if exc.redirect else error_page(request, hosted, exc)
 
 
-def _page(request: HttpRequest, hosted: Hosted, areq: oauth.AuthorizeRequest, name: str,
-          context: dict[str, Any] | None = None, *, status: int = 200) -> HttpResponse:  # fmt: skip
+def _page(
+    request: HttpRequest,
+    hosted: Hosted,
+    areq: oauth.AuthorizeRequest,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+) -> HttpResponse:
     carried = {k: v for k, v in areq.params.items() if k not in ("notice",)}
     own = {k: str(context[k]) for k in ("username",) if context and context.get(k)}
-    full = {"hidden": sorted(carried.items()), "qs": urlencode(carried), "areq": areq,
-            "qs_nolang": urlencode({k: v for k, v in {**carried, **own}.items() if k != "lang"}),
-            **(context or {})}  # fmt: skip
+    full = {
+        "hidden": sorted(carried.items()),
+        "qs": urlencode(carried),
+        "areq": areq,
+        "qs_nolang": urlencode({k: v for k, v in {**carried, **own}.items() if k != "lang"}),
+        **(context or {}),
+    }
     return render_page(request, hosted, name, full, client=areq.client, status=status)
 
 
@@ -101,23 +112,33 @@ def _secret_hash(client: AppClient, username: str) -> str | None:
     return secret_hash(client_id=client.client_id, client_secret=held[0], username=username) if held else None
 
 
-def _signed_in(request: HttpRequest, hosted: Hosted, areq: oauth.AuthorizeRequest,
-               outcome: auth.AuthOutcome) -> HttpResponse:  # fmt: skip
+def _signed_in(
+    request: HttpRequest, hosted: Hosted, areq: oauth.AuthorizeRequest, outcome: auth.AuthOutcome
+) -> HttpResponse:
     assert outcome.user is not None and outcome.auth_time is not None
-    session, token = sessions.hosted_session_start(service_context(request, areq.client), user=outcome.user,
-                                                   auth_time=outcome.auth_time, methods=outcome.methods)  # fmt: skip
+    session, token = sessions.hosted_session_start(
+        service_context(request, areq.client), user=outcome.user, auth_time=outcome.auth_time, methods=outcome.methods
+    )
     response = authorization_response(request, hosted, areq, session)
     set_session_cookie(response, request, hosted, token)
     return response
 
 
-def _outcome(request: HttpRequest, hosted: Hosted, areq: oauth.AuthorizeRequest, outcome: auth.AuthOutcome,
-             username: str, *, error: str | None = None) -> HttpResponse:  # fmt: skip
+def _outcome(
+    request: HttpRequest,
+    hosted: Hosted,
+    areq: oauth.AuthorizeRequest,
+    outcome: auth.AuthOutcome,
+    username: str,
+    *,
+    error: str | None = None,
+) -> HttpResponse:
     """Where a sign-in step leads: signed in, or the page of the next challenge."""
     if outcome.user is not None:
         return _signed_in(request, hosted, areq, outcome)
-    return _challenge_page(request, hosted, areq, outcome.challenge or "", outcome.session or "",
-                           outcome.parameters, username, error=error)  # fmt: skip
+    return _challenge_page(
+        request, hosted, areq, outcome.challenge or "", outcome.session or "", outcome.parameters, username, error=error
+    )
 
 
 def _names(text: str | None) -> list[str]:
@@ -131,11 +152,26 @@ def _names(text: str | None) -> list[str]:
     return [name for name in loaded if isinstance(name, str)] if isinstance(loaded, list) else []
 
 
-def _challenge_page(request: HttpRequest, hosted: Hosted, areq: oauth.AuthorizeRequest, challenge: str,
-                    session: str, parameters: dict[str, str], username: str, *, error: str | None = None,
-                    status: int = 200) -> HttpResponse:  # fmt: skip
-    context: dict[str, Any] = {"challenge": challenge, "session": session, "username": username, "error": error,
-                               "parameters": parameters, "parameters_json": json.dumps(parameters)}  # fmt: skip
+def _challenge_page(
+    request: HttpRequest,
+    hosted: Hosted,
+    areq: oauth.AuthorizeRequest,
+    challenge: str,
+    session: str,
+    parameters: dict[str, str],
+    username: str,
+    *,
+    error: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "challenge": challenge,
+        "session": session,
+        "username": username,
+        "error": error,
+        "parameters": parameters,
+        "parameters_json": json.dumps(parameters),
+    }
     if challenge == "NEW_PASSWORD_REQUIRED":
         required = _names(parameters.get("requiredAttributes"))
         context["attributes"] = [name.removeprefix("userAttributes.") for name in required]
@@ -148,12 +184,23 @@ def _challenge_page(request: HttpRequest, hosted: Hosted, areq: oauth.AuthorizeR
     if challenge in ("SMS_MFA", "EMAIL_OTP", "SOFTWARE_TOKEN_MFA"):
         context["destination"] = parameters.get("CODE_DELIVERY_DESTINATION", "")
         return _page(request, hosted, areq, "mfa_code.html", context, status=status)
-    return error_page(request, hosted, oauth.OAuthError("unsupported_challenge",
-                                                        _("This sign-in step cannot be completed on this page.")))
+    return error_page(
+        request,
+        hosted,
+        oauth.OAuthError("unsupported_challenge", _("This sign-in step cannot be completed on this page.")),
+    )
 
 
-def _mfa_setup_page(request: HttpRequest, hosted: Hosted, areq: oauth.AuthorizeRequest, session: str,
-                    username: str, *, error: str | None = None, status: int = 200) -> HttpResponse:  # fmt: skip
+def _mfa_setup_page(
+    request: HttpRequest,
+    hosted: Hosted,
+    areq: oauth.AuthorizeRequest,
+    session: str,
+    username: str,
+    *,
+    error: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
     """MFA_SETUP: associate an authenticator app with the sign-in and show its key as a QR code."""
     ctx = service_context(request, areq.client)
     try:
@@ -163,8 +210,17 @@ def _mfa_setup_page(request: HttpRequest, hosted: Hosted, areq: oauth.AuthorizeR
     return _mfa_setup_render(request, hosted, areq, session, username, secret, error=error, status=status)
 
 
-def _mfa_setup_render(request: HttpRequest, hosted: Hosted, areq: oauth.AuthorizeRequest, session: str,
-                      username: str, secret: str, *, error: str | None = None, status: int = 200) -> HttpResponse:  # fmt: skip
+def _mfa_setup_render(
+    request: HttpRequest,
+    hosted: Hosted,
+    areq: oauth.AuthorizeRequest,
+    session: str,
+    username: str,
+    secret: str,
+    *,
+    error: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
     issuer = hosted.pool.name
     uri = f"otpauth://totp/{issuer}:{username}?" + _query({"secret": secret, "issuer": issuer})
     qr = segno.make(uri, error="m")
@@ -172,8 +228,15 @@ def _mfa_setup_render(request: HttpRequest, hosted: Hosted, areq: oauth.Authoriz
     buffer = io.BytesIO()
     qr.save(buffer, kind="svg", scale=4, dark="#000", light="#fff", xmldecl=False)
     svg = base64.b64encode(buffer.getvalue()).decode()
-    context = {"challenge": "MFA_SETUP", "session": session, "username": username, "error": error, "secret": secret,
-               "otpauth": uri, "qr": f"data:image/svg+xml;base64,{svg}"}  # fmt: skip
+    context = {
+        "challenge": "MFA_SETUP",
+        "session": session,
+        "username": username,
+        "error": error,
+        "secret": secret,
+        "otpauth": uri,
+        "qr": f"data:image/svg+xml;base64,{svg}",
+    }
     return _page(request, hosted, areq, "mfa_setup.html", context, status=status)
 
 
@@ -211,25 +274,39 @@ def login(request: HttpRequest, hosted: Hosted) -> HttpResponse:
         session = current_session(request, hosted)
         if session is not None and not areq.reauthenticate:
             return authorization_response(request, hosted, areq, session)
-        notice = {"confirmed": _("Your account is confirmed. Sign in to continue."),
-                  "reset": _("Your password has been reset. Sign in with the new one.")}.get(request.GET.get("notice", ""))  # fmt: skip
+        notice = {
+            "confirmed": _("Your account is confirmed. Sign in to continue."),
+            "reset": _("Your password has been reset. Sign in with the new one."),
+        }.get(request.GET.get("notice", ""))
         return _page(request, hosted, areq, "login.html", _login_context(hosted, areq, notice=notice))
     username, password = _field(request, "username").strip(), _field(request, "password", MAX_PASSWORD)
     ctx = service_context(request, areq.client)
     if not username or not password:
-        return _page(request, hosted, areq, "login.html",
-                     _login_context(hosted, areq, username=username, error=_("Enter your username and password.")),
-                     status=400)  # fmt: skip
+        return _page(
+            request,
+            hosted,
+            areq,
+            "login.html",
+            _login_context(hosted, areq, username=username, error=_("Enter your username and password.")),
+            status=400,
+        )
     try:
         outcome = auth.hosted_sign_in(ctx, client=areq.client, username=username, password=password)
     except ServiceError as exc:
         if exc.code == ErrorCode.USER_NOT_CONFIRMED:
             return AppRedirect(page_url(hosted, "confirm", {**areq.params, "username": username}))
         if exc.code == ErrorCode.PASSWORD_RESET_REQUIRED:
-            return AppRedirect(page_url(hosted, "forgotPassword", {**areq.params, "username": username,
-                                                                    "notice": "reset_required"}))  # fmt: skip
-        return _page(request, hosted, areq, "login.html",
-                     _login_context(hosted, areq, username=username, error=_message(exc)), status=400)  # fmt: skip
+            return AppRedirect(
+                page_url(hosted, "forgotPassword", {**areq.params, "username": username, "notice": "reset_required"})
+            )
+        return _page(
+            request,
+            hosted,
+            areq,
+            "login.html",
+            _login_context(hosted, areq, username=username, error=_message(exc)),
+            status=400,
+        )
     return _outcome(request, hosted, areq, outcome, username)
 
 
@@ -266,24 +343,39 @@ def challenge(request: HttpRequest, hosted: Hosted) -> HttpResponse:
             responses["ANSWER"] = _field(request, "answer", 64)
         elif name == "MFA_SETUP":
             session = auth.software_token_verify_in_sign_in(
-                ctx, session, _field(request, "code", 64).strip(), _field(request, "device_name", 128) or None,
-                hosted=True)  # fmt: skip
+                ctx,
+                session,
+                _field(request, "code", 64).strip(),
+                _field(request, "device_name", 128) or None,
+                hosted=True,
+            )
         else:
             raise _PageError(_("This sign-in step cannot be completed on this page."))
-        outcome = auth.auth_respond(ctx, client_id=client.client_id, challenge_name=name, session=session,
-                                    responses=responses, hosted=True)  # fmt: skip
+        outcome = auth.auth_respond(
+            ctx, client_id=client.client_id, challenge_name=name, session=session, responses=responses, hosted=True
+        )
     except _PageError as exc:
-        return _challenge_page(request, hosted, areq, name, session, _parameters(request), username,
-                               error=str(exc), status=400)  # fmt: skip
+        return _challenge_page(
+            request, hosted, areq, name, session, _parameters(request), username, error=str(exc), status=400
+        )
     except ServiceError as exc:
         if exc.reason in SESSION_REASONS:
             return _restart(request, hosted, areq, _("Your sign-in took too long or was interrupted. Sign in again."))
         if name == "MFA_SETUP" and exc.code in (ErrorCode.CODE_MISMATCH, ErrorCode.ENABLE_SOFTWARE_TOKEN_MFA):
             # A refused first code leaves the association (and the session): show the same key again.
-            return _mfa_setup_render(request, hosted, areq, session, username, _field(request, "secret", 128),
-                                     error=_message(exc), status=400)  # fmt: skip
-        return _challenge_page(request, hosted, areq, name, session, _parameters(request), username,
-                               error=_message(exc), status=400)  # fmt: skip
+            return _mfa_setup_render(
+                request,
+                hosted,
+                areq,
+                session,
+                username,
+                _field(request, "secret", 128),
+                error=_message(exc),
+                status=400,
+            )
+        return _challenge_page(
+            request, hosted, areq, name, session, _parameters(request), username, error=_message(exc), status=400
+        )
     return _outcome(request, hosted, areq, outcome, username)
 
 
@@ -298,101 +390,6 @@ def _parameters(request: HttpRequest) -> dict[str, str]:
     except ServiceError:
         return {}
     return {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
-
-
-# --- Passkeys ---------------------------------------------------------------------------------------------
-
-
-def _json_error(message: str, status: int = 400) -> JsonResponse:
-    return JsonResponse({"error": message}, status=status)
-
-
-@require_POST
-@hosted_request
-def passkey_options(request: HttpRequest, hosted: Hosted) -> HttpResponse:
-    """The request options for signing in with a passkey (the login page's script asks)."""
-    areq = _authorization(request, hosted)
-    if isinstance(areq, HttpResponse):
-        return _json_error(_("The sign-in request is not valid."))
-    username = _field(request, "username").strip()
-    if not username:
-        return _json_error(_("Enter your username first."))
-    try:
-        outcome = auth.hosted_passkey_start(service_context(request, areq.client), client=areq.client,
-                                            username=username)  # fmt: skip
-    except ServiceError as exc:
-        return _json_error(_message(exc))
-    return JsonResponse({"session": outcome.session,
-                         "options": json.loads(outcome.parameters["CREDENTIAL_REQUEST_OPTIONS"])})  # fmt: skip
-
-
-@require_POST
-@hosted_request
-def passkey_sign_in(request: HttpRequest, hosted: Hosted) -> HttpResponse:
-    areq = _authorization(request, hosted)
-    if isinstance(areq, HttpResponse):
-        return areq
-    username = _field(request, "username").strip()
-    responses = {"USERNAME": username, "CREDENTIAL": _field(request, "credential", 65536)}
-    if hashed := _secret_hash(areq.client, username):
-        responses["SECRET_HASH"] = hashed
-    try:
-        outcome = auth.auth_respond(service_context(request, areq.client), client_id=areq.client.client_id,
-                                    challenge_name="WEB_AUTHN", session=_field(request, "session"),
-                                    responses=responses, hosted=True)  # fmt: skip
-    except ServiceError as exc:
-        return _page(request, hosted, areq, "login.html",
-                     _login_context(hosted, areq, username=username, error=_message(exc)), status=400)  # fmt: skip
-    return _outcome(request, hosted, areq, outcome, username)
-
-
-@require_http_methods(["GET", "POST"])
-@hosted_request
-def passkey_add(request: HttpRequest, hosted: Hosted) -> HttpResponse:
-    """Register a passkey for the signed-in user; then back to the client."""
-    areq = _authorization(request, hosted)
-    if isinstance(areq, HttpResponse):
-        return areq
-    session = current_session(request, hosted)
-    if session is None:
-        return _page(request, hosted, areq, "login.html",
-                     _login_context(hosted, areq, error=_("Sign in first to add a passkey.")), status=400)  # fmt: skip
-    if request.method == "GET":
-        return _page(request, hosted, areq, "passkey_add.html", {"user": session.user,
-                                                                  "shown_name": _shown_name(hosted, session.user)})
-    try:
-        passkeys.registration_complete(service_context(request, areq.client), session.user,
-                                       _field(request, "credential", 65536))  # fmt: skip
-    except ServiceError as exc:
-        return _page(request, hosted, areq, "passkey_add.html", {"user": session.user, "error": _message(exc),
-                                                                  "shown_name": _shown_name(hosted, session.user)},
-                     status=400)  # fmt: skip
-    return authorization_response(request, hosted, areq, session)
-
-
-def _shown_name(hosted: Hosted, user) -> str:
-    """How a person knows their account: the e-mail address or phone number where that is
-    the username (the username itself is then a generated id), else the username."""
-    for name in users.username_attributes(hosted.pool):
-        if user.attributes.get(name):
-            return user.attributes[name]
-    return user.username
-
-
-@require_POST
-@hosted_request
-def passkey_add_options(request: HttpRequest, hosted: Hosted) -> HttpResponse:
-    areq = _authorization(request, hosted)
-    if isinstance(areq, HttpResponse):
-        return _json_error(_("The sign-in request is not valid."))
-    session = current_session(request, hosted)
-    if session is None:
-        return _json_error(_("Sign in first to add a passkey."), status=401)
-    try:
-        options = passkeys.registration_start(service_context(request, areq.client), session.user)
-    except ServiceError as exc:
-        return _json_error(_message(exc))
-    return JsonResponse({"options": options})
 
 
 # --- Sign-up and confirmation ----------------------------------------------------------------------------
@@ -412,8 +409,13 @@ def signup_fields(hosted: Hosted, client: AppClient) -> tuple[str | None, list[d
         if attribute.get("Required") or name in username_attributes:
             if writable and name not in writable:
                 continue
-            shown.append({"name": name, "required": bool(attribute.get("Required")) or name in username_attributes,
-                          "type": {"email": "email", "phone_number": "tel", "birthdate": "date"}.get(name, "text")})
+            shown.append(
+                {
+                    "name": name,
+                    "required": bool(attribute.get("Required")) or name in username_attributes,
+                    "type": {"email": "email", "phone_number": "tel", "birthdate": "date"}.get(name, "text"),
+                }
+            )
     return (None if username_attributes else "username"), shown
 
 
@@ -425,9 +427,12 @@ def signup(request: HttpRequest, hosted: Hosted) -> HttpResponse:
         return areq
     client = areq.client
     username_field, attributes = signup_fields(hosted, client)
-    context: dict[str, Any] = {"username_field": username_field, "attributes": attributes,
-                               "terms": terms_for_client(client, translation.get_language()),
-                               "values": {}}  # fmt: skip
+    context: dict[str, Any] = {
+        "username_field": username_field,
+        "attributes": attributes,
+        "terms": terms_for_client(client, translation.get_language()),
+        "values": {},
+    }
     if request.method == "GET":
         return _page(request, hosted, areq, "signup.html", context)
     values = {a["name"]: _field(request, f"attr:{a['name']}").strip() for a in attributes}
@@ -440,24 +445,42 @@ def signup(request: HttpRequest, hosted: Hosted) -> HttpResponse:
     password = _field(request, "password", MAX_PASSWORD)
     context["username"] = username
     if password != _field(request, "password_again", MAX_PASSWORD):
-        return _page(request, hosted, areq, "signup.html", {**context, "error": _("The passwords do not match.")},
-                     status=400)  # fmt: skip
+        return _page(
+            request, hosted, areq, "signup.html", {**context, "error": _("The passwords do not match.")}, status=400
+        )
     if not username:
         return _page(request, hosted, areq, "signup.html", {**context, "error": _("Enter a username.")}, status=400)
     try:
-        result = signups.user_sign_up(service_context(request, client), client_id=client.client_id,
-                                     secret_hash=_secret_hash(client, username), username=username, password=password,
-                                     attributes=[{"Name": n, "Value": v} for n, v in values.items() if v])  # fmt: skip
+        result = signups.user_sign_up(
+            service_context(request, client),
+            client_id=client.client_id,
+            secret_hash=_secret_hash(client, username),
+            username=username,
+            password=password,
+            attributes=[{"Name": n, "Value": v} for n, v in values.items() if v],
+        )
     except ServiceError as exc:
         return _page(request, hosted, areq, "signup.html", {**context, "error": _message(exc)}, status=400)
     if result.delivery is None:
-        return _page(request, hosted, areq, "message.html", {
-            "title": _("Account created"),
-            "message": _("An administrator must confirm your account before you can sign in.")})  # fmt: skip
+        return _page(
+            request,
+            hosted,
+            areq,
+            "message.html",
+            {
+                "title": _("Account created"),
+                "message": _("An administrator must confirm your account before you can sign in."),
+            },
+        )
     # What the person typed (their e-mail address where it is the username), not the generated
     # username (a UUID then): the confirm and sign-in pages show it, and the services accept it.
-    return AppRedirect(page_url(hosted, "confirm", {**areq.params, "username": username,
-                                                    "destination": result.delivery.get("Destination", "")}))  # fmt: skip
+    return AppRedirect(
+        page_url(
+            hosted,
+            "confirm",
+            {**areq.params, "username": username, "destination": result.delivery.get("Destination", "")},
+        )
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -476,13 +499,23 @@ def confirm(request: HttpRequest, hosted: Hosted) -> HttpResponse:
     ctx = service_context(request, client)
     try:
         if "resend" in request.POST:
-            details = signups.user_resend_confirmation_code(ctx, client_id=client.client_id,
-                                                           secret_hash=_secret_hash(client, username),
-                                                           username=username)  # fmt: skip
-            return _page(request, hosted, areq, "confirm.html", {
-                **context, "destination": details.get("Destination", ""), "notice": _("We sent you a new code.")})
-        signups.user_confirm_sign_up(ctx, client_id=client.client_id, secret_hash=_secret_hash(client, username),
-                                    username=username, code=_field(request, "code", 64).strip())  # fmt: skip
+            details = signups.user_resend_confirmation_code(
+                ctx, client_id=client.client_id, secret_hash=_secret_hash(client, username), username=username
+            )
+            return _page(
+                request,
+                hosted,
+                areq,
+                "confirm.html",
+                {**context, "destination": details.get("Destination", ""), "notice": _("We sent you a new code.")},
+            )
+        signups.user_confirm_sign_up(
+            ctx,
+            client_id=client.client_id,
+            secret_hash=_secret_hash(client, username),
+            username=username,
+            code=_field(request, "code", 64).strip(),
+        )
     except ServiceError as exc:
         return _page(request, hosted, areq, "confirm.html", {**context, "error": _message(exc)}, status=400)
     return AppRedirect(page_url(hosted, "login", {**areq.params, "notice": "confirmed", "login_hint": username}))
@@ -499,19 +532,37 @@ def forgot_password(request: HttpRequest, hosted: Hosted) -> HttpResponse:
         return areq
     client = areq.client
     if request.method == "GET":
-        notice = _("You must reset your password before you can sign in.") \
-            if request.GET.get("notice") == "reset_required" else None  # fmt: skip
-        return _page(request, hosted, areq, "forgot_password.html",
-                     {"username": str(request.GET.get("username", ""))[:MAX_FIELD], "notice": notice})  # fmt: skip
+        notice = (
+            _("You must reset your password before you can sign in.")
+            if request.GET.get("notice") == "reset_required"
+            else None
+        )
+        return _page(
+            request,
+            hosted,
+            areq,
+            "forgot_password.html",
+            {"username": str(request.GET.get("username", ""))[:MAX_FIELD], "notice": notice},
+        )
     username = _field(request, "username").strip()
     try:
-        details = recovery.password_reset_start(service_context(request, client), client_id=client.client_id,
-                                                secret_hash=_secret_hash(client, username), username=username)  # fmt: skip
+        details = recovery.password_reset_start(
+            service_context(request, client),
+            client_id=client.client_id,
+            secret_hash=_secret_hash(client, username),
+            username=username,
+        )
     except ServiceError as exc:
-        return _page(request, hosted, areq, "forgot_password.html", {"username": username, "error": _message(exc)},
-                     status=400)  # fmt: skip
-    return AppRedirect(page_url(hosted, "confirmForgotPassword", {
-        **areq.params, "username": username, "destination": details.get("Destination", "")}))
+        return _page(
+            request, hosted, areq, "forgot_password.html", {"username": username, "error": _message(exc)}, status=400
+        )
+    return AppRedirect(
+        page_url(
+            hosted,
+            "confirmForgotPassword",
+            {**areq.params, "username": username, "destination": details.get("Destination", "")},
+        )
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -522,30 +573,49 @@ def confirm_forgot_password(request: HttpRequest, hosted: Hosted) -> HttpRespons
         return areq
     client = areq.client
     source = request.POST if request.method == "POST" else request.GET
-    context: dict[str, Any] = {"username": str(source.get("username", ""))[:MAX_FIELD].strip(),
-                               "destination": str(source.get("destination", ""))[:256]}  # fmt: skip
+    context: dict[str, Any] = {
+        "username": str(source.get("username", ""))[:MAX_FIELD].strip(),
+        "destination": str(source.get("destination", ""))[:256],
+    }
     if request.method == "GET":
         return _page(request, hosted, areq, "confirm_forgot_password.html", context)
     username = context["username"]
     password = _field(request, "password", MAX_PASSWORD)
     if password != _field(request, "password_again", MAX_PASSWORD):
-        return _page(request, hosted, areq, "confirm_forgot_password.html",
-                     {**context, "error": _("The passwords do not match.")}, status=400)  # fmt: skip
+        return _page(
+            request,
+            hosted,
+            areq,
+            "confirm_forgot_password.html",
+            {**context, "error": _("The passwords do not match.")},
+            status=400,
+        )
     try:
-        recovery.password_reset_confirm(service_context(request, client), client_id=client.client_id,
-                                        secret_hash=_secret_hash(client, username), username=username,
-                                        code=_field(request, "code", 64).strip(), password=password)  # fmt: skip
+        recovery.password_reset_confirm(
+            service_context(request, client),
+            client_id=client.client_id,
+            secret_hash=_secret_hash(client, username),
+            username=username,
+            code=_field(request, "code", 64).strip(),
+            password=password,
+        )
     except ServiceError as exc:
-        return _page(request, hosted, areq, "confirm_forgot_password.html", {**context, "error": _message(exc)},
-                     status=400)  # fmt: skip
+        return _page(
+            request, hosted, areq, "confirm_forgot_password.html", {**context, "error": _message(exc)}, status=400
+        )
     return AppRedirect(page_url(hosted, "login", {**areq.params, "notice": "reset", "login_hint": username}))
 
 
 @require_GET
 @hosted_request
 def error(request: HttpRequest, hosted: Hosted) -> HttpResponse:
-    return render_page(request, hosted, "error.html",
-                       {"error": str(request.GET.get("error", ""))[:64],
-                        "message": _("An error was encountered with the requested page.")}, status=400)  # fmt: skip
-
-
+    return render_page(
+        request,
+        hosted,
+        "error.html",
+        {
+            "error": str(request.GET.get("error", ""))[:64],
+            "message": _("An error was encountered with the requested page."),
+        },
+        status=400,
+    )

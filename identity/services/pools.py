@@ -235,8 +235,9 @@ def role_arns_passed(roles: Mapping[str, Any] | None, role_mappings: Mapping[str
 
 
 @transaction.atomic
-def identity_pool_roles_set(ctx: ServiceContext, *, pool_id: str, roles: Mapping[str, str],
-                            role_mappings: Mapping[str, Any] | None = None) -> IdentityPool:  # fmt: skip
+def identity_pool_roles_set(
+    ctx: ServiceContext, *, pool_id: str, roles: Mapping[str, str], role_mappings: Mapping[str, Any] | None = None
+) -> IdentityPool:
     """SetIdentityPoolRoles: replaces the roles and the role mappings (absent: none)."""
     pool = identity_pool_get(pool_id, lock=True)
     pool.roles = {kind: _validate_role_arn(pool, arn, f"Roles.{kind}") for kind, arn in roles.items()}
@@ -278,8 +279,9 @@ def _trusted_provider(pool: IdentityPool, provider: str) -> str:
 
 
 @transaction.atomic
-def principal_tag_map_set(ctx: ServiceContext, *, pool_id: str, provider: str, use_defaults: bool | None,
-                          tags: Mapping[str, str] | None) -> PrincipalTagMap:  # fmt: skip
+def principal_tag_map_set(
+    ctx: ServiceContext, *, pool_id: str, provider: str, use_defaults: bool | None, tags: Mapping[str, str] | None
+) -> PrincipalTagMap:
     """SetPrincipalTagAttributeMap: which token claims become session tags for a provider."""
     pool = identity_pool_get(pool_id, lock=True)
     canonical = _trusted_provider(pool, provider)
@@ -402,13 +404,15 @@ def identity_set_disabled(ctx: ServiceContext, *, identity_id: str, disabled: bo
     identity = login_service.identity_get(identity_id, lock=True)
     identity.disabled = disabled
     identity.save(update_fields=["disabled", "updated_at"])
-    audit_record(ctx, "identity.disable" if disabled else "identity.enable", pool_id=identity.pool_id,
-                 target=identity.id)  # fmt: skip
+    audit_record(
+        ctx, "identity.disable" if disabled else "identity.enable", pool_id=identity.pool_id, target=identity.id
+    )
     return identity
 
 
-def identity_unlink(ctx: ServiceContext, *, identity_id: str, logins: Mapping[str, str],
-                    logins_to_remove: list[str]) -> None:  # fmt: skip
+def identity_unlink(
+    ctx: ServiceContext, *, identity_id: str, logins: Mapping[str, str], logins_to_remove: list[str]
+) -> None:
     """UnlinkIdentity (unsigned): the caller proves the identity with its current logins
     (each must be linked to it), then the providers in ``logins_to_remove`` are unlinked.
     Developer-provider logins go with UnlinkDeveloperIdentity. NotAuthorizedException for
@@ -432,94 +436,6 @@ def identity_unlink(ctx: ServiceContext, *, identity_id: str, logins: Mapping[st
     audit_record(ctx, "identity.unlink", pool_id=pool.id, target=identity.id, logins=sorted(remove))
 
 
-# --- Developer-authenticated identities ------------------------------------------------------
-
-
-def _developer_pool(pool_id: str, provider_name: str | None = None, *, lock: bool = False) -> IdentityPool:
-    pool = identity_pool_get(pool_id, lock=lock)
-    if not pool.developer_provider_name:
-        raise InvalidParameter("The identity pool has no developer provider.")
-    if provider_name is not None and provider_name != pool.developer_provider_name:
-        raise InvalidParameter(f"{provider_name!r} is not the developer provider of this identity pool.")
-    return pool
-
-
-@dataclass(frozen=True)
-class DeveloperLookup:
-    identity_id: str
-    identifiers: list[str]
-    next_token: str | None
-
-
-def developer_identity_lookup(*, pool_id: str, identity_id: str | None = None, identifier: str | None = None,
-                              limit: int = 60, next_token: str | None = None) -> DeveloperLookup:  # fmt: skip
-    """LookupDeveloperIdentity: the identity of a developer user identifier, or the
-    identifiers of an identity (paginated). ResourceNotFoundException when there is none;
-    ResourceConflictException when both are given and do not belong together."""
-    pool = _developer_pool(pool_id)
-    if not identity_id and not identifier:
-        raise InvalidParameter("Either IdentityId or DeveloperUserIdentifier is required.")
-    developer = IdentityLogin.objects.filter(pool=pool, provider=pool.developer_provider_name)
-    if identifier:
-        row = developer.filter(subject=identifier).first()
-        if row is None:
-            raise ResourceNotFound(f"Developer user identifier '{identifier}' not found.")
-        if identity_id and row.identity_id != identity_id:
-            raise ResourceConflict("The developer user identifier is linked to another identity.")
-        identity_id = row.identity_id
-    else:
-        login_service.identity_get(identity_id, pool=pool)  # type: ignore[arg-type]
-    page = paginate(developer.filter(identity_id=identity_id), order=("created_at", "id"), limit=limit,
-                    token=next_token)  # fmt: skip
-    return DeveloperLookup(identity_id, [row.subject for row in page.items], page.next_token)  # type: ignore[arg-type]
-
-
-@transaction.atomic
-def developer_identities_merge(ctx: ServiceContext, *, pool_id: str, provider_name: str, source: str,
-                               destination: str) -> Identity:  # fmt: skip
-    """MergeDeveloperIdentities: every login of the source identifier's identity moves to
-    the destination identifier's identity, and the source identity is deleted.
-    ResourceConflictException when both identities hold different subjects of one public
-    provider (Cognito merges developer-authenticated users only)."""
-    pool = _developer_pool(pool_id, provider_name, lock=True)
-    developer = IdentityLogin.objects.filter(pool=pool, provider=pool.developer_provider_name)
-    rows = {row.subject: row for row in developer.filter(subject__in=[source, destination])}
-    for identifier in (source, destination):
-        if identifier not in rows:
-            raise ResourceNotFound(f"Developer user identifier '{identifier}' not found.")
-    source_identity = login_service.identity_get(rows[source].identity_id, lock=True)
-    target = login_service.identity_get(rows[destination].identity_id, lock=True)
-    if source_identity.pk == target.pk:
-        return target
-    held = {r.provider: r.subject for r in target.logins.exclude(provider=pool.developer_provider_name)}
-    moving = list(source_identity.logins.all())
-    for row in moving:
-        if row.provider != pool.developer_provider_name and held.get(row.provider, row.subject) != row.subject:
-            raise ResourceConflict(f"Both identities are linked to different {row.provider} users.")
-    for row in moving:
-        if row.provider != pool.developer_provider_name and row.provider in held:
-            row.delete()  # the same subject: the destination already has it
-    IdentityLogin.objects.filter(identity=source_identity).update(identity=target)
-    source_identity.delete()
-    Identity.objects.filter(pk=target.pk).update(updated_at=timezone.now())
-    audit_record(ctx, "identity.merge", pool_id=pool.id, target=target.id, source=source_identity.id)
-    return target
-
-
-@transaction.atomic
-def developer_identity_unlink(ctx: ServiceContext, *, pool_id: str, identity_id: str, provider_name: str,
-                              identifier: str) -> None:  # fmt: skip
-    """UnlinkDeveloperIdentity: the identifier no longer names the identity (which stays)."""
-    pool = _developer_pool(pool_id, provider_name, lock=True)
-    deleted, _ = IdentityLogin.objects.filter(
-        pool=pool, provider=pool.developer_provider_name, subject=identifier, identity_id=identity_id
-    ).delete()
-    if not deleted:
-        raise ResourceNotFound(f"Developer user identifier '{identifier}' is not linked to identity '{identity_id}'.")
-    Identity.objects.filter(pk=identity_id).update(updated_at=timezone.now())
-    audit_record(ctx, "identity.developer_unlink", pool_id=pool.id, target=identity_id)
-
-
 # --- Console-only: OIDC providers and roles --------------------------------------------------
 
 
@@ -530,8 +446,14 @@ def open_id_provider_arn(issuer: str) -> str:
 
 
 @transaction.atomic
-def open_id_provider_save(ctx: ServiceContext, *, issuer: str, client_ids: list[str], jwks_url: str = "",
-                          provider: OpenIdProvider | None = None) -> OpenIdProvider:  # fmt: skip
+def open_id_provider_save(
+    ctx: ServiceContext,
+    *,
+    issuer: str,
+    client_ids: list[str],
+    jwks_url: str = "",
+    provider: OpenIdProvider | None = None,
+) -> OpenIdProvider:
     """Register (or change) an OpenID Connect provider; its ARN follows from its issuer."""
     parts = urlsplit(issuer)
     if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
@@ -579,19 +501,33 @@ def cognito_trust_policy(pool_ids: list[str], *, kind: str | None = None) -> dic
         condition["ForAnyValue:StringLike"] = {f"{COGNITO_IDENTITY}:amr": kind}
     return {
         "Version": iam.VERSION_2012,
-        "Statement": [{"Effect": "Allow", "Principal": {"Federated": COGNITO_IDENTITY},
-                       "Action": ASSUME_ROLE_ACTION, "Condition": condition}],
-    }  # fmt: skip
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": COGNITO_IDENTITY},
+                "Action": ASSUME_ROLE_ACTION,
+                "Condition": condition,
+            }
+        ],
+    }
 
 
 def role_trusts(role: Role, *, identity_pool_id: str, identity_id: str, amr: list[str]) -> bool:
     """Whether the role's trust policy lets identities of ``identity_pool_id`` (with
     Cognito's ``amr`` values) assume it. A malformed stored policy trusts nobody."""
-    context = {f"{COGNITO_IDENTITY}:aud": identity_pool_id, f"{COGNITO_IDENTITY}:sub": identity_id,
-               f"{COGNITO_IDENTITY}:amr": amr}  # fmt: skip
+    context = {
+        f"{COGNITO_IDENTITY}:aud": identity_pool_id,
+        f"{COGNITO_IDENTITY}:sub": identity_id,
+        f"{COGNITO_IDENTITY}:amr": amr,
+    }
     try:
-        decision = iam.evaluate_trust(role.trust_policy, principal_type="Federated", principal=COGNITO_IDENTITY,
-                                      action=ASSUME_ROLE_ACTION, context=context)  # fmt: skip
+        decision = iam.evaluate_trust(
+            role.trust_policy,
+            principal_type="Federated",
+            principal=COGNITO_IDENTITY,
+            action=ASSUME_ROLE_ACTION,
+            context=context,
+        )
     except iam.PolicyError:
         return False
     return decision is iam.Decision.ALLOW
@@ -627,9 +563,16 @@ def role_trust_set(ctx: ServiceContext, *, arn: str, trust_policy: dict | str) -
 
 
 @transaction.atomic
-def role_save(ctx: ServiceContext, *, name: str, policy: dict | str, description: str = "",
-              max_session_seconds: int = 3600, role: Role | None = None,
-              trust_policy: dict | str | None = None) -> Role:  # fmt: skip
+def role_save(
+    ctx: ServiceContext,
+    *,
+    name: str,
+    policy: dict | str,
+    description: str = "",
+    max_session_seconds: int = 3600,
+    role: Role | None = None,
+    trust_policy: dict | str | None = None,
+) -> Role:
     """Create or change a Cognate role; the policies are validated by :mod:`identity.policy`.
     ``trust_policy`` (see :class:`identity.models.Role`, :func:`cognito_trust_policy`): None
     keeps a role's trust as it is (a new role trusts nobody), ``{}`` clears it."""

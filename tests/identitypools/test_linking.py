@@ -24,8 +24,11 @@ def two_providers(identity_pool, user_pool_login, jwt_issuer, settings):
     users = user_pool_login()
     google = jwt_issuer("https://accounts.google.com")
     settings.COGNATE = {**settings.COGNATE, "GOOGLE_JWKS_URL": google.jwks_url}
-    pool = identity_pool(allow_unauthenticated=True, CognitoIdentityProviders=[users.identity_provider()],
-                         SupportedLoginProviders={"accounts.google.com": "g-app"})  # fmt: skip
+    pool = identity_pool(
+        allow_unauthenticated=True,
+        CognitoIdentityProviders=[users.identity_provider()],
+        SupportedLoginProviders={"accounts.google.com": "g-app"},
+    )
     return pool["IdentityPoolId"], users, google
 
 
@@ -52,7 +55,9 @@ def test_logins_of_two_identities_conflict(two_providers, cognito_identity):
     pool_id, users, google = two_providers
     alice = users.sign_in("alice")
     cognito_identity.get_id(IdentityPoolId=pool_id, Logins={users.provider: alice})
-    cognito_identity.get_id(IdentityPoolId=pool_id, Logins={"accounts.google.com": google.token(aud="g-app", sub="g-bob")})
+    cognito_identity.get_id(
+        IdentityPoolId=pool_id, Logins={"accounts.google.com": google.token(aud="g-app", sub="g-bob")}
+    )
     both = {users.provider: alice, "accounts.google.com": google.token(aud="g-app", sub="g-bob")}
     assert _code(cognito_identity.get_id, IdentityPoolId=pool_id, Logins=both) == "ResourceConflictException"
 
@@ -80,23 +85,46 @@ def test_unlink_identity(two_providers, cognito_identity, signed_identity):
     pool_id, users, google = two_providers
     alice = users.sign_in("alice")
     g = google.token(aud="g-app", sub="g-alice")
-    identity_id = cognito_identity.get_id(IdentityPoolId=pool_id,
-                                          Logins={users.provider: alice, "accounts.google.com": g})["IdentityId"]  # fmt: skip
+    identity_id = cognito_identity.get_id(
+        IdentityPoolId=pool_id, Logins={users.provider: alice, "accounts.google.com": g}
+    )["IdentityId"]
     # A login of someone else does not prove the identity.
     bob = users.sign_in("bob")
     cognito_identity.get_id(IdentityPoolId=pool_id, Logins={users.provider: bob})
-    assert _code(cognito_identity.unlink_identity, IdentityId=identity_id, Logins={users.provider: bob},
-                 LoginsToRemove=["accounts.google.com"]) == "NotAuthorizedException"  # fmt: skip
-    assert _code(cognito_identity.unlink_identity, IdentityId=identity_id, Logins={users.provider: "forged"},
-                 LoginsToRemove=["accounts.google.com"]) == "NotAuthorizedException"  # fmt: skip
-    cognito_identity.unlink_identity(IdentityId=identity_id, Logins={users.provider: alice},
-                                     LoginsToRemove=["accounts.google.com"])  # fmt: skip
+    assert (
+        _code(
+            cognito_identity.unlink_identity,
+            IdentityId=identity_id,
+            Logins={users.provider: bob},
+            LoginsToRemove=["accounts.google.com"],
+        )
+        == "NotAuthorizedException"
+    )
+    assert (
+        _code(
+            cognito_identity.unlink_identity,
+            IdentityId=identity_id,
+            Logins={users.provider: "forged"},
+            LoginsToRemove=["accounts.google.com"],
+        )
+        == "NotAuthorizedException"
+    )
+    cognito_identity.unlink_identity(
+        IdentityId=identity_id, Logins={users.provider: alice}, LoginsToRemove=["accounts.google.com"]
+    )
     assert signed_identity.describe_identity(IdentityId=identity_id)["Logins"] == [users.provider]
     # The Google login is free again: it gets its own identity.
     other = cognito_identity.get_id(IdentityPoolId=pool_id, Logins={"accounts.google.com": g})["IdentityId"]
     assert other != identity_id
-    assert _code(cognito_identity.unlink_identity, IdentityId="us-east-1:33333333-3333-3333-3333-333333333333",
-                 Logins={users.provider: alice}, LoginsToRemove=[users.provider]) == "ResourceNotFoundException"  # fmt: skip
+    assert (
+        _code(
+            cognito_identity.unlink_identity,
+            IdentityId="us-east-1:33333333-3333-3333-3333-333333333333",
+            Logins={users.provider: alice},
+            LoginsToRemove=[users.provider],
+        )
+        == "ResourceNotFoundException"
+    )
 
 
 # --- Developer-authenticated identities --------------------------------------------------------
@@ -133,14 +161,24 @@ def test_lookup_developer_identity(developer_pool, signed_identity):
     assert found["DeveloperUserIdentifierList"] == ["user-1", "user-1b", "user-1c"]
     page = signed_identity.lookup_developer_identity(IdentityPoolId=pool_id, IdentityId=identity_id, MaxResults=2)
     assert page["DeveloperUserIdentifierList"] == ["user-1", "user-1b"]
-    rest = signed_identity.lookup_developer_identity(IdentityPoolId=pool_id, IdentityId=identity_id, MaxResults=2,
-                                                     NextToken=page["NextToken"])  # fmt: skip
+    rest = signed_identity.lookup_developer_identity(
+        IdentityPoolId=pool_id, IdentityId=identity_id, MaxResults=2, NextToken=page["NextToken"]
+    )
     assert rest["DeveloperUserIdentifierList"] == ["user-1c"] and "NextToken" not in rest
     other = link("user-2")
-    assert _code(signed_identity.lookup_developer_identity, IdentityPoolId=pool_id, IdentityId=other,
-                 DeveloperUserIdentifier="user-1") == "ResourceConflictException"  # fmt: skip
-    assert _code(signed_identity.lookup_developer_identity, IdentityPoolId=pool_id,
-                 DeveloperUserIdentifier="nobody") == "ResourceNotFoundException"  # fmt: skip
+    assert (
+        _code(
+            signed_identity.lookup_developer_identity,
+            IdentityPoolId=pool_id,
+            IdentityId=other,
+            DeveloperUserIdentifier="user-1",
+        )
+        == "ResourceConflictException"
+    )
+    assert (
+        _code(signed_identity.lookup_developer_identity, IdentityPoolId=pool_id, DeveloperUserIdentifier="nobody")
+        == "ResourceNotFoundException"
+    )
     assert _code(signed_identity.lookup_developer_identity, IdentityPoolId=pool_id) == "InvalidParameterException"
 
 
@@ -148,23 +186,41 @@ def test_merge_developer_identities(developer_pool, signed_identity):
     pool_id, link = developer_pool
     source, destination = link("src"), link("dst")
     merged = signed_identity.merge_developer_identities(
-        IdentityPoolId=pool_id, DeveloperProviderName="login.myapp",
-        SourceUserIdentifier="src", DestinationUserIdentifier="dst",
-    )  # fmt: skip
+        IdentityPoolId=pool_id,
+        DeveloperProviderName="login.myapp",
+        SourceUserIdentifier="src",
+        DestinationUserIdentifier="dst",
+    )
     assert merged["IdentityId"] == destination
     found = signed_identity.lookup_developer_identity(IdentityPoolId=pool_id, IdentityId=destination)
     assert sorted(found["DeveloperUserIdentifierList"]) == ["dst", "src"]
     assert _code(signed_identity.describe_identity, IdentityId=source) == "ResourceNotFoundException"
-    assert _code(signed_identity.merge_developer_identities, IdentityPoolId=pool_id, DeveloperProviderName="login.myapp",
-                 SourceUserIdentifier="nobody", DestinationUserIdentifier="dst") == "ResourceNotFoundException"  # fmt: skip
-    assert _code(signed_identity.merge_developer_identities, IdentityPoolId=pool_id, DeveloperProviderName="other.name",
-                 SourceUserIdentifier="src", DestinationUserIdentifier="dst") == "InvalidParameterException"  # fmt: skip
+    assert (
+        _code(
+            signed_identity.merge_developer_identities,
+            IdentityPoolId=pool_id,
+            DeveloperProviderName="login.myapp",
+            SourceUserIdentifier="nobody",
+            DestinationUserIdentifier="dst",
+        )
+        == "ResourceNotFoundException"
+    )
+    assert (
+        _code(
+            signed_identity.merge_developer_identities,
+            IdentityPoolId=pool_id,
+            DeveloperProviderName="other.name",
+            SourceUserIdentifier="src",
+            DestinationUserIdentifier="dst",
+        )
+        == "InvalidParameterException"
+    )
 
 
 def test_merge_refuses_two_users_of_one_public_provider(developer_pool):
     from identity.models import IdentityLogin
+    from identity.services.developer import developer_identities_merge
     from userpools.errors import ResourceConflict
-    from identity.services.pools import developer_identities_merge
 
     pool_id, link = developer_pool
     source, destination = link("src"), link("dst")
@@ -172,22 +228,38 @@ def test_merge_refuses_two_users_of_one_public_provider(developer_pool):
     IdentityLogin.objects.create(identity_id=source, pool=pool, provider="accounts.google.com", subject="g1")
     IdentityLogin.objects.create(identity_id=destination, pool=pool, provider="accounts.google.com", subject="g2")
     with pytest.raises(ResourceConflict):
-        developer_identities_merge(SYSTEM, pool_id=pool_id, provider_name="login.myapp", source="src", destination="dst")
+        developer_identities_merge(
+            SYSTEM, pool_id=pool_id, provider_name="login.myapp", source="src", destination="dst"
+        )
 
 
 def test_unlink_developer_identity(developer_pool, signed_identity):
     pool_id, link = developer_pool
     identity_id = link("user-1")
     link("user-1b", identity_id)
-    signed_identity.unlink_developer_identity(IdentityPoolId=pool_id, IdentityId=identity_id,
-                                              DeveloperProviderName="login.myapp", DeveloperUserIdentifier="user-1")  # fmt: skip
+    signed_identity.unlink_developer_identity(
+        IdentityPoolId=pool_id,
+        IdentityId=identity_id,
+        DeveloperProviderName="login.myapp",
+        DeveloperUserIdentifier="user-1",
+    )
     found = signed_identity.lookup_developer_identity(IdentityPoolId=pool_id, IdentityId=identity_id)
     assert found["DeveloperUserIdentifierList"] == ["user-1b"]
-    assert _code(signed_identity.unlink_developer_identity, IdentityPoolId=pool_id, IdentityId=identity_id,
-                 DeveloperProviderName="login.myapp", DeveloperUserIdentifier="user-1") == "ResourceNotFoundException"  # fmt: skip
+    assert (
+        _code(
+            signed_identity.unlink_developer_identity,
+            IdentityPoolId=pool_id,
+            IdentityId=identity_id,
+            DeveloperProviderName="login.myapp",
+            DeveloperUserIdentifier="user-1",
+        )
+        == "ResourceNotFoundException"
+    )
 
 
 def test_developer_operations_need_a_developer_provider(identity_pool, signed_identity):
     pool_id = identity_pool()["IdentityPoolId"]
-    assert _code(signed_identity.lookup_developer_identity, IdentityPoolId=pool_id,
-                 DeveloperUserIdentifier="x") == "InvalidParameterException"  # fmt: skip
+    assert (
+        _code(signed_identity.lookup_developer_identity, IdentityPoolId=pool_id, DeveloperUserIdentifier="x")
+        == "InvalidParameterException"
+    )
