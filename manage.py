@@ -1,5 +1,6 @@
 #!/usr/bin/env python
 """Django's command-line utility for Cognate."""
+
 import os
 import sys
 

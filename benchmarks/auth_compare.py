@@ -95,8 +95,12 @@ TAG = "cognate-benchmark"
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 CONTENT_TYPE = "application/x-amz-json-1.1"
 REGION = "us-east-1"
-CLIENT_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH",
-                "ALLOW_ADMIN_USER_PASSWORD_AUTH"]  # fmt: skip
+CLIENT_FLOWS = [
+    "ALLOW_USER_PASSWORD_AUTH",
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+]
 OPS = ("password", "srp", "refresh", "get_user", "admin_get_user", "jwks")
 OP_LABELS = {
     "password": "password sign-ins",
@@ -114,8 +118,12 @@ NOTES = {
 DEFAULT_COGNATE = "inline:2x2"  # as README.md advises for production
 # --cognate's worker classes: gunicorn's own, and config/workers.py's (gthread taking connections least
 # connections first; the same answering requests on the worker's own thread).
-WORKER_CLASSES = {"sync": "sync", "gthread": "gthread", "balanced": "config.workers.BalancedThreadWorker",
-                  "inline": "config.workers.InlineWorker"}  # fmt: skip
+WORKER_CLASSES = {
+    "sync": "sync",
+    "gthread": "gthread",
+    "balanced": "config.workers.BalancedThreadWorker",
+    "inline": "config.workers.InlineWorker",
+}
 PER_REQUEST_TIMEOUT = 30.0
 
 
@@ -229,8 +237,13 @@ class Workload:
         return f"{USER_PREFIX}{self.rng.randrange(self.users)}"
 
     def _post(self, operation: str, payload: dict[str, Any]) -> bytes:
-        return _raw(self.netloc, "POST", "/", {"Content-Type": CONTENT_TYPE, "X-Amz-Target": TARGET_PREFIX + operation},
-                    json.dumps(payload).encode())  # fmt: skip
+        return _raw(
+            self.netloc,
+            "POST",
+            "/",
+            {"Content-Type": CONTENT_TYPE, "X-Amz-Target": TARGET_PREFIX + operation},
+            json.dumps(payload).encode(),
+        )
 
     def _admin_get_user(self, username: str) -> bytes:
         from botocore.auth import SigV4Auth
@@ -238,8 +251,12 @@ class Workload:
         from botocore.credentials import Credentials
 
         body = json.dumps({"UserPoolId": self.spec["pool_id"], "Username": username}).encode()
-        request = AWSRequest(method="POST", url=self.spec["url"] + "/", data=body,
-                             headers={"X-Amz-Target": TARGET_PREFIX + "AdminGetUser", "Content-Type": CONTENT_TYPE})  # fmt: skip
+        request = AWSRequest(
+            method="POST",
+            url=self.spec["url"] + "/",
+            data=body,
+            headers={"X-Amz-Target": TARGET_PREFIX + "AdminGetUser", "Content-Type": CONTENT_TYPE},
+        )
         key_id, secret = self.spec["credentials"]
         SigV4Auth(Credentials(key_id, secret), "cognito-idp", REGION).add_auth(request)
         return _raw(self.netloc, "POST", "/", dict(request.headers.items()), body)
@@ -255,34 +272,58 @@ class Workload:
         return None
 
     async def op_password(self, conn: HttpConnection) -> str | None:
-        return await self._signed_in(conn, self._post("InitiateAuth", {
-            "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": self.client_id,
-            "AuthParameters": {"USERNAME": self._username(), "PASSWORD": PASSWORD},
-        }))  # fmt: skip
+        return await self._signed_in(
+            conn,
+            self._post(
+                "InitiateAuth",
+                {
+                    "AuthFlow": "USER_PASSWORD_AUTH",
+                    "ClientId": self.client_id,
+                    "AuthParameters": {"USERNAME": self._username(), "PASSWORD": PASSWORD},
+                },
+            ),
+        )
 
     async def op_srp(self, conn: HttpConnection) -> str | None:
         self.turn += 1
         client = self.srp_clients[self.turn % len(self.srp_clients)]
-        status, body = await conn.request(self._post("InitiateAuth", {
-            "AuthFlow": "USER_SRP_AUTH", "ClientId": self.client_id,
-            "AuthParameters": {"USERNAME": self._username(), "SRP_A": client.srp_a},
-        }))  # fmt: skip
+        status, body = await conn.request(
+            self._post(
+                "InitiateAuth",
+                {
+                    "AuthFlow": "USER_SRP_AUTH",
+                    "ClientId": self.client_id,
+                    "AuthParameters": {"USERNAME": self._username(), "SRP_A": client.srp_a},
+                },
+            )
+        )
         if status != 200:
             return self._problem(status, body)
         challenge = json.loads(body)
         if challenge.get("ChallengeName") != "PASSWORD_VERIFIER":
             return "no PASSWORD_VERIFIER challenge: " + body[:300].decode("utf-8", "replace")
-        answer = {"ChallengeName": "PASSWORD_VERIFIER", "ClientId": self.client_id,
-                  "ChallengeResponses": client.respond(challenge["ChallengeParameters"], PASSWORD)}  # fmt: skip
+        answer = {
+            "ChallengeName": "PASSWORD_VERIFIER",
+            "ClientId": self.client_id,
+            "ChallengeResponses": client.respond(challenge["ChallengeParameters"], PASSWORD),
+        }
         if challenge.get("Session"):
             answer["Session"] = challenge["Session"]
         return await self._signed_in(conn, self._post("RespondToAuthChallenge", answer))
 
     async def op_refresh(self, conn: HttpConnection) -> str | None:
         token = self.tokens[self.rng.randrange(len(self.tokens))]["refresh"]
-        return await self._signed_in(conn, self._post("InitiateAuth", {
-            "AuthFlow": "REFRESH_TOKEN_AUTH", "ClientId": self.client_id, "AuthParameters": {"REFRESH_TOKEN": token},
-        }))  # fmt: skip
+        return await self._signed_in(
+            conn,
+            self._post(
+                "InitiateAuth",
+                {
+                    "AuthFlow": "REFRESH_TOKEN_AUTH",
+                    "ClientId": self.client_id,
+                    "AuthParameters": {"REFRESH_TOKEN": token},
+                },
+            ),
+        )
 
     async def op_get_user(self, conn: HttpConnection) -> str | None:
         token = self.tokens[self.rng.randrange(len(self.tokens))]["access"]
@@ -303,10 +344,16 @@ class Workload:
         """A password sign-in of the next user in order, keeping the tokens (set-up, not timed)."""
         index = self.turn
         self.turn += 1
-        status, body = await conn.request(self._post("InitiateAuth", {
-            "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": self.client_id,
-            "AuthParameters": {"USERNAME": f"{USER_PREFIX}{index}", "PASSWORD": PASSWORD},
-        }))  # fmt: skip
+        status, body = await conn.request(
+            self._post(
+                "InitiateAuth",
+                {
+                    "AuthFlow": "USER_PASSWORD_AUTH",
+                    "ClientId": self.client_id,
+                    "AuthParameters": {"USERNAME": f"{USER_PREFIX}{index}", "PASSWORD": PASSWORD},
+                },
+            )
+        )
         if status != 200 or b'"AuthenticationResult"' not in body:
             return self._problem(status, body)
         result = json.loads(body)["AuthenticationResult"]
@@ -590,8 +637,9 @@ class Target:
 
     def _spawn(self, argv: list[str], env: dict[str, str], cwd: Path) -> None:
         with open(self.log, "ab") as out:
-            self.process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                            start_new_session=True)  # fmt: skip
+            self.process = subprocess.Popen(
+                argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
         wait_http(self.url, self.process, self.name, self.log)
 
     def stop(self) -> None:
@@ -612,13 +660,18 @@ class Target:
         pool_id = self.wire().call("CreateUserPool", {"PoolName": f"bench-{users}"})["UserPool"]["Id"]
         client_id = self._client_create(pool_id)
         self._users_over_wire(pool_id, 0, users)
-        return Pool(pool_id, client_id, users, setup_seconds=time.perf_counter() - started,
-                    note="users over the wire")  # fmt: skip
+        return Pool(pool_id, client_id, users, setup_seconds=time.perf_counter() - started, note="users over the wire")
 
     def _client_create(self, pool_id: str) -> str:
-        response = self.wire().call("CreateUserPoolClient", {
-            "UserPoolId": pool_id, "ClientName": "bench", "ExplicitAuthFlows": CLIENT_FLOWS, "GenerateSecret": False,
-        })  # fmt: skip
+        response = self.wire().call(
+            "CreateUserPoolClient",
+            {
+                "UserPoolId": pool_id,
+                "ClientName": "bench",
+                "ExplicitAuthFlows": CLIENT_FLOWS,
+                "GenerateSecret": False,
+            },
+        )
         return response["UserPoolClient"]["ClientId"]
 
     def _users_over_wire(self, pool_id: str, start: int, stop: int) -> None:
@@ -627,12 +680,20 @@ class Target:
 
         def one(i: int) -> None:
             name = f"{USER_PREFIX}{i}"
-            wire.call("AdminCreateUser", {
-                "UserPoolId": pool_id, "Username": name, "MessageAction": "SUPPRESS", "TemporaryPassword": PASSWORD,
-                "UserAttributes": user_attributes(i, wire_form=True),
-            })  # fmt: skip
-            wire.call("AdminSetUserPassword", {"UserPoolId": pool_id, "Username": name, "Password": PASSWORD,
-                                               "Permanent": True})  # fmt: skip
+            wire.call(
+                "AdminCreateUser",
+                {
+                    "UserPoolId": pool_id,
+                    "Username": name,
+                    "MessageAction": "SUPPRESS",
+                    "TemporaryPassword": PASSWORD,
+                    "UserAttributes": user_attributes(i, wire_form=True),
+                },
+            )
+            wire.call(
+                "AdminSetUserPassword",
+                {"UserPoolId": pool_id, "Username": name, "Password": PASSWORD, "Permanent": True},
+            )
 
         with ThreadPoolExecutor(8) as pool:
             for _ in pool.map(one, range(start, stop)):
@@ -640,8 +701,12 @@ class Target:
 
 
 def user_attributes(i: int, *, wire_form: bool = False) -> Any:
-    attrs = {"email": f"{USER_PREFIX}{i}@example{i % 50}.com", "email_verified": "true",
-             "given_name": f"Given{i % 97}", "family_name": f"Family{i % 89}"}  # fmt: skip
+    attrs = {
+        "email": f"{USER_PREFIX}{i}@example{i % 50}.com",
+        "email_verified": "true",
+        "given_name": f"Given{i % 97}",
+        "family_name": f"Family{i % 89}",
+    }
     return [{"Name": k, "Value": v} for k, v in attrs.items()] if wire_form else attrs
 
 
@@ -655,8 +720,10 @@ class CognateTarget(Target):
         worker_class, _, shape = config.partition(":")
         workers, _, threads = shape.partition("x")
         if worker_class not in WORKER_CLASSES or not workers.isdigit() or (threads and not threads.isdigit()):
-            raise SystemExit(f"--cognate {config!r}: expected sync:WORKERS, gthread:WORKERSxTHREADS, "
-                             "balanced:WORKERSxTHREADS or inline:WORKERSxTHREADS")  # fmt: skip
+            raise SystemExit(
+                f"--cognate {config!r}: expected sync:WORKERS, gthread:WORKERSxTHREADS, "
+                "balanced:WORKERSxTHREADS or inline:WORKERSxTHREADS"
+            )
         super().__init__("cognate", f"cognate {config}" + (f"@{self.root.name}" if root else ""), port, workdir)
         self.worker_class, self.workers, self.threads = worker_class, int(workers), int(threads or 1)
         # One issuer for every set-up: they share the pools, and tokens made through one
@@ -665,9 +732,23 @@ class CognateTarget(Target):
 
     def start(self) -> None:
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
-        argv = [gunicorn, "config.wsgi:application", "-b", f"127.0.0.1:{self.port}", "-k", WORKER_CLASSES[self.worker_class], "-w", str(self.workers), "--log-level", "warning",
-                # Keep-alive as behind a proxy that reuses its upstream connections.
-                "--keep-alive", "30", "--backlog", "2048"]  # fmt: skip
+        argv = [
+            gunicorn,
+            "config.wsgi:application",
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "-k",
+            WORKER_CLASSES[self.worker_class],
+            "-w",
+            str(self.workers),
+            "--log-level",
+            "warning",
+            # Keep-alive as behind a proxy that reuses its upstream connections.
+            "--keep-alive",
+            "30",
+            "--backlog",
+            "2048",
+        ]
         if self.worker_class != "sync":
             argv += ["--threads", str(self.threads)]
         self._spawn(argv, self.env, self.root)
@@ -694,12 +775,16 @@ class CognitoLocalTarget(Target):
             raise SystemExit(f"cognito-local is not installed: run `npm ci` in {NODE_DIR}")
         home = self.workdir / "cognito-local"
         (home / ".cognito").mkdir(parents=True, exist_ok=True)
-        (home / ".cognito" / "config.json").write_text(json.dumps({
-            "ServerConfig": {"hostname": "127.0.0.1", "port": self.port},
-            "TokenConfig": {"IssuerDomain": self.url},
-            # Its default makes e-mail the username; Cognito's (and ours) is a plain username.
-            "UserPoolDefaults": {"UsernameAttributes": []},
-        }))  # fmt: skip
+        (home / ".cognito" / "config.json").write_text(
+            json.dumps(
+                {
+                    "ServerConfig": {"hostname": "127.0.0.1", "port": self.port},
+                    "TokenConfig": {"IssuerDomain": self.url},
+                    # Its default makes e-mail the username; Cognito's (and ours) is a plain username.
+                    "UserPoolDefaults": {"UsernameAttributes": []},
+                }
+            )
+        )
         env = {**os.environ, "PORT": str(self.port), "NODE_ENV": "production"}
         env.pop("DEBUG", None)  # DEBUG makes it log every request
         self._spawn([str(COGNITO_LOCAL)], env, home)
@@ -784,8 +869,13 @@ def cognate_users_create(pool, start: int, stop: int, batch: int = 5000) -> None
             rows = []
             for i in range(lo, min(stop, lo + batch)):
                 name = f"{USER_PREFIX}{i}"
-                user = User(pool=pool, username=name, username_key=user_services.username_key(pool, name),
-                            status=User.Status.CONFIRMED, attributes=user_attributes(i))  # fmt: skip
+                user = User(
+                    pool=pool,
+                    username=name,
+                    username_key=user_services.username_key(pool, name),
+                    status=User.Status.CONFIRMED,
+                    attributes=user_attributes(i),
+                )
                 user_services.sync_columns(user)
                 user_services.password_store(user, PASSWORD)
                 rows.append(user)
@@ -840,11 +930,21 @@ def floors(seconds: float) -> dict[str, float]:
 
     encoded = make_password(PASSWORD)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    claims = {"sub": "6f1c3e2a-1b2c-4d5e-8f90-123456789abc", "iss": "http://127.0.0.1:8000/us-east-1_Bench",
-              "client_id": "4k2jf9a8b7c6d5e4f3g2h1i0j", "origin_jti": "a5b6c7d8-e9f0-1a2b-3c4d-5e6f7a8b9c0d",
-              "event_id": "0d9c8b7a-6f5e-4d3c-2b1a-0f9e8d7c6b5a", "token_use": "access",
-              "scope": "aws.cognito.signin.user.admin", "auth_time": 1_800_000_000, "exp": 1_800_003_600,
-              "iat": 1_800_000_000, "jti": "1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d", "username": "user1", "version": 2}  # fmt: skip
+    claims = {
+        "sub": "6f1c3e2a-1b2c-4d5e-8f90-123456789abc",
+        "iss": "http://127.0.0.1:8000/us-east-1_Bench",
+        "client_id": "4k2jf9a8b7c6d5e4f3g2h1i0j",
+        "origin_jti": "a5b6c7d8-e9f0-1a2b-3c4d-5e6f7a8b9c0d",
+        "event_id": "0d9c8b7a-6f5e-4d3c-2b1a-0f9e8d7c6b5a",
+        "token_use": "access",
+        "scope": "aws.cognito.signin.user.admin",
+        "auth_time": 1_800_000_000,
+        "exp": 1_800_003_600,
+        "iat": 1_800_000_000,
+        "jti": "1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d",
+        "username": "user1",
+        "version": 2,
+    }
     _, verifier = srp.verifier_make("us-east-1_Bench", "user1", PASSWORD)
     big_a = srp.Client("us-east-1_Bench").big_a
 
@@ -876,9 +976,23 @@ def profile_start(args, target: Target, label: str) -> tuple[subprocess.Popen, P
     if not args.py_spy or target.kind != "cognate" or target.process is None:
         return None
     out = Path(args.profile_dir) / f"{label}.txt"
-    argv = [args.py_spy, "record", "--subprocesses", "--gil", "--function", "--format", "raw",
-            "--rate", "250", "-d", str(int(args.warmup + args.seconds + 1)), "-o", str(out),
-            "-p", str(target.process.pid)]  # fmt: skip
+    argv = [
+        args.py_spy,
+        "record",
+        "--subprocesses",
+        "--gil",
+        "--function",
+        "--format",
+        "raw",
+        "--rate",
+        "250",
+        "-d",
+        str(int(args.warmup + args.seconds + 1)),
+        "-o",
+        str(out),
+        "-p",
+        str(target.process.pid),
+    ]
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), out
 
 
@@ -933,23 +1047,42 @@ def probe(gen: Generator, target: Target, pool: Pool, op: str, args) -> dict[str
     return {"ok": True}
 
 
-def spec_for(target: Target, pool: Pool, op: str, *, concurrency: int, seconds: float, args,
-             count: int | None = None, warmup: float | None = None) -> dict[str, Any]:  # fmt: skip
+def spec_for(
+    target: Target,
+    pool: Pool,
+    op: str,
+    *,
+    concurrency: int,
+    seconds: float,
+    args,
+    count: int | None = None,
+    warmup: float | None = None,
+) -> dict[str, Any]:
     return {
-        "url": target.url, "op": op, "pool_id": pool.pool_id, "client_id": pool.client_id, "users": pool.users,
-        "tokens": pool.tokens, "credentials": target.credentials or ("AKIABENCHMARK", "benchmark-secret"),
-        "concurrency": concurrency, "seconds": seconds, "count": count,
-        "warmup": args.warmup if warmup is None else warmup, "server_pid": target.process.pid if target.process else None,
-        "signed_requests": args.signed_requests, "srp_a_bits": args.srp_a_bits,
+        "url": target.url,
+        "op": op,
+        "pool_id": pool.pool_id,
+        "client_id": pool.client_id,
+        "users": pool.users,
+        "tokens": pool.tokens,
+        "credentials": target.credentials or ("AKIABENCHMARK", "benchmark-secret"),
+        "concurrency": concurrency,
+        "seconds": seconds,
+        "count": count,
+        "warmup": args.warmup if warmup is None else warmup,
+        "server_pid": target.process.pid if target.process else None,
+        "signed_requests": args.signed_requests,
+        "srp_a_bits": args.srp_a_bits,
         "database": urlsplit(args.database_url).path.lstrip("/") if target.kind == "cognate" else None,
-    }  # fmt: skip
+    }
 
 
 def make_tokens(gen: Generator, target: Target, pool: Pool, args) -> None:
     """Sign in the first ``--tokens`` users once, keeping their refresh and access tokens."""
     wanted = min(args.tokens, pool.users)
-    result = gen.run(spec_for(target, pool, "sign_in_collect", concurrency=8, seconds=0, args=args, count=wanted,
-                              warmup=0))  # fmt: skip
+    result = gen.run(
+        spec_for(target, pool, "sign_in_collect", concurrency=8, seconds=0, args=args, count=wanted, warmup=0)
+    )
     if "failed" in result:
         raise SystemExit(f"{target.name}: signing in users for tokens failed: {result['failed']}")
     pool.tokens = result["collected"]
@@ -969,9 +1102,11 @@ def cost_ms(r: dict[str, Any], *groups: str) -> float | None:
 
 
 def print_table(results: list[dict[str, Any]]) -> None:
-    print(f"\n{'users':>7} {'conc':>4}  {'operation':<18}{'target':<26}{'ops/s':>8}{'p50 ms':>9}{'p99 ms':>9}"
-          f"{'errors':>7}  {'srv ms':>7}{'db ms':>7}  {'gen':>5}{'server':>7}{'pg':>6}{'redis':>6}{'other':>6}"
-          f"{'busy':>6}")  # fmt: skip
+    print(
+        f"\n{'users':>7} {'conc':>4}  {'operation':<18}{'target':<26}{'ops/s':>8}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'errors':>7}  {'srv ms':>7}{'db ms':>7}  {'gen':>5}{'server':>7}{'pg':>6}{'redis':>6}{'other':>6}"
+        f"{'busy':>6}"
+    )
     last = None
     for r in results:
         key = (r["users"], r["concurrency"], r["op"])
@@ -983,15 +1118,19 @@ def print_table(results: list[dict[str, Any]]) -> None:
             print(f"{head}{'n/a':>8}  {r['na'][:100]}")
             continue
         c = r["cpu"]
-        print(f"{head}{r['rps']:>8.1f}{fmt(r['p50_ms']):>9}{fmt(r['p99_ms']):>9}{r['errors']:>7}  "
-              f"{fmt(cost_ms(r, 'server'), '.2f'):>7}{fmt(cost_ms(r, 'postgres', 'redis'), '.2f'):>7}  "
-              f"{c['generator'] * 100:>4.0f}%{c['server'] * 100:>6.0f}%{c['postgres'] * 100:>5.0f}%"
-              f"{c['redis'] * 100:>5.0f}%{c['other'] * 100:>5.0f}%{c['machine_busy'] * 100:>5.0f}%"
-              + (f"  [{NOTES[(r['kind'], r['op'])]}]" if (r["kind"], r["op"]) in NOTES else ""))  # fmt: skip
-    print("\nsrv ms / db ms: CPU milliseconds per operation of the target's processes / of PostgreSQL + Redis.\n"
-          "CPU columns: shares of ONE core during the timed part (gen = load generator process, server = the "
-          "target's process tree,\npg = all PostgreSQL processes, redis = redis-server, other = everything else on "
-          f"the machine);\nbusy = the whole machine, {os.cpu_count()} cores = 100 %.")  # fmt: skip
+        print(
+            f"{head}{r['rps']:>8.1f}{fmt(r['p50_ms']):>9}{fmt(r['p99_ms']):>9}{r['errors']:>7}  "
+            f"{fmt(cost_ms(r, 'server'), '.2f'):>7}{fmt(cost_ms(r, 'postgres', 'redis'), '.2f'):>7}  "
+            f"{c['generator'] * 100:>4.0f}%{c['server'] * 100:>6.0f}%{c['postgres'] * 100:>5.0f}%"
+            f"{c['redis'] * 100:>5.0f}%{c['other'] * 100:>5.0f}%{c['machine_busy'] * 100:>5.0f}%"
+            + (f"  [{NOTES[(r['kind'], r['op'])]}]" if (r["kind"], r["op"]) in NOTES else "")
+        )
+    print(
+        "\nsrv ms / db ms: CPU milliseconds per operation of the target's processes / of PostgreSQL + Redis.\n"
+        "CPU columns: shares of ONE core during the timed part (gen = load generator process, server = the "
+        "target's process tree,\npg = all PostgreSQL processes, redis = redis-server, other = everything else on "
+        f"the machine);\nbusy = the whole machine, {os.cpu_count()} cores = 100 %."
+    )
 
 
 def aggregate(rounds: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -1031,34 +1170,69 @@ def goal_checks(rows: list[dict[str, Any]], floor: dict[str, float]) -> list[dic
             left = max(cores - r["cpu"]["other"], 0.1)
             parallel = floor.get("hashes_per_s_all_cores")
             adjusted = 0.8 * floor["hashes_per_s"] * left
-            checks.append({"goal": f"password sign-ins >= 80% of hash floor x {cores} cores", "where": where,
-                           "value": r["rps"], "bound": hash_goal, "pass": r["rps"] >= hash_goal,
-                           "detail": f"{r['rps']:.1f}/s vs 0.8 x {floor['hashes_per_s']:.1f} x {cores} = {hash_goal:.1f}/s"
-                                     f" (on the {left:.2f} cores other programs left: {adjusted:.1f}/s, "
-                                     f"{'met' if r['rps'] >= adjusted else 'missed'}"
-                                     + (f"; {cores} processes hashing at once managed {parallel:.1f}/s)" if parallel
-                                        else ")")})  # fmt: skip
+            checks.append(
+                {
+                    "goal": f"password sign-ins >= 80% of hash floor x {cores} cores",
+                    "where": where,
+                    "value": r["rps"],
+                    "bound": hash_goal,
+                    "pass": r["rps"] >= hash_goal,
+                    "detail": f"{r['rps']:.1f}/s vs 0.8 x {floor['hashes_per_s']:.1f} x {cores} = {hash_goal:.1f}/s"
+                    f" (on the {left:.2f} cores other programs left: {adjusted:.1f}/s, "
+                    f"{'met' if r['rps'] >= adjusted else 'missed'}"
+                    + (f"; {cores} processes hashing at once managed {parallel:.1f}/s)" if parallel else ")"),
+                }
+            )
         if op == "srp":
-            checks.append({"goal": "SRP sign-ins >= 100/s", "where": where, "value": r["rps"], "bound": 100.0,
-                           "pass": r["rps"] >= 100, "detail": f"{r['rps']:.1f}/s"})  # fmt: skip
+            checks.append(
+                {
+                    "goal": "SRP sign-ins >= 100/s",
+                    "where": where,
+                    "value": r["rps"],
+                    "bound": 100.0,
+                    "pass": r["rps"] >= 100,
+                    "detail": f"{r['rps']:.1f}/s",
+                }
+            )
         if op == "refresh":
             moto = other(users, conc, op, "moto")
             local = other(users, conc, op, "cognito-local")
             if moto is not None:
-                checks.append({"goal": "refreshes >= 1.5 x moto", "where": where, "value": r["rps"],
-                               "bound": 1.5 * moto["rps"], "pass": r["rps"] >= 1.5 * moto["rps"],
-                               "detail": f"{r['rps']:.1f}/s vs 1.5 x {moto['rps']:.1f} = {1.5 * moto['rps']:.1f}/s "
-                                         f"(ratio {r['rps'] / moto['rps']:.2f})"})  # fmt: skip
+                checks.append(
+                    {
+                        "goal": "refreshes >= 1.5 x moto",
+                        "where": where,
+                        "value": r["rps"],
+                        "bound": 1.5 * moto["rps"],
+                        "pass": r["rps"] >= 1.5 * moto["rps"],
+                        "detail": f"{r['rps']:.1f}/s vs 1.5 x {moto['rps']:.1f} = {1.5 * moto['rps']:.1f}/s "
+                        f"(ratio {r['rps'] / moto['rps']:.2f})",
+                    }
+                )
             if local is not None:
-                checks.append({"goal": "refreshes > cognito-local", "where": where, "value": r["rps"],
-                               "bound": local["rps"], "pass": r["rps"] > local["rps"],
-                               "detail": f"{r['rps']:.1f}/s vs {local['rps']:.1f}/s (ratio {r['rps'] / local['rps']:.2f})"})  # fmt: skip
+                checks.append(
+                    {
+                        "goal": "refreshes > cognito-local",
+                        "where": where,
+                        "value": r["rps"],
+                        "bound": local["rps"],
+                        "pass": r["rps"] > local["rps"],
+                        "detail": f"{r['rps']:.1f}/s vs {local['rps']:.1f}/s (ratio {r['rps'] / local['rps']:.2f})",
+                    }
+                )
         if op in {"get_user", "admin_get_user", "jwks"}:
             local = other(users, conc, op, "cognito-local")
             if local is not None:
-                checks.append({"goal": f"{OP_LABELS[op]} > cognito-local", "where": where, "value": r["rps"],
-                               "bound": local["rps"], "pass": r["rps"] > local["rps"],
-                               "detail": f"{r['rps']:.1f}/s vs {local['rps']:.1f}/s (ratio {r['rps'] / local['rps']:.2f})"})  # fmt: skip
+                checks.append(
+                    {
+                        "goal": f"{OP_LABELS[op]} > cognito-local",
+                        "where": where,
+                        "value": r["rps"],
+                        "bound": local["rps"],
+                        "pass": r["rps"] > local["rps"],
+                        "detail": f"{r['rps']:.1f}/s vs {local['rps']:.1f}/s (ratio {r['rps'] / local['rps']:.2f})",
+                    }
+                )
     return checks
 
 
@@ -1070,13 +1244,22 @@ def main() -> int:
     parser.add_argument("--concurrency", default="8,32", help="connections, comma-separated (default 8,32)")
     parser.add_argument("--seconds", type=float, default=10.0, help="timed seconds per round (default 10)")
     parser.add_argument("--warmup", type=float, default=1.0, help="untimed seconds before each round (default 1)")
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="interleaved passes; the median is reported, the lower middle one for an even count")  # fmt: skip
-    parser.add_argument("--cognate", action="append", metavar="CLASS:WORKERS[xTHREADS][@CHECKOUT]",
-                        help=f"a gunicorn set-up, repeatable (default {DEFAULT_COGNATE}; e.g. sync:5, gthread:4x4); "
-                             "@CHECKOUT serves another copy of the code on the same database")  # fmt: skip
-    parser.add_argument("--others-max-users", type=int, default=1000,
-                        help="largest pool given to moto and cognito-local (default 1000)")  # fmt: skip
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="interleaved passes; the median is reported, the lower middle one for an even count",
+    )
+    parser.add_argument(
+        "--cognate",
+        action="append",
+        metavar="CLASS:WORKERS[xTHREADS][@CHECKOUT]",
+        help=f"a gunicorn set-up, repeatable (default {DEFAULT_COGNATE}; e.g. sync:5, gthread:4x4); "
+        "@CHECKOUT serves another copy of the code on the same database",
+    )
+    parser.add_argument(
+        "--others-max-users", type=int, default=1000, help="largest pool given to moto and cognito-local (default 1000)"
+    )
     parser.add_argument("--reuse", action="store_true", help="keep Cognate's tagged pools that hold enough users")
     parser.add_argument("--tokens", type=int, default=500, help="users signed in beforehand for refresh/GetUser")
     parser.add_argument("--signed-requests", type=int, default=2000, help="AdminGetUser requests signed per round")
@@ -1085,14 +1268,19 @@ def main() -> int:
     )
     parser.add_argument("--floor-seconds", type=float, default=3.0, help="seconds per floor measurement")
     parser.add_argument("--floors-only", action="store_true", help="measure the floors, start no server")
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL",
-                        "postgres://postgres@127.0.0.1:5432/cognate_bench_auth"))  # fmt: skip
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cognate_bench_auth"),
+    )
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3"))
     parser.add_argument("--base-port", type=int, default=8790, help="first port for the servers (default 8790)")
     parser.add_argument("--out", help="JSON results file (default /tmp/auth_compare-<time>.json)")
     parser.add_argument("--py-spy", metavar="PATH", help="py-spy executable: sample Cognate's workers in each round")
-    parser.add_argument("--profile-dir", default="/tmp/auth_compare-profiles",
-                        help="where --py-spy writes raw stacks and summary.txt (default /tmp/auth_compare-profiles)")  # fmt: skip
+    parser.add_argument(
+        "--profile-dir",
+        default="/tmp/auth_compare-profiles",
+        help="where --py-spy writes raw stacks and summary.txt (default /tmp/auth_compare-profiles)",
+    )
     args = parser.parse_args()
 
     kinds = [k.strip() for k in args.targets.split(",") if k.strip()]
@@ -1125,8 +1313,9 @@ def main() -> int:
     try:
         if "cognate" in kinds:
             ensure_database(args.database_url)
-            subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env,
-                           check=True)  # fmt: skip
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+            )
         setup_django(env)
         for config in args.cognate or [DEFAULT_COGNATE]:
             if "cognate" in kinds:
@@ -1148,8 +1337,10 @@ def main() -> int:
                     target.credentials = credentials
 
         gen = Generator()
-        print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; floors ({args.floor_seconds:.0f} s each) ...",
-              flush=True)  # fmt: skip
+        print(
+            f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; floors ({args.floor_seconds:.0f} s each) ...",
+            flush=True,
+        )
         floor_before = floors(args.floor_seconds)
         print_floor("before", floor_before)
 
@@ -1163,10 +1354,20 @@ def main() -> int:
                 target.pools[users] = pool
                 if not pool.tokens:
                     make_tokens(gen, target, pool, args)
-                print(f"  {pool.pool_id}, client {pool.client_id}, {len(pool.tokens)} signed-in users for tokens; "
-                      f"{pool.note} ({pool.setup_seconds:.0f} s)", flush=True)  # fmt: skip
-                setups.append({"target": target.name, "users": users, "pool_id": pool.pool_id,
-                               "setup_seconds": pool.setup_seconds, "note": pool.note})  # fmt: skip
+                print(
+                    f"  {pool.pool_id}, client {pool.client_id}, {len(pool.tokens)} signed-in users for tokens; "
+                    f"{pool.note} ({pool.setup_seconds:.0f} s)",
+                    flush=True,
+                )
+                setups.append(
+                    {
+                        "target": target.name,
+                        "users": users,
+                        "pool_id": pool.pool_id,
+                        "setup_seconds": pool.setup_seconds,
+                        "note": pool.note,
+                    }
+                )
             unsupported: dict[tuple[str, str], str] = {}
             for target in present:
                 for op in ops:
@@ -1178,8 +1379,15 @@ def main() -> int:
                 for conc in concurrencies:
                     for op in ops:
                         for order, target in enumerate(present):
-                            row = {"users": users, "concurrency": conc, "op": op, "target": target.name,
-                                   "kind": target.kind, "order": order, "round": round_no}  # fmt: skip
+                            row = {
+                                "users": users,
+                                "concurrency": conc,
+                                "op": op,
+                                "target": target.name,
+                                "kind": target.kind,
+                                "order": order,
+                                "round": round_no,
+                            }
                             if (target.name, op) in unsupported:
                                 results.append({**row, "na": unsupported[(target.name, op)]})
                                 continue
@@ -1190,8 +1398,11 @@ def main() -> int:
                                 f"{target.name.replace(' ', '_').replace(':', '-')}-{op}-{users}-c{conc}-r{round_no}"
                             )
                             spy = profile_start(args, target, label)
-                            r = gen.run(spec_for(target, target.pools[users], op, concurrency=conc,
-                                                 seconds=args.seconds, args=args))  # fmt: skip
+                            r = gen.run(
+                                spec_for(
+                                    target, target.pools[users], op, concurrency=conc, seconds=args.seconds, args=args
+                                )
+                            )
                             if spy is not None:
                                 spy[0].wait()
                                 if spy[1].exists():
@@ -1205,40 +1416,63 @@ def main() -> int:
                             r.pop("collected", None)
                             note = NOTES.get((target.kind, op))
                             results.append({**row, **r, "load": os.getloadavg()[0], **({"note": note} if note else {})})
-                            print(f"r{round_no} {users:>7,} c={conc:<3}{op:<16}{target.name:<22}{r['rps']:>8.1f}/s "
-                                  f"p50 {fmt(r['p50_ms'])} p99 {fmt(r['p99_ms'])} ms, {r['errors']} errors, "
-                                  f"gen {r['cpu']['generator'] * 100:.0f}% srv {r['cpu']['server'] * 100:.0f}% "
-                                  f"pg {r['cpu']['postgres'] * 100:.0f}% other {r['cpu']['other'] * 100:.0f}%"
-                                  + (f"  e.g. {r['error_samples'][0][:150]}" if r["error_samples"] else ""),
-                                  flush=True)  # fmt: skip
+                            print(
+                                f"r{round_no} {users:>7,} c={conc:<3}{op:<16}{target.name:<22}{r['rps']:>8.1f}/s "
+                                f"p50 {fmt(r['p50_ms'])} p99 {fmt(r['p99_ms'])} ms, {r['errors']} errors, "
+                                f"gen {r['cpu']['generator'] * 100:.0f}% srv {r['cpu']['server'] * 100:.0f}% "
+                                f"pg {r['cpu']['postgres'] * 100:.0f}% other {r['cpu']['other'] * 100:.0f}%"
+                                + (f"  e.g. {r['error_samples'][0][:150]}" if r["error_samples"] else ""),
+                                flush=True,
+                            )
 
         floor_after = floors(args.floor_seconds)
         print_floor("after", floor_after)
         floor = max((floor_before, floor_after), key=lambda f: f["hashes_per_s"])
-        floor = {**floor, "rs256_per_s": max(floor_before["rs256_per_s"], floor_after["rs256_per_s"]),
-                 "hashes_per_s_all_cores": max(floor_before["hashes_per_s_all_cores"],
-                                               floor_after["hashes_per_s_all_cores"]),
-                 "srp_server_steps_per_s": max(floor_before["srp_server_steps_per_s"],
-                                               floor_after["srp_server_steps_per_s"])}  # fmt: skip
+        floor = {
+            **floor,
+            "rs256_per_s": max(floor_before["rs256_per_s"], floor_after["rs256_per_s"]),
+            "hashes_per_s_all_cores": max(
+                floor_before["hashes_per_s_all_cores"], floor_after["hashes_per_s_all_cores"]
+            ),
+            "srp_server_steps_per_s": max(
+                floor_before["srp_server_steps_per_s"], floor_after["srp_server_steps_per_s"]
+            ),
+        }
         rows = aggregate(results)
         print_table(rows)
-        print(f"\nFloors, one core (higher of before/after): {floor['hasher'].rsplit('.', 1)[-1]} "
-              f"{floor['hashes_per_s']:.1f} hashes/s ({floor['hashes_per_s_all_cores']:.1f}/s with one process "
-              f"per core), RS256 {floor['rs256_per_s']:.0f} signatures/s, "
-              f"SRP {floor['srp_server_steps_per_s']:.0f} server steps/s")  # fmt: skip
+        print(
+            f"\nFloors, one core (higher of before/after): {floor['hasher'].rsplit('.', 1)[-1]} "
+            f"{floor['hashes_per_s']:.1f} hashes/s ({floor['hashes_per_s_all_cores']:.1f}/s with one process "
+            f"per core), RS256 {floor['rs256_per_s']:.0f} signatures/s, "
+            f"SRP {floor['srp_server_steps_per_s']:.0f} server steps/s"
+        )
         checks = goal_checks(rows, floor)
         print("\nGoals:")
         for c in checks:
             print(f"  {'PASS' if c['pass'] else 'FAIL'}  {c['goal']:<46} {c['where']:<40} {c['detail']}")
         if not checks:
             print("  (none applicable: Cognate was not measured)")
-        out_path.write_text(json.dumps({
-            "when": datetime.now().isoformat(timespec="seconds"), "cores": os.cpu_count(), "argv": sys.argv[1:],
-            "seconds": args.seconds, "warmup": args.warmup, "rounds": args.rounds, "srp_a_bits": args.srp_a_bits,
-            "targets": [{"name": t.name, "kind": t.kind, "url": t.url} for t in targets],
-            "setups": setups, "floors": {"before": floor_before, "after": floor_after, "used": floor},
-            "results": rows, "all_rounds": results, "goals": checks,
-        }, indent=1, default=str))  # fmt: skip
+        out_path.write_text(
+            json.dumps(
+                {
+                    "when": datetime.now().isoformat(timespec="seconds"),
+                    "cores": os.cpu_count(),
+                    "argv": sys.argv[1:],
+                    "seconds": args.seconds,
+                    "warmup": args.warmup,
+                    "rounds": args.rounds,
+                    "srp_a_bits": args.srp_a_bits,
+                    "targets": [{"name": t.name, "kind": t.kind, "url": t.url} for t in targets],
+                    "setups": setups,
+                    "floors": {"before": floor_before, "after": floor_after, "used": floor},
+                    "results": rows,
+                    "all_rounds": results,
+                    "goals": checks,
+                },
+                indent=1,
+                default=str,
+            )
+        )
         print(f"\nwrote {out_path}")
         if summaries:
             summary = Path(args.profile_dir) / "summary.txt"
@@ -1254,10 +1488,13 @@ def main() -> int:
 
 
 def print_floor(when: str, f: dict[str, float]) -> None:
-    print(f"floors {when}: {f['hasher'].rsplit('.', 1)[-1]} {f['hashes_per_s']:.1f} hashes/s on one core "
-          f"({f['hashes_per_s_all_cores']:.1f}/s with {os.cpu_count()} processes at once), "
-          f"RS256 {f['rs256_per_s']:.0f}/s, SRP server steps {f['srp_server_steps_per_s']:.0f}/s "
-          f"(load {f['load']:.2f})", flush=True)  # fmt: skip
+    print(
+        f"floors {when}: {f['hasher'].rsplit('.', 1)[-1]} {f['hashes_per_s']:.1f} hashes/s on one core "
+        f"({f['hashes_per_s_all_cores']:.1f}/s with {os.cpu_count()} processes at once), "
+        f"RS256 {f['rs256_per_s']:.0f}/s, SRP server steps {f['srp_server_steps_per_s']:.0f}/s "
+        f"(load {f['load']:.2f})",
+        flush=True,
+    )
 
 
 def ensure_database(url: str) -> None:

@@ -36,11 +36,23 @@ from auth_compare import CONTENT_TYPE, PASSWORD, REGION, TAG, TARGET_PREFIX, USE
 
 
 def environ(target: str, body: bytes, headers: dict[str, str]) -> dict:
-    env = {"REQUEST_METHOD": "POST", "PATH_INFO": "/", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000",
-           "HTTP_HOST": "127.0.0.1:8000", "wsgi.url_scheme": "http", "SERVER_PROTOCOL": "HTTP/1.1",
-           "CONTENT_TYPE": CONTENT_TYPE, "CONTENT_LENGTH": str(len(body)), "HTTP_X_AMZ_TARGET": TARGET_PREFIX + target,
-           "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": True, "wsgi.run_once": False,
-           "wsgi.version": (1, 0)}  # fmt: skip
+    env = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "HTTP_HOST": "127.0.0.1:8000",
+        "wsgi.url_scheme": "http",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "CONTENT_TYPE": CONTENT_TYPE,
+        "CONTENT_LENGTH": str(len(body)),
+        "HTTP_X_AMZ_TARGET": TARGET_PREFIX + target,
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+    }
     for name, value in headers.items():
         key = name.upper().replace("-", "_")
         if key not in ("CONTENT_TYPE", "CONTENT_LENGTH", "HOST"):
@@ -52,21 +64,29 @@ def requests_for(op: str, pool_id: str, client_id: str, count: int) -> list[tupl
     out = []
     if op == "password":
         for i in range(count):
-            body = json.dumps({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": client_id,
-                               "AuthParameters": {"USERNAME": f"{USER_PREFIX}{i % 1000}", "PASSWORD": PASSWORD}}).encode()  # fmt: skip
+            body = json.dumps(
+                {
+                    "AuthFlow": "USER_PASSWORD_AUTH",
+                    "ClientId": client_id,
+                    "AuthParameters": {"USERNAME": f"{USER_PREFIX}{i % 1000}", "PASSWORD": PASSWORD},
+                }
+            ).encode()
             out.append((environ("InitiateAuth", body, {}), body))
         return out
+    from auth_compare import cognate_credentials
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
-    from auth_compare import cognate_credentials
-
     credentials = Credentials(*cognate_credentials())
     for i in range(count):
         body = json.dumps({"UserPoolId": pool_id, "Username": f"{USER_PREFIX}{i % 1000}"}).encode()
-        request = AWSRequest(method="POST", url="http://127.0.0.1:8000/", data=body,
-                             headers={"X-Amz-Target": TARGET_PREFIX + "AdminGetUser", "Content-Type": CONTENT_TYPE})  # fmt: skip
+        request = AWSRequest(
+            method="POST",
+            url="http://127.0.0.1:8000/",
+            data=body,
+            headers={"X-Amz-Target": TARGET_PREFIX + "AdminGetUser", "Content-Type": CONTENT_TYPE},
+        )
         SigV4Auth(credentials, "cognito-idp", REGION).add_auth(request)
         out.append((environ("AdminGetUser", body, dict(request.headers.items())), body))
     return out
@@ -92,8 +112,8 @@ def main() -> int:
     from django.contrib.auth.hashers import check_password
 
     from config.wsgi import application
-    from userpools.models import AppClient, User, UserPool
     from userpools import signin as auth
+    from userpools.models import AppClient, User, UserPool
 
     pool = next((p for p in UserPool.objects.all() if (p.tags or {}).get(TAG) == "auth_compare-1000"), None)
     if pool is None:
@@ -122,8 +142,10 @@ def main() -> int:
             for env, body in batch:
                 call(env, body)
             per_request.append((time.process_time() - began) / len(batch) * 1e6)
-        print(f"{op:<15} CPU us/request, each round: {', '.join(f'{x:.0f}' for x in per_request)}"
-              f"  (min {min(per_request):.0f})")  # fmt: skip
+        print(
+            f"{op:<15} CPU us/request, each round: {', '.join(f'{x:.0f}' for x in per_request)}"
+            f"  (min {min(per_request):.0f})"
+        )
         if op == "password" and not args.no_hash:
             hashes = []
             for _ in range(args.rounds):
@@ -131,8 +153,10 @@ def main() -> int:
                 for _ in range(max(20, args.count // 5)):
                     check_password(PASSWORD, encoded)
                 hashes.append((time.process_time() - began) / max(20, args.count // 5) * 1e6)
-            print(f"{'  the hash':<15} CPU us/check,   each round: {', '.join(f'{x:.0f}' for x in hashes)}"
-                  f"  (min {min(hashes):.0f}; a sign-in besides it: {min(per_request) - min(hashes):.0f})")  # fmt: skip
+            print(
+                f"{'  the hash':<15} CPU us/check,   each round: {', '.join(f'{x:.0f}' for x in hashes)}"
+                f"  (min {min(hashes):.0f}; a sign-in besides it: {min(per_request) - min(hashes):.0f})"
+            )
         if args.profile:
             import cProfile
             import pstats

@@ -73,8 +73,12 @@ def signed_headers(url: str, key_id: str, secret: str, body: bytes) -> dict[str,
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
-    request = AWSRequest(method="POST", url=url + "/", data=body,
-                         headers={"X-Amz-Target": TARGET, "Content-Type": "application/x-amz-json-1.1"})  # fmt: skip
+    request = AWSRequest(
+        method="POST",
+        url=url + "/",
+        data=body,
+        headers={"X-Amz-Target": TARGET, "Content-Type": "application/x-amz-json-1.1"},
+    )
     SigV4Auth(Credentials(key_id, secret), "cognito-idp", "us-east-1").add_auth(request)
     headers = dict(request.headers.items())
     headers["Host"] = urlsplit(url).netloc
@@ -162,10 +166,13 @@ def in_process(key_id: str, secret: str, pool_id: str, repeat: int) -> dict[str,
         "model validation": lambda: validate_input(service.spec, operation, params),
         "sigv4 verify (no DB)": lambda: sigv4.verify(signed, secret),
         "authenticate (key lookup + decrypt + verify)": lambda: caller_authenticate(signed),
-        "policy evaluation": lambda: iam.evaluate(policy, action="cognito-idp:DescribeUserPool",
-                                                  resource=f"arn:aws:cognito-idp:us-east-1:0:userpool/{pool_id}"),
+        "policy evaluation": lambda: iam.evaluate(
+            policy,
+            action="cognito-idp:DescribeUserPool",
+            resource=f"arn:aws:cognito-idp:us-east-1:0:userpool/{pool_id}",
+        ),
         "whole request through Django (test client)": view,
-    }  # fmt: skip
+    }
     out = {}
     for name, fn in steps.items():
         n = repeat if "whole" not in name and "authenticate" not in name else max(repeat // 20, 50)
@@ -205,10 +212,23 @@ def main() -> int:
         key_id, secret, pool_id = bootstrap(env)
         url = f"http://127.0.0.1:{args.port}"
         server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{args.port}",
-             "-w", str(args.workers), "--threads", str(args.threads), "-k", "gthread", "--log-level", "warning"],
-            cwd=ROOT, env=env,
-        )  # fmt: skip
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "config.wsgi",
+                "-b",
+                f"127.0.0.1:{args.port}",
+                "-w",
+                str(args.workers),
+                "--threads",
+                str(args.threads),
+                "-k",
+                "gthread",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
         for _ in range(100):
             try:
                 http.client.HTTPConnection("127.0.0.1", args.port, timeout=1).request("GET", "/")

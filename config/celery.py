@@ -4,6 +4,7 @@
 With no ``CELERY_BROKER_URL`` tasks run eagerly in the calling process (see
 ``CELERY_TASK_ALWAYS_EAGER`` in config/settings.py), so the embedded default needs no broker.
 """
+
 import os
 
 from celery import Celery

@@ -25,7 +25,13 @@ class ContentLengthGuard:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         value = environ.get("CONTENT_LENGTH")
         if value and _DIGITS.fullmatch(value) is None:
-            start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8"),
-                                               ("Content-Length", str(len(_BODY))), ("Connection", "close")])  # fmt: skip
+            start_response(
+                "400 Bad Request",
+                [
+                    ("Content-Type", "text/plain; charset=utf-8"),
+                    ("Content-Length", str(len(_BODY))),
+                    ("Connection", "close"),
+                ],
+            )
             return [_BODY]
         return self.app(environ, start_response)

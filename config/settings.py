@@ -31,9 +31,20 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 # Commands that only inspect code and schema (no request served, nothing encrypted or
 # signed) may run in a bare checkout with a throwaway key.
-_INSPECTING = len(sys.argv) > 1 and sys.argv[0].endswith("manage.py") and sys.argv[1] in {
-    "check", "makemigrations", "showmigrations", "sqlmigrate", "help", "operations_table", "spectacular",
-}  # fmt: skip
+_INSPECTING = (
+    len(sys.argv) > 1
+    and sys.argv[0].endswith("manage.py")
+    and sys.argv[1]
+    in {
+        "check",
+        "makemigrations",
+        "showmigrations",
+        "sqlmigrate",
+        "help",
+        "operations_table",
+        "spectacular",
+    }
+)
 if not SECRET_KEY:
     if DEBUG or TESTING or _INSPECTING:
         SECRET_KEY = "dev-" + secrets.token_urlsafe(48)
@@ -146,8 +157,13 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cognate_cache",
-                          "OPTIONS": {"MAX_ENTRIES": 100_000}}}  # fmt: skip
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "cognate_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 # --- Users and passwords (docs/architecture.md, decisions 1 and 5) ------------------------
 AUTH_USER_MODEL = "userpools.User"
@@ -174,15 +190,17 @@ AXES_COOLOFF_TIME = _admin_cooloff_minutes / 60 if _admin_cooloff_minutes > 0 el
 # Alternatives separated by commas, each a "+"-joined combination of username, ip_address,
 # user_agent: "username+ip_address" (default) locks a username at one address only, so a
 # stranger cannot lock an operator out; "username" locks it everywhere.
-AXES_LOCKOUT_PARAMETERS = [p.split("+") if "+" in p else p
-                           for p in env.list("COGNATE_ADMIN_LOGIN_LOCKOUT_BY", default=["username+ip_address"])]  # fmt: skip
+AXES_LOCKOUT_PARAMETERS = [
+    p.split("+") if "+" in p else p for p in env.list("COGNATE_ADMIN_LOGIN_LOCKOUT_BY", default=["username+ip_address"])
+]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_CLIENT_IP_CALLABLE = "userpools.admin_login.client_ip"
 # How many proxies append to X-Forwarded-For in front of Cognate (the client address a failed
 # login counts against is that many entries from the right); 0 uses REMOTE_ADDR.
-COGNATE_ADMIN_LOGIN_PROXY_COUNT = env.int("COGNATE_ADMIN_LOGIN_PROXY_COUNT",
-                                          default=1 if env.bool("BEHIND_TLS_PROXY", default=False) else 0)  # fmt: skip
+COGNATE_ADMIN_LOGIN_PROXY_COUNT = env.int(
+    "COGNATE_ADMIN_LOGIN_PROXY_COUNT", default=1 if env.bool("BEHIND_TLS_PROXY", default=False) else 0
+)
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "csrfmiddlewaretoken"]
 OTP_TOTP_ISSUER = "Cognate"
 
@@ -192,7 +210,9 @@ COGNATE_STS_ENDPOINT = env.str("COGNATE_STS_ENDPOINT", default="")
 # PEM private keys (newest first) signing GetOpenIdToken tokens; unset: one derived from SECRET_KEY.
 COGNATE_IDENTITY_SIGNING_KEYS = env.list("COGNATE_IDENTITY_SIGNING_KEYS", default=[])
 # Mount the example API of identity/example/ at /example/ (on under tests).
-COGNATE_EXAMPLE_API = env.bool("COGNATE_EXAMPLE_API", default=TESTING)  # the label authenticator apps show for operators' codes
+COGNATE_EXAMPLE_API = env.bool(
+    "COGNATE_EXAMPLE_API", default=TESTING
+)  # the label authenticator apps show for operators' codes
 PASSWORD_HASHERS = [
     "userpools.hashers.CognateArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -320,8 +340,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Every DRF view reads JSON as the wire API does (bounded, strict: userpools/jsonbody.py).
-    "DEFAULT_PARSER_CLASSES": ["userpools.api.parsers.JSONBodyParser", "rest_framework.parsers.FormParser",
-                               "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_PARSER_CLASSES": [
+        "userpools.api.parsers.JSONBodyParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "userpools.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
@@ -355,7 +378,9 @@ COGNATE = {
     # Identity pools: endpoints that verify social logins (tests point them at local stand-ins).
     "GOOGLE_JWKS_URL": env.str("COGNATE_GOOGLE_JWKS_URL", default="https://www.googleapis.com/oauth2/v3/certs"),
     "APPLE_JWKS_URL": env.str("COGNATE_APPLE_JWKS_URL", default="https://appleid.apple.com/auth/keys"),
-    "FACEBOOK_DEBUG_TOKEN_URL": env.str("COGNATE_FACEBOOK_DEBUG_TOKEN_URL", default="https://graph.facebook.com/debug_token"),
+    "FACEBOOK_DEBUG_TOKEN_URL": env.str(
+        "COGNATE_FACEBOOK_DEBUG_TOKEN_URL", default="https://graph.facebook.com/debug_token"
+    ),
     "FACEBOOK_APP_ACCESS_TOKEN": env.str("COGNATE_FACEBOOK_APP_ACCESS_TOKEN", default=""),
     "AMAZON_TOKENINFO_URL": env.str("COGNATE_AMAZON_TOKENINFO_URL", default="https://api.amazon.com/auth/o2/tokeninfo"),
     "IDENTITY_PROVIDER_TIMEOUT_SECONDS": env.int("COGNATE_IDENTITY_PROVIDER_TIMEOUT_SECONDS", default=10),

@@ -2,6 +2,7 @@
 (with its OpenAPI schema and docs, routed in ``userpools.api.urls``), the identity issuer,
 and each pool's OpenID documents, hosted pages and OAuth 2.0 endpoints under
 ``/{UserPoolId}/`` (also served at the root of a pool's domain: hostedui.middleware)."""
+
 from django.contrib import admin
 from django.urls import include, path
 

@@ -84,8 +84,14 @@ def least_loaded(board: mmap.mmap | bytearray, slot: int | None, connections: in
     """Whether no other live, taking worker on ``board`` holds fewer than ``connections``.
     (Killed workers leave their entry behind: a fresh one counts only if its pid lives.)"""
     for other, (owner, held, beat) in enumerate(ENTRY.iter_unpack(board)):
-        if other != slot and owner and held != NOT_TAKING and held < connections and now - beat < STALE \
-                and _alive(owner):  # fmt: skip
+        if (
+            other != slot
+            and owner
+            and held != NOT_TAKING
+            and held < connections
+            and now - beat < STALE
+            and _alive(owner)
+        ):
             return False
     return True
 
@@ -111,8 +117,9 @@ class BalancedThreadWorker(ThreadWorker):
 
     def _publish(self) -> None:
         if self.slot is not None:
-            entry_write(self.board, self.slot, self.pid, self.nr_conns if self._taking() else NOT_TAKING,
-                        time.monotonic())  # fmt: skip
+            entry_write(
+                self.board, self.slot, self.pid, self.nr_conns if self._taking() else NOT_TAKING, time.monotonic()
+            )
 
     def set_accept_enabled(self, enabled: bool) -> None:
         self._deferring = enabled and not least_loaded(self.board, self.slot, self.nr_conns, time.monotonic())

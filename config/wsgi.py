@@ -6,6 +6,7 @@ JWKS, replayed without Django while its document is unchanged) and
 the envelope Django's middleware put on an earlier answer), all behind
 :class:`config.framing.ContentLengthGuard` (a malformed Content-Length is a 400).
 """
+
 import os
 
 from django.core.wsgi import get_wsgi_application

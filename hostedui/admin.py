@@ -37,8 +37,10 @@ from userpools.models import AppClient, UserPool
 
 MAX_UPLOAD = branding_services.MAX_ASSET_BYTES
 PREVIEW_PAGES = {"login": "login.html", "signup": "signup.html"}
-PREVIEW_POLICY = ("default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                  "frame-ancestors 'self'; form-action 'none'; base-uri 'none'")  # fmt: skip
+PREVIEW_POLICY = (
+    "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "frame-ancestors 'self'; form-action 'none'; base-uri 'none'"
+)
 
 
 def _b64(data: bytes) -> str:
@@ -65,8 +67,9 @@ class ClientChoiceField(forms.ModelChoiceField):
 def _thumbnail(pool_id: str, asset_path: str | None) -> str:
     if not asset_path:
         return "—"
-    return format_html('<img src="/{}/{}" alt="" style="max-height:4rem;max-width:12rem;background:#eee">',
-                       pool_id, asset_path)  # fmt: skip
+    return format_html(
+        '<img src="/{}/{}" alt="" style="max-height:4rem;max-width:12rem;background:#eee">', pool_id, asset_path
+    )
 
 
 # --- UI customization (classic hosted UI) --------------------------------------------------------
@@ -74,16 +77,23 @@ def _thumbnail(pool_id: str, asset_path: str | None) -> str:
 
 class UICustomizationForm(ServiceForm):
     pool = forms.ModelChoiceField(label="User pool", queryset=UserPool.objects.order_by("name", "id"))
-    client = ClientChoiceField(label="App client", queryset=_client_choices(), required=False,
-                               help_text="Empty: the pool's default for every client without its own (ClientId ALL).")
-    CSS = forms.CharField(label="CSS", required=False, widget=forms.Textarea(attrs={"rows": 16, "cols": 80}),
-                          help_text="Only the classic *-customizable classes and their properties (Cognito's "
-                                    "CSS template); stored normalized.")  # fmt: skip
+    client = ClientChoiceField(
+        label="App client",
+        queryset=_client_choices(),
+        required=False,
+        help_text="Empty: the pool's default for every client without its own (ClientId ALL).",
+    )
+    CSS = forms.CharField(
+        label="CSS",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 16, "cols": 80}),
+        help_text="Only the classic *-customizable classes and their properties (Cognito's "
+        "CSS template); stored normalized.",
+    )
     ImageFile = forms.FileField(label="Logo", required=False, help_text="PNG or JPEG, at most 100 KB.")
     remove_image = forms.BooleanField(label="Remove the logo", required=False)
 
-    error_fields = {"CSS": "CSS", "ImageFile": "ImageFile", "imageFile": "ImageFile", "cSS": "CSS",
-                    "client": "client"}  # fmt: skip
+    error_fields = {"CSS": "CSS", "ImageFile": "ImageFile", "imageFile": "ImageFile", "cSS": "CSS", "client": "client"}
 
     class Meta:
         model = UICustomization
@@ -141,8 +151,18 @@ class UICustomizationAdmin(ServiceModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("pool", "client", "CSS", "ImageFile")
-        return ("pool", "client", "CSS", "ImageFile", "remove_image", "logo", "css_version", "described",
-                "created_at", "updated_at")  # fmt: skip
+        return (
+            "pool",
+            "client",
+            "CSS",
+            "ImageFile",
+            "remove_image",
+            "logo",
+            "css_version",
+            "described",
+            "created_at",
+            "updated_at",
+        )
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj else ()
@@ -164,17 +184,21 @@ class UICustomizationAdmin(ServiceModelAdmin):
         return pretty_json(shapes.ui_customization(customization))
 
     def delete_model(self, request, obj):
-        branding_services.ui_customization_delete(operator_context(request), pool_id=obj.pool_id,
-                                                  client_id=obj.client.client_id if obj.client_id else None)  # fmt: skip
+        branding_services.ui_customization_delete(
+            operator_context(request), pool_id=obj.pool_id, client_id=obj.client.client_id if obj.client_id else None
+        )
 
     def get_urls(self):
         site = self.admin_site
         return [
             path("preview/<str:pool_id>/", site.admin_view(self.preview_view), name="hostedui_pool_preview"),
-            path("preview/<str:pool_id>/<str:page>", site.admin_view(self.preview_page_view),
-                 name="hostedui_pool_preview_page"),
+            path(
+                "preview/<str:pool_id>/<str:page>",
+                site.admin_view(self.preview_page_view),
+                name="hostedui_pool_preview_page",
+            ),
             *super().get_urls(),
-        ]  # fmt: skip
+        ]
 
     def preview_view(self, request: HttpRequest, pool_id: str) -> HttpResponse:
         return preview(request, pool_id, self.admin_site)
@@ -185,33 +209,62 @@ class UICustomizationAdmin(ServiceModelAdmin):
 
 # --- Managed login branding ----------------------------------------------------------------------
 
-_CATEGORIES = [(c, c) for c in ("FORM_LOGO", "PAGE_HEADER_LOGO", "PAGE_BACKGROUND", "FAVICON_ICO", "FAVICON_SVG",
-                                "FORM_BACKGROUND", "PAGE_HEADER_BACKGROUND", "PAGE_FOOTER_LOGO",
-                                "PAGE_FOOTER_BACKGROUND", "EMAIL_GRAPHIC", "SMS_GRAPHIC", "AUTH_APP_GRAPHIC",
-                                "PASSWORD_GRAPHIC", "PASSKEY_GRAPHIC", "IDP_BUTTON_ICON")]  # fmt: skip
+_CATEGORIES = [
+    (c, c)
+    for c in (
+        "FORM_LOGO",
+        "PAGE_HEADER_LOGO",
+        "PAGE_BACKGROUND",
+        "FAVICON_ICO",
+        "FAVICON_SVG",
+        "FORM_BACKGROUND",
+        "PAGE_HEADER_BACKGROUND",
+        "PAGE_FOOTER_LOGO",
+        "PAGE_FOOTER_BACKGROUND",
+        "EMAIL_GRAPHIC",
+        "SMS_GRAPHIC",
+        "AUTH_APP_GRAPHIC",
+        "PASSWORD_GRAPHIC",
+        "PASSKEY_GRAPHIC",
+        "IDP_BUTTON_ICON",
+    )
+]
 _COLOR_MODES = [(m, m) for m in ("LIGHT", "DARK", "DYNAMIC")]
 
 
 class ManagedLoginBrandingForm(ServiceForm):
-    client = ClientChoiceField(label="App client", queryset=_client_choices(),
-                               help_text="One style per app client.")  # fmt: skip
+    client = ClientChoiceField(label="App client", queryset=_client_choices(), help_text="One style per app client.")
     UseCognitoProvidedValues = forms.BooleanField(
-        label="Use the default style", required=False,
-        help_text="UseCognitoProvidedValues: no settings and no assets (on a change: removes them).")  # fmt: skip
-    Settings = JSONObjectField(label="Settings (branding editor JSON)", required=False,
-                               help_text='e.g. {"components": {"primaryButton": {"lightMode": {"defaults": '
-                                         '{"backgroundColor": "0b57d0ff"}}}}}. Colours are RRGGBBAA hex; '
-                                         "see the module documentation of hostedui.services.branding for "
-                                         "which settings the pages apply.")  # fmt: skip
-    asset_file = forms.FileField(label="Add or replace an asset", required=False,
-                                 help_text="PNG, JPEG, SVG or WebP (ICO for FAVICON_ICO), at most 1,000,000 bytes.")
+        label="Use the default style",
+        required=False,
+        help_text="UseCognitoProvidedValues: no settings and no assets (on a change: removes them).",
+    )
+    Settings = JSONObjectField(
+        label="Settings (branding editor JSON)",
+        required=False,
+        help_text='e.g. {"components": {"primaryButton": {"lightMode": {"defaults": '
+        '{"backgroundColor": "0b57d0ff"}}}}}. Colours are RRGGBBAA hex; '
+        "see the module documentation of hostedui.services.branding for "
+        "which settings the pages apply.",
+    )
+    asset_file = forms.FileField(
+        label="Add or replace an asset",
+        required=False,
+        help_text="PNG, JPEG, SVG or WebP (ICO for FAVICON_ICO), at most 1,000,000 bytes.",
+    )
     asset_category = forms.ChoiceField(label="Asset category", choices=_CATEGORIES, required=False)
     asset_color_mode = forms.ChoiceField(label="Asset colour mode", choices=_COLOR_MODES, required=False)
-    remove_assets = forms.MultipleChoiceField(label="Remove assets", required=False,
-                                              widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    remove_assets = forms.MultipleChoiceField(
+        label="Remove assets", required=False, widget=forms.CheckboxSelectMultiple
+    )
 
-    error_fields = {"Settings": "Settings", "settings": "Settings", "Assets": "asset_file", "assets": "asset_file",
-                    "UseCognitoProvidedValues": "UseCognitoProvidedValues"}  # fmt: skip
+    error_fields = {
+        "Settings": "Settings",
+        "settings": "Settings",
+        "Assets": "asset_file",
+        "assets": "asset_file",
+        "UseCognitoProvidedValues": "UseCognitoProvidedValues",
+    }
 
     class Meta:
         model = ManagedLoginBranding
@@ -222,8 +275,11 @@ class ManagedLoginBrandingForm(ServiceForm):
         style = self.instance
         if not style._state.adding:
             self.fields["client"].disabled = True
-            self.initial.update(client=style.client_id, UseCognitoProvidedValues=style.use_cognito_provided_values,
-                                Settings=style.settings)  # fmt: skip
+            self.initial.update(
+                client=style.client_id,
+                UseCognitoProvidedValues=style.use_cognito_provided_values,
+                Settings=style.settings,
+            )
             self.fields["remove_assets"].choices = [
                 (f"{a.category}/{a.color_mode}/{a.extension}", f"{a.category} ({a.color_mode}, {a.extension})")
                 for a in branding_services.branding_assets(style)
@@ -244,8 +300,14 @@ class ManagedLoginBrandingForm(ServiceForm):
             if kind is None:
                 self.add_error("asset_file", "This is not a PNG, JPEG, ICO, SVG or WebP image.")
                 return assets
-            assets.append({"Category": data["asset_category"], "ColorMode": data["asset_color_mode"],
-                           "Extension": kind, "Bytes": _b64(content)})  # fmt: skip
+            assets.append(
+                {
+                    "Category": data["asset_category"],
+                    "ColorMode": data["asset_color_mode"],
+                    "Extension": kind,
+                    "Bytes": _b64(content),
+                }
+            )
         for choice in data.get("remove_assets") or []:
             category, mode, extension = choice.split("/")
             if not any(a["Category"] == category and a["ColorMode"] == mode for a in assets):
@@ -291,10 +353,28 @@ class ManagedLoginBrandingAdmin(ServiceModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ("client", "UseCognitoProvidedValues", "Settings", "asset_file", "asset_category",
-                    "asset_color_mode")  # fmt: skip
-        return ("id", "client", "UseCognitoProvidedValues", "Settings", "asset_list", "asset_file", "asset_category",
-                "asset_color_mode", "remove_assets", "merged", "created_at", "updated_at")  # fmt: skip
+            return (
+                "client",
+                "UseCognitoProvidedValues",
+                "Settings",
+                "asset_file",
+                "asset_category",
+                "asset_color_mode",
+            )
+        return (
+            "id",
+            "client",
+            "UseCognitoProvidedValues",
+            "Settings",
+            "asset_list",
+            "asset_file",
+            "asset_category",
+            "asset_color_mode",
+            "remove_assets",
+            "merged",
+            "created_at",
+            "updated_at",
+        )
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj else ()
@@ -304,18 +384,28 @@ class ManagedLoginBrandingAdmin(ServiceModelAdmin):
         rows = branding_services.branding_assets(style)
         if not rows:
             return "—"
-        items = ((a.category, a.color_mode, a.extension,
-                  _thumbnail(style.pool_id, branding_services.branding_asset_path(style, a))) for a in rows)  # fmt: skip
-        return format_html("<table><tr><th>Category</th><th>Mode</th><th>Type</th><th></th></tr>{}</table>",
-                           format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", items))
+        items = (
+            (
+                a.category,
+                a.color_mode,
+                a.extension,
+                _thumbnail(style.pool_id, branding_services.branding_asset_path(style, a)),
+            )
+            for a in rows
+        )
+        return format_html(
+            "<table><tr><th>Category</th><th>Mode</th><th>Type</th><th></th></tr>{}</table>",
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", items),
+        )
 
     @admin.display(description="Settings with the defaults (ReturnMergedResources)")
     def merged(self, style):
         return pretty_json(branding_services.branding_settings(style, merged=True))
 
     def delete_model(self, request, obj):
-        branding_services.managed_login_branding_delete(operator_context(request), pool_id=obj.pool_id,
-                                                        branding_id=str(obj.pk))  # fmt: skip
+        branding_services.managed_login_branding_delete(
+            operator_context(request), pool_id=obj.pool_id, branding_id=str(obj.pk)
+        )
 
 
 # --- Terms ---------------------------------------------------------------------------------------
@@ -324,8 +414,11 @@ class ManagedLoginBrandingAdmin(ServiceModelAdmin):
 class TermsForm(ServiceForm):
     client = ClientChoiceField(label="App client", queryset=_client_choices())
     TermsName = forms.ChoiceField(label="Document", choices=Terms.Name.choices)
-    Links = JSONObjectField(label="Links", help_text='Language to https URL: {"cognito:default": '
-                            '"https://example.com/terms", "cognito:german": "https://example.com/de/terms"}.')
+    Links = JSONObjectField(
+        label="Links",
+        help_text='Language to https URL: {"cognito:default": '
+        '"https://example.com/terms", "cognito:german": "https://example.com/de/terms"}.',
+    )
 
     error_fields = {"links": "Links", "Links": "Links", "termsName": "TermsName", "terms": "TermsName"}
 
@@ -342,8 +435,12 @@ class TermsForm(ServiceForm):
 
     def service_request(self) -> dict[str, Any]:
         data = self.cleaned_data
-        request: dict[str, Any] = {"TermsName": data["TermsName"], "TermsSource": "LINK", "Enforcement": "NONE",
-                                   "Links": data["Links"] or {}}  # fmt: skip
+        request: dict[str, Any] = {
+            "TermsName": data["TermsName"],
+            "TermsSource": "LINK",
+            "Enforcement": "NONE",
+            "Links": data["Links"] or {},
+        }
         if not self.instance._state.adding:
             return {"UserPoolId": self.instance.pool_id, "TermsId": str(self.instance.pk), **request}
         return {"UserPoolId": data["client"].pool_id, "ClientId": data["client"].client_id, **request}
@@ -386,13 +483,22 @@ def preview(request: HttpRequest, pool_id: str, site) -> TemplateResponse:
     pool = get_object_or_404(UserPool, pk=pool_id)
     page_url = reverse("admin:hostedui_pool_preview_page", args=[pool.pk, "login"])[: -len("login")]
     styles = [{"label": "The pool's style (no app client)", "query": ""}]
-    styles += [{"label": f"App client {c.name} ({c.client_id})", "query": f"?client={c.client_id}"}
-               for c in pool.clients.order_by("created", "id")]  # fmt: skip
+    styles += [
+        {"label": f"App client {c.name} ({c.client_id})", "query": f"?client={c.client_id}"}
+        for c in pool.clients.order_by("created", "id")
+    ]
     for style in styles:
-        style["pages"] = [(title, f"{page_url}{name}{style['query']}") for name, title in
-                          (("login", "Sign in"), ("signup", "Sign up"))]  # fmt: skip
-    context = {**site.each_context(request), "title": f"Hosted pages of {pool.name}", "pool": pool,
-               "styles": styles, "opts": UserPool._meta}  # fmt: skip
+        style["pages"] = [
+            (title, f"{page_url}{name}{style['query']}")
+            for name, title in (("login", "Sign in"), ("signup", "Sign up"))
+        ]
+    context = {
+        **site.each_context(request),
+        "title": f"Hosted pages of {pool.name}",
+        "pool": pool,
+        "styles": styles,
+        "opts": UserPool._meta,
+    }
     return TemplateResponse(request, "admin/hostedui/preview.html", context)
 
 
@@ -412,14 +518,23 @@ def preview_page(request: HttpRequest, pool_id: str, page: str) -> HttpResponse:
     hosted = Hosted(pool=pool, base=f"/{pool.pk}/", on_domain=False)
     carried = {"client_id": client.client_id} if client else {}
     context: dict[str, Any] = {
-        "preview": True, "hidden": sorted(carried.items()), "qs": "&".join(f"{k}={v}" for k, v in carried.items()),
-        "qs_nolang": None, "username": "", "passkeys": False, "signup_allowed": True, "recovery_allowed": True,
+        "preview": True,
+        "hidden": sorted(carried.items()),
+        "qs": "&".join(f"{k}={v}" for k, v in carried.items()),
+        "qs_nolang": None,
+        "username": "",
+        "passkeys": False,
+        "signup_allowed": True,
+        "recovery_allowed": True,
         "values": {},
-    }  # fmt: skip
+    }
     if page == "signup":
         username_field, attributes = signup_fields(hosted, client) if client else ("username", [])
-        context.update(username_field=username_field, attributes=attributes,
-                       terms=terms_services.terms_for_client(client, translation.get_language()) if client else [])
+        context.update(
+            username_field=username_field,
+            attributes=attributes,
+            terms=terms_services.terms_for_client(client, translation.get_language()) if client else [],
+        )
     response = render_page(request, hosted, PREVIEW_PAGES[page], context, client=client)
     response["Content-Security-Policy"] = PREVIEW_POLICY
     response["Cache-Control"] = "no-store"

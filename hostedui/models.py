@@ -45,8 +45,9 @@ class UICustomization(models.Model):
     app client, which then wins over the pool's."""
 
     pool = models.ForeignKey(UserPool, on_delete=models.CASCADE, related_name="ui_customizations")
-    client = models.ForeignKey(AppClient, null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="ui_customizations")  # fmt: skip
+    client = models.ForeignKey(
+        AppClient, null=True, blank=True, on_delete=models.CASCADE, related_name="ui_customizations"
+    )
     css = models.TextField(blank=True)
     css_version = models.CharField(max_length=64, blank=True)
     image = models.BinaryField(null=True, blank=True)
@@ -99,6 +100,9 @@ class ManagedLoginAsset(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["branding", "category", "color_mode"], name="asset_unique_category_mode"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.category} ({self.color_mode})"
 
 
 class Terms(models.Model):

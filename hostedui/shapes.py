@@ -39,8 +39,12 @@ def managed_login_branding(branding: ManagedLoginBranding, *, merged: bool = Fal
     """ManagedLoginBrandingType; ``merged`` is ReturnMergedResources (defaults filled in)."""
     assets = []
     for asset in branding_services.branding_assets(branding):
-        item: dict[str, Any] = {"Category": asset.category, "ColorMode": asset.color_mode,
-                                "Extension": asset.extension, "Bytes": base64.b64encode(bytes(asset.bytes)).decode()}
+        item: dict[str, Any] = {
+            "Category": asset.category,
+            "ColorMode": asset.color_mode,
+            "Extension": asset.extension,
+            "Bytes": base64.b64encode(bytes(asset.bytes)).decode(),
+        }
         if asset.resource_id:
             item["ResourceId"] = asset.resource_id
         assets.append(item)
@@ -52,7 +56,7 @@ def managed_login_branding(branding: ManagedLoginBranding, *, merged: bool = Fal
         "Assets": assets,
         "CreationDate": timestamp(branding.created_at),
         "LastModifiedDate": timestamp(branding.updated_at),
-    }  # fmt: skip
+    }
 
 
 def terms(record: Terms) -> dict[str, Any]:

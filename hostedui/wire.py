@@ -34,8 +34,9 @@ def create_managed_login_branding(ctx: ServiceContext, req: dict) -> dict:
 
 
 def describe_managed_login_branding(ctx: ServiceContext, req: dict) -> dict:
-    style = branding.managed_login_branding_describe(pool_id=req["UserPoolId"],
-                                                     branding_id=req["ManagedLoginBrandingId"])  # fmt: skip
+    style = branding.managed_login_branding_describe(
+        pool_id=req["UserPoolId"], branding_id=req["ManagedLoginBrandingId"]
+    )
     return {"ManagedLoginBranding": shapes.managed_login_branding(style, merged=bool(req.get("ReturnMergedResources")))}
 
 
@@ -62,8 +63,7 @@ def describe_terms(ctx: ServiceContext, req: dict) -> dict:
 
 
 def describe_terms_by_client(ctx: ServiceContext, req: dict) -> dict:
-    record = terms.terms_describe_by_client(pool_id=req["UserPoolId"], client_id=req["ClientId"],
-                                            name=req["TermsName"])  # fmt: skip
+    record = terms.terms_describe_by_client(pool_id=req["UserPoolId"], client_id=req["ClientId"], name=req["TermsName"])
     return {"Terms": shapes.terms(record)}
 
 
@@ -77,8 +77,9 @@ def delete_terms(ctx: ServiceContext, req: dict) -> dict:
 
 
 def list_terms(ctx: ServiceContext, req: dict) -> dict:
-    page = terms.terms_list(pool_id=req["UserPoolId"], max_results=req.get("MaxResults"),
-                            next_token=req.get("NextToken"))  # fmt: skip
+    page = terms.terms_list(
+        pool_id=req["UserPoolId"], max_results=req.get("MaxResults"), next_token=req.get("NextToken")
+    )
     out: dict[str, Any] = {"Terms": [shapes.terms_description(t) for t in page.items]}
     if page.next_token:
         out["NextToken"] = page.next_token

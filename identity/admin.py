@@ -121,15 +121,20 @@ class AccessKeyAdmin(ServiceModelAdmin):
 # --- Identity pools ----------------------------------------------------------------------------
 
 _POOL_MEMBERS = (
-    "SupportedLoginProviders", "DeveloperProviderName", "OpenIdConnectProviderARNs", "CognitoIdentityProviders",
-    "SamlProviderARNs", "IdentityPoolTags",
-)  # fmt: skip
+    "SupportedLoginProviders",
+    "DeveloperProviderName",
+    "OpenIdConnectProviderARNs",
+    "CognitoIdentityProviders",
+    "SamlProviderARNs",
+    "IdentityPoolTags",
+)
 
 
 class IdentityPoolForm(ServiceForm):
     IdentityPoolName = forms.CharField(label="Name", max_length=128)
-    AllowUnauthenticatedIdentities = forms.BooleanField(label="Allow guest (unauthenticated) identities",
-                                                        required=False)  # fmt: skip
+    AllowUnauthenticatedIdentities = forms.BooleanField(
+        label="Allow guest (unauthenticated) identities", required=False
+    )
     AllowClassicFlow = forms.BooleanField(label="Allow the basic (classic) flow", required=False)
     providers = JSONObjectField(
         label="Providers and tags (Cognito JSON)",
@@ -137,11 +142,17 @@ class IdentityPoolForm(ServiceForm):
         help_text="CreateIdentityPool members: " + ", ".join(_POOL_MEMBERS) + ".",
     )
     Roles = JSONObjectField(label="Roles", required=False, help_text='{"authenticated": arn, "unauthenticated": arn}')
-    RoleMappings = JSONObjectField(label="Role mappings", required=False, help_text="SetIdentityPoolRoles RoleMappings.")
-    broker = forms.ChoiceField(label="Credentials broker", choices=IdentityPool.Broker.choices,
-                               initial=IdentityPool.Broker.BUILTIN, required=False,
-                               help_text="Who issues GetCredentialsForIdentity's credentials: Cognate, or the STS "
-                                         "endpoint of COGNATE_STS_ENDPOINT.")  # fmt: skip
+    RoleMappings = JSONObjectField(
+        label="Role mappings", required=False, help_text="SetIdentityPoolRoles RoleMappings."
+    )
+    broker = forms.ChoiceField(
+        label="Credentials broker",
+        choices=IdentityPool.Broker.choices,
+        initial=IdentityPool.Broker.BUILTIN,
+        required=False,
+        help_text="Who issues GetCredentialsForIdentity's credentials: Cognate, or the STS "
+        "endpoint of COGNATE_STS_ENDPOINT.",
+    )
 
     class Meta:
         model = IdentityPool
@@ -207,8 +218,15 @@ class IdentityPoolAdmin(ServiceModelAdmin):
     ordering = ("-created_at",)
 
     def get_fields(self, request, obj=None):
-        fields = ["IdentityPoolName", "AllowUnauthenticatedIdentities", "AllowClassicFlow", "providers", "broker",
-                  "Roles", "RoleMappings"]  # fmt: skip
+        fields = [
+            "IdentityPoolName",
+            "AllowUnauthenticatedIdentities",
+            "AllowClassicFlow",
+            "providers",
+            "broker",
+            "Roles",
+            "RoleMappings",
+        ]
         return (["id", *fields, "created_at", "updated_at"]) if obj else fields
 
     def get_readonly_fields(self, request, obj=None):
@@ -266,7 +284,9 @@ class IdentityAdmin(admin.ModelAdmin):
 
     @admin.action(description="Delete the selected identities", permissions=["delete"])
     def delete_identities(self, request, queryset):
-        identity_pools.identities_delete(operator_context(request), identity_ids=list(queryset.values_list("id", flat=True)))
+        identity_pools.identities_delete(
+            operator_context(request), identity_ids=list(queryset.values_list("id", flat=True))
+        )
 
 
 # --- Roles and OpenID Connect providers -------------------------------------------------------
@@ -294,8 +314,11 @@ class RoleForm(ServiceForm):
     )
     trusted_kind = forms.ChoiceField(
         label="For identities that are",
-        choices=[("", "authenticated or guests"), ("authenticated", "authenticated"),
-                 ("unauthenticated", "guests (unauthenticated)")],  # fmt: skip
+        choices=[
+            ("", "authenticated or guests"),
+            ("authenticated", "authenticated"),
+            ("unauthenticated", "guests (unauthenticated)"),
+        ],
         required=False,
     )
     max_session_seconds = forms.IntegerField(label="Longest session (seconds)", initial=3600)
@@ -308,9 +331,13 @@ class RoleForm(ServiceForm):
         super().__init__(*args, **kwargs)
         role = self.instance
         if role.pk:
-            self.initial.update(name=role.name, description=role.description, policy=role.policy,
-                                trust_policy=role.trust_policy or None,
-                                max_session_seconds=role.max_session_seconds)  # fmt: skip
+            self.initial.update(
+                name=role.name,
+                description=role.description,
+                policy=role.policy,
+                trust_policy=role.trust_policy or None,
+                max_session_seconds=role.max_session_seconds,
+            )
 
     def clean_policy(self):
         try:
@@ -346,17 +373,32 @@ class RoleAdmin(ServiceModelAdmin):
     readonly_fields = ("arn", "created_at", "updated_at")
 
     def get_fields(self, request, obj=None):
-        fields = ["name", "description", "policy", "trust_policy", "trusted_pools", "trusted_kind",
-                  "max_session_seconds"]  # fmt: skip
+        fields = [
+            "name",
+            "description",
+            "policy",
+            "trust_policy",
+            "trusted_pools",
+            "trusted_kind",
+            "max_session_seconds",
+        ]
         return ["arn", *fields, "created_at", "updated_at"] if obj else fields
 
 
 class OpenIdProviderForm(ServiceForm):
-    issuer = forms.URLField(max_length=2048, assume_scheme="https",
-                            help_text="The tokens' iss; the provider's ARN and Logins key follow from it.")  # fmt: skip
+    issuer = forms.URLField(
+        max_length=2048,
+        assume_scheme="https",
+        help_text="The tokens' iss; the provider's ARN and Logins key follow from it.",
+    )
     client_ids = LinesField(label="Client ids (audiences)", required=True)
-    jwks_url = forms.URLField(label="JWKS URL", max_length=2048, required=False, assume_scheme="https",
-                              help_text="Empty: read from the issuer's /.well-known/openid-configuration.")  # fmt: skip
+    jwks_url = forms.URLField(
+        label="JWKS URL",
+        max_length=2048,
+        required=False,
+        assume_scheme="https",
+        help_text="Empty: read from the issuer's /.well-known/openid-configuration.",
+    )
 
     class Meta:
         model = OpenIdProvider
@@ -372,7 +414,9 @@ class OpenIdProviderForm(ServiceForm):
         return dict(self.cleaned_data)
 
     def perform(self, ctx, request):
-        return identity_pools.open_id_provider_save(ctx, provider=self.instance if self.instance.pk else None, **request)
+        return identity_pools.open_id_provider_save(
+            ctx, provider=self.instance if self.instance.pk else None, **request
+        )
 
 
 @admin.register(OpenIdProvider)

@@ -163,12 +163,21 @@ class IAMPolicyPermission(permissions.BasePermission):
                 {"__type": ErrorCode.MISSING_AUTHENTICATION_TOKEN.value, "message": "Missing Authentication Token"}
             )
         try:
-            resource.request_authorize(caller, request._request, iam_action=getattr(view, "iam_action", None),
-                                       view_action=getattr(view, "action", None))  # fmt: skip
+            resource.request_authorize(
+                caller,
+                request._request,
+                iam_action=getattr(view, "iam_action", None),
+                view_action=getattr(view, "action", None),
+            )
         except ServiceError as exc:
             raise _failed(exc) from None
         return True
 
 
-__all__ = ["SigV4Authentication", "IdentityCredentialsAuthentication", "IAMPolicyPermission", "IdentityPrincipal",
-           "Caller"]  # fmt: skip
+__all__ = [
+    "SigV4Authentication",
+    "IdentityCredentialsAuthentication",
+    "IAMPolicyPermission",
+    "IdentityPrincipal",
+    "Caller",
+]

@@ -98,6 +98,9 @@ class Identity(models.Model):
     class Meta:
         indexes = [models.Index(fields=["pool", "id"], name="identity_pool_idx")]
 
+    def __str__(self) -> str:
+        return self.id
+
 
 class IdentityLogin(models.Model):
     """A login linked to an identity: a provider name (``accounts.google.com``,
@@ -112,6 +115,9 @@ class IdentityLogin(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["pool", "provider", "subject"], name="identity_login_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} login of {self.identity_id}"
 
 
 class OpenIdProvider(models.Model):
@@ -169,3 +175,6 @@ class TemporaryCredential(models.Model):
     claims = models.JSONField(default=dict, blank=True)  # what policy variables may read
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.access_key_id

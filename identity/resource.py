@@ -26,8 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -73,8 +72,10 @@ def path_refusal(request: HttpRequest) -> ServiceError | None:
     ``.../resource-servers/x/../ID``, which names another resource. So a path with a ``.``
     or ``..`` segment (decoded, as the view sees it) is refused, as if unsigned for it."""
     if any(segment in (".", "..") for segment in request.path.split("/")):
-        return ServiceError("The request path must not contain '.' or '..' segments: a signature cannot cover them.",
-                            code=ErrorCode.INVALID_SIGNATURE)  # fmt: skip
+        return ServiceError(
+            "The request path must not contain '.' or '..' segments: a signature cannot cover them.",
+            code=ErrorCode.INVALID_SIGNATURE,
+        )
     return None
 
 
@@ -113,7 +114,7 @@ def action_name(
 def request_context(request: HttpRequest) -> dict[str, str]:
     context = {
         "aws:SecureTransport": "true" if request.is_secure() else "false",
-        "aws:CurrentTime": datetime.now(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:CurrentTime": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     if request.META.get("REMOTE_ADDR"):
         context["aws:SourceIp"] = request.META["REMOTE_ADDR"]
@@ -124,8 +125,12 @@ def request_authorize(
     caller: Caller, request: HttpRequest, *, iam_action: Any = None, view_action: str | None = None
 ) -> None:
     """AccessDeniedException unless the caller's policy allows this request (see module docstring)."""
-    caller_authorize(caller, action=action_name(request, iam_action, view_action), resource=resource_arn(request),
-                     context=request_context(request))  # fmt: skip
+    caller_authorize(
+        caller,
+        action=action_name(request, iam_action, view_action),
+        resource=resource_arn(request),
+        context=request_context(request),
+    )
 
 
 def guarded(path: str) -> bool:

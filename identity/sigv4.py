@@ -22,11 +22,11 @@ import hmac
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
-from typing import Mapping
 from urllib.parse import quote, unquote_plus
 
 __all__ = [
@@ -163,7 +163,7 @@ def derive_signing_key(secret: str, date: str, region: str, service: str) -> byt
         if cached is not None:
             _key_cache.move_to_end(cache_key)
             return cached
-    k_date = _hmac(f"AWS4{secret}".encode("utf-8"), date)
+    k_date = _hmac(f"AWS4{secret}".encode(), date)
     k_region = _hmac(k_date, region)
     k_service = _hmac(k_region, service)
     k_signing = _hmac(k_service, TERMINATOR)
@@ -211,8 +211,7 @@ def _parse_authorization_header(value: str, session_token: str | None) -> _Parse
     scheme, _, rest = value.partition(" ")
     if scheme != ALGORITHM:
         raise _incomplete(
-            f"Unsupported Authorization Type: '{_echo(scheme)}'. "
-            f"Only '{ALGORITHM}' header authentication is supported."
+            f"Unsupported Authorization Type: '{_echo(scheme)}'. Only '{ALGORITHM}' header authentication is supported."
         )
 
     params: dict[str, str] = {}
@@ -222,16 +221,12 @@ def _parse_authorization_header(value: str, session_token: str | None) -> _Parse
             continue
         name, sep, param_value = component.partition("=")
         if not sep:
-            raise _incomplete(
-                f"Authorization header component '{_echo(name)}' is not of the form name=value."
-            )
+            raise _incomplete(f"Authorization header component '{_echo(name)}' is not of the form name=value.")
         params[name.strip()] = param_value.strip()
 
     missing = [p for p in ("Credential", "Signature", "SignedHeaders") if not params.get(p)]
     if missing:
-        raise _incomplete(
-            " ".join(f"Authorization header requires '{p}' parameter." for p in missing)
-        )
+        raise _incomplete(" ".join(f"Authorization header requires '{p}' parameter." for p in missing))
 
     raw_credential = params["Credential"]
     parts = raw_credential.split("/")
@@ -243,13 +238,10 @@ def _parse_authorization_header(value: str, session_token: str | None) -> _Parse
     access_key_id, scope_date, region, service, terminator = parts
     if terminator != TERMINATOR:
         raise _incomplete(
-            f"Credential should be scoped with a valid terminator: '{TERMINATOR}', "
-            f"not '{_echo(terminator)}'."
+            f"Credential should be scoped with a valid terminator: '{TERMINATOR}', not '{_echo(terminator)}'."
         )
     if not _SCOPE_DATE_RE.fullmatch(scope_date):
-        raise _incomplete(
-            f"Credential scope date must be in yyyyMMdd format, got '{_echo(scope_date)}'."
-        )
+        raise _incomplete(f"Credential scope date must be in yyyyMMdd format, got '{_echo(scope_date)}'.")
 
     signed_headers = tuple(h.strip().lower() for h in params["SignedHeaders"].split(";"))
     if not all(signed_headers):
@@ -410,12 +402,10 @@ def _request_timestamp(request: SignedRequest) -> str:
         except (TypeError, ValueError, IndexError):
             raise _incomplete(f"Date header '{_echo(http_date)}' is not a valid HTTP date.") from None
         if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        return parsed.astimezone(timezone.utc).strftime(SIGV4_TIMESTAMP)
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC).strftime(SIGV4_TIMESTAMP)
 
-    raise _incomplete(
-        "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
-    )
+    raise _incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
 
 
 def _payload_hash(request: SignedRequest) -> str:
@@ -427,9 +417,7 @@ def _payload_hash(request: SignedRequest) -> str:
     if declared in _UNSIGNED_PAYLOADS:
         raise _invalid(f"Payload signing mode '{declared}' is not supported; sign the request body.")
     if declared.lower() != body_hash:
-        raise _invalid(
-            "The provided 'x-amz-content-sha256' header does not match what was computed."
-        )
+        raise _invalid("The provided 'x-amz-content-sha256' header does not match what was computed.")
     # botocore puts the header value itself into the canonical request.
     return declared
 
@@ -447,9 +435,10 @@ def _check_signed_headers(request: SignedRequest, signed_headers: tuple[str, ...
     ``Date`` header when it stands for X-Amz-Date."""
     signed = set(signed_headers)
     unsigned = sorted(
-        name for name in request._lower_headers
+        name
+        for name in request._lower_headers
         if name.startswith("x-amz-") and name not in signed and name not in _UNSIGNABLE_AMZ_HEADERS
-    )  # fmt: skip
+    )
     if request.header("x-amz-date") is None and request.header("date") is not None and "date" not in signed:
         unsigned.append("date")
     if unsigned:
@@ -468,7 +457,7 @@ def _format_skew(max_skew: timedelta) -> str:
 def _timestamp_parse(timestamp: str) -> datetime:
     """The moment (UTC) a basic-format timestamp names; ValueError if none. Kept: every
     request a client signs within one second carries the same timestamp."""
-    return datetime.strptime(timestamp, SIGV4_TIMESTAMP).replace(tzinfo=timezone.utc)
+    return datetime.strptime(timestamp, SIGV4_TIMESTAMP).replace(tzinfo=UTC)
 
 
 def _check_clock_skew(timestamp: str, now: datetime, max_skew: timedelta) -> None:
@@ -521,11 +510,11 @@ def verify(
         )
 
     if now is None:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
     elif now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
+        now = now.replace(tzinfo=UTC)
     else:
-        now = now.astimezone(timezone.utc)
+        now = now.astimezone(UTC)
     _check_clock_skew(timestamp, now.replace(microsecond=0), max_skew)
 
     payload_hash = _payload_hash(request)
@@ -533,15 +522,11 @@ def verify(
     uri = canonical_uri(request.path)
     method = request.method.upper()
     scope = f"{credential.date}/{credential.region}/{credential.service}/{TERMINATOR}"
-    signing_key = derive_signing_key(
-        secret_key, credential.date, credential.region, credential.service
-    )
+    signing_key = derive_signing_key(secret_key, credential.date, credential.region, credential.service)
     provided = parsed.signature.strip().lower().encode("utf-8")
 
     for query in canonical_query_candidates(request.query_string):
-        canonical_request = "\n".join(
-            (method, uri, query, canonical_headers, signed_headers, payload_hash)
-        )
+        canonical_request = "\n".join((method, uri, query, canonical_headers, signed_headers, payload_hash))
         string_to_sign = "\n".join(
             (
                 ALGORITHM,
@@ -550,9 +535,7 @@ def verify(
                 hashlib.sha256(canonical_request.encode("utf-8")).hexdigest(),
             )
         )
-        expected = hmac.new(
-            signing_key, string_to_sign.encode("utf-8"), hashlib.sha256
-        ).hexdigest()
+        expected = hmac.new(signing_key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
         if hmac.compare_digest(expected.encode("ascii"), provided):
             return credential
 

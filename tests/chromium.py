@@ -20,9 +20,19 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("COGNATE_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]  # fmt: skip
-SCREENSHOTS = Path(os.environ.get("COGNATE_SCREENSHOTS", Path(__file__).resolve().parent.parent / "var" / "screenshots"))
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(
+    os.environ.get("COGNATE_SCREENSHOTS", Path(__file__).resolve().parent.parent / "var" / "screenshots")
+)
 
 
 def chromium_missing() -> str | None:

@@ -14,10 +14,10 @@ import boto3
 import django.test.testcases as django_testcases
 import pytest
 from aiosmtpd.controller import Controller
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
-from botocore.awsrequest import AWSRequest
-from botocore.auth import SigV4Auth
 
 from identity.services.callers import access_key_create
 from tests.chromium import chromium  # noqa: F401 - one browser for the session (tests/browser, tests/amplify)
@@ -67,8 +67,10 @@ def _no_ambient_aws(monkeypatch):
 def side_by_side(transactional_db):
     """Skip where a second writer fails at once instead of waiting (tests/races.py's ``threaded``)."""
     if not writers_wait():
-        pytest.skip("concurrent writers need PostgreSQL (or a file SQLite database in IMMEDIATE mode): "
-                    "this SQLite database fails a second writer at once")  # fmt: skip
+        pytest.skip(
+            "concurrent writers need PostgreSQL (or a file SQLite database in IMMEDIATE mode): "
+            "this SQLite database fails a second writer at once"
+        )
 
 
 @pytest.fixture
@@ -79,7 +81,9 @@ def ctx() -> ServiceContext:
 @pytest.fixture
 def make_operator(django_user_model):
     def make(username: str = "operator", **extra):
-        return django_user_model.objects.create_user(username=username, password="pw-" + username, is_staff=True, **extra)
+        return django_user_model.objects.create_user(
+            username=username, password="pw-" + username, is_staff=True, **extra
+        )
 
     return make
 
@@ -109,15 +113,17 @@ def boto_client(live_server):
 
             config = config.merge(Config(signature_version=UNSIGNED))
             key = ("unused", "unused")
-        return one_request_per_connection(boto3.client(
-            service,
-            endpoint_url=live_server.url,
-            region_name=kwargs.pop("region_name", REGION),
-            aws_access_key_id=key[0],
-            aws_secret_access_key=key[1],
-            config=config,
-            **kwargs,
-        ))  # fmt: skip
+        return one_request_per_connection(
+            boto3.client(
+                service,
+                endpoint_url=live_server.url,
+                region_name=kwargs.pop("region_name", REGION),
+                aws_access_key_id=key[0],
+                aws_secret_access_key=key[1],
+                config=config,
+                **kwargs,
+            )
+        )
 
     return make
 
@@ -219,8 +225,12 @@ def signed(client, django_user_model):
 
     def post(operation: str, params: dict):
         body = json.dumps(params).encode()
-        request = AWSRequest(method="POST", url="http://testserver/", data=body,
-                             headers={"X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}"})  # fmt: skip
+        request = AWSRequest(
+            method="POST",
+            url="http://testserver/",
+            data=body,
+            headers={"X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}"},
+        )
         SigV4Auth(credentials, "cognito-idp", "us-east-1").add_auth(request)
         meta = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in request.headers.items()}
         return client.post("/", data=body, content_type="application/x-amz-json-1.1", HTTP_HOST="testserver", **meta)

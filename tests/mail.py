@@ -125,7 +125,7 @@ class Mailbox:
 
     def _to(self, address: str) -> list[Received]:
         address = address.lower()
-        return [m for m in self.collector.messages[self._start:] if address in m.rcpt_tos]
+        return [m for m in self.collector.messages[self._start :] if address in m.rcpt_tos]
 
     def messages_to(self, address: str) -> list[Received]:
         with self.collector.cond:

@@ -131,10 +131,9 @@ def test_a_rolled_back_save_clears_nothing():
         pool.save()
         raise RuntimeError("rolled back")
     assert len(cache) == 2
-    with transaction.atomic():
-        with pytest.raises(RuntimeError), transaction.atomic():  # a savepoint rolled back
-            pool.save()
-            raise RuntimeError("rolled back")
+    with transaction.atomic(), pytest.raises(RuntimeError), transaction.atomic():  # a savepoint rolled back
+        pool.save()
+        raise RuntimeError("rolled back")
     assert len(cache) == 2
 
 
@@ -163,7 +162,11 @@ def test_saves_of_other_models_leave_a_cache_alone():
 def test_the_service_caches_are_registered_with_their_invalidation():
     caches = {info.name: info for info in memo.registered()}
     assert caches["pools"].invalidated_by == ("userpools.UserPool (by key)",)
-    assert set(caches["clients"].invalidated_by) == {"userpools.AppClient", "userpools.ClientSecret", "userpools.UserPool"}
+    assert set(caches["clients"].invalidated_by) == {
+        "userpools.AppClient",
+        "userpools.ClientSecret",
+        "userpools.UserPool",
+    }
     assert caches["hosts"].invalidated_by == ("userpools.UserPoolDomain",)
     assert caches["access-keys"].invalidated_by == ("identity.AccessKey (by key)", "userpools.User (by key)")
 

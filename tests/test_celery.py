@@ -49,9 +49,18 @@ def test_every_task_is_registered_in_a_process_that_never_imported_a_task_module
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     done = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == str(sorted([
-        "hostedui.sessions_prune", "identity.credentials_prune", "userpools.audit_prune", "userpools.deliver",
-        "userpools.domains_verify", "userpools.sessions_prune"]))  # fmt: skip
+    assert done.stdout.strip().splitlines()[-1] == str(
+        sorted(
+            [
+                "hostedui.sessions_prune",
+                "identity.credentials_prune",
+                "userpools.audit_prune",
+                "userpools.deliver",
+                "userpools.domains_verify",
+                "userpools.sessions_prune",
+            ]
+        )
+    )
 
 
 class FailingSender:
@@ -68,10 +77,17 @@ def _failing_sms_delivery(settings) -> Delivery:
 
     settings.COGNATE_SMS_SENDER = "tests.test_celery.FailingSender"
     pool = user_pool_create(SYSTEM, {"PoolName": "retries"})
-    user = users.user_create(SYSTEM, pool=pool, username="u", password="Passw0rd!x", attributes={},
-                             status=User.Status.CONFIRMED)  # fmt: skip
-    return Delivery.objects.create(pool=pool, user=user, medium=Delivery.Medium.SMS, destination="+15555550123",
-                                   purpose="invitation", body="Your code is 123456")  # fmt: skip
+    user = users.user_create(
+        SYSTEM, pool=pool, username="u", password="Passw0rd!x", attributes={}, status=User.Status.CONFIRMED
+    )
+    return Delivery.objects.create(
+        pool=pool,
+        user=user,
+        medium=Delivery.Medium.SMS,
+        destination="+15555550123",
+        purpose="invitation",
+        body="Your code is 123456",
+    )
 
 
 @pytest.mark.django_db
@@ -104,7 +120,9 @@ def test_the_delivery_task_retries_as_the_service_says(settings, caplog):
     assert deliver.apply(args=(delivery.pk,), retries=MAX_RETRIES).get() == "failed"
     delivery.refresh_from_db()
     assert delivery.state == Delivery.State.FAILED and delivery.attempts == MAX_RETRIES + 1
-    retried = [r.getMessage() for r in caplog.records if r.name == "cognate.delivery" and "will retry" in r.getMessage()]
+    retried = [
+        r.getMessage() for r in caplog.records if r.name == "cognate.delivery" and "will retry" in r.getMessage()
+    ]
     assert len(retried) == MAX_RETRIES
     assert all("10.0.0.7" not in r.getMessage() and "5555550123" not in r.getMessage() for r in caplog.records)
 

@@ -70,7 +70,7 @@ def test_bootstrap_snippet_works_against_the_server(live_server, settings, capsy
     out = StringIO()
     call_command("bootstrap", "--password", "pw-1234567", stdout=out)
     text = out.getvalue()
-    snippet = text[text.index("import boto3"):]
+    snippet = text[text.index("import boto3") :]
     exec(compile(snippet, "<bootstrap snippet>", "exec"), {})  # noqa: S102 - our own printed snippet
     printed = capsys.readouterr().out.splitlines()
     assert printed[0] == "demo"

@@ -105,8 +105,12 @@ def import_cycles(root: Path, app: str) -> list[str]:
     found = []
     for component in strongly_connected(graph):
         members = set(component)
-        edges = [f"    {source} -> {target} ({modules[source].relative_to(root)}:{line})"
-                 for source in component for target, line in sorted(graph[source].items()) if target in members]  # fmt: skip
+        edges = [
+            f"    {source} -> {target} ({modules[source].relative_to(root)}:{line})"
+            for source in component
+            for target, line in sorted(graph[source].items())
+            if target in members
+        ]
         found.append(f"cycle among {len(component)} modules: {', '.join(component)}\n" + "\n".join(edges))
     return found
 
@@ -124,18 +128,21 @@ def _write(root: Path, files: dict[str, str]) -> None:
 
 
 def test_the_checker_finds_every_kind_of_import(tmp_path):
-    _write(tmp_path, {
-        "pkg/__init__.py": "",
-        "pkg/a.py": "from pkg import b\n",  # a module named in a from-import
-        "pkg/b.py": "def f():\n    from .c import thing\n",  # function-local and relative
-        "pkg/c.py": "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import pkg.a.attr\n",
-        "pkg/d.py": "from pkg.a import x\n\n\ndef g():\n    import pkg.migrations.m\n",  # into the cycle, not in it
-        "pkg/migrations/__init__.py": "",
-        "pkg/migrations/m.py": "from pkg import d\n",  # left out: no cycle with d
-        "pkg/sub/__init__.py": "from .e import y\nfrom . import f\n",
-        "pkg/sub/e.py": "from pkg.sub import f\nimport os\n",  # sub.f is a module: no edge to the package
-        "pkg/sub/f.py": "from ..d import z\nfrom ... import outside\n",
-    })  # fmt: skip
+    _write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/a.py": "from pkg import b\n",  # a module named in a from-import
+            "pkg/b.py": "def f():\n    from .c import thing\n",  # function-local and relative
+            "pkg/c.py": "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import pkg.a.attr\n",
+            "pkg/d.py": "from pkg.a import x\n\n\ndef g():\n    import pkg.migrations.m\n",  # into the cycle, not in it
+            "pkg/migrations/__init__.py": "",
+            "pkg/migrations/m.py": "from pkg import d\n",  # left out: no cycle with d
+            "pkg/sub/__init__.py": "from .e import y\nfrom . import f\n",
+            "pkg/sub/e.py": "from pkg.sub import f\nimport os\n",  # sub.f is a module: no edge to the package
+            "pkg/sub/f.py": "from ..d import z\nfrom ... import outside\n",
+        },
+    )
     graph = import_graph(app_modules(tmp_path, "pkg"))
     assert graph["pkg.sub.e"] == {"pkg.sub.f": 1}
     assert graph["pkg.sub.f"] == {"pkg.d": 1}
@@ -151,14 +158,25 @@ def test_the_checker_finds_every_kind_of_import(tmp_path):
 
 
 def test_the_checker_finds_two_modules_importing_each_other(tmp_path):
-    _write(tmp_path, {"pkg/__init__.py": "", "pkg/a.py": "import pkg.b\n", "pkg/b.py": "from pkg.a import name\n",
-                      "pkg/c.py": "from pkg import a, b\n"})  # fmt: skip
+    _write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/a.py": "import pkg.b\n",
+            "pkg/b.py": "from pkg.a import name\n",
+            "pkg/c.py": "from pkg import a, b\n",
+        },
+    )
     assert strongly_connected(import_graph(app_modules(tmp_path, "pkg"))) == [["pkg.a", "pkg.b"]]
     _write(tmp_path, {"pkg/b.py": "name = 1\n"})
     assert import_cycles(tmp_path, "pkg") == []
 
 
 def test_no_module_of_app_code_is_over_700_lines():
-    long = [f"{path.relative_to(ROOT)}: {lines} lines" for app in APPS for path in app_modules(ROOT, app).values()
-            if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES]  # fmt: skip
+    long = [
+        f"{path.relative_to(ROOT)}: {lines} lines"
+        for app in APPS
+        for path in app_modules(ROOT, app).values()
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    ]
     assert not long, "\n".join(long)

@@ -135,13 +135,16 @@ def test_forget_drops_only_the_keys_named():
 
 def test_every_cache_is_listed_by_name_and_names_are_unique():
     name = _name()
-    cache: ProcessCache[str, str] = ProcessCache(name, 7, invalidated_by=("userpools.UserPool",
-                                                 memo.On("userpools.AppClient", keys=lambda c: [c.client_id])))
+    cache: ProcessCache[str, str] = ProcessCache(
+        name, 7, invalidated_by=("userpools.UserPool", memo.On("userpools.AppClient", keys=lambda c: [c.client_id]))
+    )
     cache.get("k", str.upper)
     info = {i.name: i for i in memo.registered()}[name]
     assert (info.seconds, info.entries) == (7, 1)
     assert info.invalidated_by == ("userpools.UserPool", "userpools.AppClient (by key)")
-    assert {"pools", "clients", "hosts", "access-keys", "access-key-secrets"} <= set(info.name for info in memo.registered())
+    assert {"pools", "clients", "hosts", "access-keys", "access-key-secrets"} <= set(
+        info.name for info in memo.registered()
+    )
     with pytest.raises(ValueError):
         ProcessCache(name, 1)
     del cache, info

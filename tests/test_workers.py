@@ -141,10 +141,27 @@ class Server:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
         env.setdefault("SECRET_KEY", "test-workers-not-a-secret")
         self.process = subprocess.Popen(
-            [str(GUNICORN), "config.wsgi:application", "-c", str(hooks), "-b", f"127.0.0.1:{self.port}",
-             "-k", worker_class, "-w", str(workers), "--threads", "2", "--keep-alive", "60", "--log-level", "warning"],
-            cwd=ROOT, env=env,
-        )  # fmt: skip
+            [
+                str(GUNICORN),
+                "config.wsgi:application",
+                "-c",
+                str(hooks),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "-k",
+                worker_class,
+                "-w",
+                str(workers),
+                "--threads",
+                "2",
+                "--keep-alive",
+                "60",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
         self.wait_ready(workers)
 
     def workers(self) -> list[int]:
@@ -152,8 +169,9 @@ class Server:
 
     def wait_ready(self, workers: int) -> None:
         deadline = time.monotonic() + 60
-        while {int(p.name) for p in self.ready.iterdir()} & set(self.workers()) != set(self.workers()) \
-                or len(self.workers()) != workers:  # fmt: skip
+        while {int(p.name) for p in self.ready.iterdir()} & set(self.workers()) != set(self.workers()) or len(
+            self.workers()
+        ) != workers:
             assert self.process.poll() is None, "gunicorn exited"
             assert time.monotonic() < deadline, "gunicorn's workers did not start"
             time.sleep(0.05)
@@ -232,32 +250,44 @@ def test_a_killed_worker_leaves_new_connections_to_the_others(balanced):
 # --- InlineWorker: requests answered on the worker's thread once whole ------------------------
 
 from config.workers import (  # noqa: E402
-    BODY_MAX, HEAD_MAX, JOIN_MAX, PARTIAL, POOL, WHOLE, HeadHeld, request_extent,
+    BODY_MAX,
+    HEAD_MAX,
+    JOIN_MAX,
+    PARTIAL,
+    POOL,
+    WHOLE,
+    HeadHeld,
+    request_extent,
 )
 
 GET = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
 
 def _post(body: bytes, *, extra: bytes = b"") -> bytes:
-    return (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: AWSCognitoIdentityProviderService.GetUser\r\n"
-            b"Content-Type: application/x-amz-json-1.1\r\nContent-Length: %d\r\n%s\r\n" % (len(body), extra) + body)  # fmt: skip
+    return (
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: AWSCognitoIdentityProviderService.GetUser\r\n"
+        b"Content-Type: application/x-amz-json-1.1\r\nContent-Length: %d\r\n%s\r\n" % (len(body), extra) + body
+    )
 
 
-@pytest.mark.parametrize("buffer,expected", [
-    (GET, (WHOLE, len(GET))),
-    (GET + GET, (WHOLE, len(GET))),  # pipelined: the first
-    (GET[:-1], (PARTIAL, 0)),
-    (b"", (PARTIAL, 0)),
-    (_post(b'{"a": 1}'), (WHOLE, len(_post(b'{"a": 1}')))),
-    (_post(b'{"a": 1}')[:-1], (PARTIAL, 0)),
-    (_post(b"x").replace(b"Content-Length", b"content-LENGTH"), (WHOLE, len(_post(b"x")))),
-    (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n", (POOL, 0)),
-    (_post(b"x", extra=b"Expect: 100-continue\r\n")[:-1], (POOL, 0)),
-    (b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx", (POOL, 0)),
-    (b"POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\nx", (POOL, 0)),
-    (b"POST / HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % (BODY_MAX + 1), (POOL, 0)),
-    (b"GET / HTTP/1.1\r\nX: " + b"y" * HEAD_MAX, (POOL, 0)),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "buffer,expected",
+    [
+        (GET, (WHOLE, len(GET))),
+        (GET + GET, (WHOLE, len(GET))),  # pipelined: the first
+        (GET[:-1], (PARTIAL, 0)),
+        (b"", (PARTIAL, 0)),
+        (_post(b'{"a": 1}'), (WHOLE, len(_post(b'{"a": 1}')))),
+        (_post(b'{"a": 1}')[:-1], (PARTIAL, 0)),
+        (_post(b"x").replace(b"Content-Length", b"content-LENGTH"), (WHOLE, len(_post(b"x")))),
+        (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n", (POOL, 0)),
+        (_post(b"x", extra=b"Expect: 100-continue\r\n")[:-1], (POOL, 0)),
+        (b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx", (POOL, 0)),
+        (b"POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\nx", (POOL, 0)),
+        (b"POST / HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % (BODY_MAX + 1), (POOL, 0)),
+        (b"GET / HTTP/1.1\r\nX: " + b"y" * HEAD_MAX, (POOL, 0)),
+    ],
+)
 def test_request_extent(buffer, expected):
     assert request_extent(buffer) == expected
 
@@ -332,8 +362,8 @@ def _responses(sock: socket.socket, count: int) -> list[tuple[int, bytes]]:
             head = data[:end].decode("latin-1")
             length = int(re.search(r"(?im)^content-length:\s*(\d+)", head).group(1))
             if len(data) >= end + 4 + length:
-                found.append((int(head.split()[1]), data[end + 4: end + 4 + length]))
-                data = data[end + 4 + length:]
+                found.append((int(head.split()[1]), data[end + 4 : end + 4 + length]))
+                data = data[end + 4 + length :]
                 continue
         chunk = sock.recv(65536)
         assert chunk, f"the server closed the connection after {len(found)} responses"
@@ -387,8 +417,10 @@ def test_inline_waits_for_a_request_in_pieces_without_holding_the_worker(inline)
 
 def test_inline_hands_chunked_bodies_to_a_thread(inline):
     body = b'{"AccessToken": "x"}'
-    request = (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: AWSCognitoIdentityProviderService.GetUser\r\n"
-               b"Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))  # fmt: skip
+    request = (
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: AWSCognitoIdentityProviderService.GetUser\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    )
     with _open(inline) as sock:
         sock.sendall(request)
         [(status, answer)] = _responses(sock, 1)

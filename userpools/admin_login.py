@@ -36,8 +36,9 @@ class OperatorLoginThrottle(AxesStandaloneBackend):
     and the next backend decides (axes itself would raise instead).
     """
 
-    def authenticate(self, request: HttpRequest | None, username: str | None = None,
-                     password: str | None = None, **kwargs):  # fmt: skip
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs
+    ):
         if request is None:
             return None
         return super().authenticate(request, username, password, **kwargs)

@@ -159,6 +159,8 @@ RefreshTokenReuse = _error("RefreshTokenReuse", ErrorCode.REFRESH_TOKEN_REUSE)
 Unauthorized = _error("Unauthorized", ErrorCode.UNAUTHORIZED)
 UnsupportedTokenType = _error("UnsupportedTokenType", ErrorCode.UNSUPPORTED_TOKEN_TYPE)
 ResourceConflict = _error("ResourceConflict", ErrorCode.RESOURCE_CONFLICT)
-InvalidIdentityPoolConfiguration = _error("InvalidIdentityPoolConfiguration", ErrorCode.INVALID_IDENTITY_POOL_CONFIGURATION)
+InvalidIdentityPoolConfiguration = _error(
+    "InvalidIdentityPoolConfiguration", ErrorCode.INVALID_IDENTITY_POOL_CONFIGURATION
+)
 ExternalService = _error("ExternalService", ErrorCode.EXTERNAL_SERVICE)
 DeveloperUserAlreadyRegistered = _error("DeveloperUserAlreadyRegistered", ErrorCode.DEVELOPER_USER_ALREADY_REGISTERED)

@@ -69,8 +69,9 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return value
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_int=_integer, parse_float=_number,
-                            parse_constant=_constant)  # fmt: skip
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_object, parse_int=_integer, parse_float=_number, parse_constant=_constant
+)
 
 
 def depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
@@ -109,6 +110,7 @@ def loads(raw: bytes | str) -> Any:
         raise ServiceError(f"Malformed JSON request body: {_reason(exc)}.", code=ErrorCode.SERIALIZATION) from None
     # Cheap for the usual body: nesting deeper than MAX_DEPTH needs more than MAX_DEPTH brackets.
     if isinstance(value, (dict, list)) and text.count("[") + text.count("{") > MAX_DEPTH and depth_exceeds(value):
-        raise ServiceError(f"Malformed JSON request body: nested more than {MAX_DEPTH} levels deep.",
-                           code=ErrorCode.SERIALIZATION)  # fmt: skip
+        raise ServiceError(
+            f"Malformed JSON request body: nested more than {MAX_DEPTH} levels deep.", code=ErrorCode.SERIALIZATION
+        )
     return value

@@ -33,7 +33,9 @@ class ConsoleEmailBackend(DjangoConsoleBackend):
             recipients = message.recipients()
             if not recipients:
                 continue
-            logger.info("E-mail to %s not printed (DEBUG is off; set EMAIL_BACKEND to deliver it)",
-                        ", ".join(masked_address(r) for r in recipients))  # fmt: skip
+            logger.info(
+                "E-mail to %s not printed (DEBUG is off; set EMAIL_BACKEND to deliver it)",
+                ", ".join(masked_address(r) for r in recipients),
+            )
             sent += 1
         return sent

@@ -203,6 +203,9 @@ class GroupMembership(models.Model):
         constraints = [models.UniqueConstraint(fields=["group", "user"], name="membership_unique")]
         indexes = [models.Index(fields=["group", "id"], name="membership_group_idx")]
 
+    def __str__(self) -> str:
+        return f"user {self.user_id} in group {self.group_id}"
+
 
 class VerificationCode(models.Model):
     """A one-time code sent to a user: sign-up confirmation, password reset, attribute check.
@@ -227,6 +230,9 @@ class VerificationCode(models.Model):
     class Meta:
         indexes = [models.Index(fields=["user", "purpose", "created_at"], name="code_user_purpose_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.purpose} code of user {self.user_id}"
+
 
 class PasswordHistory(models.Model):
     """Earlier password hashes, for the pool's PasswordHistorySize."""
@@ -237,6 +243,9 @@ class PasswordHistory(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"an earlier password of user {self.user_id}"
 
 
 class Delivery(models.Model):
@@ -477,6 +486,9 @@ class RefreshToken(models.Model):
             models.Index(fields=["expires_at"], name="refresh_expiry_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"refresh token of session {self.session_id}"
+
 
 class AuthSession(models.Model):
     """The server side of a challenge ``Session``: opaque to the client, single use, expiring."""
@@ -490,6 +502,9 @@ class AuthSession(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
     used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.challenge} session of client {self.client_id}"
 
 
 class UnknownUserLockout(models.Model):
@@ -507,6 +522,9 @@ class UnknownUserLockout(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["pool", "key"], name="unknown_user_lockout_key")]
+
+    def __str__(self) -> str:
+        return f"failures of unknown username {self.key[:12]}… in {self.pool_id}"
 
 
 class SoftwareToken(Device):
@@ -547,6 +565,9 @@ class UserDevice(models.Model):
     class Meta:
         indexes = [models.Index(fields=["user", "id"], name="device_user_idx")]
 
+    def __str__(self) -> str:
+        return self.device_key
+
 
 class WebAuthnCredential(models.Model):
     """A passkey (CompleteWebAuthnRegistration): the authenticator's public key for one
@@ -565,6 +586,9 @@ class WebAuthnCredential(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return self.friendly_name or f"passkey {self.pk} of user {self.user_id}"
+
 
 class WebAuthnChallenge(models.Model):
     """A registration in progress (StartWebAuthnRegistration): the challenge the
@@ -576,6 +600,9 @@ class WebAuthnChallenge(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
 
+    def __str__(self) -> str:
+        return f"passkey challenge of user {self.user_id}"
+
 
 class LimitCounter(models.Model):
     """A count of events (codes sent, wrong passwords) under ``key`` within a window ending at
@@ -584,3 +611,6 @@ class LimitCounter(models.Model):
     key = models.CharField(max_length=200, primary_key=True)
     count = models.PositiveIntegerField(default=0)
     window_ends = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.key

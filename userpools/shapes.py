@@ -191,8 +191,11 @@ def auth_outcome(outcome) -> dict[str, Any]:
         if outcome.new_device is not None:
             result["NewDeviceMetadata"] = outcome.new_device
         return {"AuthenticationResult": result, "ChallengeParameters": {}}
-    out: dict[str, Any] = {"ChallengeName": outcome.challenge, "Session": outcome.session,
-                           "ChallengeParameters": outcome.parameters}  # fmt: skip
+    out: dict[str, Any] = {
+        "ChallengeName": outcome.challenge,
+        "Session": outcome.session,
+        "ChallengeParameters": outcome.parameters,
+    }
     if outcome.available is not None:
         out["AvailableChallenges"] = outcome.available
     return out
@@ -204,12 +207,15 @@ def device(record) -> dict[str, Any]:
     attributes = [{"Name": "device_status", "Value": "valid"}]
     if record.name:
         attributes.append({"Name": "device_name", "Value": record.name})
-    attributes += [{"Name": "dev:device_arn", "Value": device_arn(record)},
-                   {"Name": "dev:device_owner", "Value": device_owner(record)}]  # fmt: skip
+    attributes += [
+        {"Name": "dev:device_arn", "Value": device_arn(record)},
+        {"Name": "dev:device_owner", "Value": device_owner(record)},
+    ]
     if record.last_ip:
         attributes.append({"Name": "last_ip_used", "Value": record.last_ip})
-    attributes.append({"Name": "dev:device_remembered_status",
-                       "Value": "remembered" if record.remembered else "not_remembered"})  # fmt: skip
+    attributes.append(
+        {"Name": "dev:device_remembered_status", "Value": "remembered" if record.remembered else "not_remembered"}
+    )
     out: dict[str, Any] = {
         "DeviceKey": record.device_key,
         "DeviceAttributes": attributes,

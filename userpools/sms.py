@@ -79,8 +79,12 @@ class WebhookSender:
         payload = json.dumps({"to": to, "body": body}).encode()
         signature = hmac.new(self.secret, payload, hashlib.sha256).hexdigest()
         try:
-            response = requests.post(self.url, data=payload, timeout=10, headers={
-                "Content-Type": "application/json", "X-Cognate-Signature": f"sha256={signature}"})  # fmt: skip
+            response = requests.post(
+                self.url,
+                data=payload,
+                timeout=10,
+                headers={"Content-Type": "application/json", "X-Cognate-Signature": f"sha256={signature}"},
+            )
         except requests.RequestException as exc:
             raise SmsError(f"webhook unreachable: {type(exc).__name__}") from exc
         if response.status_code >= 300:

@@ -48,6 +48,7 @@ try:  # GMP's modular power, far faster on 3072-bit numbers (benchmarks/README.m
 
     FAST = True
 except ImportError:  # pragma: no cover - gmpy2 is a dependency; kept for odd platforms
+
     def _powmod(base: int, exponent: int, modulus: int) -> int:
         return pow(base, exponent, modulus)
 
@@ -188,8 +189,9 @@ def session_key(*, big_a: int, big_b: int, verifier: int, b: int) -> bytes:
     return hmac.new(prk, INFO + b"\x01", hashlib.sha256).digest()[:16]
 
 
-def claim_signature(key: bytes, *, user_id: str, secret_block: str, timestamp: str, pool_id: str | None = None,
-                    realm: str | None = None) -> str:  # fmt: skip
+def claim_signature(
+    key: bytes, *, user_id: str, secret_block: str, timestamp: str, pool_id: str | None = None, realm: str | None = None
+) -> str:
     """What a client that knows the password sends as PASSWORD_CLAIM_SIGNATURE. The realm is
     the pool's name (``pool_id``), or for a device the device group key (``realm``, with the
     device key as ``user_id``)."""
@@ -231,8 +233,7 @@ def device_verifier_parse(salt_b64: str | None, verifier_b64: str | None) -> tup
 def timestamp_format(moment: datetime) -> str:
     """Cognito's TIMESTAMP: ``Tue Nov 3 04:05:06 UTC 2026`` (UTC, day of month unpadded)."""
     moment = moment.astimezone(UTC)
-    return (f"{_WEEKDAYS[moment.weekday()]} {_MONTHS[moment.month - 1]} {moment.day} "
-            f"{moment:%H:%M:%S} UTC {moment.year}")  # fmt: skip
+    return f"{_WEEKDAYS[moment.weekday()]} {_MONTHS[moment.month - 1]} {moment.day} {moment:%H:%M:%S} UTC {moment.year}"
 
 
 def timestamp_parse(text: str | None) -> datetime | None:
@@ -241,8 +242,15 @@ def timestamp_parse(text: str | None) -> datetime | None:
     if match is None:
         return None
     try:
-        moment = datetime(int(match["y"]), _MONTHS.index(match["month"]) + 1, int(match["day"]),
-                          int(match["h"]), int(match["m"]), int(match["s"]), tzinfo=UTC)  # fmt: skip
+        moment = datetime(
+            int(match["y"]),
+            _MONTHS.index(match["month"]) + 1,
+            int(match["day"]),
+            int(match["h"]),
+            int(match["m"]),
+            int(match["s"]),
+            tzinfo=UTC,
+        )
     except ValueError:
         return None
     return moment if _WEEKDAYS[moment.weekday()] == match["weekday"] else None
@@ -277,12 +285,14 @@ class Client:
             "USERNAME": params.get("USERNAME", user_id),
             "PASSWORD_CLAIM_SECRET_BLOCK": block,
             "TIMESTAMP": timestamp,
-            "PASSWORD_CLAIM_SIGNATURE": claim_signature(key, pool_id=self.pool_id, user_id=user_id,
-                                                        secret_block=block, timestamp=timestamp),
+            "PASSWORD_CLAIM_SIGNATURE": claim_signature(
+                key, pool_id=self.pool_id, user_id=user_id, secret_block=block, timestamp=timestamp
+            ),
         }
 
-    def respond_device(self, params: dict[str, str], *, group_key: str, device_key: str, password: str,
-                       now: datetime | None = None) -> dict[str, str]:  # fmt: skip
+    def respond_device(
+        self, params: dict[str, str], *, group_key: str, device_key: str, password: str, now: datetime | None = None
+    ) -> dict[str, str]:
         """DEVICE_PASSWORD_VERIFIER responses for the challenge ``params`` (SALT, SRP_B,
         SECRET_BLOCK, USERNAME): SRP in the device's realm, with its random password."""
         block = params["SECRET_BLOCK"]
@@ -298,8 +308,9 @@ class Client:
             "DEVICE_KEY": device_key,
             "PASSWORD_CLAIM_SECRET_BLOCK": block,
             "TIMESTAMP": timestamp,
-            "PASSWORD_CLAIM_SIGNATURE": claim_signature(key, realm=group_key, user_id=device_key, secret_block=block,
-                                                        timestamp=timestamp),
+            "PASSWORD_CLAIM_SIGNATURE": claim_signature(
+                key, realm=group_key, user_id=device_key, secret_block=block, timestamp=timestamp
+            ),
         }
 
 

@@ -37,8 +37,20 @@ from userpools.services import tokens
 
 # What the documents' middleware chain reads of a request (CORS: Origin; security
 # headers and CommonMiddleware: scheme, Host, the proxy headers; the URL).
-KEY = ("REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "SCRIPT_NAME", "wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME",
-       "SERVER_PORT", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT", "HTTP_ORIGIN")  # fmt: skip
+KEY = (
+    "REQUEST_METHOD",
+    "PATH_INFO",
+    "QUERY_STRING",
+    "SCRIPT_NAME",
+    "wsgi.url_scheme",
+    "HTTP_HOST",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_ORIGIN",
+)
 CHAIN = (
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -88,8 +100,14 @@ class DocumentCache:
             return [answer.body]
         return self._remember(key, match.group(1), document, environ, start_response)
 
-    def _remember(self, key: tuple[Any, ...], pool_id: str, document: dict[str, Any], environ: dict[str, Any],
-                  start_response: StartResponse) -> Iterable[bytes]:  # fmt: skip
+    def _remember(
+        self,
+        key: tuple[Any, ...],
+        pool_id: str,
+        document: dict[str, Any],
+        environ: dict[str, Any],
+        start_response: StartResponse,
+    ) -> Iterable[bytes]:
         """Answer through Django, and keep the answer if it may be replayed: if the token
         service held ``document`` before and after, the view answered from it."""
         sent: list[Any] = []

@@ -85,8 +85,9 @@ class WireFront:
             return self._remember(key, environ, start_response)
         return self._answer(envelope, environ, start_response)
 
-    def _answer(self, envelope: tuple[tuple[str, str], ...], environ: dict[str, Any],
-                start_response: StartResponse) -> Iterable[bytes]:  # fmt: skip
+    def _answer(
+        self, envelope: tuple[tuple[str, str], ...], environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
         """What Django's WSGIHandler does around a view, less the resolving and middleware."""
         set_script_prefix(get_script_name(environ))
         signals.request_started.send(sender=self.__class__, environ=environ)
@@ -105,8 +106,9 @@ class WireFront:
             response.close()  # request_finished
         return [body]
 
-    def _remember(self, key: tuple[Any, ...], environ: dict[str, Any],
-                  start_response: StartResponse) -> Iterable[bytes]:  # fmt: skip
+    def _remember(
+        self, key: tuple[Any, ...], environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
         """Answer through Django, and keep what the chain added if the wire view answered."""
         sent: list[Any] = []
 

@@ -36,24 +36,33 @@ from userpools import oidc_views
 
 # What the wire paths skip. A middleware added to MIDDLEWARE later runs on them too unless
 # it is listed here, so a new cross-cutting rule is not silently bypassed.
-SKIPPED = frozenset({
-    "whitenoise.middleware.WhiteNoiseMiddleware",  # "/" and ".well-known" are never static files
-    "hostedui.middleware.PoolDomainMiddleware",  # decided here: pool domains take the full chain
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",  # the wire view is exempt; the documents are GETs
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "axes.middleware.AxesMiddleware",  # answers locked-out admin logins; the wire view authenticates no one
-})  # fmt: skip
+SKIPPED = frozenset(
+    {
+        "whitenoise.middleware.WhiteNoiseMiddleware",  # "/" and ".well-known" are never static files
+        "hostedui.middleware.PoolDomainMiddleware",  # decided here: pool domains take the full chain
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",  # the wire view is exempt; the documents are GETs
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django_otp.middleware.OTPMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "axes.middleware.AxesMiddleware",  # answers locked-out admin logins; the wire view authenticates no one
+    }
+)
 _DOCUMENT = re.compile(r"/[^/]+/\.well-known/[^/]+")
 _SAFE = frozenset({"GET", "HEAD"})
 
 
 # The views that need nothing the skipped middleware provide (no session, user, CSRF token,
 # message or pool-domain routing).
-VIEWS = frozenset({wire_endpoint, oidc_views.jwks, oidc_views.openid_configuration, identity_views.jwks,
-                   identity_views.openid_configuration})  # fmt: skip
+VIEWS = frozenset(
+    {
+        wire_endpoint,
+        oidc_views.jwks,
+        oidc_views.openid_configuration,
+        identity_views.jwks,
+        identity_views.openid_configuration,
+    }
+)
 
 
 def _view(request: HttpRequest) -> HttpResponse:

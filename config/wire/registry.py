@@ -14,15 +14,14 @@ from functools import cache
 from typing import Any
 
 from hostedui.wire import HANDLERS as HOSTEDUI_HANDLERS
-from identity.wire import HANDLERS as IDENTITY_HANDLERS
 from identity.policy import PASS_ROLE_ACTION
+from identity.wire import HANDLERS as IDENTITY_HANDLERS
 from identity.wire import iam_authorizations as identity_authorizations
 from userpools.awsmodel import ServiceSpec
 from userpools.conf import cognate_settings
 from userpools.ids import user_pool_arn
 from userpools.services import domains
 from userpools.wire import HANDLERS as IDP_HANDLERS
-
 
 Authorization = tuple[str, str]  # (IAM action, resource ARN)
 
@@ -78,8 +77,9 @@ def services() -> dict[str, WireService]:
     idp = ServiceSpec.load("cognito-idp")
     identity = ServiceSpec.load("cognito-identity")
     return {
-        idp.target_prefix: WireService(idp, ChainMap(IDP_HANDLERS, HOSTEDUI_HANDLERS), "cognito-idp",
-                                       idp_authorizations),
+        idp.target_prefix: WireService(
+            idp, ChainMap(IDP_HANDLERS, HOSTEDUI_HANDLERS), "cognito-idp", idp_authorizations
+        ),
         identity.target_prefix: WireService(identity, IDENTITY_HANDLERS, "cognito-identity", identity_authorizations),
     }
 

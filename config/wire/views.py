@@ -120,8 +120,9 @@ def _dispatch(request: HttpRequest, request_id: str) -> HttpResponse:
     params = without_nulls(params)
     bad = _unstorable(params)
     if bad is not None:
-        raise ServiceError(f"Value at '{bad}' contains a NUL character or an unpaired surrogate.",
-                           code=ErrorCode.INVALID_PARAMETER)  # fmt: skip
+        raise ServiceError(
+            f"Value at '{bad}' contains a NUL character or an unpaired surrogate.", code=ErrorCode.INVALID_PARAMETER
+        )
     if caller is not None:
         for action, resource in service.authorizations(operation, params):
             caller_authorize(caller, action=action, resource=resource)

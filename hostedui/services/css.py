@@ -37,10 +37,12 @@ from userpools.errors import InvalidParameter
 ALLOWED: dict[str, frozenset[str]] = {
     ".background-customizable": frozenset({"background-color"}),
     ".banner-customizable": frozenset({"padding", "background-color"}),
-    ".errorMessage-customizable": frozenset({"margin", "padding", "font-size", "width", "background", "border",
-                                             "color", "box-sizing"}),
-    ".idpButton-customizable": frozenset({"height", "width", "text-align", "margin-bottom", "color",
-                                          "background-color", "border-color"}),
+    ".errorMessage-customizable": frozenset(
+        {"margin", "padding", "font-size", "width", "background", "border", "color", "box-sizing"}
+    ),
+    ".idpButton-customizable": frozenset(
+        {"height", "width", "text-align", "margin-bottom", "color", "background-color", "border-color"}
+    ),
     ".idpButton-customizable:hover": frozenset({"color", "background-color"}),
     ".idpDescription-customizable": frozenset({"padding-top", "padding-bottom", "display", "font-size", "color"}),
     ".inputField-customizable": frozenset({"width", "height", "color", "background-color", "border"}),
@@ -51,21 +53,25 @@ ALLOWED: dict[str, frozenset[str]] = {
     ".passwordCheck-valid-customizable": frozenset({"color"}),
     ".passwordCheck-notValid-customizable": frozenset({"color"}),
     ".redirect-customizable": frozenset({"text-align"}),
-    ".socialButton-customizable": frozenset({"height", "text-align", "width", "margin-bottom", "border-radius",
-                                             "padding"}),
-    ".submitButton-customizable": frozenset({"font-size", "font-weight", "margin", "width", "height", "color",
-                                             "background-color"}),
+    ".socialButton-customizable": frozenset(
+        {"height", "text-align", "width", "margin-bottom", "border-radius", "padding"}
+    ),
+    ".submitButton-customizable": frozenset(
+        {"font-size", "font-weight", "margin", "width", "height", "color", "background-color"}
+    ),
     ".submitButton-customizable:hover": frozenset({"color", "background-color"}),
     ".textDescription-customizable": frozenset({"padding-top", "padding-bottom", "display", "font-size", "color"}),
-}  # fmt: skip
+}
 
 LENGTH_UNITS = frozenset({"px", "em", "rem", "vh", "vw", "vmin", "vmax", "pt", "ex", "ch", "cm", "mm", "in", "pc"})
 GLOBAL_KEYWORDS = frozenset({"inherit", "initial", "unset", "revert"})
-BORDER_STYLES = frozenset({"none", "hidden", "dotted", "dashed", "solid", "double", "groove", "ridge", "inset",
-                           "outset", "auto"})  # fmt: skip
+BORDER_STYLES = frozenset(
+    {"none", "hidden", "dotted", "dashed", "solid", "double", "groove", "ridge", "inset", "outset", "auto"}
+)
 BORDER_WIDTHS = frozenset({"thin", "medium", "thick"})
-FONT_SIZES = frozenset({"xx-small", "x-small", "small", "medium", "large", "x-large", "xx-large", "xxx-large",
-                        "smaller", "larger"})  # fmt: skip
+FONT_SIZES = frozenset(
+    {"xx-small", "x-small", "small", "medium", "large", "x-large", "xx-large", "xxx-large", "smaller", "larger"}
+)
 # "italic" is not a CSS font-weight, but Cognito's guide lists it for the submit button.
 FONT_WEIGHTS = frozenset({"normal", "bold", "bolder", "lighter", "italic"})
 DISPLAYS = frozenset({"block", "inline", "inline-block", "none"})
@@ -87,8 +93,9 @@ def _refuse(message: str) -> InvalidParameter:
 def _is_color(token: ast.Node) -> bool:
     if token.type == "function" and token.lower_name not in COLOR_FUNCTIONS:
         return False
-    if token.type == "function" and any(arg.type not in ("number", "percentage", "whitespace", "literal")
-                                        for arg in token.arguments):  # fmt: skip
+    if token.type == "function" and any(
+        arg.type not in ("number", "percentage", "whitespace", "literal") for arg in token.arguments
+    ):
         return False
     if token.type not in ("hash", "ident", "function"):
         return False
@@ -192,8 +199,10 @@ def _declaration(node: ast.Declaration, selectors: list[str]) -> str:
     name = node.lower_name
     for selector in selectors:
         if name not in ALLOWED[selector]:
-            raise _refuse(f"property {name!r} cannot be customized for {selector} "
-                          f"(allowed: {', '.join(sorted(ALLOWED[selector]))}).")  # fmt: skip
+            raise _refuse(
+                f"property {name!r} cannot be customized for {selector} "
+                f"(allowed: {', '.join(sorted(ALLOWED[selector]))})."
+            )
     values = [t for t in node.value if t.type not in ("whitespace", "comment")]
     if not (len(values) == 1 and _keyword(values[0], GLOBAL_KEYWORDS)) and not KINDS[name](values):
         shown = tinycss2.serialize(node.value).strip()[:80]

@@ -34,8 +34,9 @@ def _lookup(host: str) -> str | None:
         prefix = host[: -len(suffix)]
         found = UserPoolDomain.objects.filter(domain=prefix, custom_domain_config__isnull=True)
     else:
-        found = UserPoolDomain.objects.filter(domain=host, custom_domain_config__isnull=False,
-                                              verified_at__isnull=False)  # fmt: skip
+        found = UserPoolDomain.objects.filter(
+            domain=host, custom_domain_config__isnull=False, verified_at__isnull=False
+        )
     return found.values_list("pool_id", flat=True).first()
 
 

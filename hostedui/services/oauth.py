@@ -55,8 +55,14 @@ from oauthlib.oauth2.rfc6749.grant_types.authorization_code import (
 
 from hostedui.models import HostedSession
 from userpools.context import ServiceContext, client_context
-from userpools.errors import NotAuthorized, RefreshTokenReuse, ServiceError, Unauthorized, UnsupportedOperation
-from userpools.errors import UnsupportedTokenType
+from userpools.errors import (
+    NotAuthorized,
+    RefreshTokenReuse,
+    ServiceError,
+    Unauthorized,
+    UnsupportedOperation,
+    UnsupportedTokenType,
+)
 from userpools.models import AppClient, User, UserPool
 from userpools.services import tokens, users
 from userpools.services.audit import audit_record
@@ -73,8 +79,21 @@ PKCE_METHODS = {"S256": code_challenge_method_s256, "plain": code_challenge_meth
 _PKCE_VALUE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # RFC 7636 §4.1 and §4.2
 MAX_PARAMETER = 2048
 # The parameters an authorization request carries from page to page of the sign-in.
-CARRIED = ("client_id", "response_type", "redirect_uri", "scope", "state", "nonce", "code_challenge",
-           "code_challenge_method", "identity_provider", "idp_identifier", "prompt", "lang", "login_hint")  # fmt: skip
+CARRIED = (
+    "client_id",
+    "response_type",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "identity_provider",
+    "idp_identifier",
+    "prompt",
+    "lang",
+    "login_hint",
+)
 
 
 class OAuthError(Exception):
@@ -189,8 +208,9 @@ def scopes_check(client: AppClient, requested: str | None, *, redirect: bool = T
     if requested is not None:
         refused = [s for s in names if s not in allowed]
         if refused:
-            raise OAuthError("invalid_scope", f"The scope {refused[0]} is not allowed for this client.",
-                             redirect=redirect)  # fmt: skip
+            raise OAuthError(
+                "invalid_scope", f"The scope {refused[0]} is not allowed for this client.", redirect=redirect
+            )
     custom = [s for s in names if s not in STANDARD_SCOPES]
     if custom:
         defined = custom_scopes(client.pool_id)
@@ -210,12 +230,14 @@ def authorize_request_check(pool: UserPool, params: Mapping[str, Any]) -> Author
     """
     client = client_of_pool(pool, _one(params, "client_id", redirect=False))
     if client is None:
-        raise OAuthError("invalid_request", "The client_id is missing or is not a client of this user pool.",
-                         redirect=False)  # fmt: skip
+        raise OAuthError(
+            "invalid_request", "The client_id is missing or is not a client of this user pool.", redirect=False
+        )
     redirect_uri = _one(params, "redirect_uri", redirect=False) or client.settings.get("DefaultRedirectURI")
     if not redirect_uri or not redirect_uri_allowed(client, redirect_uri):
-        raise OAuthError("redirect_mismatch", "The redirect_uri is not one of the client's callback URLs.",
-                         redirect=False)  # fmt: skip
+        raise OAuthError(
+            "redirect_mismatch", "The redirect_uri is not one of the client's callback URLs.", redirect=False
+        )
     try:
         return _authorize_request_rest(client, redirect_uri, params)
     except OAuthError as exc:
@@ -256,8 +278,9 @@ def _authorize_request_rest(client: AppClient, redirect_uri: str, params: Mappin
             raise OAuthError("invalid_request", "PKCE applies to the authorization code flow.")
     if response_type == "code" and method != "S256" and pkce_required(client):
         # Missing, or plain (RFC 7636 §4.4.1: the server may refuse plain).
-        raise OAuthError("invalid_request", "This client must use PKCE: a code_challenge with "
-                                            "code_challenge_method S256.")  # fmt: skip
+        raise OAuthError(
+            "invalid_request", "This client must use PKCE: a code_challenge with code_challenge_method S256."
+        )
     prompt = _one(params, "prompt")
     if prompt is not None and prompt not in PROMPTS:
         raise OAuthError("invalid_request", f"The prompt {prompt} is not supported.")
@@ -273,11 +296,21 @@ def _authorize_request_rest(client: AppClient, redirect_uri: str, params: Mappin
     carried = {name: value for name in CARRIED if (value := _one(params, name)) is not None}
     carried["redirect_uri"] = redirect_uri
     return AuthorizeRequest(
-        client=client, response_type=response_type, redirect_uri=redirect_uri, scopes=scopes,
-        state=_one(params, "state"), nonce=_one(params, "nonce"), code_challenge=challenge,
-        code_challenge_method=method, prompt=prompt, identity_provider=provider, idp_identifier=identifier,
-        lang=_one(params, "lang"), login_hint=_one(params, "login_hint"), params=carried,
-    )  # fmt: skip
+        client=client,
+        response_type=response_type,
+        redirect_uri=redirect_uri,
+        scopes=scopes,
+        state=_one(params, "state"),
+        nonce=_one(params, "nonce"),
+        code_challenge=challenge,
+        code_challenge_method=method,
+        prompt=prompt,
+        identity_provider=provider,
+        idp_identifier=identifier,
+        lang=_one(params, "lang"),
+        login_hint=_one(params, "login_hint"),
+        params=carried,
+    )
 
 
 # --- Completing it: a code, or tokens (implicit) --------------------------------------------------
@@ -287,8 +320,7 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def authorization_complete(ctx: ServiceContext, *, request: AuthorizeRequest,
-                           session: HostedSession) -> dict[str, str]:  # fmt: skip
+def authorization_complete(ctx: ServiceContext, *, request: AuthorizeRequest, session: HostedSession) -> dict[str, str]:
     """The parameters of the response to ``request`` for the signed-in browser ``session``:
     ``code`` (response_type code), or the implicit grant's tokens (no refresh token) or,
     when a token_generation hook refuses them, ``access_denied``; ``state`` either way. The
@@ -297,8 +329,15 @@ def authorization_complete(ctx: ServiceContext, *, request: AuthorizeRequest,
     ctx = client_context(ctx, client)
     if request.response_type == "token":
         try:
-            issued = hosted_tokens_issue(ctx, client=client, user=user, auth_time=session.auth_time,
-                                         scopes=request.scopes, nonce=request.nonce, refresh=False)  # fmt: skip
+            issued = hosted_tokens_issue(
+                ctx,
+                client=client,
+                user=user,
+                auth_time=session.auth_time,
+                scopes=request.scopes,
+                nonce=request.nonce,
+                refresh=False,
+            )
         except ServiceError as exc:  # a token_generation hook refused (RFC 6749 §4.2.2.1)
             out = {"error": "access_denied", "error_description": exc.message}
         else:
@@ -309,14 +348,20 @@ def authorization_complete(ctx: ServiceContext, *, request: AuthorizeRequest,
     else:
         code = secrets.token_urlsafe(32)
         Grant.objects.create(
-            user=user, code=_digest(code), application=client, expires=timezone.now() + CODE_LIFETIME,
-            redirect_uri=request.redirect_uri, scope=" ".join(request.scopes),
-            code_challenge=request.code_challenge or "", code_challenge_method=request.code_challenge_method or "",
+            user=user,
+            code=_digest(code),
+            application=client,
+            expires=timezone.now() + CODE_LIFETIME,
+            redirect_uri=request.redirect_uri,
+            scope=" ".join(request.scopes),
+            code_challenge=request.code_challenge or "",
+            code_challenge_method=request.code_challenge_method or "",
             nonce=request.nonce or "",
             claims=_claims_dump({"auth_time": session.auth_time.isoformat(), "hosted_session": session.pk}),
-        )  # fmt: skip
-        audit_record(ctx, "user.authorization_code", pool_id=user.pool_id, target=user.username,
-                     client_id=client.client_id)  # fmt: skip
+        )
+        audit_record(
+            ctx, "user.authorization_code", pool_id=user.pool_id, target=user.username, client_id=client.client_id
+        )
         out = {"code": code}
     if request.state is not None:
         out["state"] = request.state
@@ -361,8 +406,9 @@ def client_authenticate(pool: UserPool, form: Mapping[str, Any], basic: tuple[st
     return client
 
 
-def token_request(ctx: ServiceContext, *, pool: UserPool, form: Mapping[str, Any],
-                  basic: tuple[str, str] | None) -> tokens.TokenSet:  # fmt: skip
+def token_request(
+    ctx: ServiceContext, *, pool: UserPool, form: Mapping[str, Any], basic: tuple[str, str] | None
+) -> tokens.TokenSet:
     """``POST /oauth2/token``: the authorization_code, refresh_token and client_credentials
     grants. Raises :class:`OAuthError` (invalid_request, invalid_client, invalid_grant,
     unauthorized_client, unsupported_grant_type, invalid_scope)."""
@@ -404,8 +450,12 @@ def _code_grant(ctx: ServiceContext, client: AppClient, form: Mapping[str, Any])
                 raise OAuthError("invalid_grant", "The redirect_uri does not match the authorization request's.")
             if grant.code_challenge:
                 check = PKCE_METHODS.get(grant.code_challenge_method)
-                if verifier is None or not _PKCE_VALUE.fullmatch(verifier) or check is None \
-                        or not check(verifier, grant.code_challenge):  # fmt: skip
+                if (
+                    verifier is None
+                    or not _PKCE_VALUE.fullmatch(verifier)
+                    or check is None
+                    or not check(verifier, grant.code_challenge)
+                ):
                     raise OAuthError("invalid_grant", "The code_verifier does not match the code_challenge.")
             elif pkce_required(client):
                 # Issued while the pool allowed it (codes live five minutes): not redeemed now.
@@ -416,14 +466,22 @@ def _code_grant(ctx: ServiceContext, client: AppClient, form: Mapping[str, Any])
             auth_time = datetime.fromisoformat(claims["auth_time"]) if claims.get("auth_time") else None
             try:
                 with transaction.atomic():  # a refusal leaves nothing of the issue behind
-                    issued = hosted_tokens_issue(ctx, client=client, user=user, auth_time=auth_time,
-                                                 scopes=grant.scope.split(), nonce=grant.nonce or None)  # fmt: skip
+                    issued = hosted_tokens_issue(
+                        ctx,
+                        client=client,
+                        user=user,
+                        auth_time=auth_time,
+                        scopes=grant.scope.split(),
+                        nonce=grant.nonce or None,
+                    )
             except ServiceError as exc:  # a token_generation hook refused: the code is spent all the same
                 refused = exc
                 claims.update(redeemed_at=timezone.now().isoformat(), token_session=None)
             else:
-                claims.update(redeemed_at=timezone.now().isoformat(),
-                              token_session=tokens.token_session_of(issued.refresh_token or ""))  # fmt: skip
+                claims.update(
+                    redeemed_at=timezone.now().isoformat(),
+                    token_session=tokens.token_session_of(issued.refresh_token or ""),
+                )
             grant.claims = _claims_dump(claims)
             grant.save(update_fields=["claims", "updated"])
             if refused is None:
@@ -460,11 +518,28 @@ def _client_credentials_grant(ctx: ServiceContext, client: AppClient, form: Mapp
 
 # What each scope adds to the userInfo answer besides sub and username (Developer Guide,
 # "The user attributes endpoint"); the openid scope alone gives every readable attribute.
-PROFILE_ATTRIBUTES = frozenset({"name", "family_name", "given_name", "middle_name", "nickname", "preferred_username",
-                                "profile", "picture", "website", "gender", "birthdate", "zoneinfo", "locale",
-                                "updated_at"})  # fmt: skip
-SCOPE_ATTRIBUTES = {"email": frozenset({"email", "email_verified"}),
-                    "phone": frozenset({"phone_number", "phone_number_verified"})}  # fmt: skip
+PROFILE_ATTRIBUTES = frozenset(
+    {
+        "name",
+        "family_name",
+        "given_name",
+        "middle_name",
+        "nickname",
+        "preferred_username",
+        "profile",
+        "picture",
+        "website",
+        "gender",
+        "birthdate",
+        "zoneinfo",
+        "locale",
+        "updated_at",
+    }
+)
+SCOPE_ATTRIBUTES = {
+    "email": frozenset({"email", "email_verified"}),
+    "phone": frozenset({"phone_number", "phone_number_verified"}),
+}
 
 
 def userinfo(pool: UserPool, token: str | None) -> dict[str, Any]:
@@ -496,8 +571,9 @@ def userinfo(pool: UserPool, token: str | None) -> dict[str, Any]:
     return {"sub": str(user.sub), **{n: v for n, v in readable.items() if n != "sub"}, "username": user.username}
 
 
-def revoke_request(ctx: ServiceContext, *, pool: UserPool, form: Mapping[str, Any],
-                   basic: tuple[str, str] | None) -> None:  # fmt: skip
+def revoke_request(
+    ctx: ServiceContext, *, pool: UserPool, form: Mapping[str, Any], basic: tuple[str, str] | None
+) -> None:
     """``POST /oauth2/revoke`` (RFC 7009): revoke a refresh token and what was issued from it.
     Raises :class:`OAuthError`: invalid_request, invalid_client, unsupported_token_type (an
     access or ID token), unauthorized_client (revocation disabled for the client),
@@ -533,13 +609,15 @@ def logout_request_check(pool: UserPool, params: Mapping[str, Any]) -> LogoutTar
     :class:`OAuthError` (``redirect=False``: shown, never redirected)."""
     client = client_of_pool(pool, _one(params, "client_id", redirect=False))
     if client is None:
-        raise OAuthError("invalid_request", "The client_id is missing or is not a client of this user pool.",
-                         redirect=False)  # fmt: skip
+        raise OAuthError(
+            "invalid_request", "The client_id is missing or is not a client of this user pool.", redirect=False
+        )
     logout_uri = _one(params, "logout_uri", redirect=False)
     if logout_uri is not None:
         if not logout_uri_allowed(client, logout_uri):
-            raise OAuthError("invalid_request", "The logout_uri is not one of the client's sign-out URLs.",
-                             redirect=False)  # fmt: skip
+            raise OAuthError(
+                "invalid_request", "The logout_uri is not one of the client's sign-out URLs.", redirect=False
+            )
         return LogoutTarget(url=logout_uri)
     if _one(params, "redirect_uri", redirect=False) is None:
         raise OAuthError("invalid_request", "Give a logout_uri, or a redirect_uri and response_type.", redirect=False)

@@ -35,15 +35,22 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def hosted_session_start(ctx: ServiceContext, *, user: User, auth_time: datetime,
-                         methods: list[str]) -> tuple[HostedSession, str]:  # fmt: skip
+def hosted_session_start(
+    ctx: ServiceContext, *, user: User, auth_time: datetime, methods: list[str]
+) -> tuple[HostedSession, str]:
     """A new browser session for ``user`` (who has just signed in): the row and the cookie value."""
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     session = HostedSession.objects.create(
-        token_hash=_digest(token), pool_id=user.pool_id, user=user, auth_time=auth_time, methods=methods,
-        expires_at=now + lifetime(), source_ip=(ctx.source_ip or "")[:128], user_agent=(ctx.user_agent or "")[:1024],
-    )  # fmt: skip
+        token_hash=_digest(token),
+        pool_id=user.pool_id,
+        user=user,
+        auth_time=auth_time,
+        methods=methods,
+        expires_at=now + lifetime(),
+        source_ip=(ctx.source_ip or "")[:128],
+        user_agent=(ctx.user_agent or "")[:1024],
+    )
     audit_record(ctx, "user.hosted_session_start", pool_id=user.pool_id, target=user.username)
     return session, token
 

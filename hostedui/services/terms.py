@@ -107,12 +107,19 @@ def terms_create(ctx: ServiceContext, request: Mapping[str, Any]) -> Terms:
         raise _exists(client, name)
     try:
         with transaction.atomic():
-            terms = Terms.objects.create(pool_id=client.pool_id, client=client, name=name, links=links,
-                                         source=request["TermsSource"], enforcement=request["Enforcement"])  # fmt: skip
+            terms = Terms.objects.create(
+                pool_id=client.pool_id,
+                client=client,
+                name=name,
+                links=links,
+                source=request["TermsSource"],
+                enforcement=request["Enforcement"],
+            )
     except IntegrityError:
         raise _exists(client, name) from None
-    audit_record(ctx, "terms.create", pool_id=client.pool_id, target=str(terms.id), client_id=client.client_id,
-                 name=name)  # fmt: skip
+    audit_record(
+        ctx, "terms.create", pool_id=client.pool_id, target=str(terms.id), client_id=client.client_id, name=name
+    )
     return terms
 
 
@@ -149,8 +156,9 @@ def terms_update(ctx: ServiceContext, request: Mapping[str, Any]) -> Terms:
             terms.save()
     except IntegrityError:
         raise _exists(terms.client, name) from None
-    audit_record(ctx, "terms.update", pool_id=terms.pool_id, target=str(terms.id),
-                 client_id=terms.client.client_id, name=name)  # fmt: skip
+    audit_record(
+        ctx, "terms.update", pool_id=terms.pool_id, target=str(terms.id), client_id=terms.client.client_id, name=name
+    )
     return terms
 
 
@@ -159,8 +167,9 @@ def terms_delete(ctx: ServiceContext, *, pool_id: str, terms_id: str) -> None:
     """DeleteTerms. Raises ResourceNotFound."""
     terms = _terms(pool_id, terms_id, lock=True)
     terms.delete()
-    audit_record(ctx, "terms.delete", pool_id=pool_id, target=terms_id, client_id=terms.client.client_id,
-                 name=terms.name)  # fmt: skip
+    audit_record(
+        ctx, "terms.delete", pool_id=pool_id, target=terms_id, client_id=terms.client.client_id, name=terms.name
+    )
 
 
 def _token(record: Terms) -> str:

@@ -25,9 +25,11 @@ from userpools.models import AppClient, UserPool
 
 SECURITY_HEADERS = {
     # No other origin may frame the pages (clickjacking); X-Frame-Options DENY is set too.
-    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                                "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-                                "frame-ancestors 'none'"),  # fmt: skip
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'"
+    ),
     # Not no-referrer: with it, browsers send "Origin: null" on the pages' own form posts, which
     # Django's CSRF check refuses. same-origin still gives other sites (callbacks, logos, terms
     # links) no Referer, so the authorization request's query never leaks.
@@ -62,8 +64,9 @@ def hosted_request(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         language = language_of(request)
         with translation.override(language):
             if pool is None:
-                response = render_page(request, None, "error.html", {"message": "This user pool does not exist."},
-                                       status=404)  # fmt: skip
+                response = render_page(
+                    request, None, "error.html", {"message": "This user pool does not exist."}, status=404
+                )
             else:
                 hosted = Hosted(pool=pool, base="/" if domain_pool else f"/{pool.id}/", on_domain=bool(domain_pool))
                 request.hosted = hosted
@@ -94,8 +97,15 @@ def service_context(request: HttpRequest, client: AppClient | None = None) -> Se
     )
 
 
-def render_page(request: HttpRequest, hosted: Hosted | None, name: str, context: Mapping[str, Any] | None = None,
-                *, client: AppClient | None = None, status: int = 200) -> HttpResponse:  # fmt: skip
+def render_page(
+    request: HttpRequest,
+    hosted: Hosted | None,
+    name: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    client: AppClient | None = None,
+    status: int = 200,
+) -> HttpResponse:
     """Render ``templates/hostedui/<name>``, or the pool's own copy of it
     (``hostedui/pools/<UserPoolId>/<name>``), with the pool's and client's style."""
     from hostedui.services.branding import page_style
@@ -143,10 +153,12 @@ def oauth_error_redirect(exc: oauth.OAuthError) -> AppRedirect:
     return redirect_with(exc.redirect_uri, params, fragment=exc.fragment)
 
 
-def error_page(request: HttpRequest, hosted: Hosted | None, exc: oauth.OAuthError, *,
-               client: AppClient | None = None) -> HttpResponse:  # fmt: skip
-    return render_page(request, hosted, "error.html", {"error": exc.error, "message": exc.description},
-                       client=client, status=400)  # fmt: skip
+def error_page(
+    request: HttpRequest, hosted: Hosted | None, exc: oauth.OAuthError, *, client: AppClient | None = None
+) -> HttpResponse:
+    return render_page(
+        request, hosted, "error.html", {"error": exc.error, "message": exc.description}, client=client, status=400
+    )
 
 
 def page_url(hosted: Hosted, name: str, params: Mapping[str, str] | None = None) -> str:
@@ -162,9 +174,15 @@ def current_session(request: HttpRequest, hosted: Hosted):
 def set_session_cookie(response: HttpResponse, request: HttpRequest, hosted: Hosted, token: str) -> None:
     # Secure on a secure request, and whenever Cognate is served over HTTPS (SESSION_COOKIE_SECURE,
     # config/settings.py) even where a proxy does not tell each request's scheme.
-    response.set_cookie(sessions.COOKIE_NAME, token, max_age=int(sessions.lifetime().total_seconds()),
-                        path=hosted.cookie_path, secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
-                        httponly=True, samesite="Lax")  # fmt: skip
+    response.set_cookie(
+        sessions.COOKIE_NAME,
+        token,
+        max_age=int(sessions.lifetime().total_seconds()),
+        path=hosted.cookie_path,
+        secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def clear_session_cookie(response: HttpResponse, hosted: Hosted) -> None:

@@ -60,8 +60,14 @@ def _serve(request: HttpRequest, pool_id: str, asset: AssetFile | None, version:
 
 
 @require_safe
-def ui_logo(request: HttpRequest, client_ref: str, version: str, ext: str, pool_id: str | None = None,
-            pool_ref: str | None = None) -> HttpResponse:  # fmt: skip
+def ui_logo(
+    request: HttpRequest,
+    client_ref: str,
+    version: str,
+    ext: str,
+    pool_id: str | None = None,
+    pool_ref: str | None = None,
+) -> HttpResponse:
     """The logo of a pool's (``ALL``) or a client's UI customization (GetUICustomization's ImageUrl)."""
     pool = _pool_id(request, pool_id, pool_ref)
     asset = branding.ui_logo_file(pool_id=pool, client_ref=client_ref)
@@ -69,16 +75,23 @@ def ui_logo(request: HttpRequest, client_ref: str, version: str, ext: str, pool_
 
 
 @require_safe
-def branding_asset(request: HttpRequest, branding_id: uuid.UUID, version: str, name: str,
-                   pool_id: str | None = None, pool_ref: str | None = None) -> HttpResponse:  # fmt: skip
+def branding_asset(
+    request: HttpRequest,
+    branding_id: uuid.UUID,
+    version: str,
+    name: str,
+    pool_id: str | None = None,
+    pool_ref: str | None = None,
+) -> HttpResponse:
     """An asset of a managed login style, named ``<category>-<colour mode>.<extension>``."""
     pool = _pool_id(request, pool_id, pool_ref)
     stem = name.rsplit(".", 1)[0]
     category, _, mode = stem.rpartition("-")
     if not category or mode not in _COLOR_MODES:
         raise Http404("No such image.")
-    asset = branding.branding_asset_file(pool_id=pool, branding_id=branding_id, category=category.upper(),
-                                         color_mode=_COLOR_MODES[mode])  # fmt: skip
+    asset = branding.branding_asset_file(
+        pool_id=pool, branding_id=branding_id, category=category.upper(), color_mode=_COLOR_MODES[mode]
+    )
     return _serve(request, pool, asset, version, name)
 
 

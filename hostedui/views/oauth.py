@@ -27,8 +27,7 @@ from hostedui.views import (
 FORM = "application/x-www-form-urlencoded"
 
 
-def authorization_response(request: HttpRequest, hosted: Hosted, areq: oauth.AuthorizeRequest,
-                           session) -> AppRedirect:  # fmt: skip
+def authorization_response(request: HttpRequest, hosted: Hosted, areq: oauth.AuthorizeRequest, session) -> AppRedirect:
     """Send the browser back to the client with a code (or the implicit grant's tokens)."""
     params = oauth.authorization_complete(service_context(request, areq.client), request=areq, session=session)
     return redirect_with(areq.redirect_uri, params, fragment=areq.response_type == "token")

@@ -7,14 +7,13 @@ import base64
 import binascii
 import functools
 import ipaddress
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Callable, Sequence
 
 from identity.policy.base import PolicyError
 from identity.policy.patterns import _Chunk, _Context, _glob_match, _literal, _resolve, _Wild
-
 
 # A matcher answers "does this single context value match this policy value?"
 # for the *positive* form of the operator: (context_value, policy_value, ctx,
@@ -76,11 +75,11 @@ def _to_datetime(value: str) -> datetime | None:
     number = _to_decimal(value)
     try:
         if number is not None:  # epoch seconds
-            return datetime.fromtimestamp(float(number), tz=timezone.utc)
+            return datetime.fromtimestamp(float(number), tz=UTC)
         parsed = datetime.fromisoformat(value)
     except (ValueError, OverflowError, OSError):
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _date(compare: Callable[[datetime, datetime], bool]) -> _Matcher:
@@ -126,7 +125,7 @@ def _m_arn_like(cv: str, pv: str, ctx: _Context, variables: bool) -> bool:
     value_parts = cv.split(":", 5)
     if len(pattern_parts) != 6 or len(value_parts) != 6:
         return False
-    return all(_glob_match(p, v) for p, v in zip(pattern_parts, value_parts))
+    return all(_glob_match(p, v) for p, v in zip(pattern_parts, value_parts, strict=True))
 
 
 @dataclass(frozen=True)
@@ -140,9 +139,7 @@ _OPERATORS: dict[str, _Operator] = {
     "StringEquals": _Operator(_m_string_equals, variables=True),
     "StringNotEquals": _Operator(_m_string_equals, negated=True, variables=True),
     "StringEqualsIgnoreCase": _Operator(_m_string_equals_ignore_case, variables=True),
-    "StringNotEqualsIgnoreCase": _Operator(
-        _m_string_equals_ignore_case, negated=True, variables=True
-    ),
+    "StringNotEqualsIgnoreCase": _Operator(_m_string_equals_ignore_case, negated=True, variables=True),
     "StringLike": _Operator(_m_string_like, variables=True),
     "StringNotLike": _Operator(_m_string_like, negated=True, variables=True),
     "NumericEquals": _Operator(_numeric(lambda a, b: a == b)),
@@ -187,8 +184,7 @@ def _parse_operator(name: str) -> _ParsedOperator:
         canonical_prefix = next((p for p in _SET_PREFIXES if p.lower() == prefix.lower()), None)
         if canonical_prefix is None:
             raise PolicyError(
-                f"Unknown condition set operator {prefix!r} in {name!r}; "
-                "use ForAnyValue: or ForAllValues:."
+                f"Unknown condition set operator {prefix!r} in {name!r}; use ForAnyValue: or ForAllValues:."
             )
         set_prefix, rest = canonical_prefix, tail
     if_exists = False
@@ -206,10 +202,7 @@ def _single_value(op: _Operator, cv: str, values: Sequence[str], ctx: _Context, 
     """Operator applied to one context value against the policy's values (ORed)."""
     if op.negated:
         # "Does not equal any of the values"; an unresolvable value satisfies nothing.
-        return all(
-            _resolvable(pv, ctx, variables) and not op.matcher(cv, pv, ctx, variables)
-            for pv in values
-        )
+        return all(_resolvable(pv, ctx, variables) and not op.matcher(cv, pv, ctx, variables) for pv in values)
     return any(op.matcher(cv, pv, ctx, variables) for pv in values)
 
 
@@ -219,9 +212,7 @@ def _resolvable(pv: str, ctx: _Context, variables: bool) -> bool:
     return _resolve(pv, ctx, wildcards=False, variables=True) is not None
 
 
-def _condition_holds(
-    op_name: str, key: str, values: Sequence[str], ctx: _Context, variables_enabled: bool
-) -> bool:
+def _condition_holds(op_name: str, key: str, values: Sequence[str], ctx: _Context, variables_enabled: bool) -> bool:
     parsed = _parse_operator(op_name)
     context_values = ctx.get(key)
 
@@ -247,4 +238,3 @@ def _condition_holds(
     # No set prefix: a multi-valued key matches a positive operator if any value
     # does, and a negated operator only if every value does (= none matches).
     return all(results) if op.negated else any(results)
-

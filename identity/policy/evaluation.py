@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from identity.policy.base import VERSION_2012, Decision
 from identity.policy.conditions import _condition_holds
 from identity.policy.patterns import _compile_glob, _Context, _glob_match, _resolve
 from identity.policy.validation import validate_policy
+
 
 def _action_matches(patterns: Iterable[str], action: str) -> bool:
     return any(_compile_glob(p, True).fullmatch(action) for p in patterns)
@@ -79,4 +81,3 @@ def evaluate(
                 return Decision.EXPLICIT_DENY
             allowed = True
     return Decision.ALLOW if allowed else Decision.IMPLICIT_DENY
-

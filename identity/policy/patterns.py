@@ -6,8 +6,9 @@ from __future__ import annotations
 import enum
 import functools
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from identity.policy.base import PolicyError
 
@@ -93,9 +94,7 @@ def _parse_variable(inner: str, pattern: str) -> _Var:
         return _Var(key.lower(), None)
     default_part = default_part.strip()
     if len(default_part) < 2 or default_part[0] != "'" or default_part[-1] != "'":
-        raise PolicyError(
-            f"Default value of policy variable '${{{inner}}}' in {pattern!r} must be in single quotes."
-        )
+        raise PolicyError(f"Default value of policy variable '${{{inner}}}' in {pattern!r} must be in single quotes.")
     body = default_part[1:-1]
     if "'" in body.replace("''", ""):
         raise PolicyError(f"Unescaped quote in default of policy variable '${{{inner}}}'.")
@@ -140,9 +139,7 @@ def _scalar_to_str(value: Any) -> str:
     return str(value)
 
 
-def _resolve(
-    pattern: str, ctx: _Context, *, wildcards: bool, variables: bool
-) -> tuple[_Chunk, ...] | None:
+def _resolve(pattern: str, ctx: _Context, *, wildcards: bool, variables: bool) -> tuple[_Chunk, ...] | None:
     """Substitute variables; None if one cannot be resolved."""
     chunks: list[_Chunk] = []
     for token in _tokenize(pattern, wildcards, variables):
@@ -196,4 +193,3 @@ def _glob_match(chunks: Sequence[_Chunk], value: str, ignore_case: bool = False)
 
 def _literal(chunks: Sequence[_Chunk]) -> str:
     return "".join(c.value if isinstance(c, _Wild) else c for c in chunks)
-

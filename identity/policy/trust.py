@@ -3,7 +3,7 @@ conditions; validated as identity policies are, evaluated for one principal."""
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from identity.policy.base import VERSION_2012, Decision
 from identity.policy.conditions import _condition_holds
@@ -70,4 +70,3 @@ def evaluate_trust(
             return Decision.EXPLICIT_DENY
         allowed = True
     return Decision.ALLOW if allowed else Decision.IMPLICIT_DENY
-

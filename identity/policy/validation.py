@@ -12,9 +12,7 @@ from identity.policy.conditions import _OPERATORS, _parse_operator
 from identity.policy.patterns import _tokenize
 
 _TOP_LEVEL_KEYS = frozenset({"Version", "Id", "Statement"})
-_STATEMENT_KEYS = frozenset(
-    {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"}
-)
+_STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"})
 # A role's trust policy (IAM "Role trust policy"): who may assume the role, under which
 # conditions. A Principal instead of a Resource; NotPrincipal is not supported.
 _TRUST_STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "NotAction", "Principal", "Condition"})
@@ -83,7 +81,7 @@ def _validate_principal(principal: Any, where: str) -> str | dict[str, list[str]
     if principal == "*":
         return "*"
     if not isinstance(principal, dict) or not principal:
-        raise PolicyError(f"{where}.Principal must be '*' or an object such as {{\"Federated\": \"...\"}}.")
+        raise PolicyError(f'{where}.Principal must be \'*\' or an object such as {{"Federated": "..."}}.')
     out: dict[str, list[str]] = {}
     for kind, names in principal.items():
         if kind not in _PRINCIPAL_TYPES:
@@ -127,9 +125,7 @@ def _validate_statement(statement: Any, index: int, variables: bool, trust: bool
     actions = _as_string_list(statement[action_key], f"{where}.{action_key}")
     for action in actions:
         if action != "*" and not _ACTION_RE.fullmatch(action):
-            raise PolicyError(
-                f"{where}.{action_key} {action!r} must be '*' or of the form 'service:Action'."
-            )
+            raise PolicyError(f"{where}.{action_key} {action!r} must be '*' or of the form 'service:Action'.")
     out[action_key] = actions
 
     if trust:
@@ -201,4 +197,3 @@ def _validate_document(document: dict | str, *, trust: bool) -> dict:
         _validate_statement(statement, index, variables, trust) for index, statement in enumerate(statements)
     ]
     return normalised
-

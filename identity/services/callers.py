@@ -79,8 +79,17 @@ class _KeyRecord:
     operator_active: bool
 
 
-_KEY_FIELDS = ("pk", "access_key_id", "secret_token", "is_active", "policy", "last_used_at",
-               "operator_id", "operator__username", "operator__is_active")  # fmt: skip
+_KEY_FIELDS = (
+    "pk",
+    "access_key_id",
+    "secret_token",
+    "is_active",
+    "policy",
+    "last_used_at",
+    "operator_id",
+    "operator__username",
+    "operator__is_active",
+)
 # Each process keeps the key records it read from the database for KEY_PROCESS_SECONDS, so
 # a signed request makes no query for its key: a change (deactivation, new policy, operator
 # disabled) clears the changing process's copies when it commits (userpools.services.memo)
@@ -110,8 +119,9 @@ _records: ProcessCache[str, _KeyRecord] = ProcessCache(
     ),
 )
 # Decrypted secrets, keyed by the stored token: a deleted or changed key's secret leaves memory.
-_secrets: ProcessCache[str, str] = ProcessCache("access-key-secrets", KEY_PROCESS_SECONDS,
-                                                invalidated_by=("identity.AccessKey",))  # fmt: skip
+_secrets: ProcessCache[str, str] = ProcessCache(
+    "access-key-secrets", KEY_PROCESS_SECONDS, invalidated_by=("identity.AccessKey",)
+)
 
 
 class _NoSuchKey(Exception):
@@ -169,8 +179,9 @@ def caller_authenticate(request: sigv4.SignedRequest, *, service: str | None = N
     except sigv4.SigV4Error as exc:
         raise ServiceError(exc.message, code=ErrorCode(exc.code)) from None
     if service is not None and credential.service != service:
-        raise ServiceError(f"Credential should be scoped to correct service: '{service}'.",
-                           code=ErrorCode.INVALID_SIGNATURE)  # fmt: skip
+        raise ServiceError(
+            f"Credential should be scoped to correct service: '{service}'.", code=ErrorCode.INVALID_SIGNATURE
+        )
     if credential.access_key_id.startswith(TEMPORARY_KEY_PREFIX):
         return _temporary_authenticate(request, credential)
     key = _key_record(credential.access_key_id)
@@ -227,8 +238,9 @@ def _temporary_authenticate(request: sigv4.SignedRequest, credential: sigv4.Cred
     if not hmac.compare_digest(token_hash.encode(), row.session_token_hash.encode()):
         raise ServiceError(INVALID_TOKEN, code=ErrorCode.UNRECOGNIZED_CLIENT)
     try:
-        sigv4.verify(request, row.secret_access_key,
-                     max_skew=timedelta(seconds=cognate_settings().MAX_CLOCK_SKEW_SECONDS))  # fmt: skip
+        sigv4.verify(
+            request, row.secret_access_key, max_skew=timedelta(seconds=cognate_settings().MAX_CLOCK_SKEW_SECONDS)
+        )
     except sigv4.SigV4Error as exc:
         raise ServiceError(exc.message, code=ErrorCode(exc.code)) from None
     if row.expires_at <= timezone.now():
@@ -241,8 +253,15 @@ def _temporary_authenticate(request: sigv4.SignedRequest, credential: sigv4.Cred
     role_name = row.role.name if row.role else row.role_arn.rsplit("/", 1)[-1]
     principal = f"arn:aws:sts::{cognate_settings().ACCOUNT_ID}:assumed-role/{role_name}/CognitoIdentityCredentials"
     policies = (row.role.policy,) if row.role and row.role.policy else ()
-    return Caller(access_key_id=row.access_key_id, operator_id=None, operator=principal, policies=policies,
-                  identity_id=row.identity.id, role_arn=row.role_arn, context=context)  # fmt: skip
+    return Caller(
+        access_key_id=row.access_key_id,
+        operator_id=None,
+        operator=principal,
+        policies=policies,
+        identity_id=row.identity.id,
+        role_arn=row.role_arn,
+        context=context,
+    )
 
 
 def caller_authorize(
@@ -290,8 +309,9 @@ def access_key_create(
         raise InvalidParameter("Access keys belong to operators (users in no pool).")
     document = _valid_policy(policy) if policy is not None else None
     secret = ids.new_secret_access_key()
-    key = AccessKey(access_key_id=ids.new_access_key_id(), secret_access_key=secret, operator=operator,
-                    description=description)  # fmt: skip
+    key = AccessKey(
+        access_key_id=ids.new_access_key_id(), secret_access_key=secret, operator=operator, description=description
+    )
     if document is not None:
         key.policy = document
     key.save()

@@ -70,8 +70,15 @@ STS_TIMEOUT_SECONDS = 10
 DEFAULT_TAG_MAP = {"username": "sub", "client": "aud"}
 # STS errors that mean "this role will not trust that token": Cognito reports those as a
 # pool configuration problem; anything else from STS is an external service failure.
-_STS_CONFIGURATION_ERRORS = {"AccessDenied", "InvalidIdentityToken", "IDPRejectedClaim", "MalformedPolicyDocument",
-                             "PackedPolicyTooLarge", "RegionDisabledException", "InvalidParameterValue"}  # fmt: skip
+_STS_CONFIGURATION_ERRORS = {
+    "AccessDenied",
+    "InvalidIdentityToken",
+    "IDPRejectedClaim",
+    "MalformedPolicyDocument",
+    "PackedPolicyTooLarge",
+    "RegionDisabledException",
+    "InvalidParameterValue",
+}
 _KEY_ALPHABET = string.ascii_uppercase + "234567"
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "+/"
 
@@ -125,8 +132,10 @@ def _from_identity_token(identity: Identity, token: str) -> list[ProvenLogin]:
     if claims["sub"] != identity.id:
         raise NotAuthorized("Invalid login token. The token was issued for another identity.")
     amr = claims.get("amr") or []
-    tags = {k: v[0] if isinstance(v, list) and v else v
-            for k, v in ((claims.get(openid.TAGS_CLAIM) or {}).get("principal_tags") or {}).items()}  # fmt: skip
+    tags = {
+        k: v[0] if isinstance(v, list) and v else v
+        for k, v in ((claims.get(openid.TAGS_CLAIM) or {}).get("principal_tags") or {}).items()
+    }
     proven = []
     for provider, link in zip(amr[1::2], amr[2::2], strict=False):
         subject = link.removeprefix(f"{provider}:").removeprefix("CognitoSignIn:")
@@ -206,8 +215,9 @@ def _mapped_role(mapping: dict, login: ProvenLogin, custom_role_arn: str | None)
             return roles[0]
         raise _Ambiguous
     for rule in (mapping.get("RulesConfiguration") or {}).get("Rules") or []:
-        if rule.get("Claim") in login.claims and _claim_matches(login.claims[rule["Claim"]], rule.get("MatchType"),
-                                                                rule.get("Value", "")):  # fmt: skip
+        if rule.get("Claim") in login.claims and _claim_matches(
+            login.claims[rule["Claim"]], rule.get("MatchType"), rule.get("Value", "")
+        ):
             return rule["RoleARN"]
         if rule.get("MatchType") == "NotEqual" and rule.get("Claim") not in login.claims:
             return rule["RoleARN"]
@@ -291,8 +301,9 @@ def _policy_claims(identity: Identity, proven: list[ProvenLogin]) -> dict[str, A
     }
 
 
-def _builtin_issue(ctx: ServiceContext, identity: Identity, *, role_arn: str, proven: list[ProvenLogin],
-                   tags: dict[str, str]) -> IssuedCredentials:  # fmt: skip
+def _builtin_issue(
+    ctx: ServiceContext, identity: Identity, *, role_arn: str, proven: list[ProvenLogin], tags: dict[str, str]
+) -> IssuedCredentials:
     role = Role.objects.filter(arn=role_arn).first()
     if role is None:
         raise invalid_configuration()
@@ -312,39 +323,60 @@ def _builtin_issue(ctx: ServiceContext, identity: Identity, *, role_arn: str, pr
         try:
             with transaction.atomic():
                 TemporaryCredential.objects.create(
-                    access_key_id=access_key_id, secret_access_key=secret, session_token_hash=session_token_hash(token),
-                    identity=identity, role=role, role_arn=role_arn, authenticated=bool(proven),
-                    principal_tags=tags, claims=_policy_claims(identity, proven), expires_at=expires,
-                )  # fmt: skip
+                    access_key_id=access_key_id,
+                    secret_access_key=secret,
+                    session_token_hash=session_token_hash(token),
+                    identity=identity,
+                    role=role,
+                    role_arn=role_arn,
+                    authenticated=bool(proven),
+                    principal_tags=tags,
+                    claims=_policy_claims(identity, proven),
+                    expires_at=expires,
+                )
             break
         except IntegrityError:
             continue
     else:
         raise ServiceError("Could not mint credentials.", code=ErrorCode.INTERNAL_ERROR)
-    audit_record(ctx, "identity.credentials", pool_id=identity.pool_id, target=identity.id, role=role_arn,
-                 access_key_id=access_key_id)  # fmt: skip
+    audit_record(
+        ctx,
+        "identity.credentials",
+        pool_id=identity.pool_id,
+        target=identity.id,
+        role=role_arn,
+        access_key_id=access_key_id,
+    )
     return IssuedCredentials(identity.id, access_key_id, secret, token, expires)
 
 
 def _sts_endpoint() -> str:
     endpoint = getattr(settings, "COGNATE_STS_ENDPOINT", "")
     if not endpoint:
-        raise ServiceError("This identity pool's broker is STS, and COGNATE_STS_ENDPOINT is not set.",
-                           code=ErrorCode.EXTERNAL_SERVICE)  # fmt: skip
+        raise ServiceError(
+            "This identity pool's broker is STS, and COGNATE_STS_ENDPOINT is not set.", code=ErrorCode.EXTERNAL_SERVICE
+        )
     return endpoint
 
 
 def _sts_issue(identity: Identity, *, role_arn: str, web_identity_token: str) -> IssuedCredentials:
     """AssumeRoleWithWebIdentity (STS Query API, version 2011-06-15) with the identity's token."""
-    form = {"Action": "AssumeRoleWithWebIdentity", "Version": "2011-06-15", "RoleArn": role_arn,
-            "RoleSessionName": ROLE_SESSION_NAME, "WebIdentityToken": web_identity_token,
-            "DurationSeconds": str(int(MAX_BUILTIN_SESSION.total_seconds()))}  # fmt: skip
+    form = {
+        "Action": "AssumeRoleWithWebIdentity",
+        "Version": "2011-06-15",
+        "RoleArn": role_arn,
+        "RoleSessionName": ROLE_SESSION_NAME,
+        "WebIdentityToken": web_identity_token,
+        "DurationSeconds": str(int(MAX_BUILTIN_SESSION.total_seconds())),
+    }
     try:
         response = requests.post(_sts_endpoint(), data=form, timeout=STS_TIMEOUT_SECONDS)
         root = ElementTree.fromstring(response.content)
     except (requests.RequestException, ElementTree.ParseError, ValueError) as exc:
-        raise ServiceError(f"The STS endpoint could not be reached or answered badly: {type(exc).__name__}.",
-                           code=ErrorCode.EXTERNAL_SERVICE) from None  # fmt: skip
+        raise ServiceError(
+            f"The STS endpoint could not be reached or answered badly: {type(exc).__name__}.",
+            code=ErrorCode.EXTERNAL_SERVICE,
+        ) from None
 
     def text(parent: str, name: str) -> str | None:
         # By local name: STS-compatible services differ in (or omit) the namespace.
@@ -372,15 +404,17 @@ def _sts_issue(identity: Identity, *, role_arn: str, web_identity_token: str) ->
         expiration = datetime.fromisoformat(values["Expiration"].replace("Z", "+00:00"))
     except ValueError:
         raise ServiceError("STS answered with an unreadable Expiration.", code=ErrorCode.EXTERNAL_SERVICE) from None
-    return IssuedCredentials(identity.id, values["AccessKeyId"], values["SecretAccessKey"], values["SessionToken"],
-                             expiration)  # fmt: skip
+    return IssuedCredentials(
+        identity.id, values["AccessKeyId"], values["SecretAccessKey"], values["SessionToken"], expiration
+    )
 
 
 # --- Operations --------------------------------------------------------------------------------
 
 
-def credentials_for_identity(ctx: ServiceContext, *, identity_id: str, logins: dict[str, str] | None = None,
-                             custom_role_arn: str | None = None) -> IssuedCredentials:  # fmt: skip
+def credentials_for_identity(
+    ctx: ServiceContext, *, identity_id: str, logins: dict[str, str] | None = None, custom_role_arn: str | None = None
+) -> IssuedCredentials:
     """GetCredentialsForIdentity: the identity's credentials for the role it resolves to,
     issued by the pool's broker.
 
@@ -395,8 +429,12 @@ def credentials_for_identity(ctx: ServiceContext, *, identity_id: str, logins: d
     role_arn = role_resolve(pool, proven, custom_role_arn=custom_role_arn)
     tags = principal_tags_resolve(pool, proven)
     if pool.broker == IdentityPool.Broker.STS:
-        token = openid.openid_token_issue(identity_id=identity.id, pool_id=pool.id,
-                                          logins=[(p.provider, p.subject) for p in proven], principal_tags=tags)  # fmt: skip
+        token = openid.openid_token_issue(
+            identity_id=identity.id,
+            pool_id=pool.id,
+            logins=[(p.provider, p.subject) for p in proven],
+            principal_tags=tags,
+        )
         issued = _sts_issue(identity, role_arn=role_arn, web_identity_token=token)
         audit_record(ctx, "identity.credentials", pool_id=pool.id, target=identity.id, role=role_arn, broker="sts")
         return issued
@@ -410,9 +448,12 @@ def open_id_token_for_identity(
     as GetCredentialsForIdentity does. Raises ResourceNotFoundException, NotAuthorizedException."""
     identity = _identity_get(identity_id)
     identity, proven = _prove(ctx, identity, logins or {})
-    token = openid.openid_token_issue(identity_id=identity.id, pool_id=identity.pool_id,
-                                      logins=[(p.provider, p.subject) for p in proven],
-                                      principal_tags=principal_tags_resolve(identity.pool, proven))  # fmt: skip
+    token = openid.openid_token_issue(
+        identity_id=identity.id,
+        pool_id=identity.pool_id,
+        logins=[(p.provider, p.subject) for p in proven],
+        principal_tags=principal_tags_resolve(identity.pool, proven),
+    )
     return IssuedToken(identity.id, token)
 
 
@@ -456,14 +497,17 @@ def open_id_token_for_developer_identity(
         )
         identity = _identity_get(identity_id, pool=pool) if identity_id else None
         if linked is not None and identity is not None and linked.identity_id != identity.id:
-            raise ServiceError(f"Developer user '{subject}' is already registered with another identity.",
-                               code=ErrorCode.DEVELOPER_USER_ALREADY_REGISTERED)  # fmt: skip
+            raise ServiceError(
+                f"Developer user '{subject}' is already registered with another identity.",
+                code=ErrorCode.DEVELOPER_USER_ALREADY_REGISTERED,
+            )
         identity = identity or (linked.identity if linked else None)
         proven = [ProvenLogin(provider, subject, {"sub": subject}, dict(principal_tags or {}))]
         if others:
             verified = logins_resolve(pool, others)
-            identity = identity_for_logins(ctx, pool, verified, identity_id=identity.id if identity else None,
-                                           trusted=True)  # fmt: skip
+            identity = identity_for_logins(
+                ctx, pool, verified, identity_id=identity.id if identity else None, trusted=True
+            )
             proven += [ProvenLogin(v.provider, v.subject, dict(v.claims)) for v in verified]
         if identity is None:
             identity = _identity_new(ctx, pool)
@@ -473,9 +517,13 @@ def open_id_token_for_developer_identity(
             IdentityLogin.objects.create(identity=identity, pool=pool, provider=provider, subject=subject)
             audit_record(ctx, "identity.link", pool_id=pool.id, target=identity.id, logins=[provider])
     duration = timedelta(seconds=token_duration) if token_duration else openid.DEFAULT_DURATION
-    token = openid.openid_token_issue(identity_id=identity.id, pool_id=pool.id,
-                                      logins=[(p.provider, p.subject) for p in proven],
-                                      principal_tags=principal_tags_resolve(pool, proven), duration=duration)  # fmt: skip
+    token = openid.openid_token_issue(
+        identity_id=identity.id,
+        pool_id=pool.id,
+        logins=[(p.provider, p.subject) for p in proven],
+        principal_tags=principal_tags_resolve(pool, proven),
+        duration=duration,
+    )
     return IssuedToken(identity.id, token)
 
 

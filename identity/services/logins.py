@@ -98,8 +98,8 @@ def cognito_user_pool_id(provider: str) -> str | None:
         return matched.group(1)
     base = cognate_settings().PUBLIC_URL.rstrip("/")
     for prefix in (base + "/", base.split("://", 1)[-1] + "/"):
-        if provider.startswith(prefix) and re.fullmatch(_USER_POOL_ID, provider[len(prefix):]):
-            return provider[len(prefix):]
+        if provider.startswith(prefix) and re.fullmatch(_USER_POOL_ID, provider[len(prefix) :]):
+            return provider[len(prefix) :]
     return None
 
 
@@ -270,12 +270,17 @@ def _verify_amazon(pool: IdentityPool, token: str) -> VerifiedLogin:
 def _verify_social(pool: IdentityPool, key: str, token: str) -> VerifiedLogin:
     conf = cognate_settings()
     if key == GOOGLE:
-        claims = _jwt_verify(token, jwks_url=conf.GOOGLE_JWKS_URL, issuers=[GOOGLE, "https://" + GOOGLE],
-                             audiences=_app_ids(pool, GOOGLE))  # fmt: skip
+        claims = _jwt_verify(
+            token,
+            jwks_url=conf.GOOGLE_JWKS_URL,
+            issuers=[GOOGLE, "https://" + GOOGLE],
+            audiences=_app_ids(pool, GOOGLE),
+        )
         return VerifiedLogin(GOOGLE, str(claims["sub"]), claims)
     if key == APPLE:
-        claims = _jwt_verify(token, jwks_url=conf.APPLE_JWKS_URL, issuers=["https://" + APPLE],
-                             audiences=_app_ids(pool, APPLE))  # fmt: skip
+        claims = _jwt_verify(
+            token, jwks_url=conf.APPLE_JWKS_URL, issuers=["https://" + APPLE], audiences=_app_ids(pool, APPLE)
+        )
         return VerifiedLogin(APPLE, str(claims["sub"]), claims)
     if key == FACEBOOK:
         return _verify_facebook(pool, token)
@@ -337,8 +342,9 @@ def identity_get(identity_id: str, *, pool: IdentityPool | None = None, lock: bo
         raise ResourceNotFound(f"Identity '{identity_id}' not found.") from None
 
 
-def _identity_for_logins(ctx: ServiceContext, pool: IdentityPool, verified: list[VerifiedLogin],
-                         identity_id: str | None, trusted: bool) -> Identity:  # fmt: skip
+def _identity_for_logins(
+    ctx: ServiceContext, pool: IdentityPool, verified: list[VerifiedLogin], identity_id: str | None, trusted: bool
+) -> Identity:
     target = identity_get(identity_id, pool=pool, lock=True) if identity_id else None
     linked: dict[tuple[str, str], str] = {}
     if verified:
@@ -375,15 +381,20 @@ def _identity_for_logins(ctx: ServiceContext, pool: IdentityPool, verified: list
         )
         Identity.objects.filter(pk=target.pk).update(updated_at=timezone.now())
     if created:
-        audit_record(ctx, "identity.create", pool_id=pool.id, target=target.id,
-                     logins=[v.provider for v in verified])  # fmt: skip
+        audit_record(ctx, "identity.create", pool_id=pool.id, target=target.id, logins=[v.provider for v in verified])
     elif new:
         audit_record(ctx, "identity.link", pool_id=pool.id, target=target.id, logins=[v.provider for v in new])
     return target
 
 
-def identity_for_logins(ctx: ServiceContext, pool: IdentityPool, verified: list[VerifiedLogin],
-                        identity_id: str | None = None, *, trusted: bool = False) -> Identity:  # fmt: skip
+def identity_for_logins(
+    ctx: ServiceContext,
+    pool: IdentityPool,
+    verified: list[VerifiedLogin],
+    identity_id: str | None = None,
+    *,
+    trusted: bool = False,
+) -> Identity:
     """GetId's core: the identity linked to any of ``verified`` (or ``identity_id``),
     created if there is none, with every given login linked to it.
 

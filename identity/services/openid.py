@@ -30,8 +30,7 @@ import hmac
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import gmpy2
@@ -190,7 +189,7 @@ def openid_token_issue(
 
     ``logins`` are the (provider, subject) pairs the caller proved in this request.
     """
-    now = now or datetime.now(dt_timezone.utc)
+    now = now or datetime.now(UTC)
     duration = min(duration, MAX_DURATION)
     claims: dict[str, Any] = {
         "iss": issuer(),
@@ -203,8 +202,7 @@ def openid_token_issue(
         "jti": str(uuid.uuid4()),
     }
     if principal_tags:
-        claims[TAGS_CLAIM] = {"principal_tags": {k: [v] for k, v in principal_tags.items()},
-                              "transitive_tag_keys": []}  # fmt: skip
+        claims[TAGS_CLAIM] = {"principal_tags": {k: [v] for k, v in principal_tags.items()}, "transitive_tag_keys": []}
     key = signing_keys()[0]
     return jwt.encode(claims, key.private, algorithm=ALGORITHM, headers={"kid": key.kid})
 
@@ -222,8 +220,15 @@ def openid_token_verify(token: str, *, pool_id: str) -> dict[str, Any]:
     if key is None:
         raise NotAuthorized("Invalid login token. Couldn't verify signed token.")
     try:
-        return jwt.decode(token, key.private.public_key(), algorithms=[ALGORITHM], audience=pool_id, issuer=issuer(),
-                          leeway=LEEWAY, options={"require": ["exp", "iat", "sub", "aud", "iss"]})  # fmt: skip
+        return jwt.decode(
+            token,
+            key.private.public_key(),
+            algorithms=[ALGORITHM],
+            audience=pool_id,
+            issuer=issuer(),
+            leeway=LEEWAY,
+            options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+        )
     except jwt.ExpiredSignatureError:
         raise NotAuthorized("Invalid login token. Token expired.") from None
     except jwt.PyJWTError as exc:

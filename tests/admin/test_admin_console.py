@@ -12,9 +12,9 @@ from django.db import connection
 from django.urls import reverse
 
 from identity.models import AccessKey
+from userpools import ids
 from userpools.errors import InvalidParameter
 from userpools.models import AppClient, AuditEvent, ClientSecret, User, UserPool, UserPoolDomain
-from userpools import ids
 from userpools.services import clients, domains, pools
 
 pytestmark = pytest.mark.django_db
@@ -396,7 +396,9 @@ def test_domain_add_and_delete(console, ctx):
     assert "Domain" in reserved.context["adminform"].form.errors
 
     # A pool with a domain cannot be deleted: the service says so.
-    refused = console.post(reverse("admin:userpools_userpool_delete", args=[quote(pool.id)]), {"post": "yes"}, follow=True)
+    refused = console.post(
+        reverse("admin:userpools_userpool_delete", args=[quote(pool.id)]), {"post": "yes"}, follow=True
+    )
     assert _errors(refused)
     assert UserPool.objects.filter(pk=pool.id).exists()
 
@@ -496,9 +498,7 @@ def test_access_keys_cannot_be_deleted_in_the_console(console, make_access_key):
 
 def test_pool_user_cannot_sign_in_to_the_console(client, ctx):
     pool = pools.user_pool_create(ctx, {"PoolName": "customers"})
-    User.objects.create_user(
-        username="mallory", password="pw-mallory-123", pool=pool, is_staff=True, is_superuser=True
-    )
+    User.objects.create_user(username="mallory", password="pw-mallory-123", pool=pool, is_staff=True, is_superuser=True)
     assert client.login(username="mallory", password="pw-mallory-123") is False
     response = client.post(
         reverse("admin:login"), {"username": "mallory", "password": "pw-mallory-123", "next": "/admin/"}
@@ -543,8 +543,13 @@ def test_add_operator(console, ctx):
     assert operator.username_key == "ops2"
     duplicate = console.post(
         reverse("admin:userpools_user_add"),
-        {"username": "ops2", "usable_password": "true", "password1": "x-long-pass-phrase-42",
-         "password2": "x-long-pass-phrase-42", "_save": "Save"},  # fmt: skip
+        {
+            "username": "ops2",
+            "usable_password": "true",
+            "password1": "x-long-pass-phrase-42",
+            "password2": "x-long-pass-phrase-42",
+            "_save": "Save",
+        },
     )
     assert duplicate.status_code == 200
     assert "username" in duplicate.context["adminform"].form.errors

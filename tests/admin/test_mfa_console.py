@@ -41,37 +41,62 @@ def console(client, operator):
 @pytest.fixture
 def pool():
     pool = pools.user_pool_create(CTX, {"PoolName": "mfa-console"})
-    return pools.user_pool_set_mfa_config(CTX, {
-        "UserPoolId": pool.id, "MfaConfiguration": "OPTIONAL",
-        "SoftwareTokenMfaConfiguration": {"Enabled": True},
-        "SmsMfaConfiguration": {"SmsConfiguration": SMS_CONFIGURATION},
-    })  # fmt: skip
+    return pools.user_pool_set_mfa_config(
+        CTX,
+        {
+            "UserPoolId": pool.id,
+            "MfaConfiguration": "OPTIONAL",
+            "SoftwareTokenMfaConfiguration": {"Enabled": True},
+            "SmsMfaConfiguration": {"SmsConfiguration": SMS_CONFIGURATION},
+        },
+    )
 
 
 def _user(pool, username: str) -> User:
-    return directory.user_admin_create(CTX, pool_id=pool.id, username=username, message_action="SUPPRESS",
-                                       attributes=[{"Name": "phone_number", "Value": "+15555550100"}])  # fmt: skip
+    return directory.user_admin_create(
+        CTX,
+        pool_id=pool.id,
+        username=username,
+        message_action="SUPPRESS",
+        attributes=[{"Name": "phone_number", "Value": "+15555550100"}],
+    )
 
 
 def _enrol(user: User, name: str = "ada's phone") -> str:
     """A verified authenticator, SMS and TOTP enabled, TOTP preferred; returns its secret."""
     secret = mfa.totp_associate(CTX, user)
     mfa.totp_verify(CTX, user, pyotp.TOTP(secret).now(), name)
-    mfa.preference_set(CTX, user, {"SMSMfaSettings": {"Enabled": True},
-                                   "SoftwareTokenMfaSettings": {"Enabled": True, "PreferredMfa": True}})  # fmt: skip
+    mfa.preference_set(
+        CTX,
+        user,
+        {"SMSMfaSettings": {"Enabled": True}, "SoftwareTokenMfaSettings": {"Enabled": True, "PreferredMfa": True}},
+    )
     return secret
 
 
 def _device(user: User, key: str = "us-east-1_0f1e2d3c-0000-4000-8000-000000000001") -> UserDevice:
-    return UserDevice.objects.create(pool=user.pool, user=user, device_key=key, group_key="-group", name="Firefox",
-                                     verifier="00ff$not-to-be-shown", confirmed=True, remembered=True,
-                                     last_ip="192.0.2.7")  # fmt: skip
+    return UserDevice.objects.create(
+        pool=user.pool,
+        user=user,
+        device_key=key,
+        group_key="-group",
+        name="Firefox",
+        verifier="00ff$not-to-be-shown",
+        confirmed=True,
+        remembered=True,
+        last_ip="192.0.2.7",
+    )
 
 
 def _passkey(user: User) -> WebAuthnCredential:
-    return WebAuthnCredential.objects.create(pool=user.pool, user=user, credential_id="Y3JlZGVudGlhbC1pZA",
-                                             public_key=b"cose-public-key", relying_party_id="localhost",
-                                             friendly_name="YubiKey")  # fmt: skip
+    return WebAuthnCredential.objects.create(
+        pool=user.pool,
+        user=user,
+        credential_id="Y3JlZGVudGlhbC1pZA",
+        public_key=b"cose-public-key",
+        relying_party_id="localhost",
+        friendly_name="YubiKey",
+    )
 
 
 def _messages(response, level: int | None = None) -> list[str]:
@@ -115,8 +140,9 @@ def test_device_and_passkey_pages_show_no_key_material(console, pool):
 def test_remove_software_token_action(console, pool):
     ada, bob = _user(pool, "ada"), _user(pool, "bob")
     _enrol(ada)
-    response = console.post(CHANGELIST, {"action": "remove_software_tokens", "_selected_action": [ada.pk, bob.pk]},
-                            follow=True)  # fmt: skip
+    response = console.post(
+        CHANGELIST, {"action": "remove_software_tokens", "_selected_action": [ada.pk, bob.pk]}, follow=True
+    )
     assert not SoftwareToken.objects.filter(user=ada).exists()
     ada.refresh_from_db()
     assert ada.mfa_enabled == ["SMS_MFA"] and ada.mfa_preferred == ""
@@ -151,9 +177,11 @@ def test_bulk_forget_devices_goes_through_the_service_for_confirmed_and_unconfir
     confirmed = _device(user)
     unconfirmed = _device(user, key="us-east-1_0f1e2d3c-0000-4000-8000-000000000002")
     UserDevice.objects.filter(pk=unconfirmed.pk).update(confirmed=False)  # the API would not see this one
-    response = console.post(reverse("admin:userpools_userdevice_changelist"),
-                            {"action": "delete_selected", "_selected_action": [confirmed.pk, unconfirmed.pk],
-                             "post": "yes"}, follow=True)  # fmt: skip
+    response = console.post(
+        reverse("admin:userpools_userdevice_changelist"),
+        {"action": "delete_selected", "_selected_action": [confirmed.pk, unconfirmed.pk], "post": "yes"},
+        follow=True,
+    )
     assert list(UserDevice.objects.filter(user=user)) == []
     assert _messages(response, messages.ERROR) == []
     assert AuditEvent.objects.filter(action="user.device_forget").count() == 2
@@ -225,8 +253,16 @@ def test_operator_with_two_authenticators_picks_one(client, operator, settings):
     response = _login(client, second.now())
     assert [e.code for e in response.context["form"].non_field_errors().as_data()] == ["device_required"]
     device = TOTPDevice.objects.get(user=operator, name="backup")
-    response = client.post(LOGIN, {"username": "root", "password": "pw-root", "otp_device": device.persistent_id,
-                                   "otp_token": second.now(), "next": INDEX})  # fmt: skip
+    response = client.post(
+        LOGIN,
+        {
+            "username": "root",
+            "password": "pw-root",
+            "otp_device": device.persistent_id,
+            "otp_token": second.now(),
+            "next": INDEX,
+        },
+    )
     assert response.status_code == 302
     assert client.get(INDEX).status_code == 200
 
@@ -251,5 +287,6 @@ def test_totp_device_admin_lists_operators_only(console, operator, pool):
     assert list(response.context["cl"].result_list) == [own]
     console.post(reverse("admin:otp_totp_totpdevice_delete", args=[own.pk]), {"post": "yes"})
     assert not TOTPDevice.objects.filter(pk=own.pk).exists()
-    assert AuditEvent.objects.filter(action="operator.totp_device_delete", target="root",
-                                     actor="operator:root").exists()  # fmt: skip
+    assert AuditEvent.objects.filter(
+        action="operator.totp_device_delete", target="root", actor="operator:root"
+    ).exists()

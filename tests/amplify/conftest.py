@@ -16,10 +16,11 @@ with the pool and client in a ``config.js`` the test writes.
 
 from __future__ import annotations
 
+import contextlib
 import gc
-import json
 import http.server
 import ipaddress
+import json
 import os
 import shutil
 import socket
@@ -27,7 +28,7 @@ import ssl
 import subprocess
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -66,32 +67,54 @@ def _name(common_name: str) -> x509.Name:
 
 def certificate_make(directory: Path) -> Certificate:
     """A CA and a server certificate it signed for localhost, *.auth.localhost and 127.0.0.1."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
     ca = (
-        x509.CertificateBuilder().subject_name(_name("Cognate test CA")).issuer_name(_name("Cognate test CA"))
-        .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(_name("Cognate test CA"))
+        .issuer_name(_name("Cognate test CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
-    )  # fmt: skip
-    names = [x509.DNSName("localhost"), x509.DNSName("*.auth.localhost"),
-             x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]  # fmt: skip
+    )
+    names = [
+        x509.DNSName("localhost"),
+        x509.DNSName("*.auth.localhost"),
+        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+    ]
     server = (
-        x509.CertificateBuilder().subject_name(_name("localhost")).issuer_name(ca.subject)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(_name("localhost"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
         .add_extension(x509.SubjectAlternativeName(names), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
-    )  # fmt: skip
+    )
     pem = serialization.Encoding.PEM
     out = Certificate(ca=directory / "ca.pem", chain=directory / "server.pem", key=directory / "server-key.pem")
     out.ca.write_bytes(ca.public_bytes(pem))
@@ -128,10 +151,8 @@ def _tls_server_class():
             try:
                 self.RequestHandlerClass(connection, client_address, self)
             finally:
-                try:
+                with contextlib.suppress(OSError):
                     connection.close()
-                except OSError:
-                    pass
 
     return TLSWSGIServer
 
@@ -202,8 +223,7 @@ def tls_server(transactional_db, settings, tls_certificate):
 
 def _npm_ci() -> None:
     npm = shutil.which("npm")
-    done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, capture_output=True, text=True,
-                          timeout=300)  # fmt: skip
+    done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"npm ci failed in {HERE}:\n{done.stdout}\n{done.stderr}"
 
 
@@ -220,10 +240,22 @@ def amplify_bundle(tmp_path_factory) -> Path:
     if not (modules / "aws-amplify").is_dir() or not (modules / ".bin" / "esbuild").exists():
         _npm_ci()
     out = tmp_path_factory.mktemp("amplify-app")
-    done = subprocess.run([str(modules / ".bin" / "esbuild"), str(APP / "app.js"), "--bundle",
-                           "--format=esm", "--platform=browser", "--target=es2020", "--log-level=warning",
-                           f"--outfile={out / 'app.js'}"], cwd=HERE, capture_output=True, text=True,
-                          timeout=BUILD_SECONDS)  # fmt: skip
+    done = subprocess.run(
+        [
+            str(modules / ".bin" / "esbuild"),
+            str(APP / "app.js"),
+            "--bundle",
+            "--format=esm",
+            "--platform=browser",
+            "--target=es2020",
+            "--log-level=warning",
+            f"--outfile={out / 'app.js'}",
+        ],
+        cwd=HERE,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_SECONDS,
+    )
     assert done.returncode == 0, f"esbuild failed:\n{done.stdout}\n{done.stderr}"
     shutil.copy(APP / "index.html", out / "index.html")
     return out

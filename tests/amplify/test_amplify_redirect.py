@@ -48,41 +48,72 @@ def amplify_app(tls_server, app_server):
     pool_id = user_pool_create(SYSTEM, {"PoolName": "amplify"}).id
     prefix = f"amplify-{secrets.token_hex(4)}"  # a fresh host each test: hosts are cached per process
     user_pool_domain_create(SYSTEM, {"UserPoolId": pool_id, "Domain": prefix})
-    client = user_pool_client_create(SYSTEM, oauth_client_request(
-        pool_id, "amplify", AllowedOAuthFlows=["code"], AllowedOAuthScopes=SCOPES,
-        CallbackURLs=[app_server.url], LogoutURLs=[app_server.url]))  # fmt: skip
-    user = users.user_create(SYSTEM, pool=user_pool_get(pool_id), username="alice", password=PASSWORD,
-                             attributes={"email": "alice@example.com", "email_verified": "true"},
-                             status=User.Status.CONFIRMED)  # fmt: skip
+    client = user_pool_client_create(
+        SYSTEM,
+        oauth_client_request(
+            pool_id,
+            "amplify",
+            AllowedOAuthFlows=["code"],
+            AllowedOAuthScopes=SCOPES,
+            CallbackURLs=[app_server.url],
+            LogoutURLs=[app_server.url],
+        ),
+    )
+    user = users.user_create(
+        SYSTEM,
+        pool=user_pool_get(pool_id),
+        username="alice",
+        password=PASSWORD,
+        attributes={"email": "alice@example.com", "email_verified": "true"},
+        status=User.Status.CONFIRMED,
+    )
     domain = tls_server.domain(prefix)
-    app_server.configure(userPoolId=pool_id, userPoolClientId=client.client_id, userPoolEndpoint=tls_server.url,
-                         domain=domain)  # fmt: skip
+    app_server.configure(
+        userPoolId=pool_id, userPoolClientId=client.client_id, userPoolEndpoint=tls_server.url, domain=domain
+    )
     return pool_id, client.client_id, user, domain
 
 
 def wire_client(tls_server):
     """boto3 against the TLS server, trusting the test CA (GetUser needs no AWS credentials)."""
-    return boto3.client("cognito-idp", endpoint_url=tls_server.url, region_name="us-east-1",
-                        aws_access_key_id="unused", aws_secret_access_key="unused",
-                        verify=str(tls_server.certificate.ca),
-                        config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}))  # fmt: skip
+    return boto3.client(
+        "cognito-idp",
+        endpoint_url=tls_server.url,
+        region_name="us-east-1",
+        aws_access_key_id="unused",
+        aws_secret_access_key="unused",
+        verify=str(tls_server.certificate.ca),
+        config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}),
+    )
 
 
 def verified(tls_server, token: str, *, issuer: str, audience: str | None) -> dict:
     keys = requests.get(f"{issuer}/.well-known/jwks.json", verify=tls_server.certificate.ca, timeout=TIMEOUT)
     key = jwt.PyJWKSet.from_dict(keys.json())[jwt.get_unverified_header(token)["kid"]]
-    return jwt.decode(token, key.key, algorithms=["RS256"], issuer=issuer, audience=audience,
-                      options={"verify_aud": audience is not None})  # fmt: skip
+    return jwt.decode(
+        token,
+        key.key,
+        algorithms=["RS256"],
+        issuer=issuer,
+        audience=audience,
+        options={"verify_aud": audience is not None},
+    )
 
 
 def test_the_token_endpoint_answers_amplifys_cors_preflight_on_the_pool_domain(tls_server, amplify_app, app_server):
     _, _, _, domain = amplify_app
     # 127.0.0.1 is in the certificate; the Host header picks the pool's domain
-    answer = requests.options(f"https://127.0.0.1:{tls_server.port}/oauth2/token", timeout=TIMEOUT,
-                              verify=tls_server.certificate.ca, headers={
-                                  "Host": domain, "Origin": app_server.url.rstrip("/"),
-                                  "Access-Control-Request-Method": "POST",
-                                  "Access-Control-Request-Headers": "content-type,x-amz-user-agent"})  # fmt: skip
+    answer = requests.options(
+        f"https://127.0.0.1:{tls_server.port}/oauth2/token",
+        timeout=TIMEOUT,
+        verify=tls_server.certificate.ca,
+        headers={
+            "Host": domain,
+            "Origin": app_server.url.rstrip("/"),
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,x-amz-user-agent",
+        },
+    )
     assert answer.status_code == 200
     assert answer.headers["Access-Control-Allow-Origin"] in ("*", app_server.url.rstrip("/"))
     allowed = {h.strip().lower() for h in answer.headers["Access-Control-Allow-Headers"].split(",")}
@@ -139,11 +170,15 @@ def test_sign_in_with_redirect_then_sign_out(tls_server, amplify_app, app_server
 
         # signOut(): RevokeToken on the wire API, then /logout?client_id&logout_uri back to the app
         def is_revoke(response) -> bool:
-            return response.url == f"{tls_server.url}/" and response.request.headers.get(
-                "x-amz-target") == "AWSCognitoIdentityProviderService.RevokeToken"  # fmt: skip
+            return (
+                response.url == f"{tls_server.url}/"
+                and response.request.headers.get("x-amz-target") == "AWSCognitoIdentityProviderService.RevokeToken"
+            )
 
-        with page.expect_response(is_revoke) as revoke, \
-                page.expect_request(lambda r: r.url.startswith(f"https://{domain}/logout?")) as logout:  # fmt: skip
+        with (
+            page.expect_response(is_revoke) as revoke,
+            page.expect_request(lambda r: r.url.startswith(f"https://{domain}/logout?")) as logout,
+        ):
             page.click("#sign-out")
         assert revoke.value.status == 200, revoke.value.text()
         assert f"client_id={client_id}" in logout.value.url

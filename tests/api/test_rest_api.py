@@ -352,9 +352,7 @@ def test_policy_maps_rest_methods_to_cognito_actions(live_server, make_access_ke
     pool_id = pools.user_pool_create(ctx, {"PoolName": "read-only"}).id
     read_only = {
         "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Action": ["cognito-idp:Describe*", "cognito-idp:List*"], "Resource": "*"}
-        ],
+        "Statement": [{"Effect": "Allow", "Action": ["cognito-idp:Describe*", "cognito-idp:List*"], "Resource": "*"}],
     }
     api = Api(live_server.url, make_access_key(policy=read_only))
     assert api.get("user-pools/").status_code == 200
@@ -430,8 +428,12 @@ def test_empty_patch_changes_nothing(api, ctx):
     after = UserPool.objects.get(pk=pool.id)
     assert after.settings == before.settings
     assert (after.name, after.tags, after.mfa_configuration, after.deletion_protection, after.tier) == (
-        before.name, before.tags, before.mfa_configuration, before.deletion_protection, before.tier,
-    )  # fmt: skip
+        before.name,
+        before.tags,
+        before.mfa_configuration,
+        before.deletion_protection,
+        before.tier,
+    )
 
     # A legacy message member given on its own replaces the template's current text.
     changed = api.patch(f"user-pools/{pool.id}/", {"EmailVerificationMessage": "New {####}"}).json()

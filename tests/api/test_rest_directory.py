@@ -56,8 +56,12 @@ def db_user(pool_id: str, username: str) -> User:
 
 
 def create_user(api, pool_id: str, username: str, **attributes):
-    body = {"Username": username, "TemporaryPassword": "Temp-pass-1", "MessageAction": "SUPPRESS",
-            "UserAttributes": [{"Name": k, "Value": v} for k, v in attributes.items()]}  # fmt: skip
+    body = {
+        "Username": username,
+        "TemporaryPassword": "Temp-pass-1",
+        "MessageAction": "SUPPRESS",
+        "UserAttributes": [{"Name": k, "Value": v} for k, v in attributes.items()],
+    }
     response = api.post(f"pools/{pool_id}/users/", body)
     assert response.status_code == 201, response.text
     return response
@@ -124,8 +128,14 @@ def test_user_lifecycle(api, pool_id):
 
 
 def test_admin_confirm_sign_up(api, pool_id):
-    users.user_create(ServiceContext(actor="test"), pool=pools.user_pool_get(pool_id), username="carol",
-                      password=PASSWORD, attributes={}, status=User.Status.UNCONFIRMED)  # fmt: skip
+    users.user_create(
+        ServiceContext(actor="test"),
+        pool=pools.user_pool_get(pool_id),
+        username="carol",
+        password=PASSWORD,
+        attributes={},
+        status=User.Status.UNCONFIRMED,
+    )
     assert api.post(f"pools/{pool_id}/users/carol/confirm", None).status_code == 204
     assert db_user(pool_id, "carol").status == User.Status.CONFIRMED
     expect_error(api.post(f"pools/{pool_id}/users/carol/confirm", {}), "NotAuthorizedException")
@@ -176,7 +186,7 @@ def test_invalid_create_user_body(api, pool_id, body, code):
         {"filter": "email = bob"},
         {"filter": 'fax = "1"'},
         {"attributes_to_get": "fax"},
-    ],  # fmt: skip
+    ],
     ids=["limit-high", "limit-type", "token", "filter-syntax", "filter-attribute", "attributes-to-get"],
 )
 def test_list_users_rejects_bad_parameters(api, pool_id, params):
@@ -272,10 +282,19 @@ def test_read_only_policy_maps_methods_to_admin_actions(live_server, make_access
     api.post(f"pools/{pool_id}/groups/", {"GroupName": "staff"})
     read_only = {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": ["cognito-idp:List*", "cognito-idp:AdminGet*",
-                                                     "cognito-idp:GetGroup", "cognito-idp:AdminList*"],
-                       "Resource": "*"}],
-    }  # fmt: skip
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "cognito-idp:List*",
+                    "cognito-idp:AdminGet*",
+                    "cognito-idp:GetGroup",
+                    "cognito-idp:AdminList*",
+                ],
+                "Resource": "*",
+            }
+        ],
+    }
     reader = Api(live_server.url, make_access_key(policy=read_only, username="reader"))
     for path in ("users/", "users/frank/", "users/frank/groups/", "groups/", "groups/staff/", "groups/staff/members/"):
         assert reader.get(f"pools/{pool_id}/{path}").status_code == 200, path
@@ -307,9 +326,14 @@ def client_id(api, pool_id) -> str:
 
 def test_sign_up_confirm_and_recover_a_password(public, pool_id, client_id, mailbox):
     address = mailbox.address("rest")
-    signed_up = public.post(f"clients/{client_id}/sign-up", {
-        "Username": "gina", "Password": PASSWORD, "UserAttributes": [{"Name": "email", "Value": address}],
-    })  # fmt: skip
+    signed_up = public.post(
+        f"clients/{client_id}/sign-up",
+        {
+            "Username": "gina",
+            "Password": PASSWORD,
+            "UserAttributes": [{"Name": "email", "Value": address}],
+        },
+    )
     assert signed_up.status_code == 200, signed_up.text
     body = signed_up.json()
     assert body["UserConfirmed"] is False
@@ -322,8 +346,10 @@ def test_sign_up_confirm_and_recover_a_password(public, pool_id, client_id, mail
     assert resent.json()["CodeDeliveryDetails"]["AttributeName"] == "email"
     code = mailbox.code_for(address)
     wrong = "000000" if code != "000000" else "111111"
-    expect_error(public.post(f"clients/{client_id}/confirm-sign-up", {"Username": "gina", "ConfirmationCode": wrong}),
-                 "CodeMismatchException")  # fmt: skip
+    expect_error(
+        public.post(f"clients/{client_id}/confirm-sign-up", {"Username": "gina", "ConfirmationCode": wrong}),
+        "CodeMismatchException",
+    )
     confirmed = public.post(f"clients/{client_id}/confirm-sign-up", {"Username": "gina", "ConfirmationCode": code})
     assert confirmed.status_code == 204, confirmed.text
     user = db_user(pool_id, "gina")
@@ -342,24 +368,34 @@ def test_sign_up_confirm_and_recover_a_password(public, pool_id, client_id, mail
 
 def test_confirm_sign_up_with_a_wrong_code(public, api, pool_id, client_id):
     """The code is not read here, so the test needs no mailbox; an administrator confirms instead."""
-    signed_up = public.post(f"clients/{client_id}/sign-up", {
-        "Username": "hal", "Password": PASSWORD, "UserAttributes": [{"Name": "email", "Value": "hal@example.com"}],
-    })  # fmt: skip
+    signed_up = public.post(
+        f"clients/{client_id}/sign-up",
+        {
+            "Username": "hal",
+            "Password": PASSWORD,
+            "UserAttributes": [{"Name": "email", "Value": "hal@example.com"}],
+        },
+    )
     assert signed_up.status_code == 200, signed_up.text
     assert signed_up.json()["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
-    expect_error(public.post(f"clients/{client_id}/confirm-sign-up", {"Username": "hal", "ConfirmationCode": "123456"}),
-                 "CodeMismatchException")  # fmt: skip
+    expect_error(
+        public.post(f"clients/{client_id}/confirm-sign-up", {"Username": "hal", "ConfirmationCode": "123456"}),
+        "CodeMismatchException",
+    )
     assert api.post(f"pools/{pool_id}/users/hal/confirm", None).status_code == 204
-    expect_error(public.post(f"clients/{client_id}/sign-up", {"Username": "hal", "Password": PASSWORD}),
-                 "UsernameExistsException")  # fmt: skip
+    expect_error(
+        public.post(f"clients/{client_id}/sign-up", {"Username": "hal", "Password": PASSWORD}),
+        "UsernameExistsException",
+    )
 
 
 def test_a_client_with_a_secret_needs_the_secret_hash(public, api, pool_id):
     client = api.post(f"user-pools/{pool_id}/clients/", {"ClientName": "server", "GenerateSecret": True}).json()
     path = f"clients/{client['ClientId']}/sign-up"
     expect_error(public.post(path, {"Username": "ivy", "Password": PASSWORD}), "NotAuthorizedException")
-    expect_error(public.post(path, {"Username": "ivy", "Password": PASSWORD, "SecretHash": "bm90IGl0"}),
-                 "NotAuthorizedException")  # fmt: skip
+    expect_error(
+        public.post(path, {"Username": "ivy", "Password": PASSWORD, "SecretHash": "bm90IGl0"}), "NotAuthorizedException"
+    )
     good = secret_hash(client_id=client["ClientId"], client_secret=client["ClientSecret"], username="ivy")
     response = public.post(path, {"Username": "ivy", "Password": PASSWORD, "SecretHash": good})
     assert response.status_code == 200, response.text
@@ -383,15 +419,17 @@ def test_a_client_with_a_secret_needs_the_secret_hash(public, api, pool_id):
         "resend-unknown",
         "forgot-unknown",
         "confirm-forgot-no-password",
-    ],  # fmt: skip
+    ],
 )
 def test_self_service_errors(public, client_id, path, body, code):
     expect_error(public.post(f"clients/{client_id}/{path}", body), code)
 
 
 def test_unknown_client_is_not_found(public):
-    expect_error(public.post("clients/nosuchclient0000000000000/sign-up", {"Username": "x", "Password": PASSWORD}),
-                 "ResourceNotFoundException")  # fmt: skip
+    expect_error(
+        public.post("clients/nosuchclient0000000000000/sign-up", {"Username": "x", "Password": PASSWORD}),
+        "ResourceNotFoundException",
+    )
 
 
 # --- Schema -----------------------------------------------------------------------------------

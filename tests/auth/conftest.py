@@ -7,8 +7,17 @@ import json
 
 import pytest
 
-from tests.selfservice.conftest import PASSWORD, call_error, hash_for, user_named  # noqa: F401 - re-exported
-from tests.selfservice.conftest import idp, make_client, make_pool, make_user, public  # noqa: F401 - fixtures
+from tests.selfservice.conftest import (  # noqa: F401 - re-exported  # noqa: F401 - fixtures
+    PASSWORD,
+    call_error,
+    hash_for,
+    idp,
+    make_client,
+    make_pool,
+    make_user,
+    public,
+    user_named,
+)
 
 PASSWORD_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 
@@ -51,5 +60,6 @@ def password_auth(api, client: dict, username: str, password: str = PASSWORD, **
 def password_auth_error(api, client: dict, username: str, password: str = PASSWORD, **extra) -> str:
     """The error code USER_PASSWORD_AUTH answers (checked against the model's list)."""
     params = {"USERNAME": username, "PASSWORD": password, **extra}
-    return call_error(api.initiate_auth, ClientId=client["ClientId"], AuthFlow="USER_PASSWORD_AUTH",
-                      AuthParameters=params)  # fmt: skip
+    return call_error(
+        api.initiate_auth, ClientId=client["ClientId"], AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params
+    )

@@ -28,14 +28,21 @@ def _challenged(public, client, username="alice", **extra) -> dict:
 
 def _respond(public, client, session, username="alice", **responses):
     return public.respond_to_auth_challenge(
-        ClientId=client["ClientId"], ChallengeName="NEW_PASSWORD_REQUIRED", Session=session,
+        ClientId=client["ClientId"],
+        ChallengeName="NEW_PASSWORD_REQUIRED",
+        Session=session,
         ChallengeResponses={"USERNAME": username, **responses},
-    )  # fmt: skip
+    )
 
 
 def _respond_error(public, client, session, username="alice", **responses) -> str:
-    return call_error(public.respond_to_auth_challenge, ClientId=client["ClientId"], ChallengeName="NEW_PASSWORD_REQUIRED",
-                      Session=session, ChallengeResponses={"USERNAME": username, **responses})  # fmt: skip
+    return call_error(
+        public.respond_to_auth_challenge,
+        ClientId=client["ClientId"],
+        ChallengeName="NEW_PASSWORD_REQUIRED",
+        Session=session,
+        ChallengeResponses={"USERNAME": username, **responses},
+    )
 
 
 def test_new_password_required_then_tokens(public, signin, make_user):
@@ -61,13 +68,20 @@ def test_new_password_required_then_tokens(public, signin, make_user):
 def test_admin_respond_to_auth_challenge(idp, signin, make_user):
     pool_id, client = signin()
     user = make_user(pool_id, "alice", status=User.Status.FORCE_CHANGE_PASSWORD)
-    challenged = idp.admin_initiate_auth(UserPoolId=pool_id, ClientId=client["ClientId"], AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                         AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD})  # fmt: skip
+    challenged = idp.admin_initiate_auth(
+        UserPoolId=pool_id,
+        ClientId=client["ClientId"],
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD},
+    )
     assert challenged["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
     result = idp.admin_respond_to_auth_challenge(
-        UserPoolId=pool_id, ClientId=client["ClientId"], ChallengeName="NEW_PASSWORD_REQUIRED",
-        Session=challenged["Session"], ChallengeResponses={"USERNAME": "alice", "NEW_PASSWORD": NEW_PASSWORD},
-    )  # fmt: skip
+        UserPoolId=pool_id,
+        ClientId=client["ClientId"],
+        ChallengeName="NEW_PASSWORD_REQUIRED",
+        Session=challenged["Session"],
+        ChallengeResponses={"USERNAME": "alice", "NEW_PASSWORD": NEW_PASSWORD},
+    )
     assert_signed_in(result, user, client["ClientId"])
 
 
@@ -105,8 +119,13 @@ def test_a_made_up_or_foreign_session_is_refused(public, signin, make_client, ma
 def test_a_required_attribute_the_user_lacks_must_be_given(public, signin):
     pool_id, client = signin(NAME_REQUIRED)
     # Created without its required attribute (as an import or an older schema leaves it).
-    user = User(pool=user_pool_get(pool_id), username="alice", username_key="alice",
-                status=User.Status.FORCE_CHANGE_PASSWORD, attributes={})  # fmt: skip
+    user = User(
+        pool=user_pool_get(pool_id),
+        username="alice",
+        username_key="alice",
+        status=User.Status.FORCE_CHANGE_PASSWORD,
+        attributes={},
+    )
     users.password_set(user, PASSWORD)
     user.save()
     challenged = _challenged(public, client)
@@ -119,12 +138,15 @@ def test_a_required_attribute_the_user_lacks_must_be_given(public, signin):
     assert user_named(pool_id, "alice").attributes["name"] == "Alice"
 
 
-@pytest.mark.parametrize(("responses", "code"), [
-    ({"NEW_PASSWORD": "short"}, "InvalidPasswordException"),
-    ({}, "InvalidParameterException"),
-    ({"NEW_PASSWORD": NEW_PASSWORD, "userAttributes.nosuch": "x"}, "InvalidParameterException"),
-    ({"NEW_PASSWORD": NEW_PASSWORD, "userAttributes.email_verified": "true"}, "NotAuthorizedException"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("responses", "code"),
+    [
+        ({"NEW_PASSWORD": "short"}, "InvalidPasswordException"),
+        ({}, "InvalidParameterException"),
+        ({"NEW_PASSWORD": NEW_PASSWORD, "userAttributes.nosuch": "x"}, "InvalidParameterException"),
+        ({"NEW_PASSWORD": NEW_PASSWORD, "userAttributes.email_verified": "true"}, "NotAuthorizedException"),
+    ],
+)
 def test_bad_responses(public, signin, make_user, responses, code):
     pool_id, client = signin()
     make_user(pool_id, "alice", status=User.Status.FORCE_CHANGE_PASSWORD)

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import threading
 import uuid
-
-import pytest
 from datetime import timedelta
 
+import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.db.transaction import TransactionManagementError
-
-from userpools.context import SYSTEM
 from django.utils import timezone
 
-from userpools.context import ServiceContext
+from userpools.context import SYSTEM, ServiceContext
 from userpools.models import AuditEvent, GroupMembership, RefreshToken, User, UserGroup, UserPool
 from userpools.services import groups, tokens, users
 from userpools.services.audit import audit_row
@@ -33,9 +30,14 @@ U = User._meta
 def pool():
     pool = user_pool_create(SYSTEM, {"PoolName": "c"})
     for name in ("alice", "bob"):
-        users.user_create(SYSTEM, pool=pool, username=name, password="Passw0rd!",
-                          attributes={"email": f"{name}@example.com", "email_verified": "true"},
-                          status=User.Status.CONFIRMED)  # fmt: skip
+        users.user_create(
+            SYSTEM,
+            pool=pool,
+            username=name,
+            password="Passw0rd!",
+            attributes={"email": f"{name}@example.com", "email_verified": "true"},
+            status=User.Status.CONFIRMED,
+        )
     return pool
 
 
@@ -44,9 +46,11 @@ def _fields(obj) -> dict:
 
 
 def test_instances_equal_the_orms(pool):
-    query = CompiledQuery(lambda pool_id, key: User.objects.select_related("pool").filter(pool_id=pool_id,
-                                                                                            username_key=key),
-                          pool_id=U.get_field("pool"), key=U.get_field("username_key"))  # fmt: skip
+    query = CompiledQuery(
+        lambda pool_id, key: User.objects.select_related("pool").filter(pool_id=pool_id, username_key=key),
+        pool_id=U.get_field("pool"),
+        key=U.get_field("username_key"),
+    )
     for _ in range(2):  # compiled, then reused
         found = query.first(pool_id=pool.id, key="alice")
         expected = User.objects.select_related("pool").get(pool=pool, username_key="alice")
@@ -63,18 +67,22 @@ def test_annotations_and_prepared_arguments(pool):
     issued = tokens.tokens_issue(SYSTEM, user=alice, client=client)
     jti = RefreshToken.objects.get(user=alice).origin_jti
     query = CompiledQuery(
-        lambda sub, jti: User.objects.annotate(revoked=Exists(RefreshToken.objects.filter(
-            origin_jti=jti, revoked_at__isnull=False, user=OuterRef("pk")))).filter(sub=sub),
-        sub=U.get_field("sub"), jti=RefreshToken._meta.get_field("origin_jti"),
-    )  # fmt: skip
+        lambda sub, jti: User.objects.annotate(
+            revoked=Exists(RefreshToken.objects.filter(origin_jti=jti, revoked_at__isnull=False, user=OuterRef("pk")))
+        ).filter(sub=sub),
+        sub=U.get_field("sub"),
+        jti=RefreshToken._meta.get_field("origin_jti"),
+    )
     assert query.first(sub=str(alice.sub), jti=jti).revoked is False  # a str sub is prepared as the ORM would
     tokens.refresh_token_revoke(SYSTEM, client=client, token=issued.refresh_token)
     assert query.first(sub=alice.sub, jti=jti).revoked is True
 
 
 def test_values_list_rows_go_through_converters(pool):
-    query = CompiledQuery(lambda key: User.objects.filter(username_key=key).values_list("sub", "attributes", "pk"),
-                          key=U.get_field("username_key"))  # fmt: skip
+    query = CompiledQuery(
+        lambda key: User.objects.filter(username_key=key).values_list("sub", "attributes", "pk"),
+        key=U.get_field("username_key"),
+    )
     expected = list(User.objects.filter(username_key="bob").values_list("sub", "attributes", "pk"))
     assert query.rows(key="bob") == expected
     assert isinstance(expected[0][0], uuid.UUID) and isinstance(expected[0][1], dict)
@@ -85,14 +93,20 @@ def test_joins_through_another_model(pool):
     for name in ("g1", "g2"):
         groups.group_create(SYSTEM, pool_id=pool.id, name=name)
         groups.group_member_add(SYSTEM, pool_id=pool.id, group_name=name, username="alice")
-    query = CompiledQuery(lambda user_id: UserGroup.objects.filter(memberships__user_id=user_id).only("name"),
-                          user_id=GroupMembership._meta.get_field("user"))  # fmt: skip
+    query = CompiledQuery(
+        lambda user_id: UserGroup.objects.filter(memberships__user_id=user_id).only("name"),
+        user_id=GroupMembership._meta.get_field("user"),
+    )
     assert sorted(g.name for g in query.rows(user_id=alice.pk)) == ["g1", "g2"]
 
 
 def test_update(pool):
-    query = CompiledQuery(lambda key, name: (User.objects.filter(username_key=key), {"given_name": name}),
-                          update=True, key=U.get_field("username_key"), name=U.get_field("given_name"))  # fmt: skip
+    query = CompiledQuery(
+        lambda key, name: (User.objects.filter(username_key=key), {"given_name": name}),
+        update=True,
+        key=U.get_field("username_key"),
+        name=U.get_field("given_name"),
+    )
     assert query.execute(key="bob", name="Robert") == 1
     assert query.execute(key="nobody", name="x") == 0
     assert User.objects.get(username_key="bob").given_name == "Robert"
@@ -103,8 +117,9 @@ def test_select_for_update_needs_a_transaction(pool):
     """As the ORM: outside a transaction, only where the backend can lock rows at all."""
     from django.db import connection
 
-    query = CompiledQuery(lambda key: User.objects.select_for_update().filter(username_key=key),
-                          key=U.get_field("username_key"))  # fmt: skip
+    query = CompiledQuery(
+        lambda key: User.objects.select_for_update().filter(username_key=key), key=U.get_field("username_key")
+    )
     with transaction.atomic():
         assert query.first(key="alice").username == "alice"
     if connection.features.has_select_for_update:
@@ -128,11 +143,14 @@ def test_each_thread_compiles_its_own(pool):
     assert seen == [None]
 
 
-@pytest.mark.parametrize("build", [
-    lambda key: User.objects.filter(username_key=key).values("pk"),  # values(): not supported
-    lambda key: User.objects.filter(username_key=key).prefetch_related("memberships"),
-    lambda key: User.objects.filter(username_key__startswith=key),  # the argument does not reach the SQL as given
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda key: User.objects.filter(username_key=key).values("pk"),  # values(): not supported
+        lambda key: User.objects.filter(username_key=key).prefetch_related("memberships"),
+        lambda key: User.objects.filter(username_key__startswith=key),  # the argument does not reach the SQL as given
+    ],
+)
 def test_what_it_does_not_do_fails_loudly(pool, build):
     with pytest.raises(TypeError):
         CompiledQuery(build, key=U.get_field("username_key")).rows(key="alice")
@@ -147,10 +165,21 @@ def _refresh_row(pool, **extra) -> dict:
     alice = User.objects.get(pool=pool, username_key="alice")
     client = user_pool_client_create(SYSTEM, {"UserPoolId": pool.id, "ClientName": "i"})
     now = timezone.now()
-    return {"pool_id": pool.id, "user": alice, "client": client, "token_hash": uuid.uuid4().hex,
-            "origin_jti": str(uuid.uuid4()), "session_id": "tkn" + "a" * 25, "parent": None, "auth_time": now,
-            "scopes": ["openid", "email"], "created_at": now, "expires_at": now + timedelta(days=30),
-            "last_ip": "192.0.2.1", **extra}  # fmt: skip
+    return {
+        "pool_id": pool.id,
+        "user": alice,
+        "client": client,
+        "token_hash": uuid.uuid4().hex,
+        "origin_jti": str(uuid.uuid4()),
+        "session_id": "tkn" + "a" * 25,
+        "parent": None,
+        "auth_time": now,
+        "scopes": ["openid", "email"],
+        "created_at": now,
+        "expires_at": now + timedelta(days=30),
+        "last_ip": "192.0.2.1",
+        **extra,
+    }
 
 
 def _stored(model, pk) -> dict:
@@ -163,8 +192,9 @@ def test_an_inserted_row_equals_the_orms(pool):
     again = dict(row, token_hash=uuid.uuid4().hex, origin_jti=str(uuid.uuid4()))
     expected = RefreshToken.objects.create(**again)
     stored, orms = _stored(RefreshToken, pk), _stored(RefreshToken, expected.pk)
-    assert {k: v for k, v in stored.items() if k not in ("token_hash", "origin_jti")} == \
-        {k: v for k, v in orms.items() if k not in ("token_hash", "origin_jti")}  # fmt: skip
+    assert {k: v for k, v in stored.items() if k not in ("token_hash", "origin_jti")} == {
+        k: v for k, v in orms.items() if k not in ("token_hash", "origin_jti")
+    }
     # Fields not named took their defaults; related objects were stored as their keys.
     assert stored["oauth"] is False and stored["revoked_at"] is None and stored["device_type"] == ""
     assert stored["user_id"] == row["user"].pk and stored["client_id"] == row["client"].pk
@@ -176,8 +206,14 @@ def test_audit_rows_take_their_time_and_json(pool):
     [pk] = rows_insert(audit_row(ctx, "user.test", pool_id=pool.id, target="alice", client="c1", n=[1, {"a": None}]))
     event = AuditEvent.objects.get(pk=pk)
     assert before <= event.at <= timezone.now()  # auto_now_add
-    assert (event.actor, event.action, event.pool_id, event.target, event.source_ip, event.request_id) == \
-        ("tester", "user.test", pool.id, "alice", "2001:db8::1", "r-1")  # fmt: skip
+    assert (event.actor, event.action, event.pool_id, event.target, event.source_ip, event.request_id) == (
+        "tester",
+        "user.test",
+        pool.id,
+        "alice",
+        "2001:db8::1",
+        "r-1",
+    )
     assert event.details == {"client": "c1", "n": [1, {"a": None}]}
 
 

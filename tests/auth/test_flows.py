@@ -21,16 +21,23 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_admin_initiate_auth_signs_in(idp, signin, make_user, flow):
     pool_id, client = signin()
     user = make_user(pool_id, "alice")
-    result = idp.admin_initiate_auth(UserPoolId=pool_id, ClientId=client["ClientId"], AuthFlow=flow,
-                                     AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD})  # fmt: skip
+    result = idp.admin_initiate_auth(
+        UserPoolId=pool_id,
+        ClientId=client["ClientId"],
+        AuthFlow=flow,
+        AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD},
+    )
     assert_signed_in(result, user, client["ClientId"])
 
 
-@pytest.mark.parametrize(("flows", "api", "flow"), [
-    (["USER_PASSWORD_AUTH"], "public", "USER_PASSWORD_AUTH"),
-    (["ADMIN_NO_SRP_AUTH"], "admin", "ADMIN_NO_SRP_AUTH"),
-    (["ADMIN_NO_SRP_AUTH"], "admin", "ADMIN_USER_PASSWORD_AUTH"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("flows", "api", "flow"),
+    [
+        (["USER_PASSWORD_AUTH"], "public", "USER_PASSWORD_AUTH"),
+        (["ADMIN_NO_SRP_AUTH"], "admin", "ADMIN_NO_SRP_AUTH"),
+        (["ADMIN_NO_SRP_AUTH"], "admin", "ADMIN_USER_PASSWORD_AUTH"),
+    ],
+)
 def test_legacy_flow_names_allow_the_flows(public, idp, signin, make_user, flows, api, flow):
     pool_id, client = signin(ExplicitAuthFlows=flows)
     user = make_user(pool_id, "alice")
@@ -38,8 +45,9 @@ def test_legacy_flow_names_allow_the_flows(public, idp, signin, make_user, flows
     if api == "public":
         result = public.initiate_auth(ClientId=client["ClientId"], AuthFlow=flow, AuthParameters=params)
     else:
-        result = idp.admin_initiate_auth(UserPoolId=pool_id, ClientId=client["ClientId"], AuthFlow=flow,
-                                         AuthParameters=params)  # fmt: skip
+        result = idp.admin_initiate_auth(
+            UserPoolId=pool_id, ClientId=client["ClientId"], AuthFlow=flow, AuthParameters=params
+        )
     assert_signed_in(result, user, client["ClientId"])
 
 
@@ -62,12 +70,15 @@ def test_sign_in_with_email_as_username(public, signin, make_user):
     assert_signed_in(password_auth(public, client, str(user.sub)), user, client["ClientId"])
 
 
-@pytest.mark.parametrize(("flows", "flow"), [
-    (["ALLOW_REFRESH_TOKEN_AUTH"], "USER_PASSWORD_AUTH"),
-    (["ALLOW_ADMIN_USER_PASSWORD_AUTH"], "USER_PASSWORD_AUTH"),
-    (["ALLOW_USER_PASSWORD_AUTH"], "USER_SRP_AUTH"),
-    (["ALLOW_USER_PASSWORD_AUTH"], "REFRESH_TOKEN_AUTH"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("flows", "flow"),
+    [
+        (["ALLOW_REFRESH_TOKEN_AUTH"], "USER_PASSWORD_AUTH"),
+        (["ALLOW_ADMIN_USER_PASSWORD_AUTH"], "USER_PASSWORD_AUTH"),
+        (["ALLOW_USER_PASSWORD_AUTH"], "USER_SRP_AUTH"),
+        (["ALLOW_USER_PASSWORD_AUTH"], "REFRESH_TOKEN_AUTH"),
+    ],
+)
 def test_flow_not_enabled_for_the_client(public, signin, make_user, flows, flow):
     pool_id, client = signin(ExplicitAuthFlows=flows)
     make_user(pool_id, "alice")
@@ -79,46 +90,69 @@ def test_flow_not_enabled_for_the_client(public, signin, make_user, flows, flow)
 def test_admin_flow_not_enabled_for_the_client(idp, signin, make_user):
     pool_id, client = signin(ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])
     make_user(pool_id, "alice")
-    code = call_error(idp.admin_initiate_auth, UserPoolId=pool_id, ClientId=client["ClientId"],
-                      AuthFlow="ADMIN_USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD})  # fmt: skip
+    code = call_error(
+        idp.admin_initiate_auth,
+        UserPoolId=pool_id,
+        ClientId=client["ClientId"],
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD},
+    )
     assert code == "InvalidParameterException"
 
 
 def test_admin_flow_through_initiate_auth_is_refused(public, signin, make_user):
     pool_id, client = signin()
     make_user(pool_id, "alice")
-    code = call_error(public.initiate_auth, ClientId=client["ClientId"], AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                      AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD})  # fmt: skip
+    code = call_error(
+        public.initiate_auth,
+        ClientId=client["ClientId"],
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD},
+    )
     assert code == "InvalidParameterException"
 
 
 def test_custom_auth_says_it_is_not_supported(public, signin, make_user):
     pool_id, client = signin(ExplicitAuthFlows=["ALLOW_CUSTOM_AUTH"])
     make_user(pool_id, "alice")
-    code = call_error(public.initiate_auth, ClientId=client["ClientId"], AuthFlow="CUSTOM_AUTH",
-                      AuthParameters={"USERNAME": "alice"})  # fmt: skip
+    code = call_error(
+        public.initiate_auth, ClientId=client["ClientId"], AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "alice"}
+    )
     assert code == "UnsupportedOperationException"
 
 
 def test_admin_initiate_auth_with_a_client_of_another_pool(idp, signin, make_pool, make_user):
     _, client = signin()
     other_pool = make_pool("other")
-    code = call_error(idp.admin_initiate_auth, UserPoolId=other_pool, ClientId=client["ClientId"],
-                      AuthFlow="ADMIN_USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "a", "PASSWORD": PASSWORD})  # fmt: skip
+    code = call_error(
+        idp.admin_initiate_auth,
+        UserPoolId=other_pool,
+        ClientId=client["ClientId"],
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "a", "PASSWORD": PASSWORD},
+    )
     assert code == "ResourceNotFoundException"
 
 
 def test_unknown_client(public):
-    code = call_error(public.initiate_auth, ClientId="nosuchclient", AuthFlow="USER_PASSWORD_AUTH",
-                      AuthParameters={"USERNAME": "a", "PASSWORD": PASSWORD})  # fmt: skip
+    code = call_error(
+        public.initiate_auth,
+        ClientId="nosuchclient",
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "a", "PASSWORD": PASSWORD},
+    )
     assert code == "ResourceNotFoundException"
 
 
 def test_missing_password_parameter(public, signin, make_user):
     pool_id, client = signin()
     make_user(pool_id, "alice")
-    code = call_error(public.initiate_auth, ClientId=client["ClientId"], AuthFlow="USER_PASSWORD_AUTH",
-                      AuthParameters={"USERNAME": "alice"})  # fmt: skip
+    code = call_error(
+        public.initiate_auth,
+        ClientId=client["ClientId"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "alice"},
+    )
     assert code == "InvalidParameterException"
 
 
@@ -130,11 +164,9 @@ def test_secret_hash_is_required_and_checked(public, signin, make_user):
     user = make_user(pool_id, "alice")
     assert password_auth_error(public, client, "alice") == "NotAuthorizedException"
     wrong = hash_for(client, "alice", secret="x" * 52)
-    assert password_auth_error(public, client, "alice",
-                               SECRET_HASH=wrong) == "NotAuthorizedException"  # fmt: skip
+    assert password_auth_error(public, client, "alice", SECRET_HASH=wrong) == "NotAuthorizedException"
     other_name = hash_for(client, "bob")
-    assert password_auth_error(public, client, "alice",
-                      SECRET_HASH=other_name) == "NotAuthorizedException"  # fmt: skip
+    assert password_auth_error(public, client, "alice", SECRET_HASH=other_name) == "NotAuthorizedException"
     result = password_auth(public, client, "alice", SECRET_HASH=hash_for(client, "alice"))
     assert_signed_in(result, user, client["ClientId"])
 
@@ -143,11 +175,20 @@ def test_admin_initiate_auth_checks_the_secret_hash_too(idp, signin, make_user):
     pool_id, client = signin(GenerateSecret=True)
     user = make_user(pool_id, "alice")
     params = {"USERNAME": "alice", "PASSWORD": PASSWORD}
-    code = call_error(idp.admin_initiate_auth, UserPoolId=pool_id, ClientId=client["ClientId"],
-                      AuthFlow="ADMIN_USER_PASSWORD_AUTH", AuthParameters=params)  # fmt: skip
+    code = call_error(
+        idp.admin_initiate_auth,
+        UserPoolId=pool_id,
+        ClientId=client["ClientId"],
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters=params,
+    )
     assert code == "NotAuthorizedException"
-    result = idp.admin_initiate_auth(UserPoolId=pool_id, ClientId=client["ClientId"], AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                     AuthParameters={**params, "SECRET_HASH": hash_for(client, "alice")})  # fmt: skip
+    result = idp.admin_initiate_auth(
+        UserPoolId=pool_id,
+        ClientId=client["ClientId"],
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={**params, "SECRET_HASH": hash_for(client, "alice")},
+    )
     assert_signed_in(result, user, client["ClientId"])
 
 
@@ -171,12 +212,19 @@ def test_refresh_with_a_secret_hashes_the_username_or_the_sub(public, signin, ma
     refresh = signed_in["AuthenticationResult"]["RefreshToken"]
 
     def refresh_with(**extra):
-        return public.initiate_auth(ClientId=client["ClientId"], AuthFlow="REFRESH_TOKEN_AUTH",
-                                    AuthParameters={"REFRESH_TOKEN": refresh, **extra})  # fmt: skip
+        return public.initiate_auth(
+            ClientId=client["ClientId"],
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": refresh, **extra},
+        )
 
     def refresh_error(**extra):
-        return call_error(public.initiate_auth, ClientId=client["ClientId"], AuthFlow="REFRESH_TOKEN_AUTH",
-                          AuthParameters={"REFRESH_TOKEN": refresh, **extra})  # fmt: skip
+        return call_error(
+            public.initiate_auth,
+            ClientId=client["ClientId"],
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": refresh, **extra},
+        )
 
     assert refresh_error() == "NotAuthorizedException"
     assert refresh_error(SECRET_HASH=hash_for(client, "mallory")) == "NotAuthorizedException"
@@ -186,6 +234,10 @@ def test_refresh_with_a_secret_hashes_the_username_or_the_sub(public, signin, ma
 
 def test_refresh_with_a_secret_and_an_unknown_token_needs_a_hash(public, signin):
     _, client = signin(GenerateSecret=True)
-    code = call_error(public.initiate_auth, ClientId=client["ClientId"], AuthFlow="REFRESH_TOKEN_AUTH",
-                      AuthParameters={"REFRESH_TOKEN": "not-a-token"})  # fmt: skip
+    code = call_error(
+        public.initiate_auth,
+        ClientId=client["ClientId"],
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": "not-a-token"},
+    )
     assert code == "NotAuthorizedException"

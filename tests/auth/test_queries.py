@@ -13,10 +13,10 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from userpools import signin as auth
 from userpools import srp
 from userpools.context import SYSTEM, ServiceContext
 from userpools.models import User
-from userpools import signin as auth
 from userpools.services import clientauth, tokens, users
 from userpools.services.clients import user_pool_client_create
 from userpools.services.pools import user_pool_create
@@ -35,9 +35,14 @@ def app(monkeypatch) -> tuple[str, str]:
     monkeypatch.setattr(tokens.keys, "CACHE_SECONDS", 3600.0)
     pool = user_pool_create(SYSTEM, {"PoolName": "q"})
     client = user_pool_client_create(SYSTEM, {"UserPoolId": pool.id, "ClientName": "app", "ExplicitAuthFlows": FLOWS})
-    users.user_create(SYSTEM, pool=pool, username="alice", password=PASSWORD,
-                      attributes={"email": "alice@example.com", "email_verified": "true"},
-                      status=User.Status.CONFIRMED)  # fmt: skip
+    users.user_create(
+        SYSTEM,
+        pool=pool,
+        username="alice",
+        password=PASSWORD,
+        attributes={"email": "alice@example.com", "email_verified": "true"},
+        status=User.Status.CONFIRMED,
+    )
     return pool.id, client.client_id
 
 
@@ -47,18 +52,25 @@ def client_id(app) -> str:
 
 
 def password_sign_in(ctx: ServiceContext, client_id: str) -> auth.AuthOutcome:
-    return auth.auth_initiate(ctx, client_id=client_id, flow="USER_PASSWORD_AUTH",
-                              parameters={"USERNAME": "alice", "PASSWORD": PASSWORD})  # fmt: skip
+    return auth.auth_initiate(
+        ctx, client_id=client_id, flow="USER_PASSWORD_AUTH", parameters={"USERNAME": "alice", "PASSWORD": PASSWORD}
+    )
 
 
 def srp_start(ctx: ServiceContext, client_id: str, helper: srp.Client) -> auth.AuthOutcome:
-    return auth.auth_initiate(ctx, client_id=client_id, flow="USER_SRP_AUTH",
-                              parameters={"USERNAME": "alice", "SRP_A": helper.srp_a})  # fmt: skip
+    return auth.auth_initiate(
+        ctx, client_id=client_id, flow="USER_SRP_AUTH", parameters={"USERNAME": "alice", "SRP_A": helper.srp_a}
+    )
 
 
 def srp_claim(ctx: ServiceContext, client_id: str, helper: srp.Client, challenge: auth.AuthOutcome) -> auth.AuthOutcome:
-    return auth.auth_respond(ctx, client_id=client_id, challenge_name="PASSWORD_VERIFIER", session=challenge.session,
-                             responses=helper.respond(challenge.parameters, PASSWORD))  # fmt: skip
+    return auth.auth_respond(
+        ctx,
+        client_id=client_id,
+        challenge_name="PASSWORD_VERIFIER",
+        session=challenge.session,
+        responses=helper.respond(challenge.parameters, PASSWORD),
+    )
 
 
 def test_password_sign_in_queries(ctx, client_id, django_assert_num_queries):

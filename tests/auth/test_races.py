@@ -17,14 +17,14 @@ import pytest
 from django.utils import timezone
 
 from tests.races import concurrently, threaded
+from userpools import signin as auth
 from userpools.context import SYSTEM, ServiceContext
 from userpools.errors import NotAuthorized
 from userpools.models import User
-from userpools import signin as auth
 from userpools.services import users
-from userpools.signin import password as signin_password
 from userpools.services.clients import user_pool_client_create
 from userpools.services.pools import user_pool_create
+from userpools.signin import password as signin_password
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,18 +37,24 @@ THREADS = 8
 def target():
     """(client_id, username) of a confirmed user behind a client with USER_PASSWORD_AUTH."""
     pool = user_pool_create(SYSTEM, {"PoolName": "race"})
-    client = user_pool_client_create(SYSTEM, {"UserPoolId": pool.id, "ClientName": "app",
-                                              "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH"]})  # fmt: skip
-    users.user_create(SYSTEM, pool=pool, username="alice", password=PASSWORD, attributes={},
-                      status=User.Status.CONFIRMED)  # fmt: skip
+    client = user_pool_client_create(
+        SYSTEM, {"UserPoolId": pool.id, "ClientName": "app", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH"]}
+    )
+    users.user_create(
+        SYSTEM, pool=pool, username="alice", password=PASSWORD, attributes={}, status=User.Status.CONFIRMED
+    )
     return client.client_id, "alice"
 
 
 def sign_in(client_id: str, username: str, password: str) -> str:
     """What USER_PASSWORD_AUTH answers: "ok", or the NotAuthorizedException's message."""
     try:
-        auth.auth_initiate(ServiceContext(actor="race"), client_id=client_id, flow="USER_PASSWORD_AUTH",
-                           parameters={"USERNAME": username, "PASSWORD": password})  # fmt: skip
+        auth.auth_initiate(
+            ServiceContext(actor="race"),
+            client_id=client_id,
+            flow="USER_PASSWORD_AUTH",
+            parameters={"USERNAME": username, "PASSWORD": password},
+        )
     except NotAuthorized as exc:
         return exc.message
     return "ok"
@@ -90,8 +96,9 @@ def test_a_lockout_that_begins_during_a_burst_stops_the_rest_of_it(target):
     other attempts of the same burst, checked meanwhile, must get the lockout's answer and
     not be counted, or a burst of N guesses gets N answers whatever the lockout says."""
     client_id, username = target
-    User.objects.filter(username=username).update(failed_sign_ins=2 * auth.FREE_FAILURES,
-                                                  locked_until=timezone.now() - timedelta(seconds=1))  # fmt: skip
+    User.objects.filter(username=username).update(
+        failed_sign_ins=2 * auth.FREE_FAILURES, locked_until=timezone.now() - timedelta(seconds=1)
+    )
     answers = concurrently(*[lambda: sign_in(client_id, username, "Wrong-Passw0rd!")] * THREADS)
     tally = Counter(answers)
     assert tally == {auth.INCORRECT: 1, auth.LOCKED: THREADS - 1}, tally
@@ -122,8 +129,9 @@ def locked_during_check(monkeypatch):
     def check_while_locked(raw, user):
         matched = check(raw, user)
         if user is not None:
-            User.objects.filter(pk=user.pk).update(failed_sign_ins=auth.FREE_FAILURES,
-                                                   locked_until=timezone.now() + timedelta(minutes=1))  # fmt: skip
+            User.objects.filter(pk=user.pk).update(
+                failed_sign_ins=auth.FREE_FAILURES, locked_until=timezone.now() + timedelta(minutes=1)
+            )
         return matched
 
     monkeypatch.setattr(signin_password, "password_matches", check_while_locked)

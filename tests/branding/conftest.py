@@ -43,9 +43,16 @@ def b64(data: bytes) -> str:
 
 
 def oauth_client_request(pool: str, name: str = "web", **extra) -> dict:
-    return {"UserPoolId": pool, "ClientName": name, "AllowedOAuthFlowsUserPoolClient": True,
-            "AllowedOAuthFlows": ["code"], "AllowedOAuthScopes": ["openid"], "CallbackURLs": [CALLBACK],
-            "SupportedIdentityProviders": ["COGNITO"], **extra}  # fmt: skip
+    return {
+        "UserPoolId": pool,
+        "ClientName": name,
+        "AllowedOAuthFlowsUserPoolClient": True,
+        "AllowedOAuthFlows": ["code"],
+        "AllowedOAuthScopes": ["openid"],
+        "CallbackURLs": [CALLBACK],
+        "SupportedIdentityProviders": ["COGNITO"],
+        **extra,
+    }
 
 
 @pytest.fixture

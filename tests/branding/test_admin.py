@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.contrib.admin.utils import quote
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from hostedui.models import ManagedLoginAsset, ManagedLoginBranding, Terms, UICustomization
@@ -37,9 +37,16 @@ def _errors(response) -> str:
 
 def test_add_ui_customization(console, hosted_app):
     pool, client = hosted_app
-    response = console.post(reverse("admin:hostedui_uicustomization_add"), {
-        "pool": pool.pk, "client": client.pk, "CSS": ".label-customizable{color:red}",
-        "ImageFile": SimpleUploadedFile("logo.png", png(), content_type="image/png"), "_save": "Save"})
+    response = console.post(
+        reverse("admin:hostedui_uicustomization_add"),
+        {
+            "pool": pool.pk,
+            "client": client.pk,
+            "CSS": ".label-customizable{color:red}",
+            "ImageFile": SimpleUploadedFile("logo.png", png(), content_type="image/png"),
+            "_save": "Save",
+        },
+    )
     assert response.status_code == 302, _errors(response)
     saved = UICustomization.objects.get(client=client)
     assert saved.css == ".label-customizable {\n  color: red;\n}\n" and bytes(saved.image) == png()
@@ -63,12 +70,15 @@ def test_add_ui_customization(console, hosted_app):
     assert AuditEvent.objects.filter(action="ui_customization.remove").exists()
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"CSS": "body{color:red}"}, "customizable classes"),
-    ({"CSS": ".label-customizable{color:url(x)}"}, "not a valid value"),
-    ({"ImageFile": SimpleUploadedFile("logo.gif", GIF)}, "PNG or JPEG"),
-    ({}, "Give CSS or a logo"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"CSS": "body{color:red}"}, "customizable classes"),
+        ({"CSS": ".label-customizable{color:url(x)}"}, "not a valid value"),
+        ({"ImageFile": SimpleUploadedFile("logo.gif", GIF)}, "PNG or JPEG"),
+        ({}, "Give CSS or a logo"),
+    ],
+)
 def test_ui_customization_errors_show_on_the_form(console, hosted_app, data, message):
     pool, _ = hosted_app
     response = console.post(reverse("admin:hostedui_uicustomization_add"), {"pool": pool.pk, "_save": "Save", **data})
@@ -81,8 +91,10 @@ def test_client_of_another_pool(console, hosted_app):
 
     _, client = hosted_app
     other = user_pool_create(SYSTEM, {"PoolName": "other"})
-    response = console.post(reverse("admin:hostedui_uicustomization_add"), {
-        "pool": other.pk, "client": client.pk, "CSS": ".label-customizable{color:red}", "_save": "Save"})
+    response = console.post(
+        reverse("admin:hostedui_uicustomization_add"),
+        {"pool": other.pk, "client": client.pk, "CSS": ".label-customizable{color:red}", "_save": "Save"},
+    )
     assert "another user pool" in _errors(response)
 
 
@@ -91,10 +103,17 @@ def test_client_of_another_pool(console, hosted_app):
 
 def test_add_change_and_delete_a_branding_style(console, hosted_app):
     _, client = hosted_app
-    response = console.post(reverse("admin:hostedui_managedloginbranding_add"), {
-        "client": client.pk, "Settings": '{"components": {"pageBackground": {"lightMode": {"color": "ff0000ff"}}}}',
-        "asset_file": SimpleUploadedFile("logo.png", png()), "asset_category": "FORM_LOGO",
-        "asset_color_mode": "LIGHT", "_save": "Save"})  # fmt: skip
+    response = console.post(
+        reverse("admin:hostedui_managedloginbranding_add"),
+        {
+            "client": client.pk,
+            "Settings": '{"components": {"pageBackground": {"lightMode": {"color": "ff0000ff"}}}}',
+            "asset_file": SimpleUploadedFile("logo.png", png()),
+            "asset_category": "FORM_LOGO",
+            "asset_color_mode": "LIGHT",
+            "_save": "Save",
+        },
+    )
     assert response.status_code == 302, _errors(response)
     style = ManagedLoginBranding.objects.get(client=client)
     assert style.settings["components"]["pageBackground"]["lightMode"]["color"] == "ff0000ff"
@@ -104,8 +123,16 @@ def test_add_change_and_delete_a_branding_style(console, hosted_app):
     page = console.get(change)
     assert page.status_code == 200 and b"form_logo-light.png" in page.content
     # The editor replaces the document; the ticked asset goes.
-    response = console.post(change, {"Settings": '{"categories": {}}', "remove_assets": ["FORM_LOGO/LIGHT/PNG"],
-                                     "asset_category": "FORM_LOGO", "asset_color_mode": "LIGHT", "_save": "Save"})
+    response = console.post(
+        change,
+        {
+            "Settings": '{"categories": {}}',
+            "remove_assets": ["FORM_LOGO/LIGHT/PNG"],
+            "asset_category": "FORM_LOGO",
+            "asset_color_mode": "LIGHT",
+            "_save": "Save",
+        },
+    )
     assert response.status_code == 302, _errors(response)
     style.refresh_from_db()
     assert style.settings == {"categories": {}}
@@ -117,12 +144,15 @@ def test_add_change_and_delete_a_branding_style(console, hosted_app):
     assert AuditEvent.objects.filter(action="managed_login_branding.delete", actor="operator:root").exists()
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"Settings": '{"components": {"form": {"lightMode": {"backgroundColor": "red"}}}}'}, "hex colour"),
-    ({"asset_file": SimpleUploadedFile("x.gif", GIF)}, "not a PNG"),
-    ({"asset_file": SimpleUploadedFile("x.png", png()), "asset_category": "FAVICON_ICO"}, "FAVICON_ICO"),
-    ({"UseCognitoProvidedValues": "on", "asset_file": SimpleUploadedFile("x.png", png())}, "default style"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"Settings": '{"components": {"form": {"lightMode": {"backgroundColor": "red"}}}}'}, "hex colour"),
+        ({"asset_file": SimpleUploadedFile("x.gif", GIF)}, "not a PNG"),
+        ({"asset_file": SimpleUploadedFile("x.png", png()), "asset_category": "FAVICON_ICO"}, "FAVICON_ICO"),
+        ({"UseCognitoProvidedValues": "on", "asset_file": SimpleUploadedFile("x.png", png())}, "default style"),
+    ],
+)
 def test_branding_errors_show_on_the_form(console, hosted_app, data, message):
     _, client = hosted_app
     form = {"client": client.pk, "asset_category": "FORM_LOGO", "asset_color_mode": "LIGHT", "_save": "Save", **data}
@@ -134,8 +164,10 @@ def test_branding_errors_show_on_the_form(console, hosted_app, data, message):
 def test_one_style_per_client_on_the_form(console, hosted_app):
     _, client = hosted_app
     branding.managed_login_branding_create(SYSTEM, {"UserPoolId": client.pool_id, "ClientId": client.client_id})
-    response = console.post(reverse("admin:hostedui_managedloginbranding_add"), {
-        "client": client.pk, "asset_category": "FORM_LOGO", "asset_color_mode": "LIGHT", "_save": "Save"})
+    response = console.post(
+        reverse("admin:hostedui_managedloginbranding_add"),
+        {"client": client.pk, "asset_category": "FORM_LOGO", "asset_color_mode": "LIGHT", "_save": "Save"},
+    )
     assert "already has a managed login branding style" in _errors(response)
 
 
@@ -145,19 +177,37 @@ def test_one_style_per_client_on_the_form(console, hosted_app):
 def test_add_and_change_terms(console, hosted_app):
     _, client = hosted_app
     add = reverse("admin:hostedui_terms_add")
-    response = console.post(add, {"client": client.pk, "TermsName": "terms-of-use",
-                                  "Links": '{"cognito:default": "https://example.com/t"}', "_save": "Save"})
+    response = console.post(
+        add,
+        {
+            "client": client.pk,
+            "TermsName": "terms-of-use",
+            "Links": '{"cognito:default": "https://example.com/t"}',
+            "_save": "Save",
+        },
+    )
     assert response.status_code == 302, _errors(response)
     record = Terms.objects.get()
     assert record.links == {"cognito:default": "https://example.com/t"}
-    response = console.post(add, {"client": client.pk, "TermsName": "terms-of-use",
-                                  "Links": '{"cognito:default": "https://example.com/t"}', "_save": "Save"})
+    response = console.post(
+        add,
+        {
+            "client": client.pk,
+            "TermsName": "terms-of-use",
+            "Links": '{"cognito:default": "https://example.com/t"}',
+            "_save": "Save",
+        },
+    )
     assert "already has terms-of-use terms" in _errors(response)
-    response = console.post(reverse("admin:hostedui_terms_change", args=[record.pk]), {
-        "TermsName": "terms-of-use", "Links": '{"cognito:default": "http://example.com/t"}', "_save": "Save"})
+    response = console.post(
+        reverse("admin:hostedui_terms_change", args=[record.pk]),
+        {"TermsName": "terms-of-use", "Links": '{"cognito:default": "http://example.com/t"}', "_save": "Save"},
+    )
     assert "https URL" in _errors(response)
-    response = console.post(reverse("admin:hostedui_terms_change", args=[record.pk]), {
-        "TermsName": "terms-of-use", "Links": '{"cognito:german": "https://example.com/de"}', "_save": "Save"})
+    response = console.post(
+        reverse("admin:hostedui_terms_change", args=[record.pk]),
+        {"TermsName": "terms-of-use", "Links": '{"cognito:german": "https://example.com/de"}', "_save": "Save"},
+    )
     assert response.status_code == 302
     record.refresh_from_db()
     assert record.links == {"cognito:german": "https://example.com/de"}
@@ -172,11 +222,27 @@ def test_preview_of_a_pools_pages(console, hosted_app):
     pool, client = hosted_app
     other = user_pool_client_create(SYSTEM, oauth_client_request(pool.id, "second"))
     branding.ui_customization_set(SYSTEM, {"UserPoolId": pool.id, "CSS": ".label-customizable{color:#010203}"})
-    branding.ui_customization_set(SYSTEM, {"UserPoolId": pool.id, "ClientId": other.client_id,
-                                           "CSS": ".label-customizable{color:#040506}", "ImageFile": b64(png())})
+    branding.ui_customization_set(
+        SYSTEM,
+        {
+            "UserPoolId": pool.id,
+            "ClientId": other.client_id,
+            "CSS": ".label-customizable{color:#040506}",
+            "ImageFile": b64(png()),
+        },
+    )
     for name, url in (("terms-of-use", "https://example.com/t"), ("privacy-policy", "https://example.com/p")):
-        terms.terms_create(SYSTEM, {"UserPoolId": pool.id, "ClientId": client.client_id, "TermsName": name,
-                                    "TermsSource": "LINK", "Enforcement": "NONE", "Links": {"cognito:default": url}})
+        terms.terms_create(
+            SYSTEM,
+            {
+                "UserPoolId": pool.id,
+                "ClientId": client.client_id,
+                "TermsName": name,
+                "TermsSource": "LINK",
+                "Enforcement": "NONE",
+                "Links": {"cognito:default": url},
+            },
+        )
 
     pool_page = console.get(reverse("admin:userpools_userpool_change", args=[quote(pool.pk)]))
     preview_url = reverse("admin:hostedui_pool_preview", args=[pool.pk])
@@ -196,25 +262,34 @@ def test_preview_of_a_pools_pages(console, hosted_app):
     assert pool_login["X-Frame-Options"] == "SAMEORIGIN"
     assert "frame-ancestors 'self'" in pool_login["Content-Security-Policy"]
 
-    own = console.get(reverse("admin:hostedui_pool_preview_page", args=[pool.pk, "login"]) + f"?client={other.client_id}")
+    own = console.get(
+        reverse("admin:hostedui_pool_preview_page", args=[pool.pk, "login"]) + f"?client={other.client_id}"
+    )
     assert "color: #040506" in own.content.decode() and "logo-customizable" in own.content.decode()
 
-    signup = console.get(reverse("admin:hostedui_pool_preview_page", args=[pool.pk, "signup"])
-                         + f"?client={client.client_id}")  # fmt: skip
+    signup = console.get(
+        reverse("admin:hostedui_pool_preview_page", args=[pool.pk, "signup"]) + f"?client={client.client_id}"
+    )
     assert signup.status_code == 200
     assert "https://example.com/t" in signup.content.decode() and "https://example.com/p" in signup.content.decode()
     assert "color: #010203" in signup.content.decode()  # the client inherits the pool's style
 
     assert console.get(reverse("admin:hostedui_pool_preview_page", args=[pool.pk, "nonsense"])).status_code == 404
-    assert console.get(reverse("admin:hostedui_pool_preview_page", args=[pool.pk, "login"])
-                       + "?client=nosuchclient").status_code == 404  # fmt: skip
+    assert (
+        console.get(
+            reverse("admin:hostedui_pool_preview_page", args=[pool.pk, "login"]) + "?client=nosuchclient"
+        ).status_code
+        == 404
+    )
     assert console.get(reverse("admin:hostedui_pool_preview", args=["us-east-1_nothere00"])).status_code == 404
 
 
 def test_preview_is_for_staff_only(client, hosted_app, django_user_model):
     pool, _ = hosted_app
-    urls = [reverse("admin:hostedui_pool_preview", args=[pool.pk]),
-            reverse("admin:hostedui_pool_preview_page", args=[pool.pk, "login"])]
+    urls = [
+        reverse("admin:hostedui_pool_preview", args=[pool.pk]),
+        reverse("admin:hostedui_pool_preview_page", args=[pool.pk, "login"]),
+    ]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 302 and "/admin/login/" in response["Location"]

@@ -40,9 +40,17 @@ def _loaded(page, selector: str) -> bool:
 
 def test_classic_css_and_logo_apply(app, page):
     base, pool, client = app
-    branding.ui_customization_set(SYSTEM, {"UserPoolId": pool.id, "ImageFile": b64(png(4, 2)), "CSS": (
-        ".submitButton-customizable{background-color:#aa0000;color:#ffff00}\n"
-        ".label-customizable{color:#123456}\n.background-customizable{background-color:#00aa00}")})
+    branding.ui_customization_set(
+        SYSTEM,
+        {
+            "UserPoolId": pool.id,
+            "ImageFile": b64(png(4, 2)),
+            "CSS": (
+                ".submitButton-customizable{background-color:#aa0000;color:#ffff00}\n"
+                ".label-customizable{color:#123456}\n.background-customizable{background-color:#00aa00}"
+            ),
+        },
+    )
     page.goto(base + page_url(pool.id, client.client_id))
     assert _computed(page, "button.submitButton-customizable", "background-color") == "rgb(170, 0, 0)"
     assert _computed(page, "button.submitButton-customizable", "color") == "rgb(255, 255, 0)"
@@ -53,13 +61,23 @@ def test_classic_css_and_logo_apply(app, page):
 
 def test_branding_colours_and_assets_apply(app, page):
     base, pool, client = app
-    branding.managed_login_branding_create(SYSTEM, {
-        "UserPoolId": pool.id, "ClientId": client.client_id,
-        "Settings": {"components": {"primaryButton": {"lightMode": {"defaults": {"backgroundColor": "aa0000ff"}}},
-                                    "form": {"lightMode": {"backgroundColor": "eeeeeeff"}}}},
-        "Assets": [{"Category": "FORM_LOGO", "ColorMode": "LIGHT", "Extension": "PNG", "Bytes": b64(png(4, 2))},
-                   {"Category": "PAGE_BACKGROUND", "ColorMode": "LIGHT", "Extension": "JPEG", "Bytes": b64(JPEG)}],
-    })  # fmt: skip
+    branding.managed_login_branding_create(
+        SYSTEM,
+        {
+            "UserPoolId": pool.id,
+            "ClientId": client.client_id,
+            "Settings": {
+                "components": {
+                    "primaryButton": {"lightMode": {"defaults": {"backgroundColor": "aa0000ff"}}},
+                    "form": {"lightMode": {"backgroundColor": "eeeeeeff"}},
+                }
+            },
+            "Assets": [
+                {"Category": "FORM_LOGO", "ColorMode": "LIGHT", "Extension": "PNG", "Bytes": b64(png(4, 2))},
+                {"Category": "PAGE_BACKGROUND", "ColorMode": "LIGHT", "Extension": "JPEG", "Bytes": b64(JPEG)},
+            ],
+        },
+    )
     page.goto(base + page_url(pool.id, client.client_id))
     assert _computed(page, "button.submitButton-customizable", "background-color") == "rgb(170, 0, 0)"
     assert _computed(page, "main.card", "background-color") == "rgb(238, 238, 238)"
@@ -69,10 +87,16 @@ def test_branding_colours_and_assets_apply(app, page):
 
 def test_dark_branding_applies(app, page):
     base, pool, client = app
-    branding.managed_login_branding_create(SYSTEM, {
-        "UserPoolId": pool.id, "ClientId": client.client_id,
-        "Settings": {"categories": {"global": {"colorSchemeMode": "DARK"}},
-                     "components": {"pageBackground": {"darkMode": {"color": "202020ff"}}}},
-    })  # fmt: skip
+    branding.managed_login_branding_create(
+        SYSTEM,
+        {
+            "UserPoolId": pool.id,
+            "ClientId": client.client_id,
+            "Settings": {
+                "categories": {"global": {"colorSchemeMode": "DARK"}},
+                "components": {"pageBackground": {"darkMode": {"color": "202020ff"}}},
+            },
+        },
+    )
     page.goto(base + page_url(pool.id, client.client_id))
     assert _computed(page, "body", "background-color") == "rgb(32, 32, 32)"

@@ -124,12 +124,17 @@ def test_cognito_template_passes_and_normalizes_to_a_fixed_point():
 
 def test_normalized_form():
     css = "/* brand */ .label-customizable{COLOR : RED ;font-weight:700!important}\n\n.banner-customizable,.logo-customizable{background-color:rgb(1, 2, 3)}"
-    assert sanitize_css(css) == (".label-customizable {\n  color: RED;\n  font-weight: 700 !important;\n}\n\n"
-                                 ".banner-customizable, .logo-customizable {\n  background-color: rgb(1, 2, 3);\n}\n")
+    assert sanitize_css(css) == (
+        ".label-customizable {\n  color: RED;\n  font-weight: 700 !important;\n}\n\n"
+        ".banner-customizable, .logo-customizable {\n  background-color: rgb(1, 2, 3);\n}\n"
+    )
 
 
 def test_prefix_is_added_for_the_pages():
-    assert sanitize_css(".label-customizable{color:red}", prefix=":root ") == ":root .label-customizable {\n  color: red;\n}\n"
+    assert (
+        sanitize_css(".label-customizable{color:red}", prefix=":root ")
+        == ":root .label-customizable {\n  color: red;\n}\n"
+    )
 
 
 def test_empty_and_comment_only():
@@ -137,64 +142,67 @@ def test_empty_and_comment_only():
     assert sanitize_css("  /* nothing */  ") == ""
 
 
-@pytest.mark.parametrize("css", [
-    # at-rules, anywhere
-    "@import url(https://evil.example/x.css);",
-    "@media screen { .label-customizable { color: red } }",
-    "@supports (color: red) {}",
-    "@page { margin: 0 }",
-    "@font-face { font-family: x; src: url(x) }",
-    ".label-customizable { @media screen { color: red } }",
-    # other selectors
-    "body { color: red }",
-    "* { color: red }",
-    "#id { color: red }",
-    ".other { color: red }",
-    ".label-customizable .x { color: red }",
-    ".label-customizable > .x { color: red }",
-    ".label-customizable, body { color: red }",
-    ".label-customizable:hover { color: red }",
-    ".submitButton-customizable:focus { color: red }",
-    ".submitButton-customizable::after { content: 'x' }",
-    "a.label-customizable { color: red }",
-    ".label-customizable[x] { color: red }",
-    ".Label-customizable { color: red }",
-    # properties not allowed for the class
-    ".label-customizable { background-image: none }",
-    ".label-customizable { position: fixed }",
-    ".label-customizable { content: 'x' }",
-    ".background-customizable { color: red }",
-    ".label-customizable { behavior: url(x.htc) }",
-    ".label-customizable { -moz-binding: url(x) }",
-    # values that load or run something, or hide something
-    ".label-customizable { color: url(https://evil.example/) }",
-    ".label-customizable { color: expression(alert(1)) }",
-    ".label-customizable { color: var(--x) }",
-    ".label-customizable { color: rgb(1, 2, url(x)) }",
-    ".label-customizable { color: attr(x) }",
-    ".label-customizable { color: 'red' }",
-    ".label-customizable { color: red; } </style><script>alert(1)</script>",
-    "</STYLE ><script>alert(1)</script>",
-    "<!-- .label-customizable { color: red } -->",
-    ".label-customizable { color: r\\65 d }",
-    ".label-cust\\6fmizable { color: red }",
-    "\\40import 'x';",
-    ".label-customizable { co\\lor: red }",
-    # values of the wrong kind
-    ".label-customizable { font-weight: 450 }",
-    ".label-customizable { color: 12px }",
-    ".inputField-customizable { width: 10parsecs }",
-    ".textDescription-customizable { display: grid }",
-    ".inputField-customizable { border: 1px solid red blue green }",
-    ".label-customizable { color: red blue }",
-    ".label-customizable { color: }",
-    ".errorMessage-customizable { background: url(x) }",
-    ".label-customizable { .nested { color: red } }",
-    # not CSS
-    "}",
-    ".label-customizable",
-    "color: red",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "css",
+    [
+        # at-rules, anywhere
+        "@import url(https://evil.example/x.css);",
+        "@media screen { .label-customizable { color: red } }",
+        "@supports (color: red) {}",
+        "@page { margin: 0 }",
+        "@font-face { font-family: x; src: url(x) }",
+        ".label-customizable { @media screen { color: red } }",
+        # other selectors
+        "body { color: red }",
+        "* { color: red }",
+        "#id { color: red }",
+        ".other { color: red }",
+        ".label-customizable .x { color: red }",
+        ".label-customizable > .x { color: red }",
+        ".label-customizable, body { color: red }",
+        ".label-customizable:hover { color: red }",
+        ".submitButton-customizable:focus { color: red }",
+        ".submitButton-customizable::after { content: 'x' }",
+        "a.label-customizable { color: red }",
+        ".label-customizable[x] { color: red }",
+        ".Label-customizable { color: red }",
+        # properties not allowed for the class
+        ".label-customizable { background-image: none }",
+        ".label-customizable { position: fixed }",
+        ".label-customizable { content: 'x' }",
+        ".background-customizable { color: red }",
+        ".label-customizable { behavior: url(x.htc) }",
+        ".label-customizable { -moz-binding: url(x) }",
+        # values that load or run something, or hide something
+        ".label-customizable { color: url(https://evil.example/) }",
+        ".label-customizable { color: expression(alert(1)) }",
+        ".label-customizable { color: var(--x) }",
+        ".label-customizable { color: rgb(1, 2, url(x)) }",
+        ".label-customizable { color: attr(x) }",
+        ".label-customizable { color: 'red' }",
+        ".label-customizable { color: red; } </style><script>alert(1)</script>",
+        "</STYLE ><script>alert(1)</script>",
+        "<!-- .label-customizable { color: red } -->",
+        ".label-customizable { color: r\\65 d }",
+        ".label-cust\\6fmizable { color: red }",
+        "\\40import 'x';",
+        ".label-customizable { co\\lor: red }",
+        # values of the wrong kind
+        ".label-customizable { font-weight: 450 }",
+        ".label-customizable { color: 12px }",
+        ".inputField-customizable { width: 10parsecs }",
+        ".textDescription-customizable { display: grid }",
+        ".inputField-customizable { border: 1px solid red blue green }",
+        ".label-customizable { color: red blue }",
+        ".label-customizable { color: }",
+        ".errorMessage-customizable { background: url(x) }",
+        ".label-customizable { .nested { color: red } }",
+        # not CSS
+        "}",
+        ".label-customizable",
+        "color: red",
+    ],
+)
 def test_refused(css):
     refused(css)
 
@@ -203,18 +211,21 @@ def test_too_many_rules():
     refused(".label-customizable{color:red}" * 201)
 
 
-@pytest.mark.parametrize("css", [
-    ".label-customizable { color: transparent }",
-    ".label-customizable { color: #ABCDEF80 }",
-    ".label-customizable { color: hsla(120, 50%, 50%, 0.5) }",
-    ".label-customizable { color: inherit }",
-    ".submitButton-customizable { margin: 0 auto }",
-    ".submitButton-customizable { margin: -1px 2em 3rem 4% }",
-    ".inputField-customizable { border: none }",
-    ".inputField-customizable:FOCUS { outline: 2px dashed #000 }",
-    ".submitButton-customizable { font-weight: italic }",
-    ".textDescription-customizable { font-size: larger }",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "css",
+    [
+        ".label-customizable { color: transparent }",
+        ".label-customizable { color: #ABCDEF80 }",
+        ".label-customizable { color: hsla(120, 50%, 50%, 0.5) }",
+        ".label-customizable { color: inherit }",
+        ".submitButton-customizable { margin: 0 auto }",
+        ".submitButton-customizable { margin: -1px 2em 3rem 4% }",
+        ".inputField-customizable { border: none }",
+        ".inputField-customizable:FOCUS { outline: 2px dashed #000 }",
+        ".submitButton-customizable { font-weight: italic }",
+        ".textDescription-customizable { font-size: larger }",
+    ],
+)
 def test_accepted(css):
     assert sanitize_css(css)
 
@@ -223,12 +234,60 @@ def test_accepted(css):
 
 FORBIDDEN = ("url(", "@", "</", "expression", "\\", "<", "javascript")
 
-_fragments = st.sampled_from([
-    *ALLOWED, "body", ".x", "*", "@import", "@media", "url(", ")", "expression(", "javascript:", "\\", "\\65",
-    "</style>", "<", ">", "{", "}", ";", ":", ",", "'", '"', "/*", "*/", "!important", "color", "background",
-    "background-color", "border", "width", "font-weight", "display", "red", "#fff", "#12345678", "rgb(", "1px",
-    "100%", "400", "solid", "block", "var(--x)", "attr(x)", "\n", " ", "&#x3c;", "\x00", "\u00a0", "-", "--x",
-])  # fmt: skip
+_fragments = st.sampled_from(
+    [
+        *ALLOWED,
+        "body",
+        ".x",
+        "*",
+        "@import",
+        "@media",
+        "url(",
+        ")",
+        "expression(",
+        "javascript:",
+        "\\",
+        "\\65",
+        "</style>",
+        "<",
+        ">",
+        "{",
+        "}",
+        ";",
+        ":",
+        ",",
+        "'",
+        '"',
+        "/*",
+        "*/",
+        "!important",
+        "color",
+        "background",
+        "background-color",
+        "border",
+        "width",
+        "font-weight",
+        "display",
+        "red",
+        "#fff",
+        "#12345678",
+        "rgb(",
+        "1px",
+        "100%",
+        "400",
+        "solid",
+        "block",
+        "var(--x)",
+        "attr(x)",
+        "\n",
+        " ",
+        "&#x3c;",
+        "\x00",
+        "\u00a0",
+        "-",
+        "--x",
+    ]
+)
 css_like = st.lists(_fragments, max_size=40).map("".join) | st.text(max_size=200)
 
 
@@ -248,8 +307,26 @@ def test_sanitized_output_is_harmless(css):
     assert sanitize_css(out) == out
 
 
-_values = st.sampled_from(["red", "#fff", "#0b57d0ff", "rgb(1,2,3)", "1px", "0", "50%", "auto", "bold", "700",
-                           "block", "center", "border-box", "1px solid #ccc", "inherit", "2px 4px"])  # fmt: skip
+_values = st.sampled_from(
+    [
+        "red",
+        "#fff",
+        "#0b57d0ff",
+        "rgb(1,2,3)",
+        "1px",
+        "0",
+        "50%",
+        "auto",
+        "bold",
+        "700",
+        "block",
+        "center",
+        "border-box",
+        "1px solid #ccc",
+        "inherit",
+        "2px 4px",
+    ]
+)
 
 
 @st.composite

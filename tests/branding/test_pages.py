@@ -20,9 +20,13 @@ pytestmark = pytest.mark.django_db
 CSS = ".submitButton-customizable{background-color:#aa0000}\n.label-customizable{color:#123456}"
 STYLE_SETTINGS = {
     "components": {
-        "primaryButton": {"lightMode": {"defaults": {"backgroundColor": "aa0000ff", "textColor": "ffffffff"},
-                                        "hover": {"backgroundColor": "880000ff"}},
-                          "darkMode": {"defaults": {"backgroundColor": "ff8888ff"}}},
+        "primaryButton": {
+            "lightMode": {
+                "defaults": {"backgroundColor": "aa0000ff", "textColor": "ffffffff"},
+                "hover": {"backgroundColor": "880000ff"},
+            },
+            "darkMode": {"defaults": {"backgroundColor": "ff8888ff"}},
+        },
         "pageBackground": {"lightMode": {"color": "f0f0f080"}, "darkMode": {"color": "101010ff"}},
         "form": {"borderRadius": 12, "lightMode": {"backgroundColor": "fefefeff"}},
     },
@@ -47,8 +51,9 @@ def _set_ui(pool, client=None, css=CSS, image=None):
 
 
 def _style(client, **request):
-    return branding.managed_login_branding_create(SYSTEM, {"UserPoolId": client.pool_id, "ClientId": client.client_id,
-                                                           **request})  # fmt: skip
+    return branding.managed_login_branding_create(
+        SYSTEM, {"UserPoolId": client.pool_id, "ClientId": client.client_id, **request}
+    )
 
 
 # --- Classic UI customization on the pages ----------------------------------------------------------
@@ -90,11 +95,15 @@ def test_no_style_is_the_default_look(hosted_app):
 def test_login_page_shows_the_branding_variables_and_assets(hosted_app):
     pool, client = hosted_app
     _set_ui(pool)  # classic CSS is not applied once the client has a managed login style
-    _style(client, Settings=STYLE_SETTINGS, Assets=[
-        {"Category": "FORM_LOGO", "ColorMode": "LIGHT", "Extension": "PNG", "Bytes": b64(png())},
-        {"Category": "PAGE_BACKGROUND", "ColorMode": "DYNAMIC", "Extension": "JPEG", "Bytes": b64(JPEG)},
-        {"Category": "FAVICON_ICO", "ColorMode": "LIGHT", "Extension": "ICO", "Bytes": b64(ICO)},
-    ])  # fmt: skip
+    _style(
+        client,
+        Settings=STYLE_SETTINGS,
+        Assets=[
+            {"Category": "FORM_LOGO", "ColorMode": "LIGHT", "Extension": "PNG", "Bytes": b64(png())},
+            {"Category": "PAGE_BACKGROUND", "ColorMode": "DYNAMIC", "Extension": "JPEG", "Bytes": b64(JPEG)},
+            {"Category": "FAVICON_ICO", "ColorMode": "LIGHT", "Extension": "ICO", "Bytes": b64(ICO)},
+        ],
+    )
     html = _get(page_url(pool.id, client.client_id)).content.decode()
     root = re.search(r"<style>:root\{([^}]*)\}</style>", html).group(1)
     assert "--cognate-primary:#aa0000;" in root
@@ -116,9 +125,14 @@ def test_login_page_shows_the_branding_variables_and_assets(hosted_app):
 
 def test_dark_and_dynamic_colour_schemes(hosted_app):
     pool, client = hosted_app
-    style = _style(client, Settings={**STYLE_SETTINGS, "categories": {"global": {"colorSchemeMode": "DARK"}}},
-                   Assets=[{"Category": "FORM_LOGO", "ColorMode": "LIGHT", "Extension": "PNG", "Bytes": b64(png())},
-                           {"Category": "FORM_LOGO", "ColorMode": "DARK", "Extension": "SVG", "Bytes": b64(SVG)}])
+    style = _style(
+        client,
+        Settings={**STYLE_SETTINGS, "categories": {"global": {"colorSchemeMode": "DARK"}}},
+        Assets=[
+            {"Category": "FORM_LOGO", "ColorMode": "LIGHT", "Extension": "PNG", "Bytes": b64(png())},
+            {"Category": "FORM_LOGO", "ColorMode": "DARK", "Extension": "SVG", "Bytes": b64(SVG)},
+        ],
+    )
     dark = page_style(pool, client)
     assert dark.color_scheme == "dark" and dark.variables == {}
     assert dark.css == ":root.dark{--cognate-page-background:#101010;--cognate-primary:#ff8888;--cognate-radius:12px;}"
@@ -126,8 +140,14 @@ def test_dark_and_dynamic_colour_schemes(hosted_app):
     html = _get(page_url(pool.id, client.client_id)).content.decode()
     assert '<html lang="en" class="dark">' in html
 
-    branding.managed_login_branding_update(SYSTEM, {"UserPoolId": pool.id, "ManagedLoginBrandingId": str(style.id),
-                                                    "Settings": {"categories": {"global": {"colorSchemeMode": "DYNAMIC"}}}})
+    branding.managed_login_branding_update(
+        SYSTEM,
+        {
+            "UserPoolId": pool.id,
+            "ManagedLoginBrandingId": str(style.id),
+            "Settings": {"categories": {"global": {"colorSchemeMode": "DYNAMIC"}}},
+        },
+    )
     dynamic = page_style(pool, client)
     assert dynamic.color_scheme == "light"
     assert dynamic.variables["--cognate-primary"] == "#aa0000"
@@ -138,11 +158,17 @@ def test_dark_and_dynamic_colour_schemes(hosted_app):
 
 def test_disabled_logo_and_background(hosted_app):
     pool, client = hosted_app
-    _style(client, Settings={"components": {"form": {"logo": {"enabled": False}},
-                                            "pageBackground": {"image": {"enabled": False}}}},
-           Assets=[{"Category": "FORM_LOGO", "ColorMode": "LIGHT", "Extension": "PNG", "Bytes": b64(png())},
-                   {"Category": "PAGE_HEADER_LOGO", "ColorMode": "DYNAMIC", "Extension": "PNG", "Bytes": b64(png(3))},
-                   {"Category": "PAGE_BACKGROUND", "ColorMode": "LIGHT", "Extension": "PNG", "Bytes": b64(png())}])
+    _style(
+        client,
+        Settings={
+            "components": {"form": {"logo": {"enabled": False}}, "pageBackground": {"image": {"enabled": False}}}
+        },
+        Assets=[
+            {"Category": "FORM_LOGO", "ColorMode": "LIGHT", "Extension": "PNG", "Bytes": b64(png())},
+            {"Category": "PAGE_HEADER_LOGO", "ColorMode": "DYNAMIC", "Extension": "PNG", "Bytes": b64(png(3))},
+            {"Category": "PAGE_BACKGROUND", "ColorMode": "LIGHT", "Extension": "PNG", "Bytes": b64(png())},
+        ],
+    )
     style = page_style(pool, client)
     assert style.logo_url.endswith("/page_header_logo-dynamic.png")
     assert style.background_url is None
@@ -158,9 +184,16 @@ def test_only_validated_colours_reach_the_css(hosted_app):
     pool, client = hosted_app
     style = _style(client, Settings=STYLE_SETTINGS)
     # Stored by other means than the services (say, an old row): never applied unless hex.
-    style.settings = {"components": {"primaryButton": {"lightMode": {"defaults": {
-        "backgroundColor": "red;}</style><script>alert(1)</script>", "textColor": "url(x)"}}},
-        "form": {"borderRadius": "1px;}body{"}}}
+    style.settings = {
+        "components": {
+            "primaryButton": {
+                "lightMode": {
+                    "defaults": {"backgroundColor": "red;}</style><script>alert(1)</script>", "textColor": "url(x)"}
+                }
+            },
+            "form": {"borderRadius": "1px;}body{"},
+        }
+    }
     style.save()
     assert page_style(pool, client).variables == {}
 
@@ -195,14 +228,26 @@ def test_pages_on_the_pools_domain_serve_the_images(hosted_app, settings):
 
 
 def _terms(client, name, links):
-    return terms.terms_create(SYSTEM, {"UserPoolId": client.pool_id, "ClientId": client.client_id, "TermsName": name,
-                                       "TermsSource": "LINK", "Enforcement": "NONE", "Links": links})  # fmt: skip
+    return terms.terms_create(
+        SYSTEM,
+        {
+            "UserPoolId": client.pool_id,
+            "ClientId": client.client_id,
+            "TermsName": name,
+            "TermsSource": "LINK",
+            "Enforcement": "NONE",
+            "Links": links,
+        },
+    )
 
 
 def test_signup_page_links_the_terms(hosted_app):
     pool, client = hosted_app
-    _terms(client, "terms-of-use", {"cognito:default": "https://example.com/terms",
-                                    "cognito:german": "https://example.com/de/agb"})
+    _terms(
+        client,
+        "terms-of-use",
+        {"cognito:default": "https://example.com/terms", "cognito:german": "https://example.com/de/agb"},
+    )
     signup = page_url(pool.id, client.client_id, "signup")
     assert 'id="terms"' not in _get(signup).content.decode()  # both documents are needed
     _terms(client, "privacy-policy", {"cognito:default": "https://example.com/privacy"})
@@ -213,16 +258,33 @@ def test_signup_page_links_the_terms(hosted_app):
     assert "https://example.com/de/agb" in german and "https://example.com/privacy" in german
 
 
-@pytest.mark.parametrize(("language", "expected"), [
-    ("de", "https://example.com/de"), ("de-at", "https://example.com/de"), ("DE_ch", "https://example.com/de"),
-    ("fr", "https://example.com/fr"), ("pt-br", "https://example.com/pt"), ("zh-hant", "https://example.com/tw"),
-    ("en", "https://example.com/default"), ("ja", "https://example.com/default"), (None, "https://example.com/default"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("de", "https://example.com/de"),
+        ("de-at", "https://example.com/de"),
+        ("DE_ch", "https://example.com/de"),
+        ("fr", "https://example.com/fr"),
+        ("pt-br", "https://example.com/pt"),
+        ("zh-hant", "https://example.com/tw"),
+        ("en", "https://example.com/default"),
+        ("ja", "https://example.com/default"),
+        (None, "https://example.com/default"),
+    ],
+)
 def test_terms_for_the_page_language(hosted_app, language, expected):
     _, client = hosted_app
-    _terms(client, "terms-of-use", {"cognito:default": "https://example.com/default", "cognito:german": "https://example.com/de",
-                                    "cognito:french": "https://example.com/fr", "cognito:portuguese-brazil": "https://example.com/pt",
-                                    "cognito:chinese-traditional": "https://example.com/tw"})  # fmt: skip
+    _terms(
+        client,
+        "terms-of-use",
+        {
+            "cognito:default": "https://example.com/default",
+            "cognito:german": "https://example.com/de",
+            "cognito:french": "https://example.com/fr",
+            "cognito:portuguese-brazil": "https://example.com/pt",
+            "cognito:chinese-traditional": "https://example.com/tw",
+        },
+    )
     _terms(client, "privacy-policy", {"cognito:english": "https://example.com/en-privacy"})
     found = terms.terms_for_client(client, language)
     assert found[0] == {"name": "terms-of-use", "url": expected}
@@ -253,25 +315,31 @@ def test_image_headers_caching_and_versions(hosted_app):
 
 def test_svg_assets_cannot_run_script(hosted_app):
     pool, client = hosted_app
-    style = _style(client, Assets=[{"Category": "FORM_LOGO", "ColorMode": "LIGHT", "Extension": "SVG",
-                                    "Bytes": b64(SVG)}])  # fmt: skip
+    style = _style(
+        client, Assets=[{"Category": "FORM_LOGO", "ColorMode": "LIGHT", "Extension": "SVG", "Bytes": b64(SVG)}]
+    )
     asset = branding.branding_assets(style)[0]
     response = _get(f"/{pool.id}/{branding.branding_asset_path(style, asset)}")
     assert response.status_code == 200 and response.content == SVG
     assert response["Content-Type"] == "image/svg+xml"
     assert "script-src" not in response["Content-Security-Policy"]
-    assert "default-src 'none'" in response["Content-Security-Policy"] and "sandbox" in response["Content-Security-Policy"]
+    assert (
+        "default-src 'none'" in response["Content-Security-Policy"] and "sandbox" in response["Content-Security-Policy"]
+    )
     assert response["Content-Disposition"].startswith("attachment")
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
-@pytest.mark.parametrize("suffix", [
-    "assets/ui/ALL/1/logo.png",
-    "assets/ui/nosuchclient/1/logo.png",
-    "assets/branding/00000000-0000-4000-8000-000000000000/1/form_logo-light.png",
-    "assets/branding/00000000-0000-4000-8000-000000000000/1/nonsense",
-    "assets/branding/not-a-uuid/1/form_logo-light.png",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "suffix",
+    [
+        "assets/ui/ALL/1/logo.png",
+        "assets/ui/nosuchclient/1/logo.png",
+        "assets/branding/00000000-0000-4000-8000-000000000000/1/form_logo-light.png",
+        "assets/branding/00000000-0000-4000-8000-000000000000/1/nonsense",
+        "assets/branding/not-a-uuid/1/form_logo-light.png",
+    ],
+)
 def test_unknown_images_are_404(hosted_app, suffix):
     pool, _ = hosted_app
     assert _get(f"/{pool.id}/{suffix}").status_code == 404
@@ -281,8 +349,9 @@ def test_images_of_another_pool_are_not_served(hosted_app):
     from userpools.services.pools import user_pool_create
 
     pool, client = hosted_app
-    style = _style(client, Assets=[{"Category": "FORM_LOGO", "ColorMode": "LIGHT", "Extension": "PNG",
-                                    "Bytes": b64(png())}])  # fmt: skip
+    style = _style(
+        client, Assets=[{"Category": "FORM_LOGO", "ColorMode": "LIGHT", "Extension": "PNG", "Bytes": b64(png())}]
+    )
     other = user_pool_create(SYSTEM, {"PoolName": "other"})
     path = branding.branding_asset_path(style, branding.branding_assets(style)[0])
     assert _get(f"/{pool.id}/{path}").status_code == 200
@@ -293,12 +362,21 @@ def test_images_of_another_pool_are_not_served(hosted_app):
 # --- What the bytes really are -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("data", "kind"), [
-    (png(), "PNG"), (JPEG, "JPEG"), (ICO, "ICO"), (SVG, "SVG"),
-    (b"\xef\xbb\xbf<?xml version='1.0'?><!-- x --><!DOCTYPE svg PUBLIC 'a' 'b'>\n<svg/>", "SVG"),
-    (b"<html><svg></svg></html>", None), (b"<svgfoo/>", None), (b"GIF89a", None), (b"", None),
-    (b'<!DOCTYPE svg [<!ENTITY x "y">]><svg/>', None),  # no internal DTD subsets
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (png(), "PNG"),
+        (JPEG, "JPEG"),
+        (ICO, "ICO"),
+        (SVG, "SVG"),
+        (b"\xef\xbb\xbf<?xml version='1.0'?><!-- x --><!DOCTYPE svg PUBLIC 'a' 'b'>\n<svg/>", "SVG"),
+        (b"<html><svg></svg></html>", None),
+        (b"<svgfoo/>", None),
+        (b"GIF89a", None),
+        (b"", None),
+        (b'<!DOCTYPE svg [<!ENTITY x "y">]><svg/>', None),  # no internal DTD subsets
+    ],
+)
 def test_image_type_by_magic_numbers(data, kind):
     assert branding.image_type(data) == kind
 

@@ -37,24 +37,40 @@ def _race(call) -> Counter:
 
 def test_one_style_per_client(app):
     pool, client = app
-    outcomes = _race(lambda: branding.managed_login_branding_create(
-        SYSTEM, {"UserPoolId": pool.id, "ClientId": client.client_id, "UseCognitoProvidedValues": True}))
+    outcomes = _race(
+        lambda: branding.managed_login_branding_create(
+            SYSTEM, {"UserPoolId": pool.id, "ClientId": client.client_id, "UseCognitoProvidedValues": True}
+        )
+    )
     assert outcomes == Counter({"ok": 1, "ManagedLoginBrandingExistsException": THREADS - 1})
     assert ManagedLoginBranding.objects.count() == 1
 
 
 def test_one_terms_document_per_name(app):
     pool, client = app
-    outcomes = _race(lambda: terms.terms_create(SYSTEM, {
-        "UserPoolId": pool.id, "ClientId": client.client_id, "TermsName": "terms-of-use", "TermsSource": "LINK",
-        "Enforcement": "NONE", "Links": {"cognito:default": "https://example.com/t"}}))
+    outcomes = _race(
+        lambda: terms.terms_create(
+            SYSTEM,
+            {
+                "UserPoolId": pool.id,
+                "ClientId": client.client_id,
+                "TermsName": "terms-of-use",
+                "TermsSource": "LINK",
+                "Enforcement": "NONE",
+                "Links": {"cognito:default": "https://example.com/t"},
+            },
+        )
+    )
     assert outcomes == Counter({"ok": 1, "TermsExistsException": THREADS - 1})
     assert Terms.objects.count() == 1
 
 
 def test_one_ui_customization_per_client(app):
     pool, client = app
-    outcomes = _race(lambda: branding.ui_customization_set(
-        SYSTEM, {"UserPoolId": pool.id, "ClientId": client.client_id, "CSS": ".label-customizable{color:red}"}))
+    outcomes = _race(
+        lambda: branding.ui_customization_set(
+            SYSTEM, {"UserPoolId": pool.id, "ClientId": client.client_id, "CSS": ".label-customizable{color:red}"}
+        )
+    )
     assert outcomes == Counter({"ok": THREADS})
     assert UICustomization.objects.count() == 1

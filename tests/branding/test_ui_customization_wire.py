@@ -35,8 +35,9 @@ def test_pool_default_with_css_and_logo(idp, pool_id, public_url):
     out = idp.set_ui_customization(UserPoolId=pool_id, CSS=CSS, ImageFile=logo)["UICustomization"]
     assert out["UserPoolId"] == pool_id
     assert out["ClientId"] == "ALL"
-    assert out["CSS"] == (".label-customizable {\n  color: #123456;\n}\n\n"
-                          ".submitButton-customizable {\n  background-color: #0b57d0;\n}\n")
+    assert out["CSS"] == (
+        ".label-customizable {\n  color: #123456;\n}\n\n.submitButton-customizable {\n  background-color: #0b57d0;\n}\n"
+    )
     assert out["CSSVersion"].isdigit()
     assert out["CreationDate"] and out["LastModifiedDate"]
     assert out["ImageUrl"].startswith(f"{pages_base_url(pool_id)}/assets/ui/ALL/")
@@ -56,8 +57,9 @@ def test_client_all_is_the_pool(idp, pool_id):
 
 
 def test_css_version_changes_on_every_set(idp, pool_id):
-    versions = {idp.set_ui_customization(UserPoolId=pool_id, CSS=CSS)["UICustomization"]["CSSVersion"]
-                for _ in range(3)}  # fmt: skip
+    versions = {
+        idp.set_ui_customization(UserPoolId=pool_id, CSS=CSS)["UICustomization"]["CSSVersion"] for _ in range(3)
+    }
     assert len(versions) == 3
 
 
@@ -65,8 +67,9 @@ def test_client_overrides_the_pool_and_falls_back(idp, pool_id, make_client):
     first = make_client(pool_id, "first")["ClientId"]
     second = make_client(pool_id, "second")["ClientId"]
     idp.set_ui_customization(UserPoolId=pool_id, CSS=".label-customizable{color:red}")
-    own = idp.set_ui_customization(UserPoolId=pool_id, ClientId=first, CSS=".label-customizable{color:blue}",
-                                   ImageFile=JPEG)["UICustomization"]  # fmt: skip
+    own = idp.set_ui_customization(
+        UserPoolId=pool_id, ClientId=first, CSS=".label-customizable{color:blue}", ImageFile=JPEG
+    )["UICustomization"]
     assert own["ClientId"] == first
     assert "/assets/ui/" + first + "/" in own["ImageUrl"] and own["ImageUrl"].endswith("/logo.jpg")
 
@@ -101,16 +104,19 @@ def test_logo_version_in_url_changes(idp, pool_id):
     assert first != second
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"CSS": "body { color: red }"},
-    {"CSS": ".label-customizable { color: url(https://evil.example/) }"},
-    {"CSS": "@import url(x);"},
-    {"CSS": ".label-customizable { color: red } </style><script>alert(1)</script>"},
-    {"ImageFile": GIF},
-    {"ImageFile": SVG},
-    {"ImageFile": b"not an image at all"},
-    {"ImageFile": png() + b"\x00" * (MAX_LOGO_BYTES + 1 - len(png()))},
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"CSS": "body { color: red }"},
+        {"CSS": ".label-customizable { color: url(https://evil.example/) }"},
+        {"CSS": "@import url(x);"},
+        {"CSS": ".label-customizable { color: red } </style><script>alert(1)</script>"},
+        {"ImageFile": GIF},
+        {"ImageFile": SVG},
+        {"ImageFile": b"not an image at all"},
+        {"ImageFile": png() + b"\x00" * (MAX_LOGO_BYTES + 1 - len(png()))},
+    ],
+)
 def test_invalid_parameters(idp, pool_id, kwargs):
     assert call_error(idp.set_ui_customization, UserPoolId=pool_id, **kwargs) == "InvalidParameterException"
     assert idp.get_ui_customization(UserPoolId=pool_id)["UICustomization"] == {}
@@ -118,22 +124,27 @@ def test_invalid_parameters(idp, pool_id, kwargs):
 
 def test_image_over_the_model_limit(raw_idp, pool_id):
     too_big = png() + b"\x00" * 131072
-    assert call_error(raw_idp.set_ui_customization, UserPoolId=pool_id, ImageFile=too_big) == "InvalidParameterException"
+    assert (
+        call_error(raw_idp.set_ui_customization, UserPoolId=pool_id, ImageFile=too_big) == "InvalidParameterException"
+    )
 
 
 def test_not_found(idp, pool_id):
     assert call_error(idp.set_ui_customization, UserPoolId=UNKNOWN_POOL, CSS=CSS) == "ResourceNotFoundException"
     assert call_error(idp.get_ui_customization, UserPoolId=UNKNOWN_POOL) == "ResourceNotFoundException"
     assert call_error(idp.set_ui_customization, UserPoolId=pool_id, ClientId="nosuchclient", CSS=CSS) == (
-        "ResourceNotFoundException")
+        "ResourceNotFoundException"
+    )
     assert call_error(idp.get_ui_customization, UserPoolId=pool_id, ClientId="nosuchclient") == (
-        "ResourceNotFoundException")
+        "ResourceNotFoundException"
+    )
 
 
 def test_client_of_another_pool_is_not_found(idp, pool_id, make_pool, make_client):
     other = make_client(make_pool("other")["Id"])["ClientId"]
     assert call_error(idp.set_ui_customization, UserPoolId=pool_id, ClientId=other, CSS=CSS) == (
-        "ResourceNotFoundException")
+        "ResourceNotFoundException"
+    )
 
 
 def test_bad_base64_is_a_typed_error(signed, db):

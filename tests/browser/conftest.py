@@ -9,6 +9,7 @@ authenticators apart). Codes are delivered after commit, so the tests use ``tran
 
 from __future__ import annotations
 
+import contextlib
 import html
 import secrets
 import threading
@@ -98,14 +99,18 @@ def _handler(recorder: _Recorder) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
             if parts.path == "/frame":
-                body = (f'<!DOCTYPE html><html lang="en"><title>Framing page</title><h1>Another site</h1>'
-                        f'<iframe id="target" title="framed" width="600" height="400" '
-                        f'src="{html.escape(query.get("src", ""))}"></iframe></html>')  # fmt: skip
+                body = (
+                    f'<!DOCTYPE html><html lang="en"><title>Framing page</title><h1>Another site</h1>'
+                    f'<iframe id="target" title="framed" width="600" height="400" '
+                    f'src="{html.escape(query.get("src", ""))}"></iframe></html>'
+                )
             else:
                 with recorder.lock:
                     recorder.hits.append(Hit(parts.path, query))
-                body = (f'<!DOCTYPE html><html lang="en"><title>The app</title>'
-                        f'<h1 id="app">The app: {html.escape(parts.path)}</h1></html>')  # fmt: skip
+                body = (
+                    f'<!DOCTYPE html><html lang="en"><title>The app</title>'
+                    f'<h1 id="app">The app: {html.escape(parts.path)}</h1></html>'
+                )
             data = body.encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -167,10 +172,8 @@ def new_context(chromium, public_url, request):  # noqa: F811 - chromium is the 
     for context in made:
         if failed:
             for page in context.pages:
-                try:
+                with contextlib.suppress(Exception):  # a closed or crashed page: nothing to show
                     screenshot(page, f"failed-{request.node.name}-{len(list(SCREENSHOTS.glob('failed-*')))}")
-                except Exception:  # noqa: BLE001 - a closed or crashed page: nothing to show
-                    pass
         context.close()
 
 
@@ -196,23 +199,34 @@ class HostedPool:
 
     def authorize_url(self, client: str = "web", redirect_uri: str | None = None, **params) -> str:
         app = self.clients[client]
-        query = {"client_id": app.client_id, "response_type": "code",
-                 "redirect_uri": redirect_uri or app.settings["CallbackURLs"][0], **params}  # fmt: skip
+        query = {
+            "client_id": app.client_id,
+            "response_type": "code",
+            "redirect_uri": redirect_uri or app.settings["CallbackURLs"][0],
+            **params,
+        }
         if "code_challenge" not in params:  # public clients must send one (tests/security/test_pkce.py)
             query.update(PKCE_UNUSED)
         return f"{self.base}oauth2/authorize?" + urlencode({k: v for k, v in query.items() if v is not None})
 
     def logout_url(self, client: str = "web") -> str:
         app = self.clients[client]
-        return f"{self.base}logout?" + urlencode({"client_id": app.client_id,
-                                                 "logout_uri": app.settings["LogoutURLs"][0]})  # fmt: skip
+        return f"{self.base}logout?" + urlencode(
+            {"client_id": app.client_id, "logout_uri": app.settings["LogoutURLs"][0]}
+        )
 
     def make_user(self, username: str = "alice", *, email: str | None = None, **attrs) -> User:
         attributes = dict(attrs)
         if email:
             attributes.update(email=email, email_verified="true")
-        return users.user_create(SYSTEM, pool=user_pool_get(self.pool_id), username=username, password=PASSWORD,
-                                 attributes=attributes, status=User.Status.CONFIRMED)  # fmt: skip
+        return users.user_create(
+            SYSTEM,
+            pool=user_pool_get(self.pool_id),
+            username=username,
+            password=PASSWORD,
+            attributes=attributes,
+            status=User.Status.CONFIRMED,
+        )
 
 
 @pytest.fixture
@@ -232,10 +246,19 @@ def hosted_pool(public_url, app_site):
         hosted = HostedPool(pool_id=pool.id, base=base, issuer=f"{public_url}/{pool.id}")
         for index, name in enumerate(clients):
             callback = app_site.callback if index == 0 else f"{app_site.callback}{index + 1}"
-            hosted.clients[name] = user_pool_client_create(SYSTEM, {
-                "UserPoolId": pool.id, "ClientName": name, "AllowedOAuthFlowsUserPoolClient": True,
-                "AllowedOAuthFlows": ["code"], "AllowedOAuthScopes": ALL_SCOPES, "CallbackURLs": [callback],
-                "LogoutURLs": [app_site.signed_out], "SupportedIdentityProviders": ["COGNITO"]})  # fmt: skip
+            hosted.clients[name] = user_pool_client_create(
+                SYSTEM,
+                {
+                    "UserPoolId": pool.id,
+                    "ClientName": name,
+                    "AllowedOAuthFlowsUserPoolClient": True,
+                    "AllowedOAuthFlows": ["code"],
+                    "AllowedOAuthScopes": ALL_SCOPES,
+                    "CallbackURLs": [callback],
+                    "LogoutURLs": [app_site.signed_out],
+                    "SupportedIdentityProviders": ["COGNITO"],
+                },
+            )
         return hosted
 
     return make
@@ -274,8 +297,10 @@ def unlabelled_inputs(page) -> list[str]:
 
 def horizontal_overflow(page) -> int:
     """How many CSS pixels the page is wider than its viewport (0: no horizontal scroll)."""
-    return page.evaluate("() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
-                         " - document.documentElement.clientWidth")  # fmt: skip
+    return page.evaluate(
+        "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+        " - document.documentElement.clientWidth"
+    )
 
 
 def query_of(url: str) -> dict[str, str]:

@@ -15,8 +15,8 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     AXE,
-    PKCE_UNUSED,
     PASSWORD,
+    PKCE_UNUSED,
     SERIOUS,
     axe_violations,
     horizontal_overflow,
@@ -46,11 +46,21 @@ def _axe_installed(chromium):
 def pool(hosted_pool):
     """A pool showing every page: passkeys (on its domain), MFA required, e-mail codes."""
     prefix = unique_prefix("a11y")
-    made = hosted_pool(domain=prefix, UserPoolTier="ESSENTIALS", AutoVerifiedAttributes=["email"],
-                       Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}})  # fmt: skip
-    user_pool_set_mfa_config(SYSTEM, {"UserPoolId": made.pool_id, "MfaConfiguration": "ON",
-                                      "SoftwareTokenMfaConfiguration": {"Enabled": True},
-                                      "WebAuthnConfiguration": {"RelyingPartyId": f"{prefix}.auth.localhost"}})  # fmt: skip
+    made = hosted_pool(
+        domain=prefix,
+        UserPoolTier="ESSENTIALS",
+        AutoVerifiedAttributes=["email"],
+        Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}},
+    )
+    user_pool_set_mfa_config(
+        SYSTEM,
+        {
+            "UserPoolId": made.pool_id,
+            "MfaConfiguration": "ON",
+            "SoftwareTokenMfaConfiguration": {"Enabled": True},
+            "WebAuthnConfiguration": {"RelyingPartyId": f"{prefix}.auth.localhost"},
+        },
+    )
     return made
 
 
@@ -74,10 +84,15 @@ def test_every_page_passes_axe_has_labels_and_fits_a_phone(pool, new_context, ap
     page = new_context(bypass_csp=True, viewport=DESKTOP).new_page()
     totp = _totp_user(pool, "coded")
     pool.make_user("setup", email="setup@example.com")
-    directory.user_admin_create(SYSTEM, pool_id=pool.pool_id, username="newbie", temporary_password="Temp-Passw0rd!",
-                                message_action="SUPPRESS")  # fmt: skip
-    request = {"client_id": pool.client().client_id, "response_type": "code", "redirect_uri": app_site.callback,
-               **PKCE_UNUSED}
+    directory.user_admin_create(
+        SYSTEM, pool_id=pool.pool_id, username="newbie", temporary_password="Temp-Passw0rd!", message_action="SUPPRESS"
+    )
+    request = {
+        "client_id": pool.client().client_id,
+        "response_type": "code",
+        "redirect_uri": app_site.callback,
+        **PKCE_UNUSED,
+    }
     found: dict[str, list[dict]] = {}
 
     def check(name: str, heading: str) -> None:
@@ -136,8 +151,11 @@ def test_every_page_passes_axe_has_labels_and_fits_a_phone(pool, new_context, ap
     page.set_content('<html><body><img src="data:,"><input id="x"></body></html>')
     assert {"image-alt", "label"} <= {v["id"] for v in axe_violations(page)}
 
-    report = "\n".join(f"{name}: [{v['impact']}] {v['id']}: {v['help']} at {v['nodes']}"
-                       for name, violations in found.items() for v in violations)  # fmt: skip
+    report = "\n".join(
+        f"{name}: [{v['impact']}] {v['id']}: {v['help']} at {v['nodes']}"
+        for name, violations in found.items()
+        for v in violations
+    )
     print(report or "axe-core: no violations")
     serious = {name: [v for v in violations if v["impact"] in SERIOUS] for name, violations in found.items()}
     assert not any(serious.values()), report

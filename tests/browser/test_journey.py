@@ -22,15 +22,24 @@ from userpools.services.pools import user_pool_set_mfa_config
 
 def test_sign_up_confirm_sign_in_with_mfa_tokens_single_sign_on_and_sign_out(hosted_pool, page, app_site, mailbox):
     pool = hosted_pool(clients=("web", "dashboard"), AutoVerifiedAttributes=["email"], UsernameAttributes=["email"])
-    user_pool_set_mfa_config(SYSTEM, {"UserPoolId": pool.pool_id, "MfaConfiguration": "ON",
-                                      "SoftwareTokenMfaConfiguration": {"Enabled": True}})  # fmt: skip
+    user_pool_set_mfa_config(
+        SYSTEM,
+        {"UserPoolId": pool.pool_id, "MfaConfiguration": "ON", "SoftwareTokenMfaConfiguration": {"Enabled": True}},
+    )
     web = pool.client("web")
     verifier, challenge = pkce_pair()
     address = mailbox.address("journey")
 
     # The app sends the browser to authorize; Cognate shows its sign-in page.
-    page.goto(pool.authorize_url(scope="openid email profile", state="st-1", nonce="n-1",
-                                 code_challenge=challenge, code_challenge_method="S256"))  # fmt: skip
+    page.goto(
+        pool.authorize_url(
+            scope="openid email profile",
+            state="st-1",
+            nonce="n-1",
+            code_challenge=challenge,
+            code_challenge_method="S256",
+        )
+    )
     assert "/login?" in page.url
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     screenshot(page, "login")
@@ -81,20 +90,37 @@ def test_sign_up_confirm_sign_in_with_mfa_tokens_single_sign_on_and_sign_out(hos
     assert "cognito" not in page.evaluate("() => document.cookie")  # not the app's, and HttpOnly anyway
 
     # The app exchanges the code with PKCE; the ID token verifies against the pool's JWKS.
-    issued = requests.post(f"{pool.base}oauth2/token", data={
-        "grant_type": "authorization_code", "client_id": web.client_id, "code": answer["code"],
-        "redirect_uri": app_site.callback, "code_verifier": verifier}, timeout=10)  # fmt: skip
+    issued = requests.post(
+        f"{pool.base}oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": web.client_id,
+            "code": answer["code"],
+            "redirect_uri": app_site.callback,
+            "code_verifier": verifier,
+        },
+        timeout=10,
+    )
     assert issued.status_code == 200, issued.text
     body = issued.json()
     assert body["token_type"] == "Bearer" and body["refresh_token"]
     signing_key = jwt.PyJWKClient(f"{pool.issuer}/.well-known/jwks.json").get_signing_key_from_jwt(body["id_token"])
-    claims = jwt.decode(body["id_token"], signing_key.key, algorithms=["RS256"], audience=web.client_id,
-                        issuer=pool.issuer)  # fmt: skip
+    claims = jwt.decode(
+        body["id_token"], signing_key.key, algorithms=["RS256"], audience=web.client_id, issuer=pool.issuer
+    )
     assert claims["token_use"] == "id" and claims["nonce"] == "n-1"
     assert claims["email"] == address and claims["email_verified"] is True
-    replayed = requests.post(f"{pool.base}oauth2/token", data={
-        "grant_type": "authorization_code", "client_id": web.client_id, "code": answer["code"],
-        "redirect_uri": app_site.callback, "code_verifier": verifier}, timeout=10)  # fmt: skip
+    replayed = requests.post(
+        f"{pool.base}oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": web.client_id,
+            "code": answer["code"],
+            "redirect_uri": app_site.callback,
+            "code_verifier": verifier,
+        },
+        timeout=10,
+    )
     assert replayed.status_code == 400 and replayed.json()["error"] == "invalid_grant"
 
     # A second client of the pool: signed in silently, straight to its callback.

@@ -14,15 +14,24 @@ from userpools.services import passkeys
 from userpools.services.pools import user_pool_get, user_pool_set_mfa_config
 from userpools.services.users import user_find
 
-AUTHENTICATOR = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
-                 "isUserVerified": True, "automaticPresenceSimulation": True}  # fmt: skip
+AUTHENTICATOR = {
+    "protocol": "ctap2",
+    "transport": "internal",
+    "hasResidentKey": True,
+    "hasUserVerification": True,
+    "isUserVerified": True,
+    "automaticPresenceSimulation": True,
+}
 
 
 def test_add_a_passkey_then_sign_in_with_it(hosted_pool, page, app_site):
     prefix = unique_prefix("passkeys")
     rp_id = f"{prefix}.auth.localhost"
-    pool = hosted_pool(domain=prefix, UserPoolTier="ESSENTIALS",
-                       Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}})  # fmt: skip
+    pool = hosted_pool(
+        domain=prefix,
+        UserPoolTier="ESSENTIALS",
+        Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}},
+    )
     user_pool_set_mfa_config(SYSTEM, {"UserPoolId": pool.pool_id, "WebAuthnConfiguration": {"RelyingPartyId": rp_id}})
     pool.make_user("alice", email="alice@example.com")
     cdp = page.context.new_cdp_session(page)
@@ -81,8 +90,9 @@ def test_add_a_passkey_then_sign_in_with_it(hosted_pool, page, app_site):
     page.goto(pool.authorize_url(state="gone"))
     page.get_by_label("Username").fill("alice")
     page.get_by_role("button", name="Sign in with a passkey").click()
-    expect(page.get_by_role("alert")).to_have_text("No passkey was used: the request was cancelled, timed out, "
-                                                   "or this device has no passkey for this account.")  # fmt: skip
+    expect(page.get_by_role("alert")).to_have_text(
+        "No passkey was used: the request was cancelled, timed out, or this device has no passkey for this account."
+    )
     assert "/login?" in page.url
     assert [hit.query["state"] for hit in app_site.hits("/callback")] == ["pw", "added", "pk"]
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 import jwt
 import pytest
 
-from tests.selfservice.conftest import PASSWORD, user_named  # noqa: F401 - re-exported
-from tests.selfservice.conftest import idp, make_client, make_pool, make_user, public  # noqa: F401 - fixtures
+from tests.selfservice.conftest import PASSWORD, idp, make_client, make_pool, make_user, public, user_named  # noqa: F401 - re-exported  # noqa: F401 - fixtures
 
 SRP_FLOWS = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 

@@ -16,8 +16,7 @@ import json
 import os
 import shutil
 import subprocess
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -42,15 +41,27 @@ API = "arn:aws:execute-api:*:*:cognate/*"
 # own notes; both may ask the example API who they are.
 GUEST_POLICY = {
     "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke",
-                   "Resource": [f"{API}/GET/example/public", f"{API}/GET/example/plain/whoami"]}],
-}  # fmt: skip
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": "execute-api:Invoke",
+            "Resource": [f"{API}/GET/example/public", f"{API}/GET/example/plain/whoami"],
+        }
+    ],
+}
 USER_POLICY = {
     "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke",
-                   "Resource": [f"{API}/*/example/users/${{cognito-identity.amazonaws.com:sub}}/notes",
-                                f"{API}/GET/example/plain/whoami"]}],
-}  # fmt: skip
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": "execute-api:Invoke",
+            "Resource": [
+                f"{API}/*/example/users/${{cognito-identity.amazonaws.com:sub}}/notes",
+                f"{API}/GET/example/plain/whoami",
+            ],
+        }
+    ],
+}
 
 
 @pytest.fixture(autouse=True)
@@ -68,8 +79,9 @@ def identity_node(node):  # noqa: F811 - fixture
     from before it was added to the lock file has only amazon-cognito-identity-js)."""
     if not (JS_DIR / "node_modules" / "@aws-sdk" / "client-cognito-identity").is_dir():
         npm = shutil.which("npm") or "npm"
-        done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=JS_DIR, capture_output=True, text=True,
-                              timeout=300)  # fmt: skip
+        done = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"], cwd=JS_DIR, capture_output=True, text=True, timeout=300
+        )
         assert done.returncode == 0, f"npm ci failed in {JS_DIR}:\n{done.stdout}\n{done.stderr}"
     return node
 
@@ -83,8 +95,15 @@ def identity_flow(identity_node):
         # (AWS_ENDPOINT_URL*, credentials, profiles) reaches Node.
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
-        done = subprocess.run([identity_node, str(SCRIPT)], input=json.dumps(inputs), cwd=JS_DIR, env=env,
-                              capture_output=True, text=True, timeout=TIMEOUT)  # fmt: skip
+        done = subprocess.run(
+            [identity_node, str(SCRIPT)],
+            input=json.dumps(inputs),
+            cwd=JS_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
         assert done.returncode == 0, f"identity flow failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
         return json.loads(done.stdout)
 
@@ -100,18 +119,26 @@ def setup(app, make_user, identity_pool, signed_identity, make_role):  # noqa: F
     provider = login_service.cognito_provider_name(pool_id)
     guest_role, user_role = make_role("js-guest", GUEST_POLICY), make_role("js-user", USER_POLICY)
     identity_pool_id = identity_pool(
-        "js-pool", allow_unauthenticated=True,
+        "js-pool",
+        allow_unauthenticated=True,
         CognitoIdentityProviders=[{"ProviderName": provider, "ClientId": client["ClientId"]}],
-    )["IdentityPoolId"]  # fmt: skip
+    )["IdentityPoolId"]
     roles = {"unauthenticated": guest_role, "authenticated": user_role}
     signed_identity.set_identity_pool_roles(IdentityPoolId=identity_pool_id, Roles=roles)
-    inputs = {"region": REGION, "poolId": pool_id, "clientId": client["ClientId"], "username": "jsidentity",
-              "password": PASSWORD, "identityPoolId": identity_pool_id, "allowGuests": True}  # fmt: skip
+    inputs = {
+        "region": REGION,
+        "poolId": pool_id,
+        "clientId": client["ClientId"],
+        "username": "jsidentity",
+        "password": PASSWORD,
+        "identityPoolId": identity_pool_id,
+        "allowGuests": True,
+    }
     return {"inputs": inputs, "user": user, "provider": provider, "guest_role": guest_role, "user_role": user_role}
 
 
 def _expires_in_about_an_hour(expiration: str) -> None:
-    remaining = datetime.fromisoformat(expiration.replace("Z", "+00:00")) - datetime.now(dt_timezone.utc)
+    remaining = datetime.fromisoformat(expiration.replace("Z", "+00:00")) - datetime.now(UTC)
     assert timedelta(minutes=59) < remaining <= timedelta(hours=1)
 
 
@@ -128,10 +155,10 @@ def test_sign_in_then_identity_pool_credentials(identity_flow, setup, public_url
         ["RespondToAuthChallenge", "PASSWORD_VERIFIER"],
     ]
     targets = [(r["target"], r["status"]) for r in out["identityRequests"]]
-    assert targets == [("AWSCognitoIdentityService.GetId", 200),
-                       ("AWSCognitoIdentityService.GetCredentialsForIdentity", 200)] * 2 + [
-                      ("AWSCognitoIdentityService.GetId", 400),
-                      ("AWSCognitoIdentityService.GetCredentialsForIdentity", 400)]  # fmt: skip
+    assert targets == [
+        ("AWSCognitoIdentityService.GetId", 200),
+        ("AWSCognitoIdentityService.GetCredentialsForIdentity", 200),
+    ] * 2 + [("AWSCognitoIdentityService.GetId", 400), ("AWSCognitoIdentityService.GetCredentialsForIdentity", 400)]
     assert all(r["url"] == f"{url}/" and not r["signed"] for r in out["identityRequests"])
 
     user, guest = out["authenticated"], out["guest"]
@@ -184,6 +211,9 @@ def test_sign_in_then_identity_pool_credentials(identity_flow, setup, public_url
     for run in (out, again):
         for call in ("getId", "getCredentials"):
             refused = run["tampered"][call]
-            assert (refused["name"], refused["httpStatusCode"], refused["fault"]) == ("NotAuthorizedException", 400,
-                                                                                      "client")  # fmt: skip
+            assert (refused["name"], refused["httpStatusCode"], refused["fault"]) == (
+                "NotAuthorizedException",
+                400,
+                "client",
+            )
     assert IdentityLogin.objects.filter(subject="00000000-0000-4000-8000-000000000000").count() == 0

@@ -36,8 +36,9 @@ def node() -> str:
     if node is None or npm is None:
         pytest.skip("amazon-cognito-identity-js needs Node.js and npm on PATH (not found)")
     if not (JS_DIR / "node_modules" / "amazon-cognito-identity-js").is_dir():
-        done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=JS_DIR, capture_output=True, text=True,
-                              timeout=300)  # fmt: skip
+        done = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"], cwd=JS_DIR, capture_output=True, text=True, timeout=300
+        )
         assert done.returncode == 0, f"npm ci failed in {JS_DIR}:\n{done.stdout}\n{done.stderr}"
     return node
 
@@ -47,8 +48,14 @@ def js_sdk(node):
     """js_sdk(step, inputs) -> the JSON object cognito_flow.mjs printed for ``step``."""
 
     def run(step: str, inputs: dict) -> dict:
-        done = subprocess.run([node, str(SCRIPT), step], input=json.dumps(inputs), cwd=JS_DIR, capture_output=True,
-                              text=True, timeout=STEP_SECONDS)  # fmt: skip
+        done = subprocess.run(
+            [node, str(SCRIPT), step],
+            input=json.dumps(inputs),
+            cwd=JS_DIR,
+            capture_output=True,
+            text=True,
+            timeout=STEP_SECONDS,
+        )
         assert done.returncode == 0, f"{step} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
         return json.loads(done.stdout)
 
@@ -59,13 +66,22 @@ def test_sign_up_confirm_sign_in_refresh_and_sign_out(js_sdk, app, public, publi
     pool_id, client = app()
     client_id, issuer = client["ClientId"], f"{public_url}/{pool_id}"
     address = mailbox.address("js")
-    inputs = {"endpoint": f"{public_url}/", "poolId": pool_id, "clientId": client_id, "username": "jsuser",
-              "password": PASSWORD, "email": address}  # fmt: skip
+    inputs = {
+        "endpoint": f"{public_url}/",
+        "poolId": pool_id,
+        "clientId": client_id,
+        "username": "jsuser",
+        "password": PASSWORD,
+        "email": address,
+    }
 
     signed_up = js_sdk("signup", inputs)
     assert signed_up["userConfirmed"] is False
-    assert signed_up["codeDeliveryDetails"] == {"AttributeName": "email", "DeliveryMedium": "EMAIL",
-                                                "Destination": "j***@e***"}  # fmt: skip
+    assert signed_up["codeDeliveryDetails"] == {
+        "AttributeName": "email",
+        "DeliveryMedium": "EMAIL",
+        "Destination": "j***@e***",
+    }
     assert signed_up["signInUnconfirmed"]["code"] == "UserNotConfirmedException"
     user = user_named(pool_id, "jsuser")
     assert user.status == User.Status.UNCONFIRMED and str(user.sub) == signed_up["userSub"]
@@ -73,8 +89,11 @@ def test_sign_up_confirm_sign_in_refresh_and_sign_out(js_sdk, app, public, publi
     flow = js_sdk("session", {**inputs, "code": mailbox.code_for(address)})
     assert flow["confirmWrongCode"]["code"] == "CodeMismatchException"
     assert flow["confirm"] == "SUCCESS"
-    assert flow["signInWrongPassword"] == {"code": "NotAuthorizedException", "name": "NotAuthorizedException",
-                                           "message": "Incorrect username or password."}  # fmt: skip
+    assert flow["signInWrongPassword"] == {
+        "code": "NotAuthorizedException",
+        "name": "NotAuthorizedException",
+        "message": "Incorrect username or password.",
+    }
 
     first, refreshed = flow["signIn"], flow["refresh"]
     assert first["valid"] and refreshed["valid"]
@@ -101,6 +120,10 @@ def test_sign_up_confirm_sign_in_refresh_and_sign_out(js_sdk, app, public, publi
     assert flow["globalSignOut"] == "SUCCESS"
     for access_token in (first["accessToken"], refreshed["accessToken"]):
         assert call_error(public.get_user, AccessToken=access_token) == "NotAuthorizedException"
-    code = call_error(public.initiate_auth, ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-                      AuthParameters={"REFRESH_TOKEN": first["refreshToken"]})  # fmt: skip
+    code = call_error(
+        public.initiate_auth,
+        ClientId=client_id,
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": first["refreshToken"]},
+    )
     assert code == "NotAuthorizedException"

@@ -39,9 +39,15 @@ def cognito(public_url, monkeypatch):
     made: list[Cognito] = []
 
     def make(pool_id: str, client: dict, username: str, **kwargs) -> Cognito:
-        instance = Cognito(pool_id, client["ClientId"], username=username,
-                           client_secret=client.get("ClientSecret"), botocore_config=CONFIG,
-                           boto3_client_kwargs={"endpoint_url": public_url}, **kwargs)  # fmt: skip
+        instance = Cognito(
+            pool_id,
+            client["ClientId"],
+            username=username,
+            client_secret=client.get("ClientSecret"),
+            botocore_config=CONFIG,
+            boto3_client_kwargs={"endpoint_url": public_url},
+            **kwargs,
+        )
         made.append(instance)
         return instance
 
@@ -89,8 +95,12 @@ def test_register_confirm_and_sign_in_with_srp(app, cognito, public_url, mailbox
 
     profile = user.get_user()
     # (pycognito turns "true" into True)
-    assert (profile.sub, profile.email, profile.given_name, profile.email_verified) == (str(stored.sub), address,
-                                                                                         "Py", True)  # fmt: skip
+    assert (profile.sub, profile.email, profile.given_name, profile.email_verified) == (
+        str(stored.sub),
+        address,
+        "Py",
+        True,
+    )
 
 
 @pytest.mark.parametrize("secret", [False, True], ids=["public-client", "client-with-secret"])

@@ -68,14 +68,20 @@ def test_every_sign_in_without_a_device_gets_a_new_one(idp, public, device_pool,
     assert re.fullmatch(r"-[A-Za-z0-9]{9}", metadata["DeviceGroupKey"])
     again = srp_sign_in(public, client, pool_id, "alice")["AuthenticationResult"]["NewDeviceMetadata"]
     assert again["DeviceKey"] != metadata["DeviceKey"]
-    admin = idp.admin_initiate_auth(UserPoolId=pool_id, ClientId=client["ClientId"], AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                    AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD})  # fmt: skip
+    admin = idp.admin_initiate_auth(
+        UserPoolId=pool_id,
+        ClientId=client["ClientId"],
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD},
+    )
     assert "NewDeviceMetadata" in admin["AuthenticationResult"]
     # Unconfirmed devices are nobody's business yet.
     assert UserDevice.objects.filter(user=user, confirmed=False).count() == 3
     assert idp.admin_list_devices(UserPoolId=pool_id, Username="alice")["Devices"] == []
-    assert call_error(public.get_device, AccessToken=access(result), DeviceKey=metadata["DeviceKey"]) == \
-        "ResourceNotFoundException"  # fmt: skip
+    assert (
+        call_error(public.get_device, AccessToken=access(result), DeviceKey=metadata["DeviceKey"])
+        == "ResourceNotFoundException"
+    )
 
 
 def test_confirm_device_remembers_at_once_unless_the_user_is_asked(idp, public, device_pool, make_user):
@@ -90,7 +96,10 @@ def test_confirm_device_remembers_at_once_unless_the_user_is_asked(idp, public, 
     assert attrs["device_status"] == "valid" and attrs["device_name"] == "Alice's laptop"
     assert attrs["dev:device_remembered_status"] == "remembered"
     assert attrs["dev:device_owner"] == f"alice.{pool_id}"
-    assert attrs["dev:device_arn"] == f"arn:aws:cognito-idp:us-east-1:000000000000:owner/alice.{pool_id}/device/{device.key}"
+    assert (
+        attrs["dev:device_arn"]
+        == f"arn:aws:cognito-idp:us-east-1:000000000000:owner/alice.{pool_id}/device/{device.key}"
+    )
     assert attrs["last_ip_used"] == "127.0.0.1"
     assert {"DeviceCreateDate", "DeviceLastModifiedDate", "DeviceLastAuthenticatedDate"} <= set(got)
     assert [d["DeviceKey"] for d in public.list_devices(AccessToken=access(result))["Devices"]] == [device.key]
@@ -112,13 +121,17 @@ def test_user_prompt_devices_wait_for_update_device_status(idp, public, device_p
     admin = idp.admin_get_device(UserPoolId=pool_id, Username="alice", DeviceKey=device.key)["Device"]
     assert attributes(admin)["dev:device_remembered_status"] == "not_remembered"
     public.update_device_status(AccessToken=token, DeviceKey=device.key, DeviceRememberedStatus="remembered")
-    assert attributes(public.get_device(AccessToken=token, DeviceKey=device.key)["Device"])[
-        "dev:device_remembered_status"] == "remembered"  # fmt: skip
-    idp.admin_update_device_status(UserPoolId=pool_id, Username="alice", DeviceKey=device.key,
-                                   DeviceRememberedStatus="not_remembered")  # fmt: skip
+    assert (
+        attributes(public.get_device(AccessToken=token, DeviceKey=device.key)["Device"])["dev:device_remembered_status"]
+        == "remembered"
+    )
+    idp.admin_update_device_status(
+        UserPoolId=pool_id, Username="alice", DeviceKey=device.key, DeviceRememberedStatus="not_remembered"
+    )
     assert public.list_devices(AccessToken=token)["Devices"] == []
-    assert [d["DeviceKey"] for d in idp.admin_list_devices(UserPoolId=pool_id, Username="alice")["Devices"]] == \
-        [device.key]  # fmt: skip
+    assert [d["DeviceKey"] for d in idp.admin_list_devices(UserPoolId=pool_id, Username="alice")["Devices"]] == [
+        device.key
+    ]
 
 
 def test_confirm_device_twice(public, device_pool, make_user):
@@ -127,8 +140,9 @@ def test_confirm_device_twice(public, device_pool, make_user):
     result = srp_sign_in(public, client, pool_id, "alice")
     device, _ = confirm(public, result)
     _, config = srp.device_secret_new(device.group, device.key)
-    code = call_error(public.confirm_device, AccessToken=access(result), DeviceKey=device.key,
-                      DeviceSecretVerifierConfig=config)  # fmt: skip
+    code = call_error(
+        public.confirm_device, AccessToken=access(result), DeviceKey=device.key, DeviceSecretVerifierConfig=config
+    )
     assert code == "DeviceKeyExistsException"
 
 
@@ -136,19 +150,33 @@ def _b64(value: bytes) -> str:
     return base64.b64encode(value).decode()
 
 
-@pytest.mark.parametrize("config", [
-    None,
-    {},
-    {"Salt": _b64(b"\x12" * 16)},
-    {"PasswordVerifier": _b64(b"\x12" * 384)},
-    {"Salt": "not base64!", "PasswordVerifier": _b64(b"\x12" * 384)},
-    {"Salt": _b64(b"\x12" * 16), "PasswordVerifier": "%%%"},
-    {"Salt": _b64(b"\x12" * 16), "PasswordVerifier": _b64(b"\x00")},
-    {"Salt": _b64(b"\x12" * 16), "PasswordVerifier": _b64(b"\x01")},
-    {"Salt": _b64(b"\x12" * 16), "PasswordVerifier": _b64(srp.N.to_bytes(385, "big"))},
-    {"Salt": "", "PasswordVerifier": _b64(b"\x12" * 384)},
-], ids=["missing", "empty", "no verifier", "no salt", "salt not base64", "verifier not base64", "verifier 0",
-        "verifier 1", "verifier N", "empty salt"])  # fmt: skip
+@pytest.mark.parametrize(
+    "config",
+    [
+        None,
+        {},
+        {"Salt": _b64(b"\x12" * 16)},
+        {"PasswordVerifier": _b64(b"\x12" * 384)},
+        {"Salt": "not base64!", "PasswordVerifier": _b64(b"\x12" * 384)},
+        {"Salt": _b64(b"\x12" * 16), "PasswordVerifier": "%%%"},
+        {"Salt": _b64(b"\x12" * 16), "PasswordVerifier": _b64(b"\x00")},
+        {"Salt": _b64(b"\x12" * 16), "PasswordVerifier": _b64(b"\x01")},
+        {"Salt": _b64(b"\x12" * 16), "PasswordVerifier": _b64(srp.N.to_bytes(385, "big"))},
+        {"Salt": "", "PasswordVerifier": _b64(b"\x12" * 384)},
+    ],
+    ids=[
+        "missing",
+        "empty",
+        "no verifier",
+        "no salt",
+        "salt not base64",
+        "verifier not base64",
+        "verifier 0",
+        "verifier 1",
+        "verifier N",
+        "empty salt",
+    ],
+)
 def test_confirm_device_needs_an_srp_verifier(public, device_pool, make_user, config):
     pool_id, client = device_pool()
     make_user(pool_id, "alice")
@@ -168,8 +196,9 @@ def test_confirm_device_of_unknown_or_another_users_key(public, device_pool, mak
     bobs_key = bob["AuthenticationResult"]["NewDeviceMetadata"]["DeviceKey"]
     _, config = srp.device_secret_new("-group", bobs_key)
     for key in (bobs_key, "us-east-1_00000000-0000-4000-8000-000000000000"):
-        code = call_error(public.confirm_device, AccessToken=access(alice), DeviceKey=key,
-                          DeviceSecretVerifierConfig=config)  # fmt: skip
+        code = call_error(
+            public.confirm_device, AccessToken=access(alice), DeviceKey=key, DeviceSecretVerifierConfig=config
+        )
         assert code == "ResourceNotFoundException"
     assert not UserDevice.objects.get(device_key=bobs_key).confirmed
 
@@ -191,8 +220,12 @@ def test_remembered_device_signs_in_with_device_srp(public, device_pool, make_us
     assert params["USERNAME"] == "alice" and params["DEVICE_KEY"] == device.key
     before = UserDevice.objects.get(device_key=device.key).last_authenticated_at
     responses = helper.respond_device(params, group_key=device.group, device_key=device.key, password=device.password)
-    result = public.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName="DEVICE_PASSWORD_VERIFIER",
-                                              Session=verifier["Session"], ChallengeResponses=responses)  # fmt: skip
+    result = public.respond_to_auth_challenge(
+        ClientId=client["ClientId"],
+        ChallengeName="DEVICE_PASSWORD_VERIFIER",
+        Session=verifier["Session"],
+        ChallengeResponses=responses,
+    )
     assert_signed_in(result, user, client["ClientId"])
     assert "NewDeviceMetadata" not in result["AuthenticationResult"]  # a known device gets no new key
     assert UserDevice.objects.get(device_key=device.key).last_authenticated_at > before
@@ -204,9 +237,12 @@ def test_device_key_in_initiate_auth_of_a_password_sign_in(public, idp, device_p
     device, _ = remembered_device(public, client, pool_id, "alice")
     answer = password_sign_in(public, client, "alice", DEVICE_KEY=device.key)
     assert_signed_in(device_authenticate(public, client, pool_id, answer, "alice", device), user, client["ClientId"])
-    admin = idp.admin_initiate_auth(UserPoolId=pool_id, ClientId=client["ClientId"], AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                    AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD,
-                                                    "DEVICE_KEY": device.key})  # fmt: skip
+    admin = idp.admin_initiate_auth(
+        UserPoolId=pool_id,
+        ClientId=client["ClientId"],
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD, "DEVICE_KEY": device.key},
+    )
     assert admin["ChallengeName"] == "DEVICE_SRP_AUTH"
 
 
@@ -222,18 +258,24 @@ def test_a_remembered_device_skips_mfa(public, device_pool, make_user):
     associated = public.associate_software_token(Session=session)
     totp = pyotp.TOTP(associated["SecretCode"])
     verified = public.verify_software_token(Session=associated["Session"], UserCode=totp.now())
-    result = public.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName="MFA_SETUP",
-                                              Session=verified["Session"], ChallengeResponses={"USERNAME": "alice"})  # fmt: skip
+    result = public.respond_to_auth_challenge(
+        ClientId=client["ClientId"],
+        ChallengeName="MFA_SETUP",
+        Session=verified["Session"],
+        ChallengeResponses={"USERNAME": "alice"},
+    )
     device, answer = confirm(public, result)
     assert answer["UserConfirmationNecessary"] is True
 
     # Confirmed, not remembered yet: MFA is asked, and no new device key is handed out.
     not_yet = srp_sign_in(public, client, pool_id, "alice", device)
     assert not_yet["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
-    done = public.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName="SOFTWARE_TOKEN_MFA",
-                                            Session=not_yet["Session"],
-                                            ChallengeResponses={"USERNAME": "alice", "DEVICE_KEY": device.key,
-                                                                "SOFTWARE_TOKEN_MFA_CODE": next_code(totp)})  # fmt: skip
+    done = public.respond_to_auth_challenge(
+        ClientId=client["ClientId"],
+        ChallengeName="SOFTWARE_TOKEN_MFA",
+        Session=not_yet["Session"],
+        ChallengeResponses={"USERNAME": "alice", "DEVICE_KEY": device.key, "SOFTWARE_TOKEN_MFA_CODE": next_code(totp)},
+    )
     assert_signed_in(done, user, client["ClientId"])
     assert "NewDeviceMetadata" not in done["AuthenticationResult"]
 
@@ -242,8 +284,9 @@ def test_a_remembered_device_skips_mfa(public, device_pool, make_user):
     assert answer["ChallengeName"] == "DEVICE_SRP_AUTH"  # no SOFTWARE_TOKEN_MFA
     assert_signed_in(device_authenticate(public, client, pool_id, answer, "alice", device), user, client["ClientId"])
 
-    public.update_device_status(AccessToken=access(result), DeviceKey=device.key,
-                                DeviceRememberedStatus="not_remembered")  # fmt: skip
+    public.update_device_status(
+        AccessToken=access(result), DeviceKey=device.key, DeviceRememberedStatus="not_remembered"
+    )
     assert srp_sign_in(public, client, pool_id, "alice", device)["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
 
 
@@ -257,11 +300,13 @@ def test_without_challenge_required_on_new_device_mfa_comes_first(public, device
     answer = srp_sign_in(public, client, pool_id, "alice", device)
     assert answer["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
     after_mfa = public.respond_to_auth_challenge(
-        ClientId=client["ClientId"], ChallengeName="SOFTWARE_TOKEN_MFA", Session=answer["Session"],
-        ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": next_code(totp)})  # fmt: skip
+        ClientId=client["ClientId"],
+        ChallengeName="SOFTWARE_TOKEN_MFA",
+        Session=answer["Session"],
+        ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": next_code(totp)},
+    )
     assert after_mfa["ChallengeName"] == "DEVICE_SRP_AUTH"
-    assert_signed_in(device_authenticate(public, client, pool_id, after_mfa, "alice", device), user,
-                     client["ClientId"])  # fmt: skip
+    assert_signed_in(device_authenticate(public, client, pool_id, after_mfa, "alice", device), user, client["ClientId"])
 
 
 def test_refresh_with_a_device_key(public, device_pool, make_user):
@@ -273,14 +318,21 @@ def test_refresh_with_a_device_key(public, device_pool, make_user):
     refresh = result["AuthenticationResult"]["RefreshToken"]
 
     def refreshed(**extra):
-        return public.initiate_auth(ClientId=client["ClientId"], AuthFlow="REFRESH_TOKEN_AUTH",
-                                    AuthParameters={"REFRESH_TOKEN": refresh, **extra})  # fmt: skip
+        return public.initiate_auth(
+            ClientId=client["ClientId"],
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": refresh, **extra},
+        )
 
     assert refreshed(DEVICE_KEY=device.key)["AuthenticationResult"]["AccessToken"]
     assert refreshed()["AuthenticationResult"]["AccessToken"]
     for key in (bobs.key, "us-east-1_00000000-0000-4000-8000-000000000000"):
-        code = call_error(public.initiate_auth, ClientId=client["ClientId"], AuthFlow="REFRESH_TOKEN_AUTH",
-                          AuthParameters={"REFRESH_TOKEN": refresh, "DEVICE_KEY": key})  # fmt: skip
+        code = call_error(
+            public.initiate_auth,
+            ClientId=client["ClientId"],
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": refresh, "DEVICE_KEY": key},
+        )
         assert code == "NotAuthorizedException"
 
 
@@ -293,20 +345,34 @@ def test_unknown_device_key_is_refused_before_the_claim_is_spent(public, device_
     pool_id, client = device_pool()
     user = make_user(pool_id, "alice")
     helper = srp.Client(pool_id)
-    challenge = public.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_SRP_AUTH",
-                                     AuthParameters={"USERNAME": "alice", "SRP_A": helper.srp_a})  # fmt: skip
+    challenge = public.initiate_auth(
+        ClientId=client["ClientId"],
+        AuthFlow="USER_SRP_AUTH",
+        AuthParameters={"USERNAME": "alice", "SRP_A": helper.srp_a},
+    )
     responses = helper.respond(challenge["ChallengeParameters"], PASSWORD)
-    code = call_error(public.respond_to_auth_challenge, ClientId=client["ClientId"], ChallengeName="PASSWORD_VERIFIER",
-                      ChallengeResponses={**responses,
-                                          "DEVICE_KEY": "us-east-1_00000000-0000-4000-8000-000000000000"})  # fmt: skip
+    code = call_error(
+        public.respond_to_auth_challenge,
+        ClientId=client["ClientId"],
+        ChallengeName="PASSWORD_VERIFIER",
+        ChallengeResponses={**responses, "DEVICE_KEY": "us-east-1_00000000-0000-4000-8000-000000000000"},
+    )
     assert code == "ResourceNotFoundException"
-    result = public.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName="PASSWORD_VERIFIER",
-                                              ChallengeResponses=responses)  # fmt: skip
+    result = public.respond_to_auth_challenge(
+        ClientId=client["ClientId"], ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=responses
+    )
     assert_signed_in(result, user, client["ClientId"])
     assert "NewDeviceMetadata" in result["AuthenticationResult"]
-    code = call_error(public.initiate_auth, ClientId=client["ClientId"], AuthFlow="USER_PASSWORD_AUTH",
-                      AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD,
-                                      "DEVICE_KEY": "us-east-1_00000000-0000-4000-8000-000000000000"})  # fmt: skip
+    code = call_error(
+        public.initiate_auth,
+        ClientId=client["ClientId"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={
+            "USERNAME": "alice",
+            "PASSWORD": PASSWORD,
+            "DEVICE_KEY": "us-east-1_00000000-0000-4000-8000-000000000000",
+        },
+    )
     assert code == "ResourceNotFoundException"
 
 
@@ -316,23 +382,38 @@ def test_another_users_device(idp, public, device_pool, make_user):
     make_user(pool_id, "bob")
     bobs, _ = remembered_device(public, client, pool_id, "bob")
     alice = srp_sign_in(public, client, pool_id, "alice")
-    assert call_error(public.respond_to_auth_challenge, ClientId=client["ClientId"], ChallengeName="PASSWORD_VERIFIER",
-                      ChallengeResponses=_claim(public, client, pool_id, "alice", DEVICE_KEY=bobs.key)) == \
-        "ResourceNotFoundException"  # fmt: skip
+    assert (
+        call_error(
+            public.respond_to_auth_challenge,
+            ClientId=client["ClientId"],
+            ChallengeName="PASSWORD_VERIFIER",
+            ChallengeResponses=_claim(public, client, pool_id, "alice", DEVICE_KEY=bobs.key),
+        )
+        == "ResourceNotFoundException"
+    )
     token = access(alice)
     assert call_error(public.get_device, AccessToken=token, DeviceKey=bobs.key) == "ResourceNotFoundException"
     assert call_error(public.forget_device, AccessToken=token, DeviceKey=bobs.key) == "ResourceNotFoundException"
-    assert call_error(public.update_device_status, AccessToken=token, DeviceKey=bobs.key,
-                      DeviceRememberedStatus="not_remembered") == "ResourceNotFoundException"  # fmt: skip
-    assert call_error(idp.admin_get_device, UserPoolId=pool_id, Username="alice", DeviceKey=bobs.key) == \
-        "ResourceNotFoundException"  # fmt: skip
+    assert (
+        call_error(
+            public.update_device_status, AccessToken=token, DeviceKey=bobs.key, DeviceRememberedStatus="not_remembered"
+        )
+        == "ResourceNotFoundException"
+    )
+    assert (
+        call_error(idp.admin_get_device, UserPoolId=pool_id, Username="alice", DeviceKey=bobs.key)
+        == "ResourceNotFoundException"
+    )
     assert UserDevice.objects.get(device_key=bobs.key).remembered
 
 
 def _claim(api, client: dict, pool_id: str, username: str, **extra) -> dict:
     helper = srp.Client(pool_id)
-    challenge = api.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_SRP_AUTH",
-                                  AuthParameters={"USERNAME": username, "SRP_A": helper.srp_a})  # fmt: skip
+    challenge = api.initiate_auth(
+        ClientId=client["ClientId"],
+        AuthFlow="USER_SRP_AUTH",
+        AuthParameters={"USERNAME": username, "SRP_A": helper.srp_a},
+    )
     return {**helper.respond(challenge["ChallengeParameters"], PASSWORD), **extra}
 
 
@@ -343,16 +424,25 @@ def test_forgotten_device_cannot_finish_or_start_device_auth(idp, public, device
     answer = srp_sign_in(public, client, pool_id, "alice", device)
     assert answer["ChallengeName"] == "DEVICE_SRP_AUTH"
     public.forget_device(AccessToken=access(result), DeviceKey=device.key)
-    code = call_error(public.respond_to_auth_challenge, ClientId=client["ClientId"], ChallengeName="DEVICE_SRP_AUTH",
-                      Session=answer["Session"],
-                      ChallengeResponses={"USERNAME": "alice", "DEVICE_KEY": device.key,
-                                          "SRP_A": srp.Client(pool_id).srp_a})  # fmt: skip
+    code = call_error(
+        public.respond_to_auth_challenge,
+        ClientId=client["ClientId"],
+        ChallengeName="DEVICE_SRP_AUTH",
+        Session=answer["Session"],
+        ChallengeResponses={"USERNAME": "alice", "DEVICE_KEY": device.key, "SRP_A": srp.Client(pool_id).srp_a},
+    )
     assert code == "ResourceNotFoundException"
-    code = call_error(public.respond_to_auth_challenge, ClientId=client["ClientId"], ChallengeName="PASSWORD_VERIFIER",
-                      ChallengeResponses=_claim(public, client, pool_id, "alice", DEVICE_KEY=device.key))  # fmt: skip
+    code = call_error(
+        public.respond_to_auth_challenge,
+        ClientId=client["ClientId"],
+        ChallengeName="PASSWORD_VERIFIER",
+        ChallengeResponses=_claim(public, client, pool_id, "alice", DEVICE_KEY=device.key),
+    )
     assert code == "ResourceNotFoundException"
     assert not UserDevice.objects.filter(device_key=device.key).exists()
-    assert call_error(public.get_device, AccessToken=access(result), DeviceKey=device.key) == "ResourceNotFoundException"
+    assert (
+        call_error(public.get_device, AccessToken=access(result), DeviceKey=device.key) == "ResourceNotFoundException"
+    )
 
 
 def test_admin_forget_device_mid_verification(idp, public, device_pool, make_user):
@@ -362,11 +452,16 @@ def test_admin_forget_device_mid_verification(idp, public, device_pool, make_use
     answer = srp_sign_in(public, client, pool_id, "alice", device)
     helper, verifier = device_srp_start(public, client, pool_id, answer, "alice", device)
     idp.admin_forget_device(UserPoolId=pool_id, Username="alice", DeviceKey=device.key)
-    responses = helper.respond_device(verifier["ChallengeParameters"], group_key=device.group, device_key=device.key,
-                                      password=device.password)  # fmt: skip
-    code = call_error(public.respond_to_auth_challenge, ClientId=client["ClientId"],
-                      ChallengeName="DEVICE_PASSWORD_VERIFIER", Session=verifier["Session"],
-                      ChallengeResponses=responses)  # fmt: skip
+    responses = helper.respond_device(
+        verifier["ChallengeParameters"], group_key=device.group, device_key=device.key, password=device.password
+    )
+    code = call_error(
+        public.respond_to_auth_challenge,
+        ClientId=client["ClientId"],
+        ChallengeName="DEVICE_PASSWORD_VERIFIER",
+        Session=verifier["Session"],
+        ChallengeResponses=responses,
+    )
     assert code == "ResourceNotFoundException"
 
 
@@ -387,30 +482,52 @@ def test_device_verifier_refusals(public, device_pool, make_user):
     answer = srp_sign_in(public, client, pool_id, "alice", device)
 
     def respond(name: str, session: str, responses: dict) -> str:
-        return call_error(public.respond_to_auth_challenge, ClientId=client["ClientId"], ChallengeName=name,
-                          Session=session, ChallengeResponses={"USERNAME": "alice", **responses})  # fmt: skip
+        return call_error(
+            public.respond_to_auth_challenge,
+            ClientId=client["ClientId"],
+            ChallengeName=name,
+            Session=session,
+            ChallengeResponses={"USERNAME": "alice", **responses},
+        )
 
     other = "us-east-1_00000000-0000-4000-8000-000000000000"
-    assert respond("DEVICE_SRP_AUTH", answer["Session"], {"DEVICE_KEY": other, "SRP_A": "ab"}) == "NotAuthorizedException"
-    assert respond("DEVICE_SRP_AUTH", answer["Session"], {"DEVICE_KEY": device.key, "SRP_A": "0"}) == \
-        "InvalidParameterException"  # fmt: skip
-    assert respond("DEVICE_PASSWORD_VERIFIER", answer["Session"], {"DEVICE_KEY": device.key}) == \
-        "InvalidParameterException"  # the session is DEVICE_SRP_AUTH's  # fmt: skip
+    assert (
+        respond("DEVICE_SRP_AUTH", answer["Session"], {"DEVICE_KEY": other, "SRP_A": "ab"}) == "NotAuthorizedException"
+    )
+    assert (
+        respond("DEVICE_SRP_AUTH", answer["Session"], {"DEVICE_KEY": device.key, "SRP_A": "0"})
+        == "InvalidParameterException"
+    )
+    assert (
+        respond("DEVICE_PASSWORD_VERIFIER", answer["Session"], {"DEVICE_KEY": device.key})
+        == "InvalidParameterException"
+    )  # the session is DEVICE_SRP_AUTH's
     helper, verifier = device_srp_start(public, client, pool_id, answer, "alice", device)
-    good = helper.respond_device(verifier["ChallengeParameters"], group_key=device.group, device_key=device.key,
-                                 password=device.password)  # fmt: skip
+    good = helper.respond_device(
+        verifier["ChallengeParameters"], group_key=device.group, device_key=device.key, password=device.password
+    )
     session = verifier["Session"]
-    assert respond("DEVICE_PASSWORD_VERIFIER", session, {**good, "TIMESTAMP": "yesterday"}) == "InvalidParameterException"
-    stale = helper.respond_device(verifier["ChallengeParameters"], group_key=device.group, device_key=device.key,
-                                  password=device.password, now=datetime.now(UTC) - timedelta(hours=1))  # fmt: skip
+    assert (
+        respond("DEVICE_PASSWORD_VERIFIER", session, {**good, "TIMESTAMP": "yesterday"}) == "InvalidParameterException"
+    )
+    stale = helper.respond_device(
+        verifier["ChallengeParameters"],
+        group_key=device.group,
+        device_key=device.key,
+        password=device.password,
+        now=datetime.now(UTC) - timedelta(hours=1),
+    )
     assert respond("DEVICE_PASSWORD_VERIFIER", session, stale) == "NotAuthorizedException"
     block = base64.b64encode(b"x" * 48).decode()
-    assert respond("DEVICE_PASSWORD_VERIFIER", session, {**good, "PASSWORD_CLAIM_SECRET_BLOCK": block}) == \
-        "NotAuthorizedException"  # fmt: skip
+    assert (
+        respond("DEVICE_PASSWORD_VERIFIER", session, {**good, "PASSWORD_CLAIM_SECRET_BLOCK": block})
+        == "NotAuthorizedException"
+    )
     assert respond("DEVICE_PASSWORD_VERIFIER", session, {**good, "DEVICE_KEY": other}) == "NotAuthorizedException"
     # Refusals leave the session alive; the right proof still passes, once.
-    result = public.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName="DEVICE_PASSWORD_VERIFIER",
-                                              Session=session, ChallengeResponses=good)  # fmt: skip
+    result = public.respond_to_auth_challenge(
+        ClientId=client["ClientId"], ChallengeName="DEVICE_PASSWORD_VERIFIER", Session=session, ChallengeResponses=good
+    )
     assert "AccessToken" in result["AuthenticationResult"]
     assert respond("DEVICE_PASSWORD_VERIFIER", session, good) == "NotAuthorizedException"
 
@@ -443,11 +560,19 @@ def test_forget_device(idp, public, device_pool, make_user):
     public.forget_device(AccessToken=access(result), DeviceKey=first.key)
     idp.admin_forget_device(UserPoolId=pool_id, Username="alice", DeviceKey=second.key)
     assert public.list_devices(AccessToken=access(result))["Devices"] == []
-    assert call_error(public.forget_device, AccessToken=access(result), DeviceKey=first.key) == "ResourceNotFoundException"
+    assert (
+        call_error(public.forget_device, AccessToken=access(result), DeviceKey=first.key) == "ResourceNotFoundException"
+    )
     # Signing in with a forgotten key is refused; without one, the device is new again.
-    assert call_error(public.initiate_auth, ClientId=client["ClientId"], AuthFlow="USER_PASSWORD_AUTH",
-                      AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD, "DEVICE_KEY": first.key}) == \
-        "ResourceNotFoundException"  # fmt: skip
+    assert (
+        call_error(
+            public.initiate_auth,
+            ClientId=client["ClientId"],
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD, "DEVICE_KEY": first.key},
+        )
+        == "ResourceNotFoundException"
+    )
 
 
 def test_device_operations_need_a_valid_access_token(public, device_pool, make_user):
@@ -465,19 +590,31 @@ def test_admin_device_operations_name_users_and_statuses(idp, public, device_poo
     make_user(pool_id, "alice", email="alice@example.com")
     device, result = remembered_device(public, client, pool_id, "alice")
     sub = str(user_named(pool_id, "alice").sub)
-    assert idp.admin_get_device(UserPoolId=pool_id, Username=sub, DeviceKey=device.key)["Device"]["DeviceKey"] == \
-        device.key  # fmt: skip
-    assert call_error(idp.admin_get_device, UserPoolId=pool_id, Username="nobody", DeviceKey=device.key) == \
-        "ResourceNotFoundException"  # fmt: skip
+    assert (
+        idp.admin_get_device(UserPoolId=pool_id, Username=sub, DeviceKey=device.key)["Device"]["DeviceKey"]
+        == device.key
+    )
+    assert (
+        call_error(idp.admin_get_device, UserPoolId=pool_id, Username="nobody", DeviceKey=device.key)
+        == "ResourceNotFoundException"
+    )
     assert call_error(idp.admin_list_devices, UserPoolId=pool_id, Username="nobody") == "ResourceNotFoundException"
-    assert call_error(idp.admin_forget_device, UserPoolId=pool_id, Username="nobody", DeviceKey=device.key) == \
-        "UserNotFoundException"  # fmt: skip
-    assert call_error(idp.admin_update_device_status, UserPoolId=pool_id, Username="alice", DeviceKey=device.key) == \
-        "InvalidParameterException"  # fmt: skip
-    assert call_error(public.update_device_status, AccessToken=access(result), DeviceKey=device.key) == \
-        "InvalidParameterException"  # fmt: skip
-    assert call_error(idp.admin_get_device, UserPoolId="us-east-1_nothere00", Username="alice",
-                      DeviceKey=device.key) == "ResourceNotFoundException"  # fmt: skip
+    assert (
+        call_error(idp.admin_forget_device, UserPoolId=pool_id, Username="nobody", DeviceKey=device.key)
+        == "UserNotFoundException"
+    )
+    assert (
+        call_error(idp.admin_update_device_status, UserPoolId=pool_id, Username="alice", DeviceKey=device.key)
+        == "InvalidParameterException"
+    )
+    assert (
+        call_error(public.update_device_status, AccessToken=access(result), DeviceKey=device.key)
+        == "InvalidParameterException"
+    )
+    assert (
+        call_error(idp.admin_get_device, UserPoolId="us-east-1_nothere00", Username="alice", DeviceKey=device.key)
+        == "ResourceNotFoundException"
+    )
 
 
 def test_unconfirmed_devices_are_purged_after_a_day(public, device_pool, make_user):
@@ -488,7 +625,9 @@ def test_unconfirmed_devices_are_purged_after_a_day(public, device_pool, make_us
     stale = password_sign_in(public, client, "alice")["AuthenticationResult"]["NewDeviceMetadata"]["DeviceKey"]
     fresh = password_sign_in(public, client, "alice")["AuthenticationResult"]["NewDeviceMetadata"]["DeviceKey"]
     device, _ = remembered_device(public, client, pool_id, "alice")
-    UserDevice.objects.filter(device_key__in=[stale, device.key]).update(created_at=datetime.now(UTC) - timedelta(days=2))
+    UserDevice.objects.filter(device_key__in=[stale, device.key]).update(
+        created_at=datetime.now(UTC) - timedelta(days=2)
+    )
     assert devices.devices_unconfirmed_purge() == 1
     assert set(UserDevice.objects.values_list("device_key", flat=True)) == {fresh, device.key}
 

@@ -35,14 +35,27 @@ def test_remembered_device_skips_totp(node, public_url, idp, public, device_pool
     token = access_token(public, client, "jsdevice")
     totp = totp_enroll(public, token)
     public.set_user_mfa_preference(AccessToken=token, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
-    idp.set_user_pool_mfa_config(UserPoolId=pool_id, MfaConfiguration="ON",
-                                 SoftwareTokenMfaConfiguration={"Enabled": True})  # fmt: skip
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool_id, MfaConfiguration="ON", SoftwareTokenMfaConfiguration={"Enabled": True}
+    )
     UserDevice.objects.all().delete()  # the set-up sign-in's unconfirmed device
 
-    inputs = {"endpoint": f"{public_url}/", "poolId": pool_id, "clientId": client_id, "username": "jsdevice",
-              "password": PASSWORD, "totpCode": next_code(totp)}  # fmt: skip
-    done = subprocess.run([node, str(SCRIPT)], input=json.dumps(inputs), cwd=SCRIPT.parent, capture_output=True,
-                          text=True, timeout=TIMEOUT)  # fmt: skip
+    inputs = {
+        "endpoint": f"{public_url}/",
+        "poolId": pool_id,
+        "clientId": client_id,
+        "username": "jsdevice",
+        "password": PASSWORD,
+        "totpCode": next_code(totp),
+    }
+    done = subprocess.run(
+        [node, str(SCRIPT)],
+        input=json.dumps(inputs),
+        cwd=SCRIPT.parent,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
     assert done.returncode == 0, f"device flow failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
     out = json.loads(done.stdout)
 
@@ -68,13 +81,20 @@ def test_remembered_device_skips_totp(node, public_url, idp, public, device_pool
     assert out["third"] == {"asked": ["SOFTWARE_TOKEN_MFA"], "stoppedAt": "SOFTWARE_TOKEN_MFA"}
 
     steps = [tuple(r) for r in out["requests"]]
-    second = steps[steps.index(("--", "second sign-in")) + 1:steps.index(("--", "refresh"))]
-    assert second == [("InitiateAuth", "USER_SRP_AUTH"), ("RespondToAuthChallenge", "PASSWORD_VERIFIER"),
-                      ("RespondToAuthChallenge", "DEVICE_SRP_AUTH"),
-                      ("RespondToAuthChallenge", "DEVICE_PASSWORD_VERIFIER")]  # fmt: skip
-    first = steps[1:steps.index(("--", "remember"))]
-    assert first == [("InitiateAuth", "USER_SRP_AUTH"), ("RespondToAuthChallenge", "PASSWORD_VERIFIER"),
-                     ("RespondToAuthChallenge", "SOFTWARE_TOKEN_MFA"), ("ConfirmDevice", None)]  # fmt: skip
+    second = steps[steps.index(("--", "second sign-in")) + 1 : steps.index(("--", "refresh"))]
+    assert second == [
+        ("InitiateAuth", "USER_SRP_AUTH"),
+        ("RespondToAuthChallenge", "PASSWORD_VERIFIER"),
+        ("RespondToAuthChallenge", "DEVICE_SRP_AUTH"),
+        ("RespondToAuthChallenge", "DEVICE_PASSWORD_VERIFIER"),
+    ]
+    first = steps[1 : steps.index(("--", "remember"))]
+    assert first == [
+        ("InitiateAuth", "USER_SRP_AUTH"),
+        ("RespondToAuthChallenge", "PASSWORD_VERIFIER"),
+        ("RespondToAuthChallenge", "SOFTWARE_TOKEN_MFA"),
+        ("ConfirmDevice", None),
+    ]
     assert ("InitiateAuth", "REFRESH_TOKEN_AUTH") in steps
     device.refresh_from_db()
     assert not device.remembered and device.last_authenticated_at is not None

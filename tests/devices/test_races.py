@@ -24,17 +24,23 @@ THREADS = 6
 @threaded
 def test_concurrent_confirmations_confirm_once():
     pool = user_pool_create(SYSTEM, {"PoolName": "race", "DeviceConfiguration": {"ChallengeRequiredOnNewDevice": True}})
-    user = users.user_create(SYSTEM, pool=pool, username="alice", password="Passw0rd!", attributes={},
-                             status=User.Status.CONFIRMED)  # fmt: skip
-    device = UserDevice.objects.create(pool=pool, user=user, device_key=f"{pool.id.split('_')[0]}_race",
-                                       group_key="-group")  # fmt: skip
+    user = users.user_create(
+        SYSTEM, pool=pool, username="alice", password="Passw0rd!", attributes={}, status=User.Status.CONFIRMED
+    )
+    device = UserDevice.objects.create(
+        pool=pool, user=user, device_key=f"{pool.id.split('_')[0]}_race", group_key="-group"
+    )
     secrets = [srp.device_secret_new(device.group_key, device.device_key) for _ in range(THREADS)]
 
     def confirm(index: int):
         def run() -> None:
             fresh = User.objects.select_related("pool").get(pk=user.pk)
-            devices.device_confirm(ServiceContext(actor="race"), user=fresh, device_key=device.device_key,
-                                   verifier_config=secrets[index][1])  # fmt: skip
+            devices.device_confirm(
+                ServiceContext(actor="race"),
+                user=fresh,
+                device_key=device.device_key,
+                verifier_config=secrets[index][1],
+            )
 
         return run
 

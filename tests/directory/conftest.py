@@ -8,13 +8,18 @@ import pytest
 
 from tests.userpools.conftest import make_pool, pool_id, raw_idp  # noqa: F401 - fixtures
 
+
 @pytest.fixture
 def make_user(idp):
     """make_user(pool_id, username, **attributes) -> AdminCreateUser's User (no invitation sent)."""
 
     def make(in_pool: str, username: str, password: str | None = "Temp-pass-1", **attributes):
-        kwargs = {"UserPoolId": in_pool, "Username": username, "MessageAction": "SUPPRESS",
-                  "UserAttributes": [{"Name": k, "Value": v} for k, v in attributes.items()]}  # fmt: skip
+        kwargs = {
+            "UserPoolId": in_pool,
+            "Username": username,
+            "MessageAction": "SUPPRESS",
+            "UserAttributes": [{"Name": k, "Value": v} for k, v in attributes.items()],
+        }
         if password is not None:
             kwargs["TemporaryPassword"] = password
         return idp.admin_create_user(**kwargs)["User"]

@@ -47,8 +47,14 @@ def deliveries(pool_id: str, username: str):
 def make_unconfirmed(pool_id: str, username: str, **attributes) -> User:
     """A user as SignUp leaves one (the self-service path is tested elsewhere)."""
     pool = UserPool.objects.get(pk=pool_id)
-    return users.user_create(ServiceContext(actor="test"), pool=pool, username=username, password="Passw0rd!",
-                             attributes=attributes, status=User.Status.UNCONFIRMED)  # fmt: skip
+    return users.user_create(
+        ServiceContext(actor="test"),
+        pool=pool,
+        username=username,
+        password="Passw0rd!",
+        attributes=attributes,
+        status=User.Status.UNCONFIRMED,
+    )
 
 
 # --- AdminCreateUser ----------------------------------------------------------------------------
@@ -58,9 +64,11 @@ def test_admin_create_user_invites_by_email_with_a_generated_password(idp, pool_
     address = mailbox.address("Alice").replace("@example.com", "@Example.com")  # case kept as given
     before = timezone.now()
     user = idp.admin_create_user(
-        UserPoolId=pool_id, Username="alice", DesiredDeliveryMediums=["EMAIL"],
+        UserPoolId=pool_id,
+        Username="alice",
+        DesiredDeliveryMediums=["EMAIL"],
         UserAttributes=[{"Name": "email", "Value": address}, {"Name": "given_name", "Value": "Alice"}],
-    )["User"]  # fmt: skip
+    )["User"]
     assert user["Username"] == "alice"
     assert user["UserStatus"] == "FORCE_CHANGE_PASSWORD"
     assert user["Enabled"] is True
@@ -86,12 +94,22 @@ def test_admin_create_user_invites_by_email_with_a_generated_password(idp, pool_
 
 
 def test_generated_password_meets_a_strict_policy(idp, make_pool, mailbox):
-    policy = {"MinimumLength": 24, "RequireUppercase": True, "RequireLowercase": True, "RequireNumbers": True,
-              "RequireSymbols": True, "TemporaryPasswordValidityDays": 2}  # fmt: skip
+    policy = {
+        "MinimumLength": 24,
+        "RequireUppercase": True,
+        "RequireLowercase": True,
+        "RequireNumbers": True,
+        "RequireSymbols": True,
+        "TemporaryPasswordValidityDays": 2,
+    }
     pool_id = make_pool("strict", Policies={"PasswordPolicy": policy})["Id"]
     address = mailbox.address("bob")
-    idp.admin_create_user(UserPoolId=pool_id, Username="bob", DesiredDeliveryMediums=["EMAIL"],
-                          UserAttributes=[{"Name": "email", "Value": address}])  # fmt: skip
+    idp.admin_create_user(
+        UserPoolId=pool_id,
+        Username="bob",
+        DesiredDeliveryMediums=["EMAIL"],
+        UserAttributes=[{"Name": "email", "Value": address}],
+    )
     password = invited_password(mailbox.next_message(address).body)
     assert len(password) == 24
     pool = UserPool.objects.get(pk=pool_id)
@@ -101,21 +119,30 @@ def test_generated_password_meets_a_strict_policy(idp, make_pool, mailbox):
 
 
 def test_invitation_follows_the_pool_template_and_default_sms(idp, make_pool, sms_outbox, mailbox):
-    template = {"EmailMessage": "Welcome {username}! Password: {####} ok", "EmailSubject": "Join us",
-                "SMSMessage": "Hi {username}, pw {####}"}  # fmt: skip
+    template = {
+        "EmailMessage": "Welcome {username}! Password: {####} ok",
+        "EmailSubject": "Join us",
+        "SMSMessage": "Hi {username}, pw {####}",
+    }
     pool_id = make_pool("tpl", AdminCreateUserConfig={"InviteMessageTemplate": template})["Id"]
     carol_phone, carol_email = sms_outbox.number(), mailbox.address("carol")
-    idp.admin_create_user(UserPoolId=pool_id, Username="carol", TemporaryPassword="Temp-pass-1",
-                          UserAttributes=[{"Name": "phone_number", "Value": carol_phone},
-                                          {"Name": "email", "Value": carol_email}])  # fmt: skip
+    idp.admin_create_user(
+        UserPoolId=pool_id,
+        Username="carol",
+        TemporaryPassword="Temp-pass-1",
+        UserAttributes=[{"Name": "phone_number", "Value": carol_phone}, {"Name": "email", "Value": carol_email}],
+    )
     # DesiredDeliveryMediums defaults to SMS, as in Cognito.
     assert list(deliveries(pool_id, "carol").values_list("medium", "destination")) == [("SMS", carol_phone)]
     assert sms_outbox.next_message(carol_phone).body == "Hi carol, pw Temp-pass-1"
     dave_phone, dave_email = sms_outbox.number(), mailbox.address("dave")
-    idp.admin_create_user(UserPoolId=pool_id, Username="dave", TemporaryPassword="Temp-pass-2",
-                          DesiredDeliveryMediums=["EMAIL", "SMS"],
-                          UserAttributes=[{"Name": "phone_number", "Value": dave_phone},
-                                          {"Name": "email", "Value": dave_email}])  # fmt: skip
+    idp.admin_create_user(
+        UserPoolId=pool_id,
+        Username="dave",
+        TemporaryPassword="Temp-pass-2",
+        DesiredDeliveryMediums=["EMAIL", "SMS"],
+        UserAttributes=[{"Name": "phone_number", "Value": dave_phone}, {"Name": "email", "Value": dave_email}],
+    )
     message = mailbox.next_message(dave_email)
     assert message.subject == "Join us"
     assert message.body == "Welcome dave! Password: Temp-pass-2 ok"
@@ -125,32 +152,50 @@ def test_invitation_follows_the_pool_template_and_default_sms(idp, make_pool, sm
 
 def test_default_sms_without_a_phone_number_creates_the_user_and_sends_nothing(idp, pool_id):
     # Pinned: only a medium named explicitly must have its attribute.
-    user = idp.admin_create_user(UserPoolId=pool_id, Username="erin",
-                                 UserAttributes=[{"Name": "email", "Value": "erin@example.com"}])["User"]  # fmt: skip
+    user = idp.admin_create_user(
+        UserPoolId=pool_id, Username="erin", UserAttributes=[{"Name": "email", "Value": "erin@example.com"}]
+    )["User"]
     assert user["UserStatus"] == "FORCE_CHANGE_PASSWORD"
     assert not deliveries(pool_id, "erin").exists()
 
 
 def test_suppress_sends_nothing(idp, pool_id):
-    idp.admin_create_user(UserPoolId=pool_id, Username="frank", MessageAction="SUPPRESS",
-                          DesiredDeliveryMediums=["EMAIL", "SMS"],
-                          UserAttributes=[{"Name": "email", "Value": "f@example.com"}])  # fmt: skip
+    idp.admin_create_user(
+        UserPoolId=pool_id,
+        Username="frank",
+        MessageAction="SUPPRESS",
+        DesiredDeliveryMediums=["EMAIL", "SMS"],
+        UserAttributes=[{"Name": "email", "Value": "f@example.com"}],
+    )
     assert not deliveries(pool_id, "frank").exists()
 
 
 def test_a_template_without_the_password_placeholder_is_not_delivered(idp, make_pool):
-    pool_id = make_pool("noph", AdminCreateUserConfig={"InviteMessageTemplate": {"EmailMessage": "Hello {username}"}})["Id"]
-    idp.admin_create_user(UserPoolId=pool_id, Username="gina", DesiredDeliveryMediums=["EMAIL"],
-                          UserAttributes=[{"Name": "email", "Value": "g@example.com"}])  # fmt: skip
+    pool_id = make_pool("noph", AdminCreateUserConfig={"InviteMessageTemplate": {"EmailMessage": "Hello {username}"}})[
+        "Id"
+    ]
+    idp.admin_create_user(
+        UserPoolId=pool_id,
+        Username="gina",
+        DesiredDeliveryMediums=["EMAIL"],
+        UserAttributes=[{"Name": "email", "Value": "g@example.com"}],
+    )
     assert db_user(pool_id, "gina").status == User.Status.FORCE_CHANGE_PASSWORD
     assert not deliveries(pool_id, "gina").exists()
 
 
 def test_admin_may_set_verified_flags(idp, pool_id):
-    user = idp.admin_create_user(UserPoolId=pool_id, Username="hank", MessageAction="SUPPRESS", UserAttributes=[
-        {"Name": "email", "Value": "h@example.com"}, {"Name": "email_verified", "Value": "True"},
-        {"Name": "phone_number", "Value": "+15550003333"}, {"Name": "phone_number_verified", "Value": "true"},
-    ])["User"]  # fmt: skip
+    user = idp.admin_create_user(
+        UserPoolId=pool_id,
+        Username="hank",
+        MessageAction="SUPPRESS",
+        UserAttributes=[
+            {"Name": "email", "Value": "h@example.com"},
+            {"Name": "email_verified", "Value": "True"},
+            {"Name": "phone_number", "Value": "+15550003333"},
+            {"Name": "phone_number_verified", "Value": "true"},
+        ],
+    )["User"]
     values = attrs(user["Attributes"])
     assert values["email_verified"] == "true" and values["phone_number_verified"] == "true"
 
@@ -181,8 +226,13 @@ def test_force_alias_creation_moves_a_verified_alias(idp, make_pool):
     with pytest.raises(ClientError) as exc:
         idp.admin_create_user(UserPoolId=pool_id, Username="second", MessageAction="SUPPRESS", UserAttributes=verified)
     assert error_code(exc) == "AliasExistsException"
-    idp.admin_create_user(UserPoolId=pool_id, Username="second", MessageAction="SUPPRESS", UserAttributes=verified,
-                          ForceAliasCreation=True)  # fmt: skip
+    idp.admin_create_user(
+        UserPoolId=pool_id,
+        Username="second",
+        MessageAction="SUPPRESS",
+        UserAttributes=verified,
+        ForceAliasCreation=True,
+    )
     first = idp.admin_get_user(UserPoolId=pool_id, Username="first")
     assert attrs(first["UserAttributes"])["email_verified"] == "false"
     assert idp.admin_get_user(UserPoolId=pool_id, Username="shared@example.com")["Username"] == "second"
@@ -204,12 +254,16 @@ def test_resend_gives_a_new_temporary_password(idp, pool_id, mailbox):
 
 
 def test_resend_errors(idp, pool_id, make_user):
-    assert call_error(idp.admin_create_user, UserPoolId=pool_id, Username="ghost",
-                      MessageAction="RESEND") == "UserNotFoundException"  # fmt: skip
+    assert (
+        call_error(idp.admin_create_user, UserPoolId=pool_id, Username="ghost", MessageAction="RESEND")
+        == "UserNotFoundException"
+    )
     make_user(pool_id, "liam")
     idp.admin_set_user_password(UserPoolId=pool_id, Username="liam", Password="Perm-pass-1", Permanent=True)
-    assert call_error(idp.admin_create_user, UserPoolId=pool_id, Username="liam",
-                      MessageAction="RESEND") == "UnsupportedUserStateException"  # fmt: skip
+    assert (
+        call_error(idp.admin_create_user, UserPoolId=pool_id, Username="liam", MessageAction="RESEND")
+        == "UnsupportedUserStateException"
+    )
 
 
 @pytest.mark.parametrize(
@@ -224,8 +278,10 @@ def test_resend_errors(idp, pool_id, make_user):
         ({"UserAttributes": [{"Name": "email_verified", "Value": "true"}]}, "InvalidParameterException"),
         ({"UserAttributes": [{"Name": "name", "Value": "nul\x00byte"}]}, "InvalidParameterException"),
         ({"DesiredDeliveryMediums": ["EMAIL"]}, "InvalidParameterException"),
-        ({"DesiredDeliveryMediums": ["SMS"], "UserAttributes": [{"Name": "email", "Value": "a@b.co"}]},
-         "InvalidParameterException"),
+        (
+            {"DesiredDeliveryMediums": ["SMS"], "UserAttributes": [{"Name": "email", "Value": "a@b.co"}]},
+            "InvalidParameterException",
+        ),
         ({"MessageAction": "LATER"}, "InvalidParameterException"),
     ],
 )
@@ -295,7 +351,10 @@ def test_disable_and_enable(idp, pool_id, make_user):
     idp.admin_enable_user(UserPoolId=pool_id, Username="sam")
     assert idp.admin_get_user(UserPoolId=pool_id, Username="sam")["Enabled"] is True
     assert [e.action for e in AuditEvent.objects.filter(target="sam").order_by("id")][-3:] == [
-        "user.admin_disable", "user.admin_disable", "user.admin_enable"]  # fmt: skip
+        "user.admin_disable",
+        "user.admin_disable",
+        "user.admin_enable",
+    ]
     for op in (idp.admin_disable_user, idp.admin_enable_user):
         assert call_error(op, UserPoolId=pool_id, Username="nobody") == "UserNotFoundException"
         assert call_error(op, UserPoolId=UNKNOWN_POOL, Username="sam") == "ResourceNotFoundException"
@@ -318,20 +377,26 @@ def test_reset_password_sends_a_code_to_the_verified_email(idp, pool_id, make_us
 
 def test_reset_password_prefers_a_verified_phone_by_default(idp, pool_id, make_user, sms_outbox):
     phone = sms_outbox.number()
-    make_user(pool_id, "uma", email="uma@example.com", email_verified="true",
-              phone_number=phone, phone_number_verified="true")  # fmt: skip
+    make_user(
+        pool_id, "uma", email="uma@example.com", email_verified="true", phone_number=phone, phone_number_verified="true"
+    )
     idp.admin_reset_user_password(UserPoolId=pool_id, Username="uma")
     assert list(deliveries(pool_id, "uma").values_list("medium", "destination")) == [("SMS", phone)]
     code_in(sms_outbox.next_message(phone).body)
 
 
 def test_reset_password_follows_account_recovery_priorities(idp, make_pool, make_user, mailbox):
-    recovery = {"RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"},
-                                       {"Priority": 2, "Name": "verified_phone_number"}]}  # fmt: skip
+    recovery = {
+        "RecoveryMechanisms": [
+            {"Priority": 1, "Name": "verified_email"},
+            {"Priority": 2, "Name": "verified_phone_number"},
+        ]
+    }
     pool_id = make_pool("rec", AccountRecoverySetting=recovery)["Id"]
     address = mailbox.address("vic")
-    make_user(pool_id, "vic", email=address, email_verified="true",
-              phone_number="+15550005555", phone_number_verified="true")  # fmt: skip
+    make_user(
+        pool_id, "vic", email=address, email_verified="true", phone_number="+15550005555", phone_number_verified="true"
+    )
     idp.admin_reset_user_password(UserPoolId=pool_id, Username="vic")
     assert list(deliveries(pool_id, "vic").values_list("medium", "destination")) == [("EMAIL", address)]
     code_in(mailbox.next_message(address).body)
@@ -349,8 +414,10 @@ def test_reset_password_errors(idp, pool_id):
     make_unconfirmed(pool_id, "xena")
     assert call_error(idp.admin_reset_user_password, UserPoolId=pool_id, Username="xena") == "NotAuthorizedException"
     assert call_error(idp.admin_reset_user_password, UserPoolId=pool_id, Username="nobody") == "UserNotFoundException"
-    assert call_error(idp.admin_reset_user_password, UserPoolId=UNKNOWN_POOL,
-                      Username="xena") == "ResourceNotFoundException"  # fmt: skip
+    assert (
+        call_error(idp.admin_reset_user_password, UserPoolId=UNKNOWN_POOL, Username="xena")
+        == "ResourceNotFoundException"
+    )
 
 
 # --- AdminSetUserPassword ------------------------------------------------------------------------
@@ -379,18 +446,26 @@ def test_set_password_applies_policy_and_history(idp, make_pool, make_user):
     pool_id = make_pool("hist", Policies={"PasswordPolicy": policy})["Id"]
     make_user(pool_id, "abe", password="first-pass-1")
     set_password = idp.admin_set_user_password
-    assert call_error(set_password, UserPoolId=pool_id, Username="abe", Password="nonumbers",
-                      Permanent=True) == "InvalidPasswordException"  # fmt: skip
+    assert (
+        call_error(set_password, UserPoolId=pool_id, Username="abe", Password="nonumbers", Permanent=True)
+        == "InvalidPasswordException"
+    )
     set_password(UserPoolId=pool_id, Username="abe", Password="second-pass-2", Permanent=True)
-    assert call_error(set_password, UserPoolId=pool_id, Username="abe", Password="second-pass-2",
-                      Permanent=True) == "PasswordHistoryPolicyViolationException"  # fmt: skip
-    assert call_error(set_password, UserPoolId=pool_id, Username="abe", Password="first-pass-1",
-                      Permanent=True) == "PasswordHistoryPolicyViolationException"  # fmt: skip
+    assert (
+        call_error(set_password, UserPoolId=pool_id, Username="abe", Password="second-pass-2", Permanent=True)
+        == "PasswordHistoryPolicyViolationException"
+    )
+    assert (
+        call_error(set_password, UserPoolId=pool_id, Username="abe", Password="first-pass-1", Permanent=True)
+        == "PasswordHistoryPolicyViolationException"
+    )
     set_password(UserPoolId=pool_id, Username="abe", Password="third-pass-3", Permanent=True)
     set_password(UserPoolId=pool_id, Username="abe", Password="fourth-pass-4", Permanent=True)
     set_password(UserPoolId=pool_id, Username="abe", Password="first-pass-1", Permanent=True)  # out of the window
-    assert call_error(set_password, UserPoolId=pool_id, Username="nobody",
-                      Password="Perm-pass-1") == "UserNotFoundException"  # fmt: skip
+    assert (
+        call_error(set_password, UserPoolId=pool_id, Username="nobody", Password="Perm-pass-1")
+        == "UserNotFoundException"
+    )
 
 
 # --- AdminConfirmSignUp -----------------------------------------------------------------------------
@@ -413,8 +488,11 @@ def test_update_attributes(idp, pool_id, make_user):
     make_user(pool_id, "dan", email="dan@example.com", email_verified="true", given_name="Dan")
     before = idp.admin_get_user(UserPoolId=pool_id, Username="dan")["UserLastModifiedDate"]
     time.sleep(0.01)
-    idp.admin_update_user_attributes(UserPoolId=pool_id, Username="dan", UserAttributes=[
-        {"Name": "given_name", "Value": "Daniel"}, {"Name": "family_name", "Value": "Doe"}])  # fmt: skip
+    idp.admin_update_user_attributes(
+        UserPoolId=pool_id,
+        Username="dan",
+        UserAttributes=[{"Name": "given_name", "Value": "Daniel"}, {"Name": "family_name", "Value": "Doe"}],
+    )
     got = idp.admin_get_user(UserPoolId=pool_id, Username="dan")
     values = attrs(got["UserAttributes"])
     assert values["given_name"] == "Daniel" and values["family_name"] == "Doe"
@@ -430,8 +508,11 @@ def test_a_changed_email_is_unverified_unless_the_request_verifies_it(idp, pool_
     values = attrs(idp.admin_get_user(UserPoolId=pool_id, Username="eve")["UserAttributes"])
     assert values["email"] == "eve2@example.com" and values["email_verified"] == "false"
     assert not deliveries(pool_id, "eve").exists()  # the pool does not auto-verify email
-    update(UserPoolId=pool_id, Username="eve", UserAttributes=[
-        {"Name": "email", "Value": "eve3@example.com"}, {"Name": "email_verified", "Value": "true"}])  # fmt: skip
+    update(
+        UserPoolId=pool_id,
+        Username="eve",
+        UserAttributes=[{"Name": "email", "Value": "eve3@example.com"}, {"Name": "email_verified", "Value": "true"}],
+    )
     values = attrs(idp.admin_get_user(UserPoolId=pool_id, Username="eve")["UserAttributes"])
     assert values["email"] == "eve3@example.com" and values["email_verified"] == "true"
 
@@ -440,32 +521,43 @@ def test_a_changed_auto_verified_email_gets_a_code(idp, make_pool, make_user, ma
     pool_id = make_pool("auto", AutoVerifiedAttributes=["email"])["Id"]
     make_user(pool_id, "fay", email=mailbox.address("fay"), email_verified="true")
     address = mailbox.address("fay2")
-    idp.admin_update_user_attributes(UserPoolId=pool_id, Username="fay",
-                                     UserAttributes=[{"Name": "email", "Value": address}])  # fmt: skip
+    idp.admin_update_user_attributes(
+        UserPoolId=pool_id, Username="fay", UserAttributes=[{"Name": "email", "Value": address}]
+    )
     code = code_in(mailbox.next_message(address).body)
     codes.code_verify(db_user(pool_id, "fay"), VerificationCode.Purpose.VERIFY_EMAIL, code)
 
 
 def test_an_empty_value_removes_an_attribute(idp, pool_id, make_user):
     make_user(pool_id, "gus", email="gus@example.com", email_verified="true", nickname="g")
-    idp.admin_update_user_attributes(UserPoolId=pool_id, Username="gus", UserAttributes=[
-        {"Name": "nickname", "Value": ""}, {"Name": "email", "Value": ""}])  # fmt: skip
+    idp.admin_update_user_attributes(
+        UserPoolId=pool_id,
+        Username="gus",
+        UserAttributes=[{"Name": "nickname", "Value": ""}, {"Name": "email", "Value": ""}],
+    )
     values = attrs(idp.admin_get_user(UserPoolId=pool_id, Username="gus")["UserAttributes"])
     assert "nickname" not in values and "email" not in values and "email_verified" not in values
 
 
 def test_developer_only_and_immutable_custom_attributes(idp, make_pool, make_user):
-    schema = [{"Name": "secret", "AttributeDataType": "String", "DeveloperOnlyAttribute": True},
-              {"Name": "badge", "AttributeDataType": "Number", "Mutable": False}]  # fmt: skip
+    schema = [
+        {"Name": "secret", "AttributeDataType": "String", "DeveloperOnlyAttribute": True},
+        {"Name": "badge", "AttributeDataType": "Number", "Mutable": False},
+    ]
     pool_id = make_pool("custom", Schema=schema)["Id"]
     make_user(pool_id, "hal")
     update = idp.admin_update_user_attributes
-    update(UserPoolId=pool_id, Username="hal", UserAttributes=[
-        {"Name": "custom:secret", "Value": "s3"}, {"Name": "custom:badge", "Value": "7"}])  # fmt: skip
+    update(
+        UserPoolId=pool_id,
+        Username="hal",
+        UserAttributes=[{"Name": "custom:secret", "Value": "s3"}, {"Name": "custom:badge", "Value": "7"}],
+    )
     values = attrs(idp.admin_get_user(UserPoolId=pool_id, Username="hal")["UserAttributes"])
     assert values["dev:custom:secret"] == "s3" and values["custom:badge"] == "7"
-    assert call_error(update, UserPoolId=pool_id, Username="hal",
-                      UserAttributes=[{"Name": "custom:badge", "Value": "8"}]) == "InvalidParameterException"  # fmt: skip
+    assert (
+        call_error(update, UserPoolId=pool_id, Username="hal", UserAttributes=[{"Name": "custom:badge", "Value": "8"}])
+        == "InvalidParameterException"
+    )
     update(UserPoolId=pool_id, Username="hal", UserAttributes=[{"Name": "custom:badge", "Value": "7"}])  # unchanged
 
 
@@ -473,18 +565,30 @@ def test_update_attributes_alias_conflicts(idp, make_pool, make_user):
     pool_id = make_pool("alias2", AliasAttributes=["email", "preferred_username"])["Id"]
     make_user(pool_id, "ian", preferred_username="ianny")
     make_user(pool_id, "jen")
-    code = call_error(idp.admin_update_user_attributes, UserPoolId=pool_id, Username="jen",
-                      UserAttributes=[{"Name": "preferred_username", "Value": "ianny"}])  # fmt: skip
+    code = call_error(
+        idp.admin_update_user_attributes,
+        UserPoolId=pool_id,
+        Username="jen",
+        UserAttributes=[{"Name": "preferred_username", "Value": "ianny"}],
+    )
     assert code == "AliasExistsException"
 
     by_email = make_pool("byemail2", UsernameAttributes=["email"])["Id"]
     idp.admin_create_user(UserPoolId=by_email, Username="kim@example.com", MessageAction="SUPPRESS")
     idp.admin_create_user(UserPoolId=by_email, Username="lee@example.com", MessageAction="SUPPRESS")
-    code = call_error(idp.admin_update_user_attributes, UserPoolId=by_email, Username="lee@example.com",
-                      UserAttributes=[{"Name": "email", "Value": "KIM@example.com"}])  # fmt: skip
+    code = call_error(
+        idp.admin_update_user_attributes,
+        UserPoolId=by_email,
+        Username="lee@example.com",
+        UserAttributes=[{"Name": "email", "Value": "KIM@example.com"}],
+    )
     assert code == "AliasExistsException"
-    code = call_error(idp.admin_update_user_attributes, UserPoolId=by_email, Username="lee@example.com",
-                      UserAttributes=[{"Name": "email", "Value": ""}])  # fmt: skip
+    code = call_error(
+        idp.admin_update_user_attributes,
+        UserPoolId=by_email,
+        Username="lee@example.com",
+        UserAttributes=[{"Name": "email", "Value": ""}],
+    )
     assert code == "InvalidParameterException"
 
 
@@ -510,9 +614,13 @@ def test_update_attributes_rejects_bad_input(idp, make_pool, make_user, attribut
 def test_update_attributes_unknown_user_or_pool(idp, pool_id):
     update = idp.admin_update_user_attributes
     attributes = [{"Name": "name", "Value": "x"}]
-    assert call_error(update, UserPoolId=pool_id, Username="nobody", UserAttributes=attributes) == "UserNotFoundException"
-    assert call_error(update, UserPoolId=UNKNOWN_POOL, Username="x",
-                      UserAttributes=attributes) == "ResourceNotFoundException"  # fmt: skip
+    assert (
+        call_error(update, UserPoolId=pool_id, Username="nobody", UserAttributes=attributes) == "UserNotFoundException"
+    )
+    assert (
+        call_error(update, UserPoolId=UNKNOWN_POOL, Username="x", UserAttributes=attributes)
+        == "ResourceNotFoundException"
+    )
 
 
 # --- AdminDeleteUserAttributes ---------------------------------------------------------------------
@@ -529,14 +637,20 @@ def test_delete_attributes(idp, pool_id, make_user):
 
 @pytest.mark.parametrize("names", [["email"], ["sub"], ["nope"], ["custom:badge"]])
 def test_delete_attributes_rejects(idp, make_pool, make_user, names):
-    pool_id = make_pool("req2", Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True},
-                                        {"Name": "badge", "AttributeDataType": "String", "Mutable": False}])["Id"]  # fmt: skip
+    pool_id = make_pool(
+        "req2",
+        Schema=[
+            {"Name": "email", "AttributeDataType": "String", "Required": True},
+            {"Name": "badge", "AttributeDataType": "String", "Mutable": False},
+        ],
+    )["Id"]
     make_user(pool_id, "ola", email="ola@example.com", **{"custom:badge": "b"})
     code = call_error(idp.admin_delete_user_attributes, UserPoolId=pool_id, Username="ola", UserAttributeNames=names)
     assert code == "InvalidParameterException"
 
 
 def test_delete_attributes_unknown_user(idp, pool_id):
-    code = call_error(idp.admin_delete_user_attributes, UserPoolId=pool_id, Username="nobody",
-                      UserAttributeNames=["name"])  # fmt: skip
+    code = call_error(
+        idp.admin_delete_user_attributes, UserPoolId=pool_id, Username="nobody", UserAttributeNames=["name"]
+    )
     assert code == "UserNotFoundException"

@@ -20,8 +20,9 @@ def group_names(response) -> list[str]:
 
 
 def test_create_and_get_group(idp, pool_id):
-    group = idp.create_group(UserPoolId=pool_id, GroupName="admins", Description="The admins", RoleArn=ROLE,
-                             Precedence=1)["Group"]  # fmt: skip
+    group = idp.create_group(
+        UserPoolId=pool_id, GroupName="admins", Description="The admins", RoleArn=ROLE, Precedence=1
+    )["Group"]
     assert group["GroupName"] == "admins" and group["UserPoolId"] == pool_id
     assert group["Description"] == "The admins" and group["RoleArn"] == ROLE and group["Precedence"] == 1
     assert group["CreationDate"] and group["LastModifiedDate"]
@@ -35,11 +36,19 @@ def test_create_group_errors(idp, raw_idp, pool_id):
     idp.create_group(UserPoolId=pool_id, GroupName="dup")
     assert call_error(idp.create_group, UserPoolId=pool_id, GroupName="dup") == "GroupExistsException"
     assert call_error(idp.create_group, UserPoolId=UNKNOWN_POOL, GroupName="g") == "ResourceNotFoundException"
-    assert call_error(raw_idp.create_group, UserPoolId=pool_id, GroupName="g", RoleArn="not-an-arn") == "InvalidParameterException"
-    assert call_error(raw_idp.create_group, UserPoolId=pool_id, GroupName="g", Precedence=-1) == "InvalidParameterException"
+    assert (
+        call_error(raw_idp.create_group, UserPoolId=pool_id, GroupName="g", RoleArn="not-an-arn")
+        == "InvalidParameterException"
+    )
+    assert (
+        call_error(raw_idp.create_group, UserPoolId=pool_id, GroupName="g", Precedence=-1)
+        == "InvalidParameterException"
+    )
     assert call_error(raw_idp.create_group, UserPoolId=pool_id, GroupName="") == "InvalidParameterException"
-    assert call_error(raw_idp.create_group, UserPoolId=pool_id, GroupName="g",
-                      Description="nul\x00") == "InvalidParameterException"  # fmt: skip
+    assert (
+        call_error(raw_idp.create_group, UserPoolId=pool_id, GroupName="g", Description="nul\x00")
+        == "InvalidParameterException"
+    )
     # Names are per pool and case-sensitive.
     idp.create_group(UserPoolId=pool_id, GroupName="DUP")
 
@@ -56,7 +65,9 @@ def test_update_group_changes_only_what_it_is_given(idp, pool_id):
     group = idp.update_group(UserPoolId=pool_id, GroupName="ops", RoleArn=OTHER_ROLE, Description="")["Group"]
     assert "Description" not in group and group["RoleArn"] == OTHER_ROLE and group["Precedence"] == 2
     assert idp.get_group(UserPoolId=pool_id, GroupName="ops")["Group"] == group
-    assert call_error(idp.update_group, UserPoolId=pool_id, GroupName="none", Precedence=1) == "ResourceNotFoundException"
+    assert (
+        call_error(idp.update_group, UserPoolId=pool_id, GroupName="none", Precedence=1) == "ResourceNotFoundException"
+    )
 
 
 def test_delete_group(idp, pool_id, make_user):
@@ -82,8 +93,11 @@ def test_list_groups_pages_in_name_order(idp, raw_idp, pool_id, make_pool):
     assert "NextToken" not in third
     assert group_names(idp.list_groups(UserPoolId=pool_id)) == ["alpha", "bravo", "charlie", "delta", "echo"]
     paginator = idp.get_paginator("list_groups")
-    assert [g["GroupName"] for p in paginator.paginate(UserPoolId=pool_id, PaginationConfig={"PageSize": 2})
-            for g in p["Groups"]] == ["alpha", "bravo", "charlie", "delta", "echo"]  # fmt: skip
+    assert [
+        g["GroupName"]
+        for p in paginator.paginate(UserPoolId=pool_id, PaginationConfig={"PageSize": 2})
+        for g in p["Groups"]
+    ] == ["alpha", "bravo", "charlie", "delta", "echo"]
     assert call_error(raw_idp.list_groups, UserPoolId=pool_id, NextToken="garbage") == "InvalidParameterException"
     assert call_error(idp.list_groups, UserPoolId=UNKNOWN_POOL) == "ResourceNotFoundException"
 
@@ -129,7 +143,9 @@ def test_membership_pages(idp, raw_idp, pool_id, make_user):
         idp.admin_add_user_to_group(UserPoolId=pool_id, Username="m0", GroupName=f"g{i}")
     seen, token = [], None
     while True:
-        page = idp.list_users_in_group(UserPoolId=pool_id, GroupName="all", Limit=2, **({"NextToken": token} if token else {}))
+        page = idp.list_users_in_group(
+            UserPoolId=pool_id, GroupName="all", Limit=2, **({"NextToken": token} if token else {})
+        )
         seen += [u["Username"] for u in page["Users"]]
         token = page.get("NextToken")
         if not token:
@@ -137,21 +153,27 @@ def test_membership_pages(idp, raw_idp, pool_id, make_user):
     assert seen == [f"m{i}" for i in range(5)]
     seen, token = [], None
     while True:
-        page = idp.admin_list_groups_for_user(UserPoolId=pool_id, Username="m0", Limit=4,
-                                              **({"NextToken": token} if token else {}))  # fmt: skip
+        page = idp.admin_list_groups_for_user(
+            UserPoolId=pool_id, Username="m0", Limit=4, **({"NextToken": token} if token else {})
+        )
         seen += group_names(page)
         token = page.get("NextToken")
         if not token:
             break
     assert seen == ["all", "g0", "g1", "g2", "g3", "g4"]
-    assert call_error(raw_idp.list_users_in_group, UserPoolId=pool_id, GroupName="all",
-                      NextToken="garbage") == "InvalidParameterException"  # fmt: skip
-    assert call_error(raw_idp.admin_list_groups_for_user, UserPoolId=pool_id, Username="m0",
-                      NextToken="garbage") == "InvalidParameterException"  # fmt: skip
+    assert (
+        call_error(raw_idp.list_users_in_group, UserPoolId=pool_id, GroupName="all", NextToken="garbage")
+        == "InvalidParameterException"
+    )
+    assert (
+        call_error(raw_idp.admin_list_groups_for_user, UserPoolId=pool_id, Username="m0", NextToken="garbage")
+        == "InvalidParameterException"
+    )
 
 
 @pytest.mark.parametrize(
-    "operation", ["admin_add_user_to_group", "admin_remove_user_from_group"],
+    "operation",
+    ["admin_add_user_to_group", "admin_remove_user_from_group"],
 )
 def test_membership_errors(idp, pool_id, make_user, operation):
     make_user(pool_id, "eva")

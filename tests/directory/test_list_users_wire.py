@@ -23,8 +23,9 @@ UNKNOWN_POOL = "us-east-1_nothere00"
 def add_user(pool_id: str, username: str, *, status: str = "CONFIRMED", enabled: bool = True, **attributes) -> User:
     """A user straight through the user service (no password hashing: fast)."""
     pool = UserPool.objects.get(pk=pool_id)
-    user = users.user_create(ServiceContext(actor="test"), pool=pool, username=username, password=None,
-                             attributes=attributes, status=status)  # fmt: skip
+    user = users.user_create(
+        ServiceContext(actor="test"), pool=pool, username=username, password=None, attributes=attributes, status=status
+    )
     if not enabled:
         User.objects.filter(pk=user.pk).update(is_active=False)
     return user
@@ -50,14 +51,42 @@ def token_of(values) -> str:
 
 @pytest.fixture
 def people(pool_id):
-    add_user(pool_id, "alice", email="Alice@Example.com", given_name="Alice", family_name="Smith",
-             name="Alice Smith", phone_number="+15550000001", preferred_username="ally")  # fmt: skip
-    add_user(pool_id, "Albert", email="albert@example.org", given_name="Albert", family_name="O\"Brien",
-             phone_number="+15550000002", status="UNCONFIRMED")  # fmt: skip
-    add_user(pool_id, "bob", email="bob@example.com", given_name="bob", family_name="Smithers",
-             phone_number="+442000000003", enabled=False)  # fmt: skip
-    add_user(pool_id, "carol", email="carol@example.com", given_name="Carol", name="Carol Alice",
-             status="FORCE_CHANGE_PASSWORD")  # fmt: skip
+    add_user(
+        pool_id,
+        "alice",
+        email="Alice@Example.com",
+        given_name="Alice",
+        family_name="Smith",
+        name="Alice Smith",
+        phone_number="+15550000001",
+        preferred_username="ally",
+    )
+    add_user(
+        pool_id,
+        "Albert",
+        email="albert@example.org",
+        given_name="Albert",
+        family_name='O"Brien',
+        phone_number="+15550000002",
+        status="UNCONFIRMED",
+    )
+    add_user(
+        pool_id,
+        "bob",
+        email="bob@example.com",
+        given_name="bob",
+        family_name="Smithers",
+        phone_number="+442000000003",
+        enabled=False,
+    )
+    add_user(
+        pool_id,
+        "carol",
+        email="carol@example.com",
+        given_name="Carol",
+        name="Carol Alice",
+        status="FORCE_CHANGE_PASSWORD",
+    )
     return pool_id
 
 
@@ -158,8 +187,11 @@ def test_boto3_paginator(idp, pool_id):
     for i in range(5):
         add_user(pool_id, f"p{i}")
     paginator = idp.get_paginator("list_users")
-    seen = [u["Username"] for page in paginator.paginate(UserPoolId=pool_id, PaginationConfig={"PageSize": 2})
-            for u in page["Users"]]  # fmt: skip
+    seen = [
+        u["Username"]
+        for page in paginator.paginate(UserPoolId=pool_id, PaginationConfig={"PageSize": 2})
+        for u in page["Users"]
+    ]
     assert seen == [f"p{i}" for i in range(5)]
 
 
@@ -230,7 +262,9 @@ def test_status_filter_pages(idp, people):
 
 
 def test_attributes_to_get(idp, make_pool):
-    pool_id = make_pool("atg", Schema=[{"Name": "secret", "AttributeDataType": "String", "DeveloperOnlyAttribute": True}])["Id"]
+    pool_id = make_pool(
+        "atg", Schema=[{"Name": "secret", "AttributeDataType": "String", "DeveloperOnlyAttribute": True}]
+    )["Id"]
     add_user(pool_id, "eli", email="eli@example.com", given_name="Eli", **{"dev:custom:secret": "s"})
     only = idp.list_users(UserPoolId=pool_id, AttributesToGet=["email", "sub"])["Users"][0]
     assert set(attrs(only["Attributes"])) == {"email", "sub"}
@@ -238,7 +272,9 @@ def test_attributes_to_get(idp, make_pool):
     dev = idp.list_users(UserPoolId=pool_id, AttributesToGet=["custom:secret"])["Users"][0]
     assert attrs(dev["Attributes"]) == {"dev:custom:secret": "s"}
     assert call_error(idp.list_users, UserPoolId=pool_id, AttributesToGet=["nope"]) == "InvalidParameterException"
-    assert call_error(idp.list_users, UserPoolId=pool_id, AttributesToGet=["custom:none"]) == "InvalidParameterException"
+    assert (
+        call_error(idp.list_users, UserPoolId=pool_id, AttributesToGet=["custom:none"]) == "InvalidParameterException"
+    )
 
 
 def test_unknown_pool(idp):
@@ -250,8 +286,9 @@ def test_users_list_service_for_callers_outside_the_wire(pool_id):
         add_user(pool_id, f"s{i}", email=f"s{i}@example.com")
     page = directory.users_list(pool_id=pool_id, filter='email ^= "s"', limit=2, token=None, attributes_to_get=None)
     assert [u.username for u in page.items] == ["s0", "s1"] and page.next_token
-    page = directory.users_list(pool_id=pool_id, filter='email ^= "s"', limit=2, token=page.next_token,
-                                attributes_to_get=None)  # fmt: skip
+    page = directory.users_list(
+        pool_id=pool_id, filter='email ^= "s"', limit=2, token=page.next_token, attributes_to_get=None
+    )
     assert [u.username for u in page.items] == ["s2"] and page.next_token is None
 
 

@@ -16,7 +16,6 @@ import pytest
 from django.test import Client
 
 from tests.tokens.conftest import PASSWORD, make_user  # noqa: F401 - the same users as the token tests
-
 from userpools.context import SYSTEM
 from userpools.models import AppClient, User
 from userpools.services import tokens
@@ -40,11 +39,16 @@ def _fresh_key_cache():
 
 def oauth_client_request(pool_id: str, name: str = "web", **overrides) -> dict:
     return {
-        "UserPoolId": pool_id, "ClientName": name, "AllowedOAuthFlowsUserPoolClient": True,
-        "AllowedOAuthFlows": ["code", "implicit"], "AllowedOAuthScopes": ALL_SCOPES,
-        "CallbackURLs": [CALLBACK], "LogoutURLs": [LOGOUT], "SupportedIdentityProviders": ["COGNITO"],
+        "UserPoolId": pool_id,
+        "ClientName": name,
+        "AllowedOAuthFlowsUserPoolClient": True,
+        "AllowedOAuthFlows": ["code", "implicit"],
+        "AllowedOAuthScopes": ALL_SCOPES,
+        "CallbackURLs": [CALLBACK],
+        "LogoutURLs": [LOGOUT],
+        "SupportedIdentityProviders": ["COGNITO"],
         **overrides,
-    }  # fmt: skip
+    }
 
 
 @dataclass
@@ -104,7 +108,7 @@ def form_fields(html: str, form_id: str | None = None) -> dict[str, str]:
     """The named inputs of the page's first form (or the form with ``form_id``), as a browser would send them."""
     if form_id:
         start = html.index(f'id="{form_id}"')
-        html = html[html.rindex("<form", 0, start):]
+        html = html[html.rindex("<form", 0, start) :]
     html = html[: html.index("</form>")]
     fields = {}
     for tag in _INPUT.findall(html):
@@ -146,8 +150,9 @@ class HostedBrowser:
     def submit(self, page, values: dict[str, str], form_id: str | None = None, **extra):
         html = page.content.decode()
         fields = {**form_fields(html, form_id), **values}
-        match = re.search(r'<form method="post" action="([^"]+)"', html[html.index(f'id="{form_id}"') - 200:]
-                          if form_id else html)  # fmt: skip
+        match = re.search(
+            r'<form method="post" action="([^"]+)"', html[html.index(f'id="{form_id}"') - 200 :] if form_id else html
+        )
         assert match, "no form on the page"
         return self.http.post(unescape(match.group(1)), fields, **extra)
 

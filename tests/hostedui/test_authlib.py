@@ -55,12 +55,20 @@ def discovery(oauth_app, public_url):  # noqa: F811 - fixture
 
 def rp_session(metadata: dict, client_id: str, **kwargs) -> OAuth2Session:
     """An Authlib client for ``client_id`` that knows only what discovery said."""
-    return OAuth2Session(client_id=client_id, scope=SCOPE, redirect_uri=CALLBACK, code_challenge_method="S256",
-                         token_endpoint=metadata["token_endpoint"], default_timeout=TIMEOUT, **kwargs)  # fmt: skip
+    return OAuth2Session(
+        client_id=client_id,
+        scope=SCOPE,
+        redirect_uri=CALLBACK,
+        code_challenge_method="S256",
+        token_endpoint=metadata["token_endpoint"],
+        default_timeout=TIMEOUT,
+        **kwargs,
+    )
 
 
-def hosted_sign_in(browser: requests.Session, authorization_url: str, *, username: str = "alice",
-                   password: str = PASSWORD) -> str:  # fmt: skip
+def hosted_sign_in(
+    browser: requests.Session, authorization_url: str, *, username: str = "alice", password: str = PASSWORD
+) -> str:
     """Go to the authorization URL and sign in on the hosted page as a person's browser
     would; return where Cognate sends the browser back (the client's callback with the
     code). A browser already signed in to the pool goes straight back."""
@@ -74,16 +82,24 @@ def hosted_sign_in(browser: requests.Session, authorization_url: str, *, usernam
     action = _LOGIN_FORM.search(page.text)
     assert action, "no sign-in form on the page"
     fields = {**form_fields(page.text, "login-form"), "username": username, "password": password}
-    answer = browser.post(urljoin(location, unescape(action.group(1))), data=fields, allow_redirects=False,
-                          timeout=TIMEOUT)  # fmt: skip
+    answer = browser.post(
+        urljoin(location, unescape(action.group(1))), data=fields, allow_redirects=False, timeout=TIMEOUT
+    )
     assert answer.status_code == 302, answer.text[:2000]
     back = answer.headers["Location"]
     assert back.startswith(CALLBACK + "?"), back
     return back
 
 
-def verified_id_token(metadata: dict, id_token: str, *, client_id: str, nonce: str | None,
-                      access_token: str | None, now: int | None = None) -> CodeIDToken:  # fmt: skip
+def verified_id_token(
+    metadata: dict,
+    id_token: str,
+    *,
+    client_id: str,
+    nonce: str | None,
+    access_token: str | None,
+    now: int | None = None,
+) -> CodeIDToken:
     """The ID token's claims, verified the way Authlib's OpenID clients verify them
     (``OpenIDMixin.parse_id_token``): the signature with the JWKS from ``jwks_uri`` and the
     algorithms discovery names, then CodeIDToken's rules (nonce, at_hash, azp, auth_time)
@@ -93,8 +109,7 @@ def verified_id_token(metadata: dict, id_token: str, *, client_id: str, nonce: s
     keys = KeySet.import_key_set(jwks.json())
     registry = JWSRegistry(algorithms=metadata["id_token_signing_alg_values_supported"])
     token = jwt.decode(id_token, keys, registry=registry)
-    options = {"iss": {"essential": True, "value": metadata["issuer"]},
-               "aud": {"essential": True, "value": client_id}}  # fmt: skip
+    options = {"iss": {"essential": True, "value": metadata["issuer"]}, "aud": {"essential": True, "value": client_id}}
     params = {"nonce": nonce, "client_id": client_id, "access_token": access_token}
     claims = CodeIDToken(token.claims, token.header, options, params)
     claims.validate(now=now, leeway=LEEWAY)
@@ -105,8 +120,9 @@ def start_authorization(session: OAuth2Session, metadata: dict) -> tuple[str, st
     """(authorization URL, state, nonce, code_verifier) for a code + PKCE S256 request."""
     verifier = secrets.token_urlsafe(64)  # 86 characters (RFC 7636 §4.1: 43 to 128)
     nonce = secrets.token_urlsafe(16)
-    url, state = session.create_authorization_url(metadata["authorization_endpoint"], code_verifier=verifier,
-                                                  nonce=nonce)  # fmt: skip
+    url, state = session.create_authorization_url(
+        metadata["authorization_endpoint"], code_verifier=verifier, nonce=nonce
+    )
     return url, state, nonce, verifier
 
 
@@ -154,8 +170,9 @@ def test_code_flow_with_pkce_state_and_nonce_refresh_userinfo_and_revocation(dis
     assert {"access_token", "id_token", "refresh_token", "expires_at"} <= set(token)
     assert token["token_type"] == "Bearer"
 
-    claims = verified_id_token(metadata, token["id_token"], client_id=oauth_app.client_id, nonce=nonce,
-                               access_token=token["access_token"])  # fmt: skip
+    claims = verified_id_token(
+        metadata, token["id_token"], client_id=oauth_app.client_id, nonce=nonce, access_token=token["access_token"]
+    )
     assert "at_hash" in claims and claims["nonce"] == nonce  # both were checked, not skipped
     assert claims["iss"] == issuer and claims["aud"] == oauth_app.client_id
     assert claims["sub"] == str(oauth_app.user.sub) and claims["cognito:username"] == "alice"
@@ -172,21 +189,28 @@ def test_code_flow_with_pkce_state_and_nonce_refresh_userinfo_and_revocation(dis
     refreshed = rp.refresh_token(metadata["token_endpoint"])
     assert refreshed["access_token"] != first_access
     assert refreshed["refresh_token"] == token["refresh_token"]
-    again = verified_id_token(metadata, refreshed["id_token"], client_id=oauth_app.client_id, nonce=None,
-                              access_token=refreshed["access_token"])  # fmt: skip
+    again = verified_id_token(
+        metadata,
+        refreshed["id_token"],
+        client_id=oauth_app.client_id,
+        nonce=None,
+        access_token=refreshed["access_token"],
+    )
     assert again["sub"] == claims["sub"] and again["auth_time"] == claims["auth_time"]
     assert again.get("nonce", nonce) == nonce  # OIDC Core §12.2: none, or the original one
     assert rp.get(metadata["userinfo_endpoint"]).status_code == 200
 
     # revoke_token() at the discovered revocation endpoint (RFC 7009), then nothing works
-    revoked = rp.revoke_token(metadata["revocation_endpoint"], token=token["refresh_token"],
-                              token_type_hint="refresh_token")  # fmt: skip
+    revoked = rp.revoke_token(
+        metadata["revocation_endpoint"], token=token["refresh_token"], token_type_hint="refresh_token"
+    )
     assert revoked.status_code == 200, revoked.text
     with pytest.raises(OAuthError) as refused:
         rp.refresh_token(metadata["token_endpoint"], refresh_token=token["refresh_token"])
     assert refused.value.error == "invalid_grant"
-    after = requests.get(metadata["userinfo_endpoint"], timeout=TIMEOUT,
-                         headers={"Authorization": f"Bearer {refreshed['access_token']}"})  # fmt: skip
+    after = requests.get(
+        metadata["userinfo_endpoint"], timeout=TIMEOUT, headers={"Authorization": f"Bearer {refreshed['access_token']}"}
+    )
     assert after.status_code == 401 and after.json()["error"] == "invalid_token"
 
 
@@ -194,31 +218,41 @@ def test_a_tampered_id_token_another_nonce_or_access_token_and_an_expired_one_ar
     _, metadata = discovery
     rp = rp_session(metadata, oauth_app.client_id)
     url, state, nonce, verifier = start_authorization(rp, metadata)
-    token = rp.fetch_token(authorization_response=hosted_sign_in(requests.Session(), url), state=state,
-                           code_verifier=verifier)  # fmt: skip
+    token = rp.fetch_token(
+        authorization_response=hosted_sign_in(requests.Session(), url), state=state, code_verifier=verifier
+    )
     id_token, access = token["id_token"], token["access_token"]
     good = verified_id_token(metadata, id_token, client_id=oauth_app.client_id, nonce=nonce, access_token=access)
 
     with pytest.raises(BadSignatureError):
-        verified_id_token(metadata, tampered(id_token), client_id=oauth_app.client_id, nonce=nonce,
-                          access_token=access)  # fmt: skip
+        verified_id_token(metadata, tampered(id_token), client_id=oauth_app.client_id, nonce=nonce, access_token=access)
     with pytest.raises(InvalidClaimError, match="nonce"):
-        verified_id_token(metadata, id_token, client_id=oauth_app.client_id, nonce="another-nonce",
-                          access_token=access)  # fmt: skip
+        verified_id_token(metadata, id_token, client_id=oauth_app.client_id, nonce="another-nonce", access_token=access)
     with pytest.raises(InvalidClaimError, match="at_hash"):
-        verified_id_token(metadata, id_token, client_id=oauth_app.client_id, nonce=nonce,
-                          access_token=tampered(access))  # fmt: skip
+        verified_id_token(metadata, id_token, client_id=oauth_app.client_id, nonce=nonce, access_token=tampered(access))
     with pytest.raises(InvalidClaimError, match="aud"):
         verified_id_token(metadata, id_token, client_id="another-client", nonce=nonce, access_token=access)
     with pytest.raises(InvalidClaimError, match="iss"):
-        verified_id_token({**metadata, "issuer": "https://another.example.com/us-east-1_Other"}, id_token,
-                          client_id=oauth_app.client_id, nonce=nonce, access_token=access)  # fmt: skip
+        verified_id_token(
+            {**metadata, "issuer": "https://another.example.com/us-east-1_Other"},
+            id_token,
+            client_id=oauth_app.client_id,
+            nonce=nonce,
+            access_token=access,
+        )
     with pytest.raises(ExpiredTokenError):
-        verified_id_token(metadata, id_token, client_id=oauth_app.client_id, nonce=nonce, access_token=access,
-                          now=good["exp"] + LEEWAY + 1)  # fmt: skip
+        verified_id_token(
+            metadata,
+            id_token,
+            client_id=oauth_app.client_id,
+            nonce=nonce,
+            access_token=access,
+            now=good["exp"] + LEEWAY + 1,
+        )
     # the same claims signed by another key under the pool's key id fail the signature too
-    kid = jwt.decode(id_token, KeySet.import_key_set(requests.get(metadata["jwks_uri"], timeout=TIMEOUT).json())
-                     ).header["kid"]  # fmt: skip
+    kid = jwt.decode(
+        id_token, KeySet.import_key_set(requests.get(metadata["jwks_uri"], timeout=TIMEOUT).json())
+    ).header["kid"]
     forged = jwt.encode({"alg": "RS256", "kid": kid}, dict(good), RSAKey.generate_key(2048, parameters={"kid": kid}))
     with pytest.raises(BadSignatureError):
         verified_id_token(metadata, forged, client_id=oauth_app.client_id, nonce=nonce, access_token=access)
@@ -238,8 +272,13 @@ def confidential(oauth_app, make_oauth_client):
 def test_a_confidential_client_authenticates_with_basic_and_post(discovery, oauth_app, confidential, method):
     _, metadata = discovery
     client_id, secret = confidential
-    rp = rp_session(metadata, client_id, client_secret=secret, token_endpoint_auth_method=method,
-                    revocation_endpoint_auth_method=method)  # fmt: skip
+    rp = rp_session(
+        metadata,
+        client_id,
+        client_secret=secret,
+        token_endpoint_auth_method=method,
+        revocation_endpoint_auth_method=method,
+    )
     url, state, nonce, verifier = start_authorization(rp, metadata)
     callback = hosted_sign_in(requests.Session(), url)
     token = rp.fetch_token(authorization_response=callback, state=state, code_verifier=verifier)

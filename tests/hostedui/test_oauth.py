@@ -21,6 +21,7 @@ from tests.hostedui.conftest import (
     query_of,
 )
 from userpools.context import SYSTEM
+from userpools.errors import NotAuthorized
 from userpools.models import User
 from userpools.services import tokens
 from userpools.services.clients import user_pool_client_update
@@ -38,8 +39,14 @@ def basic(client_id: str, secret: str) -> str:
 
 
 def redeem(browser: HostedBrowser, code: str, **extra):
-    data = {"grant_type": "authorization_code", "client_id": browser.app.client_id, "code": code,
-            "redirect_uri": CALLBACK, "code_verifier": browser.verifier, **extra}
+    data = {
+        "grant_type": "authorization_code",
+        "client_id": browser.app.client_id,
+        "code": code,
+        "redirect_uri": CALLBACK,
+        "code_verifier": browser.verifier,
+        **extra,
+    }
     return post_form(browser.http, f"{browser.app.base}oauth2/token", {k: v for k, v in data.items() if v is not None})
 
 
@@ -56,16 +63,25 @@ def test_authorize_sends_the_browser_to_the_login_page_with_the_request(browser)
     assert response.status_code == 302
     location = response["Location"]
     assert location.startswith(f"{browser.app.base}login?")
-    assert query_of(location) == {"client_id": browser.app.client_id, "response_type": "code",
-                                  "redirect_uri": CALLBACK, "scope": "openid", "state": "s1", **pkce}
+    assert query_of(location) == {
+        "client_id": browser.app.client_id,
+        "response_type": "code",
+        "redirect_uri": CALLBACK,
+        "scope": "openid",
+        "state": "s1",
+        **pkce,
+    }
 
 
-@pytest.mark.parametrize("params", [
-    {"client_id": "nosuchclient"},
-    {"client_id": None},
-    {"redirect_uri": "https://evil.example.com/callback"},
-    {"redirect_uri": CALLBACK + "/"},  # callback URLs match exactly
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"client_id": "nosuchclient"},
+        {"client_id": None},
+        {"redirect_uri": "https://evil.example.com/callback"},
+        {"redirect_uri": CALLBACK + "/"},  # callback URLs match exactly
+    ],
+)
 def test_a_bad_client_or_redirect_uri_is_shown_never_redirected(browser, params):
     response = browser.authorize(**params)
     assert response.status_code == 400
@@ -73,37 +89,52 @@ def test_a_bad_client_or_redirect_uri_is_shown_never_redirected(browser, params)
     assert b"Something went wrong" in response.content
 
 
-@pytest.mark.parametrize("params, error", [
-    ({"response_type": None}, "invalid_request"),
-    ({"response_type": "id_token"}, "unsupported_response_type"),
-    ({"scope": "openid admin"}, "invalid_scope"),
-    ({"scope": "openid", "code_challenge": None, "code_challenge_method": "S256"}, "invalid_request"),
-    ({"code_challenge": "short", "code_challenge_method": "S256"}, "invalid_request"),
-    ({"code_challenge": "a" * 43, "code_challenge_method": "S512"}, "invalid_request"),
-    ({"prompt": "sometimes"}, "invalid_request"),
-    ({"identity_provider": "Google"}, "invalid_request"),
-    ({"idp_identifier": "example.com"}, "invalid_request"),
-])
+@pytest.mark.parametrize(
+    "params, error",
+    [
+        ({"response_type": None}, "invalid_request"),
+        ({"response_type": "id_token"}, "unsupported_response_type"),
+        ({"scope": "openid admin"}, "invalid_scope"),
+        ({"scope": "openid", "code_challenge": None, "code_challenge_method": "S256"}, "invalid_request"),
+        ({"code_challenge": "short", "code_challenge_method": "S256"}, "invalid_request"),
+        ({"code_challenge": "a" * 43, "code_challenge_method": "S512"}, "invalid_request"),
+        ({"prompt": "sometimes"}, "invalid_request"),
+        ({"identity_provider": "Google"}, "invalid_request"),
+        ({"idp_identifier": "example.com"}, "invalid_request"),
+    ],
+)
 def test_other_errors_go_back_to_the_client_with_state(browser, params, error):
     response = browser.authorize(state="st", **params)
     assert response.status_code == 302
     assert response["Location"].startswith(CALLBACK + "?")
-    assert query_of(response["Location"]) == {"error": error, "state": "st", **{
-        "error_description": query_of(response["Location"])["error_description"]}}
+    assert query_of(response["Location"]) == {
+        "error": error,
+        "state": "st",
+        **{"error_description": query_of(response["Location"])["error_description"]},
+    }
 
 
 def test_a_client_without_the_flow_is_unauthorized(browser, oauth_app):
-    user_pool_client_update(SYSTEM, {"UserPoolId": oauth_app.pool_id, "ClientId": oauth_app.client_id,
-                                     "AllowedOAuthFlowsUserPoolClient": True, "AllowedOAuthFlows": ["implicit"],
-                                     "AllowedOAuthScopes": ["openid"], "CallbackURLs": [CALLBACK],
-                                     "SupportedIdentityProviders": ["COGNITO"]})
+    user_pool_client_update(
+        SYSTEM,
+        {
+            "UserPoolId": oauth_app.pool_id,
+            "ClientId": oauth_app.client_id,
+            "AllowedOAuthFlowsUserPoolClient": True,
+            "AllowedOAuthFlows": ["implicit"],
+            "AllowedOAuthScopes": ["openid"],
+            "CallbackURLs": [CALLBACK],
+            "SupportedIdentityProviders": ["COGNITO"],
+        },
+    )
     response = browser.authorize(state="st")
     assert query_of(response["Location"])["error"] == "unauthorized_client"
 
 
 def test_a_client_without_oauth_is_unauthorized(browser, oauth_app):
-    user_pool_client_update(SYSTEM, {"UserPoolId": oauth_app.pool_id, "ClientId": oauth_app.client_id,
-                                     "CallbackURLs": [CALLBACK]})
+    user_pool_client_update(
+        SYSTEM, {"UserPoolId": oauth_app.pool_id, "ClientId": oauth_app.client_id, "CallbackURLs": [CALLBACK]}
+    )
     assert query_of(browser.authorize()["Location"])["error"] == "unauthorized_client"
 
 
@@ -123,8 +154,9 @@ def test_an_unknown_pool_is_a_404_page(client, db):
 
 def test_code_flow_with_pkce_gives_cognito_shaped_tokens(browser, oauth_app):
     verifier, challenge = pkce_pair()
-    response = browser.sign_in(scope="openid email", state="xyz", nonce="n-1", code_challenge=challenge,
-                               code_challenge_method="S256")
+    response = browser.sign_in(
+        scope="openid email", state="xyz", nonce="n-1", code_challenge=challenge, code_challenge_method="S256"
+    )
     assert response.status_code == 302
     params = query_of(response["Location"])
     assert params["state"] == "xyz" and set(params) == {"code", "state"}
@@ -153,7 +185,12 @@ def test_without_the_openid_scope_there_is_no_id_token(browser):
 def test_no_scope_asked_means_every_allowed_scope(browser):
     body = redeem(browser, browser.code()).json()
     assert set(claims_of(body["access_token"])["scope"].split()) == {
-        "openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"}
+        "openid",
+        "email",
+        "phone",
+        "profile",
+        "aws.cognito.signin.user.admin",
+    }
 
 
 def test_a_code_is_good_once_and_its_reuse_revokes_what_it_gave(browser, oauth_app):
@@ -162,11 +199,17 @@ def test_a_code_is_good_once_and_its_reuse_revokes_what_it_gave(browser, oauth_a
     assert first.status_code == 200
     again = redeem(browser, code)
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
-    refresh = post_form(browser.http, f"{oauth_app.base}oauth2/token", {
-        "grant_type": "refresh_token", "client_id": oauth_app.client_id,
-        "refresh_token": first.json()["refresh_token"]})
+    refresh = post_form(
+        browser.http,
+        f"{oauth_app.base}oauth2/token",
+        {
+            "grant_type": "refresh_token",
+            "client_id": oauth_app.client_id,
+            "refresh_token": first.json()["refresh_token"],
+        },
+    )
     assert refresh.json()["error"] == "invalid_grant"
-    with pytest.raises(Exception):
+    with pytest.raises(NotAuthorized):
         tokens.access_token_authenticate(first.json()["access_token"])
 
 
@@ -191,8 +234,11 @@ def test_the_redirect_uri_must_be_the_authorization_requests(browser):
 def test_another_clients_code_is_invalid(browser, oauth_app, make_oauth_client):
     other = make_oauth_client(oauth_app.pool_id, "other")
     code = browser.code()
-    answer = post_form(browser.http, f"{oauth_app.base}oauth2/token", {
-        "grant_type": "authorization_code", "client_id": other.client_id, "code": code, "redirect_uri": CALLBACK})
+    answer = post_form(
+        browser.http,
+        f"{oauth_app.base}oauth2/token",
+        {"grant_type": "authorization_code", "client_id": other.client_id, "code": code, "redirect_uri": CALLBACK},
+    )
     assert answer.json()["error"] == "invalid_grant"
 
 
@@ -201,6 +247,7 @@ def test_an_expired_code_is_invalid(browser, monkeypatch):
 
     code = browser.code()
     from oauth2_provider.models import Grant
+
     Grant.objects.update(expires=oauth.timezone.now())
     assert redeem(browser, code).json()["error"] == "invalid_grant"
 
@@ -208,8 +255,10 @@ def test_an_expired_code_is_invalid(browser, monkeypatch):
 def test_token_request_errors(browser, oauth_app):
     url = f"{oauth_app.base}oauth2/token"
     assert post_form(browser.http, url, {"client_id": oauth_app.client_id}).json()["error"] == "invalid_request"
-    assert post_form(browser.http, url, {"client_id": oauth_app.client_id, "grant_type": "password"}).json()[
-        "error"] == "unsupported_grant_type"
+    assert (
+        post_form(browser.http, url, {"client_id": oauth_app.client_id, "grant_type": "password"}).json()["error"]
+        == "unsupported_grant_type"
+    )
     unknown = post_form(browser.http, url, {"client_id": "nope", "grant_type": "authorization_code", "code": "x"})
     assert unknown.status_code == 400 and unknown.json()["error"] == "invalid_client"
     multipart = browser.http.post(url, {"client_id": oauth_app.client_id, "grant_type": "authorization_code"})
@@ -236,14 +285,22 @@ def test_client_secret_basic_and_post(oauth_app, secret_app):
         browser = HostedBrowser(oauth_app)
         browser.app = type(oauth_app)(oauth_app.pool_id, client, oauth_app.user)
         code = browser.code()
-        data = {"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK,
-                "code_verifier": browser.verifier}
+        data = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": CALLBACK,
+            "code_verifier": browser.verifier,
+        }
         if auth == "basic":
-            answer = post_form(browser.http, f"{oauth_app.base}oauth2/token", data,
-                               HTTP_AUTHORIZATION=basic(client.client_id, secret))
+            answer = post_form(
+                browser.http, f"{oauth_app.base}oauth2/token", data, HTTP_AUTHORIZATION=basic(client.client_id, secret)
+            )
         else:
-            answer = post_form(browser.http, f"{oauth_app.base}oauth2/token",
-                               {**data, "client_id": client.client_id, "client_secret": secret})
+            answer = post_form(
+                browser.http,
+                f"{oauth_app.base}oauth2/token",
+                {**data, "client_id": client.client_id, "client_secret": secret},
+            )
         assert answer.status_code == 200, (auth, answer.content)
 
 
@@ -251,18 +308,30 @@ def test_a_wrong_or_missing_secret_is_invalid_client(oauth_app, secret_app):
     client, secret = secret_app
     browser = HostedBrowser(type(oauth_app)(oauth_app.pool_id, client, oauth_app.user))
     code = browser.code()
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK, "code_verifier": browser.verifier}
-    wrong = post_form(browser.http, f"{oauth_app.base}oauth2/token", data,
-                      HTTP_AUTHORIZATION=basic(client.client_id, secret + "x"))
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": CALLBACK,
+        "code_verifier": browser.verifier,
+    }
+    wrong = post_form(
+        browser.http, f"{oauth_app.base}oauth2/token", data, HTTP_AUTHORIZATION=basic(client.client_id, secret + "x")
+    )
     assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
     assert wrong["WWW-Authenticate"].startswith("Basic")
     missing = post_form(browser.http, f"{oauth_app.base}oauth2/token", {**data, "client_id": client.client_id})
     assert missing.status_code == 400 and missing.json()["error"] == "invalid_client"
-    both = post_form(browser.http, f"{oauth_app.base}oauth2/token", {**data, "client_secret": secret},
-                     HTTP_AUTHORIZATION=basic(client.client_id, secret))
+    both = post_form(
+        browser.http,
+        f"{oauth_app.base}oauth2/token",
+        {**data, "client_secret": secret},
+        HTTP_AUTHORIZATION=basic(client.client_id, secret),
+    )
     assert both.json()["error"] == "invalid_request"
     # the code survived the refused attempts
-    ok = post_form(browser.http, f"{oauth_app.base}oauth2/token", data, HTTP_AUTHORIZATION=basic(client.client_id, secret))
+    ok = post_form(
+        browser.http, f"{oauth_app.base}oauth2/token", data, HTTP_AUTHORIZATION=basic(client.client_id, secret)
+    )
     assert ok.status_code == 200
 
 
@@ -271,8 +340,11 @@ def test_a_wrong_or_missing_secret_is_invalid_client(oauth_app, secret_app):
 
 def test_refresh_token_grant_and_its_tokens_work_on_the_wire_api_too(browser, oauth_app):
     body = redeem(browser, browser.code(scope="openid profile aws.cognito.signin.user.admin")).json()
-    answer = post_form(browser.http, f"{oauth_app.base}oauth2/token", {
-        "grant_type": "refresh_token", "client_id": oauth_app.client_id, "refresh_token": body["refresh_token"]})
+    answer = post_form(
+        browser.http,
+        f"{oauth_app.base}oauth2/token",
+        {"grant_type": "refresh_token", "client_id": oauth_app.client_id, "refresh_token": body["refresh_token"]},
+    )
     assert answer.status_code == 200, answer.content
     refreshed = answer.json()
     assert set(refreshed) == {"access_token", "id_token", "token_type", "expires_in"}
@@ -281,26 +353,40 @@ def test_refresh_token_grant_and_its_tokens_work_on_the_wire_api_too(browser, oa
     assert user.username == "alice"
     # InitiateAuth REFRESH_TOKEN_AUTH takes the OAuth refresh token (one token store)
     from userpools import signin as auth
-    outcome = auth.auth_initiate(SYSTEM, client_id=oauth_app.client_id, flow="REFRESH_TOKEN_AUTH",
-                                 parameters={"REFRESH_TOKEN": body["refresh_token"]})
+
+    outcome = auth.auth_initiate(
+        SYSTEM,
+        client_id=oauth_app.client_id,
+        flow="REFRESH_TOKEN_AUTH",
+        parameters={"REFRESH_TOKEN": body["refresh_token"]},
+    )
     assert outcome.tokens is not None and outcome.tokens.id_token is not None
 
 
 def test_refresh_without_openid_gives_no_id_token(browser, oauth_app):
     body = redeem(browser, browser.code(scope="email")).json()
-    refreshed = post_form(browser.http, f"{oauth_app.base}oauth2/token", {
-        "grant_type": "refresh_token", "client_id": oauth_app.client_id, "refresh_token": body["refresh_token"]}).json()
+    refreshed = post_form(
+        browser.http,
+        f"{oauth_app.base}oauth2/token",
+        {"grant_type": "refresh_token", "client_id": oauth_app.client_id, "refresh_token": body["refresh_token"]},
+    ).json()
     assert "id_token" not in refreshed
 
 
 def test_refresh_with_rotation_returns_a_new_refresh_token(browser, oauth_app):
     user_pool_client_update(SYSTEM, {**_oauth_settings(oauth_app), "RefreshTokenRotation": {"Feature": "ENABLED"}})
     body = redeem(browser, browser.code()).json()
-    first = post_form(browser.http, f"{oauth_app.base}oauth2/token", {
-        "grant_type": "refresh_token", "client_id": oauth_app.client_id, "refresh_token": body["refresh_token"]}).json()
+    first = post_form(
+        browser.http,
+        f"{oauth_app.base}oauth2/token",
+        {"grant_type": "refresh_token", "client_id": oauth_app.client_id, "refresh_token": body["refresh_token"]},
+    ).json()
     assert first["refresh_token"] != body["refresh_token"]
-    reused = post_form(browser.http, f"{oauth_app.base}oauth2/token", {
-        "grant_type": "refresh_token", "client_id": oauth_app.client_id, "refresh_token": body["refresh_token"]})
+    reused = post_form(
+        browser.http,
+        f"{oauth_app.base}oauth2/token",
+        {"grant_type": "refresh_token", "client_id": oauth_app.client_id, "refresh_token": body["refresh_token"]},
+    )
     assert reused.json()["error"] == "invalid_grant"
 
 
@@ -334,17 +420,26 @@ def test_implicit_errors_go_in_the_fragment(browser):
 # --- Single sign-on, prompt ------------------------------------------------------------------------
 
 
-def test_a_signed_in_browser_gets_a_code_for_another_client_without_a_password(browser, oauth_app,
-                                                                                make_oauth_client):
+def test_a_signed_in_browser_gets_a_code_for_another_client_without_a_password(browser, oauth_app, make_oauth_client):
     browser.code()
     other = make_oauth_client(oauth_app.pool_id, "second")
     pkce, verifier = pkce_params()
-    response = browser.http.get(f"{oauth_app.base}oauth2/authorize?" + urlencode({
-        "client_id": other.client_id, "response_type": "code", "redirect_uri": CALLBACK, **pkce}))
+    response = browser.http.get(
+        f"{oauth_app.base}oauth2/authorize?"
+        + urlencode({"client_id": other.client_id, "response_type": "code", "redirect_uri": CALLBACK, **pkce})
+    )
     assert response.status_code == 302 and response["Location"].startswith(CALLBACK)
-    body = post_form(browser.http, f"{oauth_app.base}oauth2/token", {
-        "grant_type": "authorization_code", "client_id": other.client_id, "code": query_of(response["Location"])["code"],
-        "redirect_uri": CALLBACK, "code_verifier": verifier}).json()
+    body = post_form(
+        browser.http,
+        f"{oauth_app.base}oauth2/token",
+        {
+            "grant_type": "authorization_code",
+            "client_id": other.client_id,
+            "code": query_of(response["Location"])["code"],
+            "redirect_uri": CALLBACK,
+            "code_verifier": verifier,
+        },
+    ).json()
     assert claims_of(body["id_token"])["aud"] == other.client_id
     first_auth_time = claims_of(body["id_token"])["auth_time"]
     assert abs(first_auth_time - claims_of(body["access_token"])["auth_time"]) == 0
@@ -352,8 +447,11 @@ def test_a_signed_in_browser_gets_a_code_for_another_client_without_a_password(b
 
 def test_prompt_login_asks_again_and_prompt_none_needs_a_session(browser):
     response = browser.authorize(prompt="none", state="q")
-    assert query_of(response["Location"]) == {"error": "login_required", "error_description": "The user is not signed in.",
-                                              "state": "q"}
+    assert query_of(response["Location"]) == {
+        "error": "login_required",
+        "error_description": "The user is not signed in.",
+        "state": "q",
+    }
     browser.code()
     assert browser.authorize(prompt="none")["Location"].startswith(CALLBACK)
     assert "/login?" in browser.authorize(prompt="login")["Location"]
@@ -384,8 +482,12 @@ def test_userinfo_answers_by_scope(browser, oauth_app):
     body = redeem(browser, browser.code(scope="openid email")).json()
     info = browser.http.get(f"{oauth_app.base}oauth2/userInfo", HTTP_AUTHORIZATION=f"Bearer {body['access_token']}")
     assert info.status_code == 200
-    assert info.json() == {"sub": str(oauth_app.user.sub), "email": "alice@example.com", "email_verified": "true",
-                           "username": "alice"}
+    assert info.json() == {
+        "sub": str(oauth_app.user.sub),
+        "email": "alice@example.com",
+        "email_verified": "true",
+        "username": "alice",
+    }
 
 
 def test_userinfo_with_openid_alone_gives_every_readable_attribute(browser, oauth_app):
@@ -423,23 +525,31 @@ def test_revoke_ends_the_refresh_token_and_its_access_tokens(browser, oauth_app)
     url = f"{oauth_app.base}oauth2/revoke"
     answer = post_form(browser.http, url, {"token": body["refresh_token"], "client_id": oauth_app.client_id})
     assert answer.status_code == 200 and answer.content == b""
-    refresh = post_form(browser.http, f"{oauth_app.base}oauth2/token", {
-        "grant_type": "refresh_token", "client_id": oauth_app.client_id, "refresh_token": body["refresh_token"]})
+    refresh = post_form(
+        browser.http,
+        f"{oauth_app.base}oauth2/token",
+        {"grant_type": "refresh_token", "client_id": oauth_app.client_id, "refresh_token": body["refresh_token"]},
+    )
     assert refresh.json()["error"] == "invalid_grant"
     info = browser.http.get(f"{oauth_app.base}oauth2/userInfo", HTTP_AUTHORIZATION=f"Bearer {body['access_token']}")
     assert info.status_code == 401
     # unknown tokens are fine (RFC 7009 §2.2); access tokens are not revocable
     assert post_form(browser.http, url, {"token": "x" * 40, "client_id": oauth_app.client_id}).status_code == 200
-    assert post_form(browser.http, url, {"token": body["access_token"], "client_id": oauth_app.client_id}).json()[
-        "error"] == "unsupported_token_type"
+    assert (
+        post_form(browser.http, url, {"token": body["access_token"], "client_id": oauth_app.client_id}).json()["error"]
+        == "unsupported_token_type"
+    )
     assert post_form(browser.http, url, {"client_id": oauth_app.client_id}).json()["error"] == "invalid_request"
 
 
 def test_revoke_refuses_when_the_client_disabled_revocation(browser, oauth_app):
     user_pool_client_update(SYSTEM, {**_oauth_settings(oauth_app), "EnableTokenRevocation": False})
     body = redeem(browser, browser.code()).json()
-    answer = post_form(browser.http, f"{oauth_app.base}oauth2/revoke",
-                       {"token": body["refresh_token"], "client_id": oauth_app.client_id})
+    answer = post_form(
+        browser.http,
+        f"{oauth_app.base}oauth2/revoke",
+        {"token": body["refresh_token"], "client_id": oauth_app.client_id},
+    )
     assert answer.status_code == 400 and answer.json()["error"] == "unauthorized_client"
 
 
@@ -448,8 +558,9 @@ def test_revoke_refuses_when_the_client_disabled_revocation(browser, oauth_app):
 
 def test_logout_ends_the_session_and_goes_to_the_logout_uri(browser, oauth_app):
     browser.code()
-    response = browser.http.get(f"{oauth_app.base}logout?" + urlencode({"client_id": oauth_app.client_id,
-                                                                        "logout_uri": LOGOUT}))
+    response = browser.http.get(
+        f"{oauth_app.base}logout?" + urlencode({"client_id": oauth_app.client_id, "logout_uri": LOGOUT})
+    )
     assert response.status_code == 302 and response["Location"] == LOGOUT
     assert response.cookies["cognito"].value == ""
     assert "/login?" in browser.authorize()["Location"]
@@ -457,19 +568,31 @@ def test_logout_ends_the_session_and_goes_to_the_logout_uri(browser, oauth_app):
 
 def test_logout_with_redirect_uri_returns_to_the_sign_in_page(browser, oauth_app):
     browser.code()
-    response = browser.http.get(f"{oauth_app.base}logout?" + urlencode({
-        "client_id": oauth_app.client_id, "redirect_uri": CALLBACK, "response_type": "code", "state": "again",
-        **pkce_params()[0]}))
+    response = browser.http.get(
+        f"{oauth_app.base}logout?"
+        + urlencode(
+            {
+                "client_id": oauth_app.client_id,
+                "redirect_uri": CALLBACK,
+                "response_type": "code",
+                "state": "again",
+                **pkce_params()[0],
+            }
+        )
+    )
     assert response.status_code == 302 and response["Location"].startswith(f"{oauth_app.base}login?")
     assert query_of(response["Location"])["state"] == "again"
 
 
-@pytest.mark.parametrize("params", [
-    {"logout_uri": "https://evil.example.com/"},
-    {"logout_uri": CALLBACK},  # a callback URL is not a sign-out URL
-    {},
-    {"redirect_uri": "https://evil.example.com/", "response_type": "code"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"logout_uri": "https://evil.example.com/"},
+        {"logout_uri": CALLBACK},  # a callback URL is not a sign-out URL
+        {},
+        {"redirect_uri": "https://evil.example.com/", "response_type": "code"},
+    ],
+)
 def test_logout_never_redirects_to_an_unregistered_url(browser, oauth_app, params):
     browser.code()
     response = browser.http.get(f"{oauth_app.base}logout?" + urlencode({"client_id": oauth_app.client_id, **params}))
@@ -506,14 +629,26 @@ def machine_client(oauth_app, make_oauth_client):
     from hostedui.services.oauth import client_of_pool
     from userpools.services.resource_servers import resource_server_create
 
-    resource_server_create(SYSTEM, {"UserPoolId": oauth_app.pool_id, "Identifier": "https://api.example.com",
-                                    "Name": "api", "Scopes": [
-                                        {"ScopeName": "notes.read", "ScopeDescription": "read notes"},
-                                        {"ScopeName": "notes.write", "ScopeDescription": "write notes"}]})
-    client = make_oauth_client(oauth_app.pool_id, "machine", GenerateSecret=True,
-                               AllowedOAuthFlows=["client_credentials"], CallbackURLs=[],
-                               AllowedOAuthScopes=["https://api.example.com/notes.read",
-                                                   "https://api.example.com/notes.write"])
+    resource_server_create(
+        SYSTEM,
+        {
+            "UserPoolId": oauth_app.pool_id,
+            "Identifier": "https://api.example.com",
+            "Name": "api",
+            "Scopes": [
+                {"ScopeName": "notes.read", "ScopeDescription": "read notes"},
+                {"ScopeName": "notes.write", "ScopeDescription": "write notes"},
+            ],
+        },
+    )
+    client = make_oauth_client(
+        oauth_app.pool_id,
+        "machine",
+        GenerateSecret=True,
+        AllowedOAuthFlows=["client_credentials"],
+        CallbackURLs=[],
+        AllowedOAuthScopes=["https://api.example.com/notes.read", "https://api.example.com/notes.write"],
+    )
     client = client_of_pool(client.pool, client.client_id)
     return client, client.secrets.first().secret
 
@@ -521,19 +656,30 @@ def machine_client(oauth_app, make_oauth_client):
 def test_client_credentials_carry_the_granted_custom_scopes(client, oauth_app, machine_client):
     machine, secret = machine_client
     url = f"{oauth_app.base}oauth2/token"
-    answer = post_form(client, url, {"grant_type": "client_credentials", "scope": "https://api.example.com/notes.read"},
-                       HTTP_AUTHORIZATION=basic(machine.client_id, secret))
+    answer = post_form(
+        client,
+        url,
+        {"grant_type": "client_credentials", "scope": "https://api.example.com/notes.read"},
+        HTTP_AUTHORIZATION=basic(machine.client_id, secret),
+    )
     assert answer.status_code == 200, answer.content
     body = answer.json()
     assert set(body) == {"access_token", "token_type", "expires_in"}
-    claims = jwt.decode(body["access_token"], tokens.jwks(oauth_app.pool_id) and _public_key(oauth_app.pool_id),
-                        algorithms=["RS256"], options={"verify_aud": False})
+    claims = jwt.decode(
+        body["access_token"],
+        tokens.jwks(oauth_app.pool_id) and _public_key(oauth_app.pool_id),
+        algorithms=["RS256"],
+        options={"verify_aud": False},
+    )
     assert claims["sub"] == machine.client_id and claims["client_id"] == machine.client_id
     assert claims["scope"] == "https://api.example.com/notes.read" and claims["token_use"] == "access"
-    every = post_form(client, url, {"grant_type": "client_credentials"},
-                      HTTP_AUTHORIZATION=basic(machine.client_id, secret)).json()
+    every = post_form(
+        client, url, {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=basic(machine.client_id, secret)
+    ).json()
     assert set(claims_of(every["access_token"])["scope"].split()) == {
-        "https://api.example.com/notes.read", "https://api.example.com/notes.write"}
+        "https://api.example.com/notes.read",
+        "https://api.example.com/notes.write",
+    }
 
 
 def _public_key(pool_id: str):
@@ -541,14 +687,21 @@ def _public_key(pool_id: str):
     return jwt.algorithms.RSAAlgorithm.from_jwk(key)
 
 
-@pytest.mark.parametrize("scope, error", [
-    ("openid", "invalid_scope"),
-    ("https://api.example.com/notes.delete", "invalid_scope"),
-])
+@pytest.mark.parametrize(
+    "scope, error",
+    [
+        ("openid", "invalid_scope"),
+        ("https://api.example.com/notes.delete", "invalid_scope"),
+    ],
+)
 def test_client_credentials_refuse_other_scopes(client, oauth_app, machine_client, scope, error):
     machine, secret = machine_client
-    answer = post_form(client, f"{oauth_app.base}oauth2/token", {"grant_type": "client_credentials", "scope": scope},
-                       HTTP_AUTHORIZATION=basic(machine.client_id, secret))
+    answer = post_form(
+        client,
+        f"{oauth_app.base}oauth2/token",
+        {"grant_type": "client_credentials", "scope": scope},
+        HTTP_AUTHORIZATION=basic(machine.client_id, secret),
+    )
     assert answer.status_code == 400 and answer.json()["error"] == error
 
 
@@ -557,32 +710,61 @@ def test_a_deleted_scope_is_ignored_until_it_is_defined_again(client, oauth_app,
 
     machine, secret = machine_client
     url = f"{oauth_app.base}oauth2/token"
-    resource_server_update(SYSTEM, {"UserPoolId": oauth_app.pool_id, "Identifier": "https://api.example.com",
-                                    "Name": "api", "Scopes": [{"ScopeName": "notes.read", "ScopeDescription": "r"}]})
-    asked = post_form(client, url, {"grant_type": "client_credentials",
-                                    "scope": "https://api.example.com/notes.read https://api.example.com/notes.write"},
-                      HTTP_AUTHORIZATION=basic(machine.client_id, secret)).json()
+    resource_server_update(
+        SYSTEM,
+        {
+            "UserPoolId": oauth_app.pool_id,
+            "Identifier": "https://api.example.com",
+            "Name": "api",
+            "Scopes": [{"ScopeName": "notes.read", "ScopeDescription": "r"}],
+        },
+    )
+    asked = post_form(
+        client,
+        url,
+        {
+            "grant_type": "client_credentials",
+            "scope": "https://api.example.com/notes.read https://api.example.com/notes.write",
+        },
+        HTTP_AUTHORIZATION=basic(machine.client_id, secret),
+    ).json()
     assert claims_of(asked["access_token"])["scope"] == "https://api.example.com/notes.read"
-    only_deleted = post_form(client, url, {"grant_type": "client_credentials", "scope": "https://api.example.com/notes.write"},
-                             HTTP_AUTHORIZATION=basic(machine.client_id, secret))
+    only_deleted = post_form(
+        client,
+        url,
+        {"grant_type": "client_credentials", "scope": "https://api.example.com/notes.write"},
+        HTTP_AUTHORIZATION=basic(machine.client_id, secret),
+    )
     assert only_deleted.json()["error"] == "invalid_scope"
 
 
 def test_client_credentials_need_the_flow_and_a_secret(client, oauth_app, machine_client):
-    answer = post_form(client, f"{oauth_app.base}oauth2/token", {"grant_type": "client_credentials",
-                                                                  "client_id": oauth_app.client_id})
+    answer = post_form(
+        client, f"{oauth_app.base}oauth2/token", {"grant_type": "client_credentials", "client_id": oauth_app.client_id}
+    )
     assert answer.json()["error"] == "unauthorized_client"
     machine, secret = machine_client
-    wrong = post_form(client, f"{oauth_app.base}oauth2/token", {"grant_type": "client_credentials"},
-                      HTTP_AUTHORIZATION=basic(machine.client_id, "wrong"))
+    wrong = post_form(
+        client,
+        f"{oauth_app.base}oauth2/token",
+        {"grant_type": "client_credentials"},
+        HTTP_AUTHORIZATION=basic(machine.client_id, "wrong"),
+    )
     assert wrong.status_code == 401
 
 
 def test_a_user_may_be_granted_resource_server_scopes(oauth_app, make_oauth_client):
     from userpools.services.resource_servers import resource_server_create
 
-    resource_server_create(SYSTEM, {"UserPoolId": oauth_app.pool_id, "Identifier": "notes", "Name": "notes",
-                                    "Scopes": [{"ScopeName": "read", "ScopeDescription": "read"}]})
+    resource_server_create(
+        SYSTEM,
+        {
+            "UserPoolId": oauth_app.pool_id,
+            "Identifier": "notes",
+            "Name": "notes",
+            "Scopes": [{"ScopeName": "read", "ScopeDescription": "read"}],
+        },
+    )
     web = make_oauth_client(oauth_app.pool_id, "notes-web", AllowedOAuthScopes=["openid", "notes/read"])
     browser = HostedBrowser(type(oauth_app)(oauth_app.pool_id, web, oauth_app.user))
     body = redeem(browser, browser.code(scope="openid notes/read")).json()
@@ -592,7 +774,9 @@ def test_a_user_may_be_granted_resource_server_scopes(oauth_app, make_oauth_clie
 def test_a_pool_may_override_a_page_template(browser, oauth_app, settings, tmp_path):
     override = tmp_path / "hostedui" / "pools" / oauth_app.pool_id
     override.mkdir(parents=True)
-    (override / "login.html").write_text('{% extends "hostedui/login.html" %}{% block title %}Welcome to Acme{% endblock %}')
+    (override / "login.html").write_text(
+        '{% extends "hostedui/login.html" %}{% block title %}Welcome to Acme{% endblock %}'
+    )
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
     page = browser.http.get(browser.authorize()["Location"])
     assert "<title>Welcome to Acme" in page.content.decode()

@@ -32,8 +32,11 @@ from userpools.services.resource_servers import resource_server_create
 from userpools.signin import hooks
 
 FORM = "application/x-www-form-urlencoded"
-HOSTED = [("pre_authentication", "PreAuthentication_Authentication"), ("risk", None),
-          ("post_authentication", "PostAuthentication_Authentication")]  # fmt: skip
+HOSTED = [
+    ("pre_authentication", "PreAuthentication_Authentication"),
+    ("risk", None),
+    ("post_authentication", "PostAuthentication_Authentication"),
+]
 HOSTED_TOKENS = ("token_generation", "TokenGeneration_HostedAuth")
 
 
@@ -48,13 +51,22 @@ def token_post(browser: HostedBrowser, data: dict):
 
 
 def redeem(browser: HostedBrowser, code: str):
-    return token_post(browser, {"grant_type": "authorization_code", "client_id": browser.app.client_id, "code": code,
-                                "redirect_uri": CALLBACK, "code_verifier": browser.verifier})  # fmt: skip
+    return token_post(
+        browser,
+        {
+            "grant_type": "authorization_code",
+            "client_id": browser.app.client_id,
+            "code": code,
+            "redirect_uri": CALLBACK,
+            "code_verifier": browser.verifier,
+        },
+    )
 
 
 def refresh(browser: HostedBrowser, refresh_token: str):
-    return token_post(browser, {"grant_type": "refresh_token", "client_id": browser.app.client_id,
-                                "refresh_token": refresh_token})  # fmt: skip
+    return token_post(
+        browser, {"grant_type": "refresh_token", "client_id": browser.app.client_id, "refresh_token": refresh_token}
+    )
 
 
 def deny(message: str, error: type = NotAuthorized):
@@ -82,14 +94,17 @@ def test_the_page_runs_the_authentication_hooks_and_the_exchange_the_token_hook_
     assert stages(calls).count("token_generation") == 1
 
 
-def test_a_second_client_gets_its_code_without_a_password_and_its_own_token_hook(browser, oauth_app, calls,
-                                                                                    make_oauth_client):  # fmt: skip
+def test_a_second_client_gets_its_code_without_a_password_and_its_own_token_hook(
+    browser, oauth_app, calls, make_oauth_client
+):
     redeem(browser, browser.code())
     other = make_oauth_client(oauth_app.pool_id, "other")
     second = HostedBrowser(OAuthApp(oauth_app.pool_id, other, oauth_app.user), browser.http)
     assert redeem(second, second.code()).status_code == 200
-    assert calls[len(HOSTED):] == [Call(*HOSTED_TOKENS, "HOSTED", "alice", oauth_app.client_id, False),
-                                   Call(*HOSTED_TOKENS, "HOSTED", "alice", other.client_id, False)]  # fmt: skip
+    assert calls[len(HOSTED) :] == [
+        Call(*HOSTED_TOKENS, "HOSTED", "alice", oauth_app.client_id, False),
+        Call(*HOSTED_TOKENS, "HOSTED", "alice", other.client_id, False),
+    ]
 
 
 @pytest.mark.parametrize("error", [NotAuthorized, UserNotFound])
@@ -101,7 +116,10 @@ def test_a_token_hook_refusing_the_exchange_spends_the_code_and_issues_nothing(b
         assert answer.json() == {"error": "invalid_grant", "error_description": "Token generation refused."}
         assert not RefreshToken.objects.exists()
         again = redeem(browser, code)  # the code was spent by the refused exchange
-    assert again.status_code == 400 and again.json()["error_description"] == "The authorization code has already been used."
+    assert (
+        again.status_code == 400
+        and again.json()["error_description"] == "The authorization code has already been used."
+    )
     assert stages(calls) == ["token_generation"]  # asked once, not again for the replay
     assert redeem(browser, code).json()["error"] == "invalid_grant"  # nor once the hook is gone
     assert not RefreshToken.objects.exists()
@@ -127,8 +145,11 @@ def test_a_token_hook_refusing_the_implicit_grant_sends_access_denied(browser, o
     with hooks.registered(hooks.TOKEN_GENERATION, deny("Token generation refused.")):
         response = browser.sign_in(response_type="token", scope="openid", state="s", nonce="n")
     assert response.status_code == 302 and response["Location"].startswith(CALLBACK + "#")
-    assert fragment_of(response["Location"]) == {"error": "access_denied",
-                                                 "error_description": "Token generation refused.", "state": "s"}
+    assert fragment_of(response["Location"]) == {
+        "error": "access_denied",
+        "error_description": "Token generation refused.",
+        "state": "s",
+    }
 
 
 # --- The refresh_token and client_credentials grants ------------------------------------------------------
@@ -139,8 +160,16 @@ def test_the_refresh_grant_runs_the_token_hook_as_a_refresh(browser, oauth_app):
     with recording() as calls:
         answer = refresh(browser, body["refresh_token"])
     assert answer.status_code == 200, answer.content
-    assert calls == [Call("token_generation", "TokenGeneration_RefreshTokens", "OAUTH_REFRESH_TOKEN", "alice",
-                          oauth_app.client_id, False)]  # fmt: skip
+    assert calls == [
+        Call(
+            "token_generation",
+            "TokenGeneration_RefreshTokens",
+            "OAUTH_REFRESH_TOKEN",
+            "alice",
+            oauth_app.client_id,
+            False,
+        )
+    ]
 
 
 def test_a_token_hook_refusing_the_refresh_grant_is_invalid_grant_and_uses_nothing(browser, oauth_app):
@@ -157,8 +186,11 @@ def test_a_token_hook_refusing_the_refresh_grant_is_invalid_grant_and_uses_nothi
 def test_a_refused_rotation_keeps_the_token_and_a_reuse_still_revokes_the_session(browser, oauth_app):
     """With rotation and a token hook registered: a refused refresh rotates nothing; a reuse
     past the grace period revokes the whole session although the refresh fails."""
-    settings = {**oauth_client_request(oauth_app.pool_id, oauth_app.client.name), "ClientId": oauth_app.client_id,
-                "RefreshTokenRotation": {"Feature": "ENABLED"}}  # fmt: skip
+    settings = {
+        **oauth_client_request(oauth_app.pool_id, oauth_app.client.name),
+        "ClientId": oauth_app.client_id,
+        "RefreshTokenRotation": {"Feature": "ENABLED"},
+    }
     user_pool_client_update(SYSTEM, settings)
     body = redeem(browser, browser.code(scope="openid")).json()
     with hooks.registered(hooks.TOKEN_GENERATION, deny("Refresh refused by a hook.")):
@@ -176,14 +208,34 @@ def test_a_refused_rotation_keeps_the_token_and_a_reuse_still_revokes_the_sessio
 
 
 def test_client_credentials_run_no_sign_in_hook(client, oauth_app, make_oauth_client, calls):
-    resource_server_create(SYSTEM, {"UserPoolId": oauth_app.pool_id, "Identifier": "https://api.example.com",
-                                    "Name": "api", "Scopes": [{"ScopeName": "read", "ScopeDescription": "read"}]})  # fmt: skip
-    machine = make_oauth_client(oauth_app.pool_id, "machine", GenerateSecret=True, CallbackURLs=[],
-                                AllowedOAuthFlows=["client_credentials"],
-                                AllowedOAuthScopes=["https://api.example.com/read"])  # fmt: skip
-    answer = client.post(f"{oauth_app.base}oauth2/token", urlencode({
-        "grant_type": "client_credentials", "client_id": machine.client_id,
-        "client_secret": machine.secrets.first().secret}), content_type=FORM)  # fmt: skip
+    resource_server_create(
+        SYSTEM,
+        {
+            "UserPoolId": oauth_app.pool_id,
+            "Identifier": "https://api.example.com",
+            "Name": "api",
+            "Scopes": [{"ScopeName": "read", "ScopeDescription": "read"}],
+        },
+    )
+    machine = make_oauth_client(
+        oauth_app.pool_id,
+        "machine",
+        GenerateSecret=True,
+        CallbackURLs=[],
+        AllowedOAuthFlows=["client_credentials"],
+        AllowedOAuthScopes=["https://api.example.com/read"],
+    )
+    answer = client.post(
+        f"{oauth_app.base}oauth2/token",
+        urlencode(
+            {
+                "grant_type": "client_credentials",
+                "client_id": machine.client_id,
+                "client_secret": machine.secrets.first().secret,
+            }
+        ),
+        content_type=FORM,
+    )
     assert answer.status_code == 200, answer.content
     assert calls == []
 
@@ -194,9 +246,16 @@ def test_client_credentials_run_no_sign_in_hook(client, oauth_app, make_oauth_cl
 @pytest.fixture
 def passkey_app(db, make_oauth_client, make_pool_user) -> tuple[OAuthApp, SoftwareAuthenticator]:
     """A pool offering passkeys (for example.com) with an OAuth client, and alice with one."""
-    pool = user_pool_create(SYSTEM, {"PoolName": "hosted-passkeys",
-                                     "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}}})  # fmt: skip
-    user_pool_set_mfa_config(SYSTEM, {"UserPoolId": pool.id, "WebAuthnConfiguration": {"RelyingPartyId": "example.com"}})
+    pool = user_pool_create(
+        SYSTEM,
+        {
+            "PoolName": "hosted-passkeys",
+            "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}},
+        },
+    )
+    user_pool_set_mfa_config(
+        SYSTEM, {"UserPoolId": pool.id, "WebAuthnConfiguration": {"RelyingPartyId": "example.com"}}
+    )
     app = OAuthApp(pool_id=pool.id, client=make_oauth_client(pool.id), user=make_pool_user(pool.id))
     authenticator = SoftwareAuthenticator(origin="https://example.com")
     user = User.objects.select_related("pool").get(pk=app.user.pk)
@@ -214,8 +273,10 @@ def test_hosted_passkey_sign_in_runs_the_hooks_and_the_exchange_the_token_hook(p
     assert calls == _hosted(app, *HOSTED[:2])  # pre-authentication and risk before the options
     answer = options.json()
     credential = authenticator.get(answer["options"])
-    response = browser.http.post(f"{app.base}login/passkey", {**carried, "username": "alice", "session": answer["session"],
-                                                              "credential": json.dumps(credential)})  # fmt: skip
+    response = browser.http.post(
+        f"{app.base}login/passkey",
+        {**carried, "username": "alice", "session": answer["session"], "credential": json.dumps(credential)},
+    )
     assert response.status_code == 302 and response["Location"].startswith(CALLBACK), response.content[:500]
     assert calls == _hosted(app, *HOSTED)
     assert redeem(browser, query_of(response["Location"])["code"]).status_code == 200

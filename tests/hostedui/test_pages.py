@@ -72,8 +72,9 @@ def test_the_pages_own_forms_pass_the_csrf_origin_check(oauth_app):
 def test_a_forged_request_on_the_form_is_checked_again(browser, oauth_app):
     """The login form re-checks the request: a redirect_uri swapped into the form never gets a code."""
     page = browser.http.get(browser.authorize()["Location"])
-    response = browser.submit(page, {"username": "alice", "password": PASSWORD,
-                                      "redirect_uri": "https://evil.example.com/steal"})
+    response = browser.submit(
+        page, {"username": "alice", "password": PASSWORD, "redirect_uri": "https://evil.example.com/steal"}
+    )
     assert response.status_code == 400 and "Location" not in response
 
 
@@ -89,8 +90,12 @@ def test_pages_speak_german_when_asked(browser):
 def test_the_pages_are_served_on_the_pool_domain(oauth_app, settings):
     user_pool_domain_create(SYSTEM, {"UserPoolId": oauth_app.pool_id, "Domain": "demo-app"})
     http = Client(HTTP_HOST="demo-app.auth.localhost:8000")
-    response = http.get("/oauth2/authorize?" + urlencode({"client_id": oauth_app.client_id, "response_type": "code",
-                                                           "redirect_uri": CALLBACK, **pkce_params()[0]}))
+    response = http.get(
+        "/oauth2/authorize?"
+        + urlencode(
+            {"client_id": oauth_app.client_id, "response_type": "code", "redirect_uri": CALLBACK, **pkce_params()[0]}
+        )
+    )
     assert response.status_code == 302 and response["Location"].startswith("/login?")
     page = http.get(response["Location"])
     assert page.status_code == 200 and 'action="/login"' in page.content.decode()
@@ -111,8 +116,9 @@ def signup_app(transactional_db, make_oauth_client, mailbox):
     from tests.hostedui.conftest import OAuthApp
     from userpools.services.pools import user_pool_create
 
-    pool = user_pool_create(SYSTEM, {"PoolName": "signups", "AutoVerifiedAttributes": ["email"],
-                                     "UsernameAttributes": ["email"]})  # fmt: skip
+    pool = user_pool_create(
+        SYSTEM, {"PoolName": "signups", "AutoVerifiedAttributes": ["email"], "UsernameAttributes": ["email"]}
+    )
     return OAuthApp(pool.id, make_oauth_client(pool.id), None)
 
 
@@ -124,8 +130,9 @@ def test_sign_up_confirm_with_the_mailed_code_then_sign_in(signup_app, mailbox):
     html = page.content.decode()
     assert 'name="username"' not in html  # the e-mail address is the username in this pool
     address = mailbox.address("newcomer")
-    confirm = follow(browser, browser.submit(page, {"attr:email": address, "password": PASSWORD,
-                                                    "password_again": PASSWORD}))
+    confirm = follow(
+        browser, browser.submit(page, {"attr:email": address, "password": PASSWORD, "password_again": PASSWORD})
+    )
     assert confirm.status_code == 200 and "Confirm your account" in confirm.content.decode()
     user = User.objects.get(pool_id=signup_app.pool_id)
     assert user.status == User.Status.UNCONFIRMED and user.attributes["email"] == address
@@ -139,8 +146,12 @@ def test_sign_up_confirm_with_the_mailed_code_then_sign_in(signup_app, mailbox):
 
 def test_sign_up_refuses_mismatched_passwords_and_weak_ones(signup_app):
     browser = HostedBrowser(signup_app)
-    page = browser.http.get(f"{signup_app.base}signup?" + urlencode({
-        "client_id": signup_app.client_id, "response_type": "code", "redirect_uri": CALLBACK, **pkce_params()[0]}))
+    page = browser.http.get(
+        f"{signup_app.base}signup?"
+        + urlencode(
+            {"client_id": signup_app.client_id, "response_type": "code", "redirect_uri": CALLBACK, **pkce_params()[0]}
+        )
+    )
     mismatch = browser.submit(page, {"attr:email": "a@example.com", "password": PASSWORD, "password_again": "x"})
     assert mismatch.status_code == 400 and "do not match" in mismatch.content.decode()
     weak = browser.submit(page, {"attr:email": "a@example.com", "password": "short", "password_again": "short"})
@@ -150,8 +161,12 @@ def test_sign_up_refuses_mismatched_passwords_and_weak_ones(signup_app):
 def test_an_unconfirmed_user_signing_in_is_sent_to_confirm(signup_app, mailbox):
     browser = HostedBrowser(signup_app)
     address = mailbox.address("late")
-    page = browser.http.get(f"{signup_app.base}signup?" + urlencode({
-        "client_id": signup_app.client_id, "response_type": "code", "redirect_uri": CALLBACK, **pkce_params()[0]}))
+    page = browser.http.get(
+        f"{signup_app.base}signup?"
+        + urlencode(
+            {"client_id": signup_app.client_id, "response_type": "code", "redirect_uri": CALLBACK, **pkce_params()[0]}
+        )
+    )
     browser.submit(page, {"attr:email": address, "password": PASSWORD, "password_again": PASSWORD})
     mailbox.code_for(address)
     response = HostedBrowser(signup_app).sign_in(username=address)
@@ -172,13 +187,16 @@ def test_forgot_password_with_the_mailed_code(transactional_db, make_oauth_clien
     address = mailbox.address("forgetful")
     app = OAuthApp(pool.id, make_oauth_client(pool.id), make_pool_user(pool.id, "forgetful", email=address))
     browser = HostedBrowser(app)
-    page = browser.http.get(f"{app.base}forgotPassword?" + urlencode({
-        "client_id": app.client_id, "response_type": "code", "redirect_uri": CALLBACK, **pkce_params()[0]}))
+    page = browser.http.get(
+        f"{app.base}forgotPassword?"
+        + urlencode({"client_id": app.client_id, "response_type": "code", "redirect_uri": CALLBACK, **pkce_params()[0]})
+    )
     reset = follow(browser, browser.submit(page, {"username": "forgetful"}))
     assert "Reset your password" in reset.content.decode()
     new = "N3w-Passw0rd!"
-    login = follow(browser, browser.submit(reset, {"code": mailbox.code_for(address), "password": new,
-                                                   "password_again": new}))
+    login = follow(
+        browser, browser.submit(reset, {"code": mailbox.code_for(address), "password": new, "password_again": new})
+    )
     assert "password has been reset" in login.content.decode()
     assert browser.submit(login, {"password": new})["Location"].startswith(CALLBACK)
 
@@ -187,8 +205,13 @@ def test_forgot_password_with_the_mailed_code(transactional_db, make_oauth_clien
 
 
 def test_a_temporary_password_must_be_replaced(oauth_app, browser):
-    directory.user_admin_create(SYSTEM, pool_id=oauth_app.pool_id, username="newbie", temporary_password="Temp-Passw0rd!",
-                                message_action="SUPPRESS")  # fmt: skip
+    directory.user_admin_create(
+        SYSTEM,
+        pool_id=oauth_app.pool_id,
+        username="newbie",
+        temporary_password="Temp-Passw0rd!",
+        message_action="SUPPRESS",
+    )
     page = browser.sign_in(username="newbie", password="Temp-Passw0rd!")
     assert page.status_code == 200 and "Choose a new password" in page.content.decode()
     mismatch = browser.submit(page, {"password": PASSWORD, "password_again": "other"})
@@ -204,8 +227,10 @@ def test_a_temporary_password_must_be_replaced(oauth_app, browser):
 def _mfa(pool_id: str, mode: str, *, sms: bool = False) -> None:
     config = {"UserPoolId": pool_id, "MfaConfiguration": mode, "SoftwareTokenMfaConfiguration": {"Enabled": True}}
     if sms:
-        config["SmsMfaConfiguration"] = {"SmsConfiguration": SMS_CONFIGURATION,
-                                         "SmsAuthenticationMessage": "Your code is {####}"}  # fmt: skip
+        config["SmsMfaConfiguration"] = {
+            "SmsConfiguration": SMS_CONFIGURATION,
+            "SmsAuthenticationMessage": "Your code is {####}",
+        }
     user_pool_set_mfa_config(SYSTEM, config)
 
 
@@ -240,14 +265,19 @@ def test_sms_mfa_and_choosing_a_factor(oauth_app, sms_outbox, transactional_db):
     secret = mfa.totp_associate(SYSTEM, user)
     totp = pyotp.TOTP(secret)
     mfa.totp_verify(SYSTEM, user, totp.now(), "phone")
-    mfa.preference_set(SYSTEM, user, {"SoftwareTokenMfaSettings": {"Enabled": True, "PreferredMfa": False},
-                                      "SMSMfaSettings": {"Enabled": True, "PreferredMfa": False}})
+    mfa.preference_set(
+        SYSTEM,
+        user,
+        {
+            "SoftwareTokenMfaSettings": {"Enabled": True, "PreferredMfa": False},
+            "SMSMfaSettings": {"Enabled": True, "PreferredMfa": False},
+        },
+    )
     browser = HostedBrowser(oauth_app)
     choose = browser.sign_in()
     html = choose.content.decode()
     assert "Choose how to verify" in html and 'value="SMS_MFA"' in html and 'value="SOFTWARE_TOKEN_MFA"' in html
-    code_page = browser.http.post(f"{oauth_app.base}login/challenge",
-                                  {**form_fields(html), "answer": "SMS_MFA"})  # fmt: skip
+    code_page = browser.http.post(f"{oauth_app.base}login/challenge", {**form_fields(html), "answer": "SMS_MFA"})
     assert "Check your phone" in code_page.content.decode()
     sent = sms_outbox.next_message(user.attributes["phone_number"])
     assert browser.submit(code_page, {"code": "000000"}).status_code == 400
@@ -255,8 +285,8 @@ def test_sms_mfa_and_choosing_a_factor(oauth_app, sms_outbox, transactional_db):
 
 
 def test_a_hosted_challenge_session_is_not_accepted_by_the_wire_api(oauth_app, browser):
-    from userpools.errors import NotAuthorized
     from userpools import signin as auth
+    from userpools.errors import NotAuthorized
 
     _mfa(oauth_app.pool_id, "ON")
     setup = browser.sign_in()
@@ -264,13 +294,19 @@ def test_a_hosted_challenge_session_is_not_accepted_by_the_wire_api(oauth_app, b
     with pytest.raises(NotAuthorized):
         auth.software_token_associate_in_sign_in(SYSTEM, session)
     with pytest.raises(NotAuthorized):
-        auth.auth_respond(SYSTEM, client_id=oauth_app.client_id, challenge_name="MFA_SETUP", session=session,
-                          responses={"USERNAME": "alice"})  # fmt: skip
+        auth.auth_respond(
+            SYSTEM,
+            client_id=oauth_app.client_id,
+            challenge_name="MFA_SETUP",
+            session=session,
+            responses={"USERNAME": "alice"},
+        )
 
 
 def test_passkey_options_need_a_pool_with_passkeys(browser, oauth_app):
     page = browser.http.get(browser.authorize()["Location"])
     assert 'id="passkey-form"' not in page.content.decode()
-    answer = browser.http.post(f"{oauth_app.base}login/passkey/options", {**form_fields(page.content.decode()),
-                                                                          "username": "alice"})
+    answer = browser.http.post(
+        f"{oauth_app.base}login/passkey/options", {**form_fields(page.content.decode()), "username": "alice"}
+    )
     assert answer.status_code == 400 and "error" in answer.json()

@@ -94,9 +94,14 @@ def identity_pool(signed_identity):
 # use it; tests/security/test_roles.py checks the trust itself).
 TRUST_ANY_IDENTITY_POOL = {
     "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
-                   "Action": "sts:AssumeRoleWithWebIdentity"}],
-}  # fmt: skip
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+        }
+    ],
+}
 
 
 @pytest.fixture
@@ -142,9 +147,10 @@ class UserPoolLogin:
 
     def add_client(self, name: str = "other") -> str:
         return self.idp.create_user_pool_client(
-            UserPoolId=self.pool_id, ClientName=name,
+            UserPoolId=self.pool_id,
+            ClientName=name,
             ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        )["UserPoolClient"]["ClientId"]  # fmt: skip
+        )["UserPoolClient"]["ClientId"]
 
 
 @pytest.fixture
@@ -155,16 +161,22 @@ def user_pool_login(idp_client):
     from userpools.services.pools import user_pool_get
 
     def make_user(pool_id: str, username: str):
-        return users.user_create(SYSTEM, pool=user_pool_get(pool_id), username=username, password=PASSWORD,
-                                 attributes={"email": f"{username}@example.com", "email_verified": "true"},
-                                 status=User.Status.CONFIRMED)  # fmt: skip
+        return users.user_create(
+            SYSTEM,
+            pool=user_pool_get(pool_id),
+            username=username,
+            password=PASSWORD,
+            attributes={"email": f"{username}@example.com", "email_verified": "true"},
+            status=User.Status.CONFIRMED,
+        )
 
     def make(name: str = "users") -> UserPoolLogin:
         pool_id = idp_client.create_user_pool(PoolName=name)["UserPool"]["Id"]
         client_id = idp_client.create_user_pool_client(
-            UserPoolId=pool_id, ClientName="app",
+            UserPoolId=pool_id,
+            ClientName="app",
             ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        )["UserPoolClient"]["ClientId"]  # fmt: skip
+        )["UserPoolClient"]["ClientId"]
         provider = login_service.cognito_provider_name(pool_id)
         return UserPoolLogin(pool_id, client_id, provider, idp_client, make_user)
 
@@ -222,7 +234,10 @@ class JwtIssuer:
         self.kid = uuid.uuid4().hex
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
-        stand_in.routes["/jwks"] = lambda query: (200, {"keys": [{**public, "kid": self.kid, "alg": "RS256", "use": "sig"}]})
+        stand_in.routes["/jwks"] = lambda query: (
+            200,
+            {"keys": [{**public, "kid": self.kid, "alg": "RS256", "use": "sig"}]},
+        )
 
     @property
     def jwks_url(self) -> str:

@@ -19,27 +19,40 @@ POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "
 
 
 def test_role_and_pool_through_the_console(console):
-    response = console.post("/admin/identity/role/add/", {"name": "app", "description": "", "policy": json.dumps(POLICY),
-                                                          "max_session_seconds": 3600})  # fmt: skip
+    response = console.post(
+        "/admin/identity/role/add/",
+        {"name": "app", "description": "", "policy": json.dumps(POLICY), "max_session_seconds": 3600},
+    )
     assert response.status_code == 302, response.content[:2000]
     role = Role.objects.get()
     assert role.arn == "arn:aws:iam::000000000000:role/app"
-    bad = console.post("/admin/identity/role/add/", {"name": "bad", "policy": json.dumps({"Statement": "nope"}),
-                                                     "max_session_seconds": 3600})  # fmt: skip
+    bad = console.post(
+        "/admin/identity/role/add/",
+        {"name": "bad", "policy": json.dumps({"Statement": "nope"}), "max_session_seconds": 3600},
+    )
     assert bad.status_code == 200 and Role.objects.count() == 1
 
-    response = console.post("/admin/identity/identitypool/add/", {
-        "IdentityPoolName": "Console pool", "AllowUnauthenticatedIdentities": "on",
-        "providers": json.dumps({"SupportedLoginProviders": {"accounts.google.com": "g"}}),
-        "Roles": json.dumps({"authenticated": role.arn}), "RoleMappings": "",
-    })  # fmt: skip
+    response = console.post(
+        "/admin/identity/identitypool/add/",
+        {
+            "IdentityPoolName": "Console pool",
+            "AllowUnauthenticatedIdentities": "on",
+            "providers": json.dumps({"SupportedLoginProviders": {"accounts.google.com": "g"}}),
+            "Roles": json.dumps({"authenticated": role.arn}),
+            "RoleMappings": "",
+        },
+    )
     assert response.status_code == 302, response.content[:3000]
     pool = IdentityPool.objects.get()
     assert pool.supported_login_providers == {"accounts.google.com": "g"} and pool.roles == {"authenticated": role.arn}
     assert console.get(f"/admin/identity/identitypool/{pool.pk}/change/").status_code == 200
-    refused = console.post("/admin/identity/identitypool/add/", {
-        "IdentityPoolName": "Bad", "providers": json.dumps({"SupportedLoginProviders": {"evil.example.com": "x"}}),
-    })  # fmt: skip
+    refused = console.post(
+        "/admin/identity/identitypool/add/",
+        {
+            "IdentityPoolName": "Bad",
+            "providers": json.dumps({"SupportedLoginProviders": {"evil.example.com": "x"}}),
+        },
+    )
     assert refused.status_code == 200 and IdentityPool.objects.count() == 1
 
 
@@ -59,7 +72,10 @@ def test_role_trust_through_the_console(console):
     assert statement["Principal"] == {"Federated": ["cognito-identity.amazonaws.com"]}
     assert statement["Condition"]["StringEquals"] == {"cognito-identity.amazonaws.com:aud": [pool.pk]}
     assert statement["Condition"]["ForAnyValue:StringLike"] == {"cognito-identity.amazonaws.com:amr": ["authenticated"]}
-    bad = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
+    bad = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
+    }
     assert console.post(change, {**form, "trust_policy": json.dumps(bad)}).status_code == 200
     assert Role.objects.get().trust_policy["Statement"][0] == statement
     # Saved without a trust policy (and no pools chosen): trusts nobody again.
@@ -81,9 +97,14 @@ def test_identities_disable_enable_delete(console, identity_pool, cognito_identi
 
 
 def test_oidc_provider_through_the_console(console):
-    response = console.post("/admin/identity/openidprovider/add/", {
-        "issuer": "https://login.example.com/realm", "client_ids": "web\nmobile", "jwks_url": "",
-    })  # fmt: skip
+    response = console.post(
+        "/admin/identity/openidprovider/add/",
+        {
+            "issuer": "https://login.example.com/realm",
+            "client_ids": "web\nmobile",
+            "jwks_url": "",
+        },
+    )
     assert response.status_code == 302, response.content[:2000]
     provider = OpenIdProvider.objects.get()
     assert provider.arn == "arn:aws:iam::000000000000:oidc-provider/login.example.com/realm"

@@ -103,10 +103,13 @@ def sts_pool(identity_pool, signed_identity, sts):
     """An STS-brokered pool with a developer provider, AWS roles Cognate does not hold."""
     pool = identity_pool(DeveloperProviderName="login.example")
     IdentityPool.objects.filter(id=pool["IdentityPoolId"]).update(broker=IdentityPool.Broker.STS)
-    signed_identity.set_identity_pool_roles(IdentityPoolId=pool["IdentityPoolId"], Roles={
-        "authenticated": "arn:aws:iam::000000000000:role/app-user",
-        "unauthenticated": "arn:aws:iam::000000000000:role/app-guest",
-    })  # fmt: skip
+    signed_identity.set_identity_pool_roles(
+        IdentityPoolId=pool["IdentityPoolId"],
+        Roles={
+            "authenticated": "arn:aws:iam::000000000000:role/app-user",
+            "unauthenticated": "arn:aws:iam::000000000000:role/app-guest",
+        },
+    )
     sts.audience = pool["IdentityPoolId"]
     return pool["IdentityPoolId"]
 
@@ -114,10 +117,10 @@ def sts_pool(identity_pool, signed_identity, sts):
 def test_sts_issues_the_credentials(sts_pool, sts, signed_identity, cognito_identity):
     answer = signed_identity.get_open_id_token_for_developer_identity(
         IdentityPoolId=sts_pool, Logins={"login.example": "user-1"}, PrincipalTags={"team": "blue"}
-    )  # fmt: skip
+    )
     result = cognito_identity.get_credentials_for_identity(
         IdentityId=answer["IdentityId"], Logins={"cognito-identity.amazonaws.com": answer["Token"]}
-    )  # fmt: skip
+    )
     creds = result["Credentials"]
     assert creds["AccessKeyId"] == "ASIASTSSTANDIN00001" and creds["SessionToken"] == "sts-session-token"
     assert creds["SecretKey"] == "sts-secret-team=blue"  # the tags travelled in the web identity token

@@ -4,8 +4,7 @@ with them to the example API (identity/example) and to Cognate's own wire API.""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -27,21 +26,32 @@ GUEST_POLICY = {
 USER_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
-        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": [
-            f"{API}/GET/example/public",
-            f"{API}/GET/example/plain/whoami",
-            f"{API}/*/example/users/${{cognito-identity.amazonaws.com:sub}}/notes",
-        ]},
+        {
+            "Effect": "Allow",
+            "Action": "execute-api:Invoke",
+            "Resource": [
+                f"{API}/GET/example/public",
+                f"{API}/GET/example/plain/whoami",
+                f"{API}/*/example/users/${{cognito-identity.amazonaws.com:sub}}/notes",
+            ],
+        },
         {"Effect": "Deny", "Action": "execute-api:Invoke", "Resource": f"{API}/DELETE/*"},
-        {"Effect": "Allow", "Action": "cognito-idp:ListUserPools", "Resource": "*",
-         "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": "${cognito-identity.amazonaws.com:aud}"},
-                       "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}},
+        {
+            "Effect": "Allow",
+            "Action": "cognito-idp:ListUserPools",
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {"cognito-identity.amazonaws.com:aud": "${cognito-identity.amazonaws.com:aud}"},
+                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"},
+            },
+        },
     ],
-}  # fmt: skip
+}
 
 
-def signed_call(base_url: str, creds: dict, method: str, path: str, *, body: bytes = b"", service="execute-api",
-                tamper=None) -> requests.Response:  # fmt: skip
+def signed_call(
+    base_url: str, creds: dict, method: str, path: str, *, body: bytes = b"", service="execute-api", tamper=None
+) -> requests.Response:
     """Sign with botocore's SigV4Auth (session token included) and send with requests."""
     headers = {"Content-Type": "application/json"} if body else {}
     request = AWSRequest(method=method, url=f"{base_url}{path}", data=body, headers=headers)
@@ -60,8 +70,9 @@ def app(identity_pool, signed_identity, cognito_identity, make_role, user_pool_l
     guest = make_role("guest", GUEST_POLICY)
     user = make_role("user", USER_POLICY)
     pool = identity_pool(CognitoIdentityProviders=[login.identity_provider()])
-    signed_identity.set_identity_pool_roles(IdentityPoolId=pool["IdentityPoolId"],
-                                            Roles={"unauthenticated": guest, "authenticated": user})  # fmt: skip
+    signed_identity.set_identity_pool_roles(
+        IdentityPoolId=pool["IdentityPoolId"], Roles={"unauthenticated": guest, "authenticated": user}
+    )
     return {"pool_id": pool["IdentityPoolId"], "login": login, "guest": guest, "user": user}
 
 
@@ -83,7 +94,7 @@ def test_guest_gets_credentials_shaped_like_cognitos(app, cognito_identity):
     identity_id, creds = guest_credentials(cognito_identity, app["pool_id"])
     assert creds["AccessKeyId"].startswith("ASIA") and len(creds["AccessKeyId"]) == 20
     assert creds["AccessKeyId"].isupper() and len(creds["SecretKey"]) == 40 and len(creds["SessionToken"]) > 100
-    remaining = creds["Expiration"] - datetime.now(dt_timezone.utc)
+    remaining = creds["Expiration"] - datetime.now(UTC)
     assert timedelta(minutes=59) < remaining <= timedelta(hours=1)
     row = TemporaryCredential.objects.get(access_key_id=creds["AccessKeyId"])
     assert row.identity_id == identity_id and row.role_arn == app["guest"] and not row.authenticated
@@ -128,7 +139,7 @@ def test_expired_credentials_are_refused(app, cognito_identity, live_server):
     _, guest = guest_credentials(cognito_identity, app["pool_id"])
     assert signed_call(live_server.url, guest, "GET", "/example/public").status_code == 200
     TemporaryCredential.objects.filter(access_key_id=guest["AccessKeyId"]).update(
-        expires_at=datetime.now(dt_timezone.utc) - timedelta(seconds=1)
+        expires_at=datetime.now(UTC) - timedelta(seconds=1)
     )
     answer = signed_call(live_server.url, guest, "GET", "/example/public")
     assert answer.status_code == 401 and answer.json()["__type"] == "ExpiredTokenException"
@@ -145,12 +156,15 @@ def _flip_signature(headers: dict) -> None:
     ("tamper", "code"),
     [
         (_flip_signature, "InvalidSignatureException"),
-        (lambda h: h.update({"X-Amz-Security-Token": h["X-Amz-Security-Token"][:-2] + "xx"}), "UnrecognizedClientException"),
+        (
+            lambda h: h.update({"X-Amz-Security-Token": h["X-Amz-Security-Token"][:-2] + "xx"}),
+            "UnrecognizedClientException",
+        ),
         (lambda h: h.pop("X-Amz-Security-Token"), "UnrecognizedClientException"),
         (lambda h: h.update({"X-Amz-Date": "20200101T000000Z"}), "InvalidSignatureException"),
     ],
     ids=["signature", "session-token", "no-session-token", "date"],
-)  # fmt: skip
+)
 def test_tampered_requests_are_refused(app, cognito_identity, live_server, tamper, code):
     _, guest = guest_credentials(cognito_identity, app["pool_id"])
     answer = signed_call(live_server.url, guest, "GET", "/example/public", tamper=tamper)
@@ -168,9 +182,15 @@ def test_cognates_wire_api_authorizes_by_the_roles_policy(app, cognito_identity,
     _, guest = guest_credentials(cognito_identity, app["pool_id"])
 
     def idp(creds):
-        return boto3.client("cognito-idp", endpoint_url=live_server.url, region_name=REGION,
-                            aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretKey"],
-                            aws_session_token=creds["SessionToken"], config=Config(retries={"max_attempts": 1}))  # fmt: skip
+        return boto3.client(
+            "cognito-idp",
+            endpoint_url=live_server.url,
+            region_name=REGION,
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretKey"],
+            aws_session_token=creds["SessionToken"],
+            config=Config(retries={"max_attempts": 1}),
+        )
 
     client = idp(user)
     assert any(p["Id"] == app["login"].pool_id for p in client.list_user_pools(MaxResults=10)["UserPools"])
@@ -180,7 +200,7 @@ def test_cognates_wire_api_authorizes_by_the_roles_policy(app, cognito_identity,
     with pytest.raises(ClientError) as excinfo:
         idp(guest).list_user_pools(MaxResults=10)  # the guest role allows nothing on cognito-idp
     assert error_code(excinfo) == "AccessDeniedException"
-    TemporaryCredential.objects.update(expires_at=datetime.now(dt_timezone.utc) - timedelta(seconds=1))
+    TemporaryCredential.objects.update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
     with pytest.raises(ClientError) as excinfo:
         client.list_user_pools(MaxResults=10)
     assert error_code(excinfo) == "ExpiredTokenException"
@@ -222,8 +242,9 @@ def _whoami(live_server, creds) -> dict:
     return answer.json()
 
 
-def test_token_mapping_uses_the_preferred_role_and_custom_role_arn(app, signed_identity, cognito_identity,
-                                                                   make_role, live_server):  # fmt: skip
+def test_token_mapping_uses_the_preferred_role_and_custom_role_arn(
+    app, signed_identity, cognito_identity, make_role, live_server
+):
     login = app["login"]
     admins, readers = make_role("admins", USER_POLICY), make_role("readers", USER_POLICY)
     login.idp.create_group(UserPoolId=login.pool_id, GroupName="admins", RoleArn=admins, Precedence=1)
@@ -232,9 +253,10 @@ def test_token_mapping_uses_the_preferred_role_and_custom_role_arn(app, signed_i
     for group in ("admins", "readers"):
         login.idp.admin_add_user_to_group(UserPoolId=login.pool_id, Username="bob", GroupName=group)
     signed_identity.set_identity_pool_roles(
-        IdentityPoolId=app["pool_id"], Roles={"unauthenticated": app["guest"], "authenticated": app["user"]},
+        IdentityPoolId=app["pool_id"],
+        Roles={"unauthenticated": app["guest"], "authenticated": app["user"]},
         RoleMappings={login.provider: {"Type": "Token", "AmbiguousRoleResolution": "Deny"}},
-    )  # fmt: skip
+    )
 
     _, creds = user_credentials(cognito_identity, app["pool_id"], login, "bob")
     assert _whoami(live_server, creds)["roleArn"] == admins  # lowest precedence: cognito:preferred_role
@@ -259,19 +281,25 @@ def test_token_mapping_uses_the_preferred_role_and_custom_role_arn(app, signed_i
         ({"Claim": "cognito:username", "MatchType": "Equals", "Value": "bob"}, "AuthenticatedRole", "authenticated"),
         ({"Claim": "cognito:username", "MatchType": "Equals", "Value": "bob"}, "Deny", "NotAuthorizedException"),
     ],
-)  # fmt: skip
+)
 def test_rules_mapping(app, signed_identity, cognito_identity, make_role, live_server, rule, resolution, expected):
     mapped = make_role("mapped", USER_POLICY)
     signed_identity.set_identity_pool_roles(
-        IdentityPoolId=app["pool_id"], Roles={"unauthenticated": app["guest"], "authenticated": app["user"]},
-        RoleMappings={app["login"].provider: {
-            "Type": "Rules", "AmbiguousRoleResolution": resolution,
-            "RulesConfiguration": {"Rules": [
-                {"Claim": "cognito:username", "MatchType": "Equals", "Value": "nobody", "RoleARN": app["user"]},
-                {**rule, "RoleARN": mapped},
-            ]},
-        }},
-    )  # fmt: skip
+        IdentityPoolId=app["pool_id"],
+        Roles={"unauthenticated": app["guest"], "authenticated": app["user"]},
+        RoleMappings={
+            app["login"].provider: {
+                "Type": "Rules",
+                "AmbiguousRoleResolution": resolution,
+                "RulesConfiguration": {
+                    "Rules": [
+                        {"Claim": "cognito:username", "MatchType": "Equals", "Value": "nobody", "RoleARN": app["user"]},
+                        {**rule, "RoleARN": mapped},
+                    ]
+                },
+            }
+        },
+    )
     if expected == "NotAuthorizedException":
         with pytest.raises(ClientError) as excinfo:
             user_credentials(cognito_identity, app["pool_id"], app["login"])
@@ -283,25 +311,44 @@ def test_rules_mapping(app, signed_identity, cognito_identity, make_role, live_s
 
 def test_principal_tags_from_claims_reach_the_policy(app, signed_identity, cognito_identity, make_role, live_server):
     login = app["login"]
-    tagged = make_role("tagged", {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": f"{API}/GET/example/*",
-                       "Condition": {"StringEquals": {"aws:PrincipalTag/client": login.client_id}}}],
-    })  # fmt: skip
-    signed_identity.set_identity_pool_roles(IdentityPoolId=app["pool_id"],
-                                            Roles={"unauthenticated": app["guest"], "authenticated": tagged})  # fmt: skip
-    signed_identity.set_principal_tag_attribute_map(IdentityPoolId=app["pool_id"], IdentityProviderName=login.provider,
-                                                    UseDefaults=True, PrincipalTags={"mail": "email"})  # fmt: skip
+    tagged = make_role(
+        "tagged",
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "execute-api:Invoke",
+                    "Resource": f"{API}/GET/example/*",
+                    "Condition": {"StringEquals": {"aws:PrincipalTag/client": login.client_id}},
+                }
+            ],
+        },
+    )
+    signed_identity.set_identity_pool_roles(
+        IdentityPoolId=app["pool_id"], Roles={"unauthenticated": app["guest"], "authenticated": tagged}
+    )
+    signed_identity.set_principal_tag_attribute_map(
+        IdentityPoolId=app["pool_id"],
+        IdentityProviderName=login.provider,
+        UseDefaults=True,
+        PrincipalTags={"mail": "email"},
+    )
     user_id, creds = user_credentials(cognito_identity, app["pool_id"], login)
     sub = str(login.users["alice"].sub)
-    assert _whoami(live_server, creds)["principalTags"] == {"username": sub, "client": login.client_id,
-                                                            "mail": "alice@example.com"}  # fmt: skip
+    assert _whoami(live_server, creds)["principalTags"] == {
+        "username": sub,
+        "client": login.client_id,
+        "mail": "alice@example.com",
+    }
 
     other_client = login.add_client()
     signed_identity.update_identity_pool(
-        IdentityPoolId=app["pool_id"], IdentityPoolName="pool", AllowUnauthenticatedIdentities=True,
+        IdentityPoolId=app["pool_id"],
+        IdentityPoolName="pool",
+        AllowUnauthenticatedIdentities=True,
         CognitoIdentityProviders=[login.identity_provider(), login.identity_provider(other_client)],
-    )  # fmt: skip
+    )
     logins = {login.provider: login.sign_in("alice", client_id=other_client)}
     creds = cognito_identity.get_credentials_for_identity(IdentityId=user_id, Logins=logins)["Credentials"]
     denied = signed_call(live_server.url, creds, "GET", "/example/public")
@@ -314,10 +361,16 @@ def test_verifying_temporary_credentials_takes_one_query(app, cognito_identity, 
 
     identity_id, creds = guest_credentials(cognito_identity, app["pool_id"])
     request = AWSRequest(method="GET", url="http://testserver/example/public", data=b"")
-    SigV4Auth(Credentials(creds["AccessKeyId"], creds["SecretKey"], creds["SessionToken"]), "execute-api",
-              REGION).add_auth(request)  # fmt: skip
-    signed = sigv4.SignedRequest(method="GET", path="/example/public", query_string="",
-                                 headers={**request.headers, "Host": "testserver"}, body=b"")  # fmt: skip
+    SigV4Auth(
+        Credentials(creds["AccessKeyId"], creds["SecretKey"], creds["SessionToken"]), "execute-api", REGION
+    ).add_auth(request)
+    signed = sigv4.SignedRequest(
+        method="GET",
+        path="/example/public",
+        query_string="",
+        headers={**request.headers, "Host": "testserver"},
+        body=b"",
+    )
     with django_assert_num_queries(1):
         caller = caller_authenticate(signed, service="execute-api")
     assert caller.identity_id == identity_id and caller.role_arn == app["guest"]
@@ -338,7 +391,13 @@ def test_expired_credentials_are_pruned_by_the_periodic_task():
     identity = Identity.objects.create(id="us-east-1:00000000-0000-4000-8000-0000000000bb", pool=pool)
     now = timezone.now()
     for key, expires in (("ASIAOLD", now - timedelta(days=2)), ("ASIANEW", now + timedelta(hours=1))):
-        TemporaryCredential.objects.create(access_key_id=key, secret_access_key="s", session_token_hash="h",
-                                           identity=identity, role_arn="arn:aws:iam::1:role/r", expires_at=expires)  # fmt: skip
+        TemporaryCredential.objects.create(
+            access_key_id=key,
+            secret_access_key="s",
+            session_token_hash="h",
+            identity=identity,
+            role_arn="arn:aws:iam::1:role/r",
+            expires_at=expires,
+        )
     assert credentials_prune.delay().get(timeout=30) == 1
     assert list(TemporaryCredential.objects.values_list("access_key_id", flat=True)) == ["ASIANEW"]

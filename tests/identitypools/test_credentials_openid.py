@@ -21,8 +21,13 @@ def verify(live_server, token: str, audience: str) -> dict:
     assert discovery["issuer"] == f"{live_server.url}/identity"
     client = jwt.PyJWKClient(discovery["jwks_uri"])
     key = client.get_signing_key_from_jwt(token)
-    return jwt.decode(token, key.key, algorithms=discovery["id_token_signing_alg_values_supported"],
-                      audience=audience, issuer=discovery["issuer"])  # fmt: skip
+    return jwt.decode(
+        token,
+        key.key,
+        algorithms=discovery["id_token_signing_alg_values_supported"],
+        audience=audience,
+        issuer=discovery["issuer"],
+    )
 
 
 def test_jwks_and_discovery_are_public(live_server):
@@ -63,9 +68,11 @@ def test_developer_identities(identity_pool, signed_identity, cognito_identity, 
     signed_identity.set_identity_pool_roles(IdentityPoolId=pool_id, Roles={"authenticated": role})
 
     answer = signed_identity.get_open_id_token_for_developer_identity(
-        IdentityPoolId=pool_id, Logins={"login.example": "user-42"}, PrincipalTags={"team": "blue"},
+        IdentityPoolId=pool_id,
+        Logins={"login.example": "user-42"},
+        PrincipalTags={"team": "blue"},
         TokenDuration=7200,
-    )  # fmt: skip
+    )
     identity_id = answer["IdentityId"]
     claims = verify(live_server, answer["Token"], pool_id)
     assert claims["sub"] == identity_id and claims["exp"] - claims["iat"] == 7200
@@ -73,15 +80,18 @@ def test_developer_identities(identity_pool, signed_identity, cognito_identity, 
     assert claims["https://aws.amazon.com/tags"]["principal_tags"] == {"team": ["blue"]}
     assert IdentityLogin.objects.filter(identity_id=identity_id, provider="login.example", subject="user-42").exists()
 
-    again = signed_identity.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id,
-                                                                     Logins={"login.example": "user-42"})  # fmt: skip
+    again = signed_identity.get_open_id_token_for_developer_identity(
+        IdentityPoolId=pool_id, Logins={"login.example": "user-42"}
+    )
     assert again["IdentityId"] == identity_id
     assert verify(live_server, again["Token"], pool_id)["exp"] - int(time.time()) <= 15 * 60
-    other = signed_identity.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id,
-                                                                     Logins={"login.example": "user-7"})["IdentityId"]  # fmt: skip
+    other = signed_identity.get_open_id_token_for_developer_identity(
+        IdentityPoolId=pool_id, Logins={"login.example": "user-7"}
+    )["IdentityId"]
     with pytest.raises(ClientError) as excinfo:
-        signed_identity.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, IdentityId=other,
-                                                                 Logins={"login.example": "user-42"})  # fmt: skip
+        signed_identity.get_open_id_token_for_developer_identity(
+            IdentityPoolId=pool_id, IdentityId=other, Logins={"login.example": "user-42"}
+        )
     assert error_code(excinfo) == "DeveloperUserAlreadyRegisteredException"
     with pytest.raises(ClientError) as excinfo:
         signed_identity.get_open_id_token_for_developer_identity(IdentityPoolId=pool_id, Logins={"other.dev": "x"})
@@ -90,12 +100,13 @@ def test_developer_identities(identity_pool, signed_identity, cognito_identity, 
     # The app exchanges the token for credentials (Logins key cognito-identity.amazonaws.com).
     creds = cognito_identity.get_credentials_for_identity(
         IdentityId=identity_id, Logins={"cognito-identity.amazonaws.com": answer["Token"]}
-    )["Credentials"]  # fmt: skip
+    )["Credentials"]
     whoami = signed_call(live_server.url, creds, "GET", "/example/plain/whoami").json()
     assert whoami == {"identityId": identity_id, "roleArn": role, "principalTags": {"team": "blue"}}
     with pytest.raises(ClientError) as excinfo:  # a token for another identity
-        cognito_identity.get_credentials_for_identity(IdentityId=other,
-                                                      Logins={"cognito-identity.amazonaws.com": answer["Token"]})  # fmt: skip
+        cognito_identity.get_credentials_for_identity(
+            IdentityId=other, Logins={"cognito-identity.amazonaws.com": answer["Token"]}
+        )
     assert error_code(excinfo) == "NotAuthorizedException"
 
 

@@ -72,8 +72,9 @@ def test_user_pool_login(cognito_pool, cognito_identity, signed_identity, settin
 def test_issuer_url_as_provider_name(identity_pool, user_pool_login, cognito_identity, settings):
     users = user_pool_login()
     issuer = f"{settings.COGNATE['PUBLIC_URL']}/{users.pool_id}"
-    pool_id = identity_pool(allow_unauthenticated=False,
-                            CognitoIdentityProviders=[{"ProviderName": issuer, "ClientId": users.client_id}])["IdentityPoolId"]  # fmt: skip
+    pool_id = identity_pool(
+        allow_unauthenticated=False, CognitoIdentityProviders=[{"ProviderName": issuer, "ClientId": users.client_id}]
+    )["IdentityPoolId"]
     token = users.sign_in()
     one = cognito_identity.get_id(IdentityPoolId=pool_id, Logins={issuer: token})["IdentityId"]
     assert cognito_identity.get_id(IdentityPoolId=pool_id, Logins={users.provider: token})["IdentityId"] == one
@@ -116,8 +117,11 @@ def test_expired_user_pool_token_refused(cognito_pool, cognito_identity, monkeyp
 def test_access_token_refused(cognito_pool, cognito_identity):
     pool_id, users = cognito_pool
     users.make_user(users.pool_id, "carol")
-    access = users.idp.initiate_auth(ClientId=users.client_id, AuthFlow="USER_PASSWORD_AUTH",
-                                     AuthParameters={"USERNAME": "carol", "PASSWORD": "Passw0rd!"})  # fmt: skip
+    access = users.idp.initiate_auth(
+        ClientId=users.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "carol", "PASSWORD": "Passw0rd!"},
+    )
     token = access["AuthenticationResult"]["AccessToken"]
     assert _code(cognito_identity.get_id, IdentityPoolId=pool_id, Logins={users.provider: token}) == (
         "NotAuthorizedException"
@@ -194,7 +198,9 @@ def test_list_identities(identity_pool, cognito_identity, signed_identity):
     identity_set_disabled(SYSTEM, identity_id=made[1], disabled=True)
     seen, token = [], None
     while True:
-        page = signed_identity.list_identities(IdentityPoolId=pool_id, MaxResults=2, **({"NextToken": token} if token else {}))
+        page = signed_identity.list_identities(
+            IdentityPoolId=pool_id, MaxResults=2, **({"NextToken": token} if token else {})
+        )
         assert page["IdentityPoolId"] == pool_id
         seen += [i["IdentityId"] for i in page["Identities"]]
         token = page.get("NextToken")

@@ -27,14 +27,16 @@ def test_create_describe_update_delete(identity_pool, signed_identity, user_pool
     users = user_pool_login()
     oidc = open_id_provider_save(SYSTEM, issuer="https://login.example.com/realm", client_ids=["web"])
     created = identity_pool(
-        "My pool", allow_unauthenticated=False, AllowClassicFlow=True,
+        "My pool",
+        allow_unauthenticated=False,
+        AllowClassicFlow=True,
         SupportedLoginProviders={"accounts.google.com": "google-app"},
         DeveloperProviderName="login.mycompany",
         OpenIdConnectProviderARNs=[oidc.arn],
         CognitoIdentityProviders=[{**users.identity_provider(), "ServerSideTokenCheck": True}],
         SamlProviderARNs=["arn:aws:iam::000000000000:saml-provider/corp"],
         IdentityPoolTags={"team": "a"},
-    )  # fmt: skip
+    )
     assert POOL_ID.fullmatch(created["IdentityPoolId"])
     assert oidc.arn == "arn:aws:iam::000000000000:oidc-provider/login.example.com/realm"
     described = signed_identity.describe_identity_pool(IdentityPoolId=created["IdentityPoolId"])
@@ -53,9 +55,16 @@ def test_create_describe_update_delete(identity_pool, signed_identity, user_pool
     assert updated["SupportedLoginProviders"] == {} and updated["CognitoIdentityProviders"] == []
     assert updated["DeveloperProviderName"] == "login.mycompany"
     assert updated["IdentityPoolTags"] == {"team": "a"}
-    assert _code(signed_identity.update_identity_pool, IdentityPoolId=created["IdentityPoolId"],
-                 IdentityPoolName="x", AllowUnauthenticatedIdentities=True,
-                 DeveloperProviderName="other.name") == "InvalidParameterException"  # fmt: skip
+    assert (
+        _code(
+            signed_identity.update_identity_pool,
+            IdentityPoolId=created["IdentityPoolId"],
+            IdentityPoolName="x",
+            AllowUnauthenticatedIdentities=True,
+            DeveloperProviderName="other.name",
+        )
+        == "InvalidParameterException"
+    )
 
     signed_identity.delete_identity_pool(IdentityPoolId=created["IdentityPoolId"])
     assert _code(signed_identity.describe_identity_pool, IdentityPoolId=created["IdentityPoolId"]) == (
@@ -72,8 +81,11 @@ def test_create_describe_update_delete(identity_pool, signed_identity, user_pool
         {"SupportedLoginProviders": {"www.example.com": "app"}},
         {"OpenIdConnectProviderARNs": ["arn:aws:iam::000000000000:oidc-provider/unregistered.example.com"]},
         {"OpenIdConnectProviderARNs": ["arn:aws:iam::000000000000:role/not-oidc"]},
-        {"CognitoIdentityProviders": [{"ProviderName": "cognito-idp.us-east-1.amazonaws.com/us-east-1_missing1",
-                                       "ClientId": "abc"}]},  # fmt: skip
+        {
+            "CognitoIdentityProviders": [
+                {"ProviderName": "cognito-idp.us-east-1.amazonaws.com/us-east-1_missing1", "ClientId": "abc"}
+            ]
+        },
         {"CognitoIdentityProviders": [{"ProviderName": "example.com/pool", "ClientId": "abc"}]},
         {"SamlProviderARNs": ["arn:aws:iam::000000000000:role/not-saml"]},
         {"IdentityPoolTags": {"aws:reserved": "x"}},
@@ -81,20 +93,33 @@ def test_create_describe_update_delete(identity_pool, signed_identity, user_pool
     ],
 )
 def test_create_invalid_configuration(signed_identity, members):
-    assert _code(signed_identity.create_identity_pool, IdentityPoolName="p", AllowUnauthenticatedIdentities=True,
-                 **members) == "InvalidParameterException"  # fmt: skip
+    assert (
+        _code(
+            signed_identity.create_identity_pool, IdentityPoolName="p", AllowUnauthenticatedIdentities=True, **members
+        )
+        == "InvalidParameterException"
+    )
 
 
 def test_create_refuses_client_of_another_user_pool(signed_identity, user_pool_login):
     one, two = user_pool_login("one"), user_pool_login("two")
     provider = {"ProviderName": one.provider, "ClientId": two.client_id}
-    assert _code(signed_identity.create_identity_pool, IdentityPoolName="p", AllowUnauthenticatedIdentities=True,
-                 CognitoIdentityProviders=[provider]) == "InvalidParameterException"  # fmt: skip
+    assert (
+        _code(
+            signed_identity.create_identity_pool,
+            IdentityPoolName="p",
+            AllowUnauthenticatedIdentities=True,
+            CognitoIdentityProviders=[provider],
+        )
+        == "InvalidParameterException"
+    )
 
 
 def test_model_validation_and_signing(signed_identity, cognito_identity):
-    assert _code(signed_identity.create_identity_pool, IdentityPoolName="bad/name",
-                 AllowUnauthenticatedIdentities=True) == "InvalidParameterException"  # fmt: skip
+    assert (
+        _code(signed_identity.create_identity_pool, IdentityPoolName="bad/name", AllowUnauthenticatedIdentities=True)
+        == "InvalidParameterException"
+    )
     # Signed operations refuse unsigned callers.
     assert _code(cognito_identity.list_identity_pools, MaxResults=10) == "MissingAuthenticationTokenException"
 
@@ -130,8 +155,9 @@ def test_list_identity_pools_paginates(identity_pool, signed_identity):
 
 def test_roles_and_role_mappings(identity_pool, signed_identity, make_role, user_pool_login):
     users = user_pool_login()
-    pool = identity_pool(CognitoIdentityProviders=[users.identity_provider()],
-                         SupportedLoginProviders={"accounts.google.com": "g"})  # fmt: skip
+    pool = identity_pool(
+        CognitoIdentityProviders=[users.identity_provider()], SupportedLoginProviders={"accounts.google.com": "g"}
+    )
     pool_id = pool["IdentityPoolId"]
     auth, unauth, admin = make_role("auth"), make_role("unauth"), make_role("admin")
     assert signed_identity.get_identity_pool_roles(IdentityPoolId=pool_id)["Roles"] == {}
@@ -139,15 +165,18 @@ def test_roles_and_role_mappings(identity_pool, signed_identity, make_role, user
         users.provider: {
             "Type": "Rules",
             "AmbiguousRoleResolution": "AuthenticatedRole",
-            "RulesConfiguration": {"Rules": [
-                {"Claim": "cognito:groups", "MatchType": "Contains", "Value": "admins", "RoleARN": admin},
-                {"Claim": "email", "MatchType": "StartsWith", "Value": "boss", "RoleARN": admin},
-            ]},
+            "RulesConfiguration": {
+                "Rules": [
+                    {"Claim": "cognito:groups", "MatchType": "Contains", "Value": "admins", "RoleARN": admin},
+                    {"Claim": "email", "MatchType": "StartsWith", "Value": "boss", "RoleARN": admin},
+                ]
+            },
         },
         "accounts.google.com": {"Type": "Token", "AmbiguousRoleResolution": "Deny"},
-    }  # fmt: skip
-    signed_identity.set_identity_pool_roles(IdentityPoolId=pool_id, Roles={"authenticated": auth, "unauthenticated": unauth},
-                                            RoleMappings=mappings)  # fmt: skip
+    }
+    signed_identity.set_identity_pool_roles(
+        IdentityPoolId=pool_id, Roles={"authenticated": auth, "unauthenticated": unauth}, RoleMappings=mappings
+    )
     got = signed_identity.get_identity_pool_roles(IdentityPoolId=pool_id)
     assert got["IdentityPoolId"] == pool_id
     assert got["Roles"] == {"authenticated": auth, "unauthenticated": unauth}
@@ -166,20 +195,54 @@ def test_roles_and_role_mappings(identity_pool, signed_identity, make_role, user
         ({}, {"graph.facebook.com": {"Type": "Token", "AmbiguousRoleResolution": "Deny"}}),
         ({}, {"accounts.google.com": {"Type": "Token"}}),
         ({}, {"accounts.google.com": {"Type": "Rules", "AmbiguousRoleResolution": "Deny"}}),
-        ({}, {"accounts.google.com": {"Type": "Rules", "AmbiguousRoleResolution": "Deny", "RulesConfiguration": {
-            "Rules": [{"Claim": "sub", "MatchType": "Equals", "Value": "x",
-                       "RoleARN": "arn:aws:iam::000000000000:role/missing"}]}}}),  # fmt: skip
-        ({}, {"accounts.google.com": {"Type": "Rules", "AmbiguousRoleResolution": "Deny", "RulesConfiguration": {
-            "Rules": [{"Claim": "sub", "MatchType": "Like", "Value": "x",
-                       "RoleARN": "arn:aws:iam::000000000000:role/auth"}]}}}),  # fmt: skip
+        (
+            {},
+            {
+                "accounts.google.com": {
+                    "Type": "Rules",
+                    "AmbiguousRoleResolution": "Deny",
+                    "RulesConfiguration": {
+                        "Rules": [
+                            {
+                                "Claim": "sub",
+                                "MatchType": "Equals",
+                                "Value": "x",
+                                "RoleARN": "arn:aws:iam::000000000000:role/missing",
+                            }
+                        ]
+                    },
+                }
+            },
+        ),
+        (
+            {},
+            {
+                "accounts.google.com": {
+                    "Type": "Rules",
+                    "AmbiguousRoleResolution": "Deny",
+                    "RulesConfiguration": {
+                        "Rules": [
+                            {
+                                "Claim": "sub",
+                                "MatchType": "Like",
+                                "Value": "x",
+                                "RoleARN": "arn:aws:iam::000000000000:role/auth",
+                            }
+                        ]
+                    },
+                }
+            },
+        ),
     ],
 )
 def test_set_roles_invalid(identity_pool, signed_identity, make_role, roles, mappings):
     make_role("auth")
     pool_id = identity_pool(SupportedLoginProviders={"accounts.google.com": "g"})["IdentityPoolId"]
     kwargs = {"RoleMappings": mappings} if mappings else {}
-    assert _code(signed_identity.set_identity_pool_roles, IdentityPoolId=pool_id, Roles=roles,
-                 **kwargs) == "InvalidParameterException"  # fmt: skip
+    assert (
+        _code(signed_identity.set_identity_pool_roles, IdentityPoolId=pool_id, Roles=roles, **kwargs)
+        == "InvalidParameterException"
+    )
 
 
 def test_roles_of_missing_pool(signed_identity):
@@ -201,14 +264,26 @@ def test_principal_tag_attribute_map(identity_pool, signed_identity, user_pool_l
     got = signed_identity.get_principal_tag_attribute_map(IdentityPoolId=pool_id, IdentityProviderName=users.provider)
     assert got["PrincipalTags"] == {"dept": "custom:dept", "who": "sub"}
     assert got["IdentityProviderName"] == users.provider and got["IdentityPoolId"] == pool_id
-    signed_identity.set_principal_tag_attribute_map(IdentityPoolId=pool_id, IdentityProviderName=users.provider,
-                                                    UseDefaults=True)  # fmt: skip
+    signed_identity.set_principal_tag_attribute_map(
+        IdentityPoolId=pool_id, IdentityProviderName=users.provider, UseDefaults=True
+    )
     got = signed_identity.get_principal_tag_attribute_map(IdentityPoolId=pool_id, IdentityProviderName=users.provider)
     assert got["UseDefaults"] is True and "PrincipalTags" not in got
-    assert _code(signed_identity.set_principal_tag_attribute_map, IdentityPoolId=pool_id,
-                 IdentityProviderName="accounts.google.com", UseDefaults=True) == "InvalidParameterException"  # fmt: skip
-    assert _code(signed_identity.get_principal_tag_attribute_map, IdentityPoolId=MISSING,
-                 IdentityProviderName=users.provider) == "ResourceNotFoundException"  # fmt: skip
+    assert (
+        _code(
+            signed_identity.set_principal_tag_attribute_map,
+            IdentityPoolId=pool_id,
+            IdentityProviderName="accounts.google.com",
+            UseDefaults=True,
+        )
+        == "InvalidParameterException"
+    )
+    assert (
+        _code(
+            signed_identity.get_principal_tag_attribute_map, IdentityPoolId=MISSING, IdentityProviderName=users.provider
+        )
+        == "ResourceNotFoundException"
+    )
 
 
 def test_tags(identity_pool, signed_identity):
@@ -218,11 +293,15 @@ def test_tags(identity_pool, signed_identity):
     assert signed_identity.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"a": "3", "b": "2"}
     signed_identity.untag_resource(ResourceArn=arn, TagKeys=["a", "zzz"])
     assert signed_identity.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"b": "2"}
-    assert signed_identity.describe_identity_pool(IdentityPoolId=pool["IdentityPoolId"])["IdentityPoolTags"] == {"b": "2"}
+    assert signed_identity.describe_identity_pool(IdentityPoolId=pool["IdentityPoolId"])["IdentityPoolTags"] == {
+        "b": "2"
+    }
     missing = f"arn:aws:cognito-identity:us-east-1:000000000000:identitypool/{MISSING}"
     assert _code(signed_identity.list_tags_for_resource, ResourceArn=missing) == "ResourceNotFoundException"
-    assert _code(signed_identity.tag_resource, ResourceArn="arn:aws:iam::000000000000:role/whatever",
-                 Tags={"a": "b"}) == "InvalidParameterException"  # fmt: skip
+    assert (
+        _code(signed_identity.tag_resource, ResourceArn="arn:aws:iam::000000000000:role/whatever", Tags={"a": "b"})
+        == "InvalidParameterException"
+    )
     assert _code(signed_identity.tag_resource, ResourceArn=arn, Tags={f"k{i}": "v" for i in range(50)}) == (
         "InvalidParameterException"
     )

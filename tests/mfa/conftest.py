@@ -9,10 +9,17 @@ from tests.auth.conftest import PASSWORD, signin  # noqa: F401 - fixtures and he
 from tests.selfservice.conftest import idp, make_client, make_pool, make_user, public  # noqa: F401 - fixtures
 
 SMS_CONFIGURATION = {"SnsCallerArn": "arn:aws:iam::123456789012:role/cognate-sms", "ExternalId": "cognate"}
-EMAIL_CONFIGURATION = {"EmailSendingAccount": "DEVELOPER",
-                       "SourceArn": "arn:aws:ses:us-east-1:123456789012:identity/no-reply@example.com",
-                       "From": "no-reply@example.com"}  # fmt: skip
-FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+EMAIL_CONFIGURATION = {
+    "EmailSendingAccount": "DEVELOPER",
+    "SourceArn": "arn:aws:ses:us-east-1:123456789012:identity/no-reply@example.com",
+    "From": "no-reply@example.com",
+}
+FLOWS = [
+    "ALLOW_USER_PASSWORD_AUTH",
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+]
 
 
 @pytest.fixture
@@ -23,8 +30,10 @@ def mfa_pool(idp, make_pool, make_client):  # noqa: F811 - fixtures
         pool_id = make_pool(EmailConfiguration=EMAIL_CONFIGURATION) if email else make_pool()
         config: dict = {"MfaConfiguration": mfa, "SoftwareTokenMfaConfiguration": {"Enabled": totp}}
         if sms:
-            config["SmsMfaConfiguration"] = {"SmsConfiguration": SMS_CONFIGURATION,
-                                             "SmsAuthenticationMessage": "Your sign-in code is {####}"}  # fmt: skip
+            config["SmsMfaConfiguration"] = {
+                "SmsConfiguration": SMS_CONFIGURATION,
+                "SmsAuthenticationMessage": "Your sign-in code is {####}",
+            }
         if email:
             config["EmailMfaConfiguration"] = {"Message": "Sign in with {####}", "Subject": "Your code"}
         idp.set_user_pool_mfa_config(UserPoolId=pool_id, **config)
@@ -34,8 +43,11 @@ def mfa_pool(idp, make_pool, make_client):  # noqa: F811 - fixtures
 
 
 def password_sign_in(api, client: dict, username: str, password: str = PASSWORD) -> dict:
-    return api.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_PASSWORD_AUTH",
-                             AuthParameters={"USERNAME": username, "PASSWORD": password})  # fmt: skip
+    return api.initiate_auth(
+        ClientId=client["ClientId"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password},
+    )
 
 
 def access_token(api, client: dict, username: str) -> str:
@@ -46,7 +58,10 @@ def totp_enroll(api, token: str, name: str = "phone") -> pyotp.TOTP:
     """Associate and verify an authenticator by access token; returns the authenticator."""
     secret = api.associate_software_token(AccessToken=token)["SecretCode"]
     totp = pyotp.TOTP(secret)
-    assert api.verify_software_token(AccessToken=token, UserCode=totp.now(), FriendlyDeviceName=name)["Status"] == "SUCCESS"
+    assert (
+        api.verify_software_token(AccessToken=token, UserCode=totp.now(), FriendlyDeviceName=name)["Status"]
+        == "SUCCESS"
+    )
     return totp
 
 

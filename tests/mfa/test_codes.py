@@ -12,8 +12,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def respond(api, client, answer, name: str, key: str, code: str, username: str):
-    return api.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName=name, Session=answer["Session"],
-                                         ChallengeResponses={"USERNAME": username, key: code})  # fmt: skip
+    return api.respond_to_auth_challenge(
+        ClientId=client["ClientId"],
+        ChallengeName=name,
+        Session=answer["Session"],
+        ChallengeResponses={"USERNAME": username, key: code},
+    )
 
 
 def respond_error(*args) -> str:
@@ -30,7 +34,9 @@ def test_mfa_on_uses_sms_for_a_user_with_a_phone(public, mfa_pool, make_user, sm
     assert answer["ChallengeName"] == "SMS_MFA"
     params = answer["ChallengeParameters"]
     assert params["CODE_DELIVERY_DELIVERY_MEDIUM"] == "SMS"
-    assert params["CODE_DELIVERY_DESTINATION"].endswith(number[-4:]) and number not in params["CODE_DELIVERY_DESTINATION"]
+    assert (
+        params["CODE_DELIVERY_DESTINATION"].endswith(number[-4:]) and number not in params["CODE_DELIVERY_DESTINATION"]
+    )
     message = sms_outbox.next_message(number)
     assert message.body.startswith("Your sign-in code is ")  # the pool's SmsAuthenticationMessage
     wrong = "000000" if message.code != "000000" else "111111"
@@ -38,7 +44,10 @@ def test_mfa_on_uses_sms_for_a_user_with_a_phone(public, mfa_pool, make_user, sm
     result = respond(public, client, answer, "SMS_MFA", "SMS_MFA_CODE", message.code, "dan")
     assert_signed_in(result, user, client["ClientId"])
     # The session is spent: the same code does not sign in twice.
-    assert respond_error(public, client, answer, "SMS_MFA", "SMS_MFA_CODE", message.code, "dan") == "NotAuthorizedException"
+    assert (
+        respond_error(public, client, answer, "SMS_MFA", "SMS_MFA_CODE", message.code, "dan")
+        == "NotAuthorizedException"
+    )
 
 
 def test_optional_mfa_asks_only_users_who_enabled_a_factor(public, mfa_pool, make_user, sms_outbox):
@@ -70,8 +79,9 @@ def test_email_otp(idp, public, mfa_pool, make_user, mailbox):
     pool_id, client = mfa_pool("OPTIONAL", sms=False, totp=False, email=True)
     address = mailbox.address("gus")
     user = make_user(pool_id, "gus", email=address)
-    idp.admin_set_user_mfa_preference(UserPoolId=pool_id, Username="gus",
-                                      EmailMfaSettings={"Enabled": True, "PreferredMfa": True})  # fmt: skip
+    idp.admin_set_user_mfa_preference(
+        UserPoolId=pool_id, Username="gus", EmailMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
     answer = password_sign_in(public, client, "gus")
     assert answer["ChallengeName"] == "EMAIL_OTP"
     assert answer["ChallengeParameters"]["CODE_DELIVERY_DELIVERY_MEDIUM"] == "EMAIL"
@@ -84,17 +94,22 @@ def test_email_otp(idp, public, mfa_pool, make_user, mailbox):
 def test_email_mfa_cannot_be_enabled_where_the_pool_lacks_it(idp, mfa_pool, make_user):
     pool_id, _ = mfa_pool("OPTIONAL", totp=True, sms=False)
     make_user(pool_id, "hal", email="hal@example.com")
-    code = call_error(idp.admin_set_user_mfa_preference, UserPoolId=pool_id, Username="hal",
-                      EmailMfaSettings={"Enabled": True})  # fmt: skip
+    code = call_error(
+        idp.admin_set_user_mfa_preference, UserPoolId=pool_id, Username="hal", EmailMfaSettings={"Enabled": True}
+    )
     assert code == "InvalidParameterException"
 
 
 def test_two_preferred_factors_are_refused(idp, mfa_pool, make_user):
     pool_id, _ = mfa_pool()
     make_user(pool_id, "ida", phone="+15550000001")
-    code = call_error(idp.admin_set_user_mfa_preference, UserPoolId=pool_id, Username="ida",
-                      SMSMfaSettings={"Enabled": True, "PreferredMfa": True},
-                      SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})  # fmt: skip
+    code = call_error(
+        idp.admin_set_user_mfa_preference,
+        UserPoolId=pool_id,
+        Username="ida",
+        SMSMfaSettings={"Enabled": True, "PreferredMfa": True},
+        SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
+    )
     assert code == "InvalidParameterException"
     assert user_named(pool_id, "ida").mfa_enabled == []  # nothing half-applied
 

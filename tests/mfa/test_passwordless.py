@@ -14,19 +14,27 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def passwordless(idp, make_pool, make_client):
     """A pool whose first factors are PASSWORD, EMAIL_OTP and SMS_OTP, and a USER_AUTH client."""
-    pool_id = make_pool(EmailConfiguration=EMAIL_CONFIGURATION, SmsConfiguration=SMS_CONFIGURATION,
-                        Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP", "SMS_OTP"]}})  # fmt: skip
+    pool_id = make_pool(
+        EmailConfiguration=EMAIL_CONFIGURATION,
+        SmsConfiguration=SMS_CONFIGURATION,
+        Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP", "SMS_OTP"]}},
+    )
     return pool_id, make_client(pool_id, ExplicitAuthFlows=["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
 
 
 def start(api, client, username, **params):
-    return api.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_AUTH",
-                             AuthParameters={"USERNAME": username, **params})  # fmt: skip
+    return api.initiate_auth(
+        ClientId=client["ClientId"], AuthFlow="USER_AUTH", AuthParameters={"USERNAME": username, **params}
+    )
 
 
 def answer(api, client, session, name, key, code, username):
-    return api.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName=name, Session=session,
-                                         ChallengeResponses={"USERNAME": username, key: code})  # fmt: skip
+    return api.respond_to_auth_challenge(
+        ClientId=client["ClientId"],
+        ChallengeName=name,
+        Session=session,
+        ChallengeResponses={"USERNAME": username, key: code},
+    )
 
 
 def test_email_otp_signs_in_without_a_password(public, passwordless, make_user, mailbox):
@@ -48,9 +56,12 @@ def test_sms_otp_through_select_challenge(public, passwordless, make_user, sms_o
     selection = start(public, client, "lee")
     assert selection["ChallengeName"] == "SELECT_CHALLENGE"
     assert selection["AvailableChallenges"] == ["PASSWORD", "PASSWORD_SRP", "SMS_OTP"]  # no e-mail address
-    challenge = public.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName="SELECT_CHALLENGE",
-                                                 Session=selection["Session"],
-                                                 ChallengeResponses={"USERNAME": "lee", "ANSWER": "SMS_OTP"})  # fmt: skip
+    challenge = public.respond_to_auth_challenge(
+        ClientId=client["ClientId"],
+        ChallengeName="SELECT_CHALLENGE",
+        Session=selection["Session"],
+        ChallengeResponses={"USERNAME": "lee", "ANSWER": "SMS_OTP"},
+    )
     assert challenge["ChallengeName"] == "SMS_OTP"
     code = sms_outbox.next_message(number).code
     wrong = "000000" if code != "000000" else "111111"
@@ -69,8 +80,12 @@ def test_an_unverified_address_is_not_offered(public, passwordless, make_user):
 
 def test_unknown_user_gets_a_challenge_no_code_passes(idp, public, passwordless, mailbox):
     pool_id, client = passwordless
-    idp.update_user_pool_client(UserPoolId=pool_id, ClientId=client["ClientId"], PreventUserExistenceErrors="ENABLED",
-                                ExplicitAuthFlows=["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])  # fmt: skip
+    idp.update_user_pool_client(
+        UserPoolId=pool_id,
+        ClientId=client["ClientId"],
+        PreventUserExistenceErrors="ENABLED",
+        ExplicitAuthFlows=["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )
     challenge = start(public, client, "ghost@example.com", PREFERRED_CHALLENGE="EMAIL_OTP")
     assert challenge["ChallengeName"] == "EMAIL_OTP"
     with pytest.raises(ClientError) as exc:
@@ -93,6 +108,11 @@ def test_first_factor_not_allowed_by_the_pool(public, signin, make_user):
     pool_id, client = signin(ExplicitAuthFlows=["ALLOW_USER_AUTH"])
     make_user(pool_id, "oz", email="oz@example.com")
     selection = start(public, client, "oz")
-    code = call_error(public.respond_to_auth_challenge, ClientId=client["ClientId"], ChallengeName="SELECT_CHALLENGE",
-                      Session=selection["Session"], ChallengeResponses={"USERNAME": "oz", "ANSWER": "EMAIL_OTP"})  # fmt: skip
+    code = call_error(
+        public.respond_to_auth_challenge,
+        ClientId=client["ClientId"],
+        ChallengeName="SELECT_CHALLENGE",
+        Session=selection["Session"],
+        ChallengeResponses={"USERNAME": "oz", "ANSWER": "EMAIL_OTP"},
+    )
     assert code == "InvalidParameterException"

@@ -30,7 +30,9 @@ def test_associate_and_verify_by_access_token(public, mfa_pool, make_user):
     assert stored and all(secret not in value for value in stored)
     code = call_error(public.verify_software_token, AccessToken=token, UserCode="000000")
     assert code == "EnableSoftwareTokenMFAException"
-    result = public.verify_software_token(AccessToken=token, UserCode=pyotp.TOTP(secret).now(), FriendlyDeviceName="my phone")
+    result = public.verify_software_token(
+        AccessToken=token, UserCode=pyotp.TOTP(secret).now(), FriendlyDeviceName="my phone"
+    )
     assert result["Status"] == "SUCCESS"
     record.refresh_from_db()
     assert record.confirmed and record.name == "my phone"
@@ -40,15 +42,21 @@ def test_verify_without_association(public, mfa_pool, make_user):
     pool_id, client = mfa_pool()
     make_user(pool_id, "alice")
     token = access_token(public, client, "alice")
-    assert call_error(public.verify_software_token, AccessToken=token, UserCode="123456") == "SoftwareTokenMFANotFoundException"
+    assert (
+        call_error(public.verify_software_token, AccessToken=token, UserCode="123456")
+        == "SoftwareTokenMFANotFoundException"
+    )
 
 
 def test_enabling_totp_needs_a_verified_authenticator(public, mfa_pool, make_user):
     pool_id, client = mfa_pool()
     make_user(pool_id, "alice")
     token = access_token(public, client, "alice")
-    code = call_error(public.set_user_mfa_preference, AccessToken=token,
-                      SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})  # fmt: skip
+    code = call_error(
+        public.set_user_mfa_preference,
+        AccessToken=token,
+        SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
+    )
     assert code == "InvalidParameterException"
 
 
@@ -64,13 +72,20 @@ def test_optional_mfa_with_totp_enabled_asks_for_a_code(public, mfa_pool, make_u
     answer = password_sign_in(public, client, "alice")
     assert answer["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
     assert answer["ChallengeParameters"]["FRIENDLY_DEVICE_NAME"] == "phone"
-    code = call_error(public.respond_to_auth_challenge, ClientId=client["ClientId"], ChallengeName="SOFTWARE_TOKEN_MFA",
-                      Session=answer["Session"],
-                      ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": "000000"})  # fmt: skip
+    code = call_error(
+        public.respond_to_auth_challenge,
+        ClientId=client["ClientId"],
+        ChallengeName="SOFTWARE_TOKEN_MFA",
+        Session=answer["Session"],
+        ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": "000000"},
+    )
     assert code == "CodeMismatchException"
     result = public.respond_to_auth_challenge(
-        ClientId=client["ClientId"], ChallengeName="SOFTWARE_TOKEN_MFA", Session=answer["Session"],
-        ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": next_code(totp)})  # fmt: skip
+        ClientId=client["ClientId"],
+        ChallengeName="SOFTWARE_TOKEN_MFA",
+        Session=answer["Session"],
+        ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": next_code(totp)},
+    )
     assert_signed_in(result, user, client["ClientId"])
 
 
@@ -82,13 +97,23 @@ def test_a_totp_code_is_good_once(public, mfa_pool, make_user):
     public.set_user_mfa_preference(AccessToken=token, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
     code = next_code(totp)
     first = password_sign_in(public, client, "alice")
-    public.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName="SOFTWARE_TOKEN_MFA",
-                                     Session=first["Session"],
-                                     ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": code})  # fmt: skip
+    public.respond_to_auth_challenge(
+        ClientId=client["ClientId"],
+        ChallengeName="SOFTWARE_TOKEN_MFA",
+        Session=first["Session"],
+        ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": code},
+    )
     second = password_sign_in(public, client, "alice")
-    assert call_error(public.respond_to_auth_challenge, ClientId=client["ClientId"],
-                      ChallengeName="SOFTWARE_TOKEN_MFA", Session=second["Session"],
-                      ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": code}) == "CodeMismatchException"  # fmt: skip
+    assert (
+        call_error(
+            public.respond_to_auth_challenge,
+            ClientId=client["ClientId"],
+            ChallengeName="SOFTWARE_TOKEN_MFA",
+            Session=second["Session"],
+            ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": code},
+        )
+        == "CodeMismatchException"
+    )
 
 
 def test_three_wrong_codes_spend_the_session(public, mfa_pool, make_user):
@@ -100,9 +125,13 @@ def test_three_wrong_codes_spend_the_session(public, mfa_pool, make_user):
     answer = password_sign_in(public, client, "alice")
 
     def respond(code: str) -> str:
-        return call_error(public.respond_to_auth_challenge, ClientId=client["ClientId"],
-                          ChallengeName="SOFTWARE_TOKEN_MFA", Session=answer["Session"],
-                          ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": code})  # fmt: skip
+        return call_error(
+            public.respond_to_auth_challenge,
+            ClientId=client["ClientId"],
+            ChallengeName="SOFTWARE_TOKEN_MFA",
+            Session=answer["Session"],
+            ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": code},
+        )
 
     assert [respond("000000") for _ in range(3)] == ["CodeMismatchException"] * 3
     assert respond(next_code(totp)) == "NotAuthorizedException"
@@ -115,14 +144,26 @@ def test_mfa_on_without_a_factor_sets_one_up(public, mfa_pool, make_user):
     assert answer["ChallengeName"] == "MFA_SETUP"
     assert answer["ChallengeParameters"]["MFAS_CAN_SETUP"] == '["SOFTWARE_TOKEN_MFA"]'
     # Answering before setting up is refused.
-    assert call_error(public.respond_to_auth_challenge, ClientId=client["ClientId"], ChallengeName="MFA_SETUP",
-                      Session=answer["Session"], ChallengeResponses={"USERNAME": "bob"}) == "InvalidParameterException"  # fmt: skip
+    assert (
+        call_error(
+            public.respond_to_auth_challenge,
+            ClientId=client["ClientId"],
+            ChallengeName="MFA_SETUP",
+            Session=answer["Session"],
+            ChallengeResponses={"USERNAME": "bob"},
+        )
+        == "InvalidParameterException"
+    )
     associated = public.associate_software_token(Session=answer["Session"])
     totp = pyotp.TOTP(associated["SecretCode"])
     verified = public.verify_software_token(Session=associated["Session"], UserCode=totp.now())
     assert verified["Status"] == "SUCCESS" and verified["Session"]
-    result = public.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName="MFA_SETUP",
-                                              Session=verified["Session"], ChallengeResponses={"USERNAME": "bob"})  # fmt: skip
+    result = public.respond_to_auth_challenge(
+        ClientId=client["ClientId"],
+        ChallengeName="MFA_SETUP",
+        Session=verified["Session"],
+        ChallengeResponses={"USERNAME": "bob"},
+    )
     assert_signed_in(result, user, client["ClientId"])
     # From now on the authenticator is the user's preferred factor.
     assert user_named(pool_id, "bob").mfa_preferred == "SOFTWARE_TOKEN_MFA"
@@ -149,18 +190,25 @@ def test_select_mfa_type_when_several_and_none_preferred(public, mfa_pool, make_
     user = make_user(pool_id, "carol", phone=number)
     token = access_token(public, client, "carol")
     totp = totp_enroll(public, token)
-    public.set_user_mfa_preference(AccessToken=token, SoftwareTokenMfaSettings={"Enabled": True},
-                                   SMSMfaSettings={"Enabled": True})  # fmt: skip
+    public.set_user_mfa_preference(
+        AccessToken=token, SoftwareTokenMfaSettings={"Enabled": True}, SMSMfaSettings={"Enabled": True}
+    )
     answer = password_sign_in(public, client, "carol")
     assert answer["ChallengeName"] == "SELECT_MFA_TYPE"
     assert answer["ChallengeParameters"]["MFAS_CAN_CHOOSE"] == '["SMS_MFA", "SOFTWARE_TOKEN_MFA"]'
-    chosen = public.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName="SELECT_MFA_TYPE",
-                                              Session=answer["Session"],
-                                              ChallengeResponses={"USERNAME": "carol", "ANSWER": "SOFTWARE_TOKEN_MFA"})  # fmt: skip
+    chosen = public.respond_to_auth_challenge(
+        ClientId=client["ClientId"],
+        ChallengeName="SELECT_MFA_TYPE",
+        Session=answer["Session"],
+        ChallengeResponses={"USERNAME": "carol", "ANSWER": "SOFTWARE_TOKEN_MFA"},
+    )
     assert chosen["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
     result = public.respond_to_auth_challenge(
-        ClientId=client["ClientId"], ChallengeName="SOFTWARE_TOKEN_MFA", Session=chosen["Session"],
-        ChallengeResponses={"USERNAME": "carol", "SOFTWARE_TOKEN_MFA_CODE": next_code(totp)})  # fmt: skip
+        ClientId=client["ClientId"],
+        ChallengeName="SOFTWARE_TOKEN_MFA",
+        Session=chosen["Session"],
+        ChallengeResponses={"USERNAME": "carol", "SOFTWARE_TOKEN_MFA_CODE": next_code(totp)},
+    )
     assert_signed_in(result, user, client["ClientId"])
     assert sms_outbox.messages_to(number) == []  # no SMS for a sign-in that chose TOTP
 
@@ -185,14 +233,23 @@ def test_srp_sign_in_passes_mfa_too(public, mfa_pool, make_user):
     totp = totp_enroll(public, token)
     public.set_user_mfa_preference(AccessToken=token, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
     helper = srp.Client(pool_id)
-    challenge = public.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_SRP_AUTH",
-                                     AuthParameters={"USERNAME": "alice", "SRP_A": helper.srp_a})  # fmt: skip
-    answer = public.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName="PASSWORD_VERIFIER",
-                                              ChallengeResponses=helper.respond(challenge["ChallengeParameters"], PASSWORD))  # fmt: skip
+    challenge = public.initiate_auth(
+        ClientId=client["ClientId"],
+        AuthFlow="USER_SRP_AUTH",
+        AuthParameters={"USERNAME": "alice", "SRP_A": helper.srp_a},
+    )
+    answer = public.respond_to_auth_challenge(
+        ClientId=client["ClientId"],
+        ChallengeName="PASSWORD_VERIFIER",
+        ChallengeResponses=helper.respond(challenge["ChallengeParameters"], PASSWORD),
+    )
     assert answer["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
     result = public.respond_to_auth_challenge(
-        ClientId=client["ClientId"], ChallengeName="SOFTWARE_TOKEN_MFA", Session=answer["Session"],
-        ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": next_code(totp)})  # fmt: skip
+        ClientId=client["ClientId"],
+        ChallengeName="SOFTWARE_TOKEN_MFA",
+        Session=answer["Session"],
+        ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": next_code(totp)},
+    )
     assert_signed_in(result, user, client["ClientId"])
 
 

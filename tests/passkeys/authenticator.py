@@ -58,8 +58,9 @@ class StoredKey:
         return cbor2.dumps({1: 2, 3: ES256, -1: 1, -2: x, -3: y})
 
     def public_spki(self) -> bytes:
-        return self.private_key.public_key().public_bytes(serialization.Encoding.DER,
-                                                          serialization.PublicFormat.SubjectPublicKeyInfo)  # fmt: skip
+        return self.private_key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
 
     def sign(self, data: bytes) -> bytes:
         if self.algorithm == EDDSA:
@@ -80,10 +81,20 @@ class SoftwareAuthenticator:
 
     # --- navigator.credentials.create() ------------------------------------------------
 
-    def create(self, options: dict[str, Any], *, origin: str | None = None, rp_id: str | None = None,
-               user_verified: bool = True, challenge: str | None = None, algorithm: int = ES256,
-               fmt: str = "none", bad_attestation_signature: bool = False, ceremony: str = "webauthn.create",
-               credential_id: bytes | None = None) -> dict[str, Any]:  # fmt: skip
+    def create(
+        self,
+        options: dict[str, Any],
+        *,
+        origin: str | None = None,
+        rp_id: str | None = None,
+        user_verified: bool = True,
+        challenge: str | None = None,
+        algorithm: int = ES256,
+        fmt: str = "none",
+        bad_attestation_signature: bool = False,
+        ceremony: str = "webauthn.create",
+        credential_id: bytes | None = None,
+    ) -> dict[str, Any]:
         """A RegistrationResponseJSON answering ``options``; the overrides falsify one part."""
         rp_id = rp_id or options["rp"]["id"]
         credential_id = credential_id or secrets.token_bytes(32)
@@ -96,8 +107,9 @@ class SoftwareAuthenticator:
         client_data = self._client_data(ceremony, challenge or options["challenge"], origin)
         flags = UP | AT | (UV if user_verified else 0)
         attested = self.aaguid + struct.pack(">H", len(credential_id)) + credential_id + key.public_cose()
-        auth_data = hashlib.sha256(rp_id.encode()).digest() + bytes([flags]) + struct.pack(">I", key.sign_count) \
-            + attested  # fmt: skip
+        auth_data = (
+            hashlib.sha256(rp_id.encode()).digest() + bytes([flags]) + struct.pack(">I", key.sign_count) + attested
+        )
         statement: dict[str, Any] = {}
         if fmt == "packed":  # self attestation: signed with the credential's own key
             signature = key.sign(auth_data + hashlib.sha256(client_data).digest())
@@ -123,10 +135,20 @@ class SoftwareAuthenticator:
 
     # --- navigator.credentials.get() -------------------------------------------------------
 
-    def get(self, options: dict[str, Any] | str, *, origin: str | None = None, rp_id: str | None = None,
-            user_verified: bool = True, challenge: str | None = None, credential_id: bytes | None = None,
-            bad_signature: bool = False, sign_count: int | None = None, user_handle: bytes | None = None,
-            ceremony: str = "webauthn.get") -> dict[str, Any]:  # fmt: skip
+    def get(
+        self,
+        options: dict[str, Any] | str,
+        *,
+        origin: str | None = None,
+        rp_id: str | None = None,
+        user_verified: bool = True,
+        challenge: str | None = None,
+        credential_id: bytes | None = None,
+        bad_signature: bool = False,
+        sign_count: int | None = None,
+        user_handle: bytes | None = None,
+        ceremony: str = "webauthn.get",
+    ) -> dict[str, Any]:
         """An AuthenticationResponseJSON answering ``options`` (a dict or the JSON string of
         CREDENTIAL_REQUEST_OPTIONS) with the first allowed credential it holds; the counter
         goes up by one unless ``sign_count`` says otherwise."""

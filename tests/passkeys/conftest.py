@@ -38,8 +38,9 @@ def passkey_pool(idp, make_pool, make_client):  # noqa: F811 - fixtures
     WebAuthnConfiguration.RelyingPartyId (None: no WebAuthnConfiguration), and a client
     allowing USER_PASSWORD_AUTH and USER_AUTH."""
 
-    def make(rp_id: str | None = RP_ID, verification: str | None = None, policy: dict | None = PASSKEY_POLICY,
-             **pool_kwargs):  # fmt: skip
+    def make(
+        rp_id: str | None = RP_ID, verification: str | None = None, policy: dict | None = PASSKEY_POLICY, **pool_kwargs
+    ):
         if policy is not None:
             pool_kwargs["Policies"] = policy
         pool_id = make_pool(**pool_kwargs)
@@ -70,8 +71,12 @@ def signed_in(passkey_pool, make_user, public):  # noqa: F811 - fixtures
 def service_pool():
     """service_pool(rp_id=RP_ID, verification=None, policy=PASSKEY_POLICY, tier=None) -> AppClient."""
 
-    def make(rp_id: str | None = RP_ID, verification: str | None = None, policy: dict | None = PASSKEY_POLICY,
-             tier: str | None = None) -> AppClient:  # fmt: skip
+    def make(
+        rp_id: str | None = RP_ID,
+        verification: str | None = None,
+        policy: dict | None = PASSKEY_POLICY,
+        tier: str | None = None,
+    ) -> AppClient:
         request: dict = {"PoolName": "passkeys"}
         if policy is not None:
             request["Policies"] = policy
@@ -91,8 +96,9 @@ def service_user():
     """service_user(client, username="alice") -> a CONFIRMED User of the client's pool."""
 
     def make(client: AppClient, username: str = "alice") -> User:
-        user = users.user_create(SYSTEM, pool=client.pool, username=username, password=PASSWORD, attributes={},
-                                 status=User.Status.CONFIRMED)  # fmt: skip
+        user = users.user_create(
+            SYSTEM, pool=client.pool, username=username, password=PASSWORD, attributes={}, status=User.Status.CONFIRMED
+        )
         return User.objects.select_related("pool").get(pk=user.pk)
 
     return make

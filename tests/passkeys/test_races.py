@@ -51,7 +51,8 @@ def test_one_sign_in_per_assertion(user):
     passkeys.registration_complete(CTX, alice, authenticator.create(passkeys.registration_start(CTX, alice)))
     options, state = passkeys.authentication_options(alice, client)
     credential = json.dumps(authenticator.get(options))
-    answers = concurrently(*[lambda: passkeys.authentication_verify(CTX, fresh(alice), client, state,
-                                                                     credential).sign_count] * THREADS)  # fmt: skip
+    answers = concurrently(
+        *[lambda: passkeys.authentication_verify(CTX, fresh(alice), client, state, credential).sign_count] * THREADS
+    )
     tally = Counter(answers)
     assert tally == {1: 1, "NotAuthorizedException": THREADS - 1}, answers

@@ -68,8 +68,11 @@ def test_register_list_and_delete(public, signed_in, authenticator):
     assert len(options["challenge"]) == 22  # 16 bytes
     assert options["pubKeyCredParams"] == [{"type": "public-key", "alg": -7}, {"type": "public-key", "alg": -257}]
     assert options["timeout"] == 60000 and options["excludeCredentials"] == []
-    assert options["authenticatorSelection"] == {"residentKey": "required", "requireResidentKey": True,
-                                                 "userVerification": "preferred"}  # fmt: skip
+    assert options["authenticatorSelection"] == {
+        "residentKey": "required",
+        "requireResidentKey": True,
+        "userVerification": "preferred",
+    }
     assert options["attestation"] == "none"
 
     credential = authenticator.create(options)
@@ -91,21 +94,28 @@ def test_register_list_and_delete(public, signed_in, authenticator):
 
     # A second registration excludes the passkey the user has.
     again = public.start_web_authn_registration(AccessToken=token)["CredentialCreationOptions"]
-    assert again["excludeCredentials"] == [{"id": credential["id"], "type": "public-key",
-                                            "transports": ["hybrid", "internal"]}]  # fmt: skip
+    assert again["excludeCredentials"] == [
+        {"id": credential["id"], "type": "public-key", "transports": ["hybrid", "internal"]}
+    ]
     assert again["challenge"] != options["challenge"]
 
     public.delete_web_authn_credential(AccessToken=token, CredentialId=credential["id"])
     assert public.list_web_authn_credentials(AccessToken=token)["Credentials"] == []
-    actions = list(AuditEvent.objects.filter(pool_id=pool_id, action__startswith="webauthn.")
-                   .order_by("id").values_list("action", "actor"))  # fmt: skip
+    actions = list(
+        AuditEvent.objects.filter(pool_id=pool_id, action__startswith="webauthn.")
+        .order_by("id")
+        .values_list("action", "actor")
+    )
     assert actions == [("webauthn.register", f"user:{alice.sub}"), ("webauthn.delete", f"user:{alice.sub}")]
 
 
 def test_unknown_authenticator_gets_a_generic_name(public, signed_in):
     _, _, token = signed_in()
-    register(public, token, SoftwareAuthenticator(origin=ORIGIN, aaguid=NO_AAGUID, attachment="cross-platform",
-                                                  transports=("usb", "nfc")))  # fmt: skip
+    register(
+        public,
+        token,
+        SoftwareAuthenticator(origin=ORIGIN, aaguid=NO_AAGUID, attachment="cross-platform", transports=("usb", "nfc")),
+    )
     [described] = public.list_web_authn_credentials(AccessToken=token)["Credentials"]
     assert described["FriendlyCredentialName"] == "Passkey"
     assert described["AuthenticatorAttachment"] == "cross-platform"
@@ -114,8 +124,9 @@ def test_unknown_authenticator_gets_a_generic_name(public, signed_in):
 
 def test_display_name_is_the_name_attribute(public, idp, signed_in):
     pool_id, _, token = signed_in()
-    idp.admin_update_user_attributes(UserPoolId=pool_id, Username="alice",
-                                     UserAttributes=[{"Name": "name", "Value": "Alice Liddell"}])  # fmt: skip
+    idp.admin_update_user_attributes(
+        UserPoolId=pool_id, Username="alice", UserAttributes=[{"Name": "name", "Value": "Alice Liddell"}]
+    )
     options = public.start_web_authn_registration(AccessToken=token)["CredentialCreationOptions"]
     assert options["user"]["displayName"] == "Alice Liddell"
 
@@ -142,14 +153,17 @@ def test_user_verification_preferred_accepts_presence_alone(public, signed_in, a
 # --- Origins and relying party ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("origin", [
-    "https://evil.example.net",
-    "https://example.com.evil.net",
-    "https://notexample.com",
-    "http://example.com",  # not https
-    "https://example.com/path",
-    "null",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://evil.example.net",
+        "https://example.com.evil.net",
+        "https://notexample.com",
+        "http://example.com",  # not https
+        "https://example.com/path",
+        "null",
+    ],
+)
 def test_origin_not_allowed(public, signed_in, authenticator, origin):
     _, _, token = signed_in()
     assert complete_error(public, token, authenticator, origin=origin) == "WebAuthnOriginNotAllowedException"
@@ -177,8 +191,10 @@ def test_extra_origins_setting(public, signed_in, authenticator, settings):
 def test_localhost_over_http(public, signed_in, authenticator):
     _, _, token = signed_in(rp_id="localhost")
     register(public, token, authenticator, origin="http://localhost:3000")
-    assert complete_error(public, token, authenticator, origin="http://127.0.0.1:3000") \
-        == "WebAuthnOriginNotAllowedException"  # fmt: skip
+    assert (
+        complete_error(public, token, authenticator, origin="http://127.0.0.1:3000")
+        == "WebAuthnOriginNotAllowedException"
+    )
 
 
 def test_wrong_relying_party(public, signed_in, authenticator):
@@ -279,12 +295,19 @@ def test_packed_self_attestation(public, signed_in, authenticator):
     assert len(public.list_web_authn_credentials(AccessToken=token)["Credentials"]) == 1
 
 
-@pytest.mark.parametrize("credential", [
-    "a-passkey-honest",
-    {"id": "x"},
-    {"id": "AAAA", "rawId": "AAAA", "type": "public-key", "response": {"clientDataJSON": "bm90IGpzb24",
-                                                                        "attestationObject": "AAAA"}},
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "credential",
+    [
+        "a-passkey-honest",
+        {"id": "x"},
+        {
+            "id": "AAAA",
+            "rawId": "AAAA",
+            "type": "public-key",
+            "response": {"clientDataJSON": "bm90IGpzb24", "attestationObject": "AAAA"},
+        },
+    ],
+)
 def test_not_a_credential(public, signed_in, credential):
     _, _, token = signed_in()
     public.start_web_authn_registration(AccessToken=token)
@@ -309,8 +332,13 @@ def test_too_many_passkeys(public, signed_in, authenticator, monkeypatch):
     register(public, token, authenticator)
     options = public.start_web_authn_registration(AccessToken=token)["CredentialCreationOptions"]
     # Meanwhile another registration reaches the limit: completing checks it again.
-    WebAuthnCredential.objects.create(pool_id=pool_id, user=User.objects.get(username="alice"), credential_id="b3RoZXI",
-                                      public_key=b"", relying_party_id=RP_ID)  # fmt: skip
+    WebAuthnCredential.objects.create(
+        pool_id=pool_id,
+        user=User.objects.get(username="alice"),
+        credential_id="b3RoZXI",
+        public_key=b"",
+        relying_party_id=RP_ID,
+    )
     code = refused(public, token, authenticator.create(options))
     assert code == "LimitExceededException"
     assert WebAuthnChallenge.objects.exists()  # not spent: an SDK retries LimitExceededException
@@ -335,8 +363,10 @@ def test_without_the_web_authn_factor(public, signed_in, authenticator):
 
 def test_passkeys_as_mfa_enable_registration(public, idp, signed_in, authenticator):
     pool_id, _, token = signed_in(policy={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD"]}})
-    idp.set_user_pool_mfa_config(UserPoolId=pool_id, WebAuthnConfiguration={
-        "RelyingPartyId": RP_ID, "FactorConfiguration": "MULTI_FACTOR_WITH_USER_VERIFICATION"})  # fmt: skip
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool_id,
+        WebAuthnConfiguration={"RelyingPartyId": RP_ID, "FactorConfiguration": "MULTI_FACTOR_WITH_USER_VERIFICATION"},
+    )
     options = public.start_web_authn_registration(AccessToken=token)["CredentialCreationOptions"]
     assert options["authenticatorSelection"]["userVerification"] == "required"
 
@@ -356,8 +386,9 @@ def test_relying_party_from_the_domains(public, idp, signed_in, authenticator, s
     # A custom domain takes precedence over the prefix domain, once verified (it does not route
     # before: tests/security/test_custom_domains.py verifies over DNS).
     certificate = "arn:aws:acm:us-east-1:123456789012:certificate/x"
-    idp.create_user_pool_domain(UserPoolId=pool_id, Domain="login.shop.example",
-                                CustomDomainConfig={"CertificateArn": certificate})
+    idp.create_user_pool_domain(
+        UserPoolId=pool_id, Domain="login.shop.example", CustomDomainConfig={"CertificateArn": certificate}
+    )
     options = public.start_web_authn_registration(AccessToken=token)["CredentialCreationOptions"]
     assert options["rp"]["id"] == "shop.auth.example.org"
     UserPoolDomain.objects.filter(domain="login.shop.example").update(verified_at=timezone.now())
@@ -369,8 +400,10 @@ def test_relying_party_from_the_domains(public, idp, signed_in, authenticator, s
     options = public.start_web_authn_registration(AccessToken=token)["CredentialCreationOptions"]
     assert options["rp"]["id"] == "shop.example"
     register(public, token, SoftwareAuthenticator(origin="https://login.shop.example"))
-    assert [c["RelyingPartyId"] for c in public.list_web_authn_credentials(AccessToken=token)["Credentials"]] \
-        == ["shop.auth.example.org", "shop.example"]  # fmt: skip
+    assert [c["RelyingPartyId"] for c in public.list_web_authn_credentials(AccessToken=token)["Credentials"]] == [
+        "shop.auth.example.org",
+        "shop.example",
+    ]
 
 
 def test_access_token_is_required(public, signed_in):
@@ -400,11 +433,11 @@ def test_other_users_passkeys(public, signed_in, authenticator):
     _, _, bob = signed_in("bob", pool=(pool_id, client))
     alices = register(public, alice, authenticator)
     bobs = register(public, bob, SoftwareAuthenticator(origin=ORIGIN))
-    assert [c["CredentialId"] for c in public.list_web_authn_credentials(AccessToken=bob)["Credentials"]] \
-        == [bobs["id"]]  # fmt: skip
+    assert [c["CredentialId"] for c in public.list_web_authn_credentials(AccessToken=bob)["Credentials"]] == [
+        bobs["id"]
+    ]
     code = call_error(public.delete_web_authn_credential, AccessToken=bob, CredentialId=alices["id"])
     assert code == "ResourceNotFoundException"
     code = call_error(public.delete_web_authn_credential, AccessToken=bob, CredentialId="bm8tc3VjaC1jcmVkZW50aWFs")
     assert code == "ResourceNotFoundException"
     assert WebAuthnCredential.objects.filter(credential_id=alices["id"]).exists()
-

@@ -50,12 +50,21 @@ def verify_error(client, user, state, credential) -> ErrorCode:
 def test_options(alice):
     client, user, passkey = alice
     options, state = passkeys.authentication_options(user, client)
-    assert list(options) == ["hints", "attestation", "attestationFormats", "challenge", "timeout", "rpId",
-                             "allowCredentials", "userVerification"]  # fmt: skip
+    assert list(options) == [
+        "hints",
+        "attestation",
+        "attestationFormats",
+        "challenge",
+        "timeout",
+        "rpId",
+        "allowCredentials",
+        "userVerification",
+    ]
     assert options["hints"] == [] and options["attestation"] == "none" and options["attestationFormats"] == []
     assert len(options["challenge"]) == 22 and options["timeout"] == 180000 and options["rpId"] == RP_ID
-    assert options["allowCredentials"] == [{"id": passkey.credential_id, "type": "public-key",
-                                            "transports": ["hybrid", "internal"]}]  # fmt: skip
+    assert options["allowCredentials"] == [
+        {"id": passkey.credential_id, "type": "public-key", "transports": ["hybrid", "internal"]}
+    ]
     assert options["userVerification"] == "preferred"
     assert state == {"challenge": options["challenge"], "rp_id": RP_ID, "user_verification": "preferred"}
     assert json.loads(passkeys.authentication_options_json(options)) == options
@@ -219,8 +228,9 @@ def test_relying_party_changed(alice, authenticator):
     """Passkeys of the pool's former relying party are no longer offered nor accepted."""
     client, user, _ = alice
     credential, state = answer(authenticator, user, client)
-    user_pool_set_mfa_config(SYSTEM, {"UserPoolId": client.pool_id,
-                                      "WebAuthnConfiguration": {"RelyingPartyId": "example.org"}})  # fmt: skip
+    user_pool_set_mfa_config(
+        SYSTEM, {"UserPoolId": client.pool_id, "WebAuthnConfiguration": {"RelyingPartyId": "example.org"}}
+    )
     client.pool.refresh_from_db()
     user.pool.refresh_from_db()
     assert not passkeys.user_has_passkeys(user)
@@ -249,19 +259,22 @@ def test_options_without_relying_party(service_pool, service_user):
     assert not passkeys.user_has_passkeys(User.objects.select_related("pool").get(username="alice"))
 
 
-@pytest.mark.parametrize(("origin", "rp_id", "allowed"), [
-    ("https://example.com", "example.com", True),
-    ("https://a.b.example.com:444", "example.com", True),
-    ("https://example.com", "login.example.com", False),  # a parent is not within a subdomain's scope
-    ("https://xexample.com", "example.com", False),
-    ("http://example.com", "example.com", False),
-    ("http://localhost:8000", "localhost", True),
-    ("http://shop.auth.localhost:8000", "shop.auth.localhost", True),
-    ("http://127.0.0.1:8000", "127.0.0.1", False),
-    ("https://example.com:notaport", "example.com", False),
-    ("https://user@example.com", "example.com", False),
-    ("ftp://example.com", "example.com", False),
-    ("", "example.com", False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("origin", "rp_id", "allowed"),
+    [
+        ("https://example.com", "example.com", True),
+        ("https://a.b.example.com:444", "example.com", True),
+        ("https://example.com", "login.example.com", False),  # a parent is not within a subdomain's scope
+        ("https://xexample.com", "example.com", False),
+        ("http://example.com", "example.com", False),
+        ("http://localhost:8000", "localhost", True),
+        ("http://shop.auth.localhost:8000", "shop.auth.localhost", True),
+        ("http://127.0.0.1:8000", "127.0.0.1", False),
+        ("https://example.com:notaport", "example.com", False),
+        ("https://user@example.com", "example.com", False),
+        ("ftp://example.com", "example.com", False),
+        ("", "example.com", False),
+    ],
+)
 def test_origin_rule(origin, rp_id, allowed):
     assert passkeys.origin_allowed(origin, rp_id) is allowed

@@ -17,13 +17,18 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def start(api, client, username, **params):
-    return api.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_AUTH",
-                             AuthParameters={"USERNAME": username, **params})  # fmt: skip
+    return api.initiate_auth(
+        ClientId=client["ClientId"], AuthFlow="USER_AUTH", AuthParameters={"USERNAME": username, **params}
+    )
 
 
 def answer(api, client, session, username, credential):
-    return api.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName="WEB_AUTHN", Session=session,
-                                         ChallengeResponses={"USERNAME": username, "CREDENTIAL": json.dumps(credential)})  # fmt: skip
+    return api.respond_to_auth_challenge(
+        ClientId=client["ClientId"],
+        ChallengeName="WEB_AUTHN",
+        Session=session,
+        ChallengeResponses={"USERNAME": username, "CREDENTIAL": json.dumps(credential)},
+    )
 
 
 def test_passkey_sign_in(public, signed_in, authenticator):
@@ -41,8 +46,9 @@ def test_passkey_sign_in(public, signed_in, authenticator):
     assert WebAuthnCredential.objects.get().sign_count == 1
 
 
-@pytest.mark.parametrize("falsify", [{"bad_signature": True}, {"origin": "https://evil.example.net"},
-                                     {"rp_id": "evil.example.net"}])  # fmt: skip
+@pytest.mark.parametrize(
+    "falsify", [{"bad_signature": True}, {"origin": "https://evil.example.net"}, {"rp_id": "evil.example.net"}]
+)
 def test_a_bad_assertion_is_refused_and_spends_the_session(public, signed_in, authenticator, falsify):
     _, client, token = signed_in()
     register(public, token, authenticator)
@@ -77,4 +83,7 @@ def test_a_user_without_passkeys_is_not_offered_web_authn(public, signed_in):
 def test_auth_factors_list_the_passkey(public, idp, signed_in, authenticator):
     pool_id, _, token = signed_in()
     register(public, token, authenticator)
-    assert "WEB_AUTHN" in idp.admin_get_user_auth_factors(UserPoolId=pool_id, Username="alice")["ConfiguredUserAuthFactors"]
+    assert (
+        "WEB_AUTHN"
+        in idp.admin_get_user_auth_factors(UserPoolId=pool_id, Username="alice")["ConfiguredUserAuthFactors"]
+    )

@@ -7,7 +7,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests.conftest import one_request_per_connection, REGION
+from tests.conftest import REGION, one_request_per_connection
 from tests.userpools.conftest import make_client, make_pool, pool_id  # noqa: F401 - fixtures
 
 API = "https://api.example.com"
@@ -27,10 +27,13 @@ def raw_idp(live_server, make_access_key):
     """Like ``idp`` but with botocore's client-side checks off (tests/userpools/conftest.py)."""
     key_id, secret = make_access_key()
     client = boto3.client(
-        "cognito-idp", endpoint_url=live_server.url, region_name=REGION, aws_access_key_id=key_id,
+        "cognito-idp",
+        endpoint_url=live_server.url,
+        region_name=REGION,
+        aws_access_key_id=key_id,
         aws_secret_access_key=secret,
         config=Config(parameter_validation=False, retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30),
-    )  # fmt: skip
+    )
     return one_request_per_connection(client)
 
 

@@ -33,8 +33,10 @@ M2M = {"GenerateSecret": True, "AllowedOAuthFlowsUserPoolClient": True, "Allowed
 
 
 def test_create_client_needs_the_custom_scope_defined(idp, pool_id, make_client, make_server):
-    assert call_error(idp.create_user_pool_client, UserPoolId=pool_id, ClientName="m2m",
-                      AllowedOAuthScopes=[READ], **M2M) == "ScopeDoesNotExistException"  # fmt: skip
+    assert (
+        call_error(idp.create_user_pool_client, UserPoolId=pool_id, ClientName="m2m", AllowedOAuthScopes=[READ], **M2M)
+        == "ScopeDoesNotExistException"
+    )
     assert not AppClient.objects.filter(pool_id=pool_id).exists()
     make_server(pool_id)
     client = make_client(pool_id, "m2m", AllowedOAuthScopes=[READ, WRITE], **M2M)
@@ -53,11 +55,22 @@ def test_create_client_needs_the_custom_scope_defined(idp, pool_id, make_client,
 )
 def test_unknown_custom_scopes_are_refused(idp, pool_id, make_client, make_server, scope):
     make_server(pool_id)
-    assert call_error(idp.create_user_pool_client, UserPoolId=pool_id, ClientName="c",
-                      AllowedOAuthScopes=["openid", scope]) == "ScopeDoesNotExistException"  # fmt: skip
+    assert (
+        call_error(
+            idp.create_user_pool_client, UserPoolId=pool_id, ClientName="c", AllowedOAuthScopes=["openid", scope]
+        )
+        == "ScopeDoesNotExistException"
+    )
     client = make_client(pool_id, "c", AllowedOAuthScopes=[READ])
-    assert call_error(idp.update_user_pool_client, UserPoolId=pool_id, ClientId=client["ClientId"],
-                      AllowedOAuthScopes=[READ, scope]) == "ScopeDoesNotExistException"  # fmt: skip
+    assert (
+        call_error(
+            idp.update_user_pool_client,
+            UserPoolId=pool_id,
+            ClientId=client["ClientId"],
+            AllowedOAuthScopes=[READ, scope],
+        )
+        == "ScopeDoesNotExistException"
+    )
     after = idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=client["ClientId"])["UserPoolClient"]
     assert after == client  # unchanged
 
@@ -65,8 +78,10 @@ def test_unknown_custom_scopes_are_refused(idp, pool_id, make_client, make_serve
 def test_scopes_of_another_pool_do_not_count(idp, make_pool, make_server):
     mine, other = make_pool("mine")["Id"], make_pool("other")["Id"]
     make_server(other)
-    assert call_error(idp.create_user_pool_client, UserPoolId=mine, ClientName="c",
-                      AllowedOAuthScopes=[READ]) == "ScopeDoesNotExistException"  # fmt: skip
+    assert (
+        call_error(idp.create_user_pool_client, UserPoolId=mine, ClientName="c", AllowedOAuthScopes=[READ])
+        == "ScopeDoesNotExistException"
+    )
 
 
 def test_identifiers_with_slashes_and_colons(idp, pool_id, make_client, make_server):
@@ -74,8 +89,15 @@ def test_identifiers_with_slashes_and_colons(idp, pool_id, make_client, make_ser
     make_server(pool_id, identifier="urn:example:orders", scopes=[SCOPES[1]])
     scopes = ["https://api.example.com/v1/read", "urn:example:orders/write"]
     assert make_client(pool_id, AllowedOAuthScopes=scopes)["AllowedOAuthScopes"] == scopes
-    assert call_error(idp.create_user_pool_client, UserPoolId=pool_id, ClientName="c",
-                      AllowedOAuthScopes=["https://api.example.com/v1/write"]) == "ScopeDoesNotExistException"  # fmt: skip
+    assert (
+        call_error(
+            idp.create_user_pool_client,
+            UserPoolId=pool_id,
+            ClientName="c",
+            AllowedOAuthScopes=["https://api.example.com/v1/write"],
+        )
+        == "ScopeDoesNotExistException"
+    )
 
 
 @pytest.mark.parametrize("how", ["remove the scope", "delete the server"])
@@ -91,8 +113,9 @@ def test_removing_scopes_leaves_clients_alone(idp, pool_id, make_client, make_se
 
     # Sending the client's settings back (UpdateUserPoolClient resets what it is not given) keeps it.
     settings = {k: described[k] for k in ("AllowedOAuthScopes", "AllowedOAuthFlows", "AllowedOAuthFlowsUserPoolClient")}
-    kept = idp.update_user_pool_client(UserPoolId=pool_id, ClientId=client["ClientId"], ClientName="renamed",
-                                       **settings)["UserPoolClient"]  # fmt: skip
+    kept = idp.update_user_pool_client(
+        UserPoolId=pool_id, ClientId=client["ClientId"], ClientName="renamed", **settings
+    )["UserPoolClient"]
     assert kept["AllowedOAuthScopes"] == [READ, WRITE]
 
 
@@ -101,8 +124,12 @@ def test_a_scope_removed_from_the_client_comes_back_only_once_defined(idp, pool_
     client_id = make_client(pool_id, "c", AllowedOAuthScopes=[READ, WRITE])["ClientId"]
     idp.update_resource_server(UserPoolId=pool_id, Identifier=API, Name="api", Scopes=[SCOPES[0]])
     idp.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, AllowedOAuthScopes=[READ])
-    assert call_error(idp.update_user_pool_client, UserPoolId=pool_id, ClientId=client_id,
-                      AllowedOAuthScopes=[READ, WRITE]) == "ScopeDoesNotExistException"  # fmt: skip
+    assert (
+        call_error(
+            idp.update_user_pool_client, UserPoolId=pool_id, ClientId=client_id, AllowedOAuthScopes=[READ, WRITE]
+        )
+        == "ScopeDoesNotExistException"
+    )
     idp.update_resource_server(UserPoolId=pool_id, Identifier=API, Name="api", Scopes=SCOPES)
     again = idp.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, AllowedOAuthScopes=[READ, WRITE])
     assert again["UserPoolClient"]["AllowedOAuthScopes"] == [READ, WRITE]
@@ -120,8 +147,12 @@ def _fresh_keys():
 
 def _client_credentials_scopes(http, pool_id: str, client: AppClient, secret: str) -> set[str]:
     auth = "Basic " + base64.b64encode(f"{client.client_id}:{secret}".encode()).decode()
-    answer = http.post(f"/{pool_id}/oauth2/token", urlencode({"grant_type": "client_credentials"}),
-                       content_type="application/x-www-form-urlencoded", HTTP_AUTHORIZATION=auth)  # fmt: skip
+    answer = http.post(
+        f"/{pool_id}/oauth2/token",
+        urlencode({"grant_type": "client_credentials"}),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=auth,
+    )
     assert answer.status_code == 200, answer.content
     claims = jwt.decode(answer.json()["access_token"], options={"verify_signature": False})
     return set(claims["scope"].split())
@@ -129,19 +160,23 @@ def _client_credentials_scopes(http, pool_id: str, client: AppClient, secret: st
 
 def test_tokens_leave_out_inactive_scopes_until_re_added(client, _fresh_keys):
     pool = pools.user_pool_create(CTX, {"PoolName": "m2m"})
-    resource_servers.resource_server_create(CTX, {"UserPoolId": pool.id, "Identifier": API, "Name": "api",
-                                                  "Scopes": SCOPES})  # fmt: skip
-    app = clients.user_pool_client_create(CTX, {"UserPoolId": pool.id, "ClientName": "m2m",
-                                                "AllowedOAuthScopes": [READ, WRITE], **M2M})  # fmt: skip
+    resource_servers.resource_server_create(
+        CTX, {"UserPoolId": pool.id, "Identifier": API, "Name": "api", "Scopes": SCOPES}
+    )
+    app = clients.user_pool_client_create(
+        CTX, {"UserPoolId": pool.id, "ClientName": "m2m", "AllowedOAuthScopes": [READ, WRITE], **M2M}
+    )
     secret = clients.client_secret_current(app)
     assert _client_credentials_scopes(client, pool.id, app, secret) == {READ, WRITE}
 
-    resource_servers.resource_server_update(CTX, {"UserPoolId": pool.id, "Identifier": API, "Name": "api",
-                                                  "Scopes": [SCOPES[0]]})  # fmt: skip
+    resource_servers.resource_server_update(
+        CTX, {"UserPoolId": pool.id, "Identifier": API, "Name": "api", "Scopes": [SCOPES[0]]}
+    )
     assert _client_credentials_scopes(client, pool.id, app, secret) == {READ}
     app.refresh_from_db()
     assert app.settings["AllowedOAuthScopes"] == [READ, WRITE]
 
-    resource_servers.resource_server_update(CTX, {"UserPoolId": pool.id, "Identifier": API, "Name": "api",
-                                                  "Scopes": SCOPES})  # fmt: skip
+    resource_servers.resource_server_update(
+        CTX, {"UserPoolId": pool.id, "Identifier": API, "Name": "api", "Scopes": SCOPES}
+    )
     assert _client_credentials_scopes(client, pool.id, app, secret) == {READ, WRITE}

@@ -27,17 +27,27 @@ def pool():
 
 
 def _post(console, url, pool, **overrides):
-    data = {"pool": pool.id, "Identifier": API, "Name": "Orders API", "Scopes": "read Read the data\nwrite Change it",
-            "_save": "Save", **overrides}  # fmt: skip
+    data = {
+        "pool": pool.id,
+        "Identifier": API,
+        "Name": "Orders API",
+        "Scopes": "read Read the data\nwrite Change it",
+        "_save": "Save",
+        **overrides,
+    }
     return console.post(url, data)
 
 
 def test_pages_load(console, pool):
-    server = resource_servers.resource_server_create(CTX, {"UserPoolId": pool.id, "Identifier": API, "Name": "a",
-                                                           "Scopes": SCOPES})  # fmt: skip
-    for url in (reverse("admin:userpools_resourceserver_changelist"), reverse("admin:userpools_resourceserver_add"),
-                reverse("admin:userpools_resourceserver_change", args=[server.pk]),
-                reverse("admin:userpools_resourceserver_delete", args=[server.pk])):  # fmt: skip
+    server = resource_servers.resource_server_create(
+        CTX, {"UserPoolId": pool.id, "Identifier": API, "Name": "a", "Scopes": SCOPES}
+    )
+    for url in (
+        reverse("admin:userpools_resourceserver_changelist"),
+        reverse("admin:userpools_resourceserver_add"),
+        reverse("admin:userpools_resourceserver_change", args=[server.pk]),
+        reverse("admin:userpools_resourceserver_delete", args=[server.pk]),
+    ):
         response = console.get(url)
         assert response.status_code == 200, url
     change = console.get(reverse("admin:userpools_resourceserver_change", args=[server.pk])).content.decode()
@@ -49,18 +59,23 @@ def test_add_goes_through_the_service(console, pool):
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
     server = ResourceServer.objects.get(pool=pool)
     assert server.identifier == API and server.name == "Orders API"
-    assert server.scopes == [{"ScopeName": "read", "ScopeDescription": "Read the data"},
-                             {"ScopeName": "write", "ScopeDescription": "Change it"}]  # fmt: skip
+    assert server.scopes == [
+        {"ScopeName": "read", "ScopeDescription": "Read the data"},
+        {"ScopeName": "write", "ScopeDescription": "Change it"},
+    ]
     assert AuditEvent.objects.filter(action="resource_server.create", target=API, actor="operator:root").exists()
 
 
-@pytest.mark.parametrize("overrides, field", [
-    ({"Identifier": "has space"}, "Identifier"),
-    ({"Name": "bad!"}, "Name"),
-    ({"Scopes": "read"}, "Scopes"),  # no description
-    ({"Scopes": "a/b slash"}, "Scopes"),
-    ({"Scopes": "read one\nread two"}, "Scopes"),  # duplicate names
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"Identifier": "has space"}, "Identifier"),
+        ({"Name": "bad!"}, "Name"),
+        ({"Scopes": "read"}, "Scopes"),  # no description
+        ({"Scopes": "a/b slash"}, "Scopes"),
+        ({"Scopes": "read one\nread two"}, "Scopes"),  # duplicate names
+    ],
+)
 def test_invalid_input_is_a_form_error(console, pool, overrides, field):
     response = _post(console, reverse("admin:userpools_resourceserver_add"), pool, **overrides)
     assert response.status_code == 200
@@ -80,8 +95,9 @@ def test_duplicate_identifier_and_quota_are_form_errors(console, pool):
 
 
 def test_change_replaces_name_and_scopes(console, pool):
-    server = resource_servers.resource_server_create(CTX, {"UserPoolId": pool.id, "Identifier": API, "Name": "a",
-                                                           "Scopes": SCOPES})  # fmt: skip
+    server = resource_servers.resource_server_create(
+        CTX, {"UserPoolId": pool.id, "Identifier": API, "Name": "a", "Scopes": SCOPES}
+    )
     url = reverse("admin:userpools_resourceserver_change", args=[server.pk])
     # The pool and the identifier are fixed: posted values for them are ignored.
     response = _post(

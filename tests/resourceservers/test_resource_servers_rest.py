@@ -36,13 +36,16 @@ def expect_error(response, code: str) -> None:
     assert response.status_code == HTTP_STATUS.get(ErrorCode(code), 400), response.text
 
 
-@pytest.mark.parametrize("identifier, in_path", [
-    (API, API),  # slashes and a colon, as they are
-    ("https://api.example.com/v1/", "https://api.example.com/v1/"),  # a trailing slash is the identifier's
-    ("urn:example:orders", "urn:example:orders"),
-    ("solar-system-data", "solar-system-data"),
-    ("a?b#c%d", quote("a?b#c%d", safe="")),  # percent-encoded in the path, and signed so
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "identifier, in_path",
+    [
+        (API, API),  # slashes and a colon, as they are
+        ("https://api.example.com/v1/", "https://api.example.com/v1/"),  # a trailing slash is the identifier's
+        ("urn:example:orders", "urn:example:orders"),
+        ("solar-system-data", "solar-system-data"),
+        ("a?b#c%d", quote("a?b#c%d", safe="")),  # percent-encoded in the path, and signed so
+    ],
+)
 def test_lifecycle(api, pool_id, identifier, in_path):
     base = f"user-pools/{pool_id}/resource-servers/"
     created = api.post(base, {"Identifier": identifier, "Name": "Orders", "Scopes": SCOPES})
@@ -94,19 +97,26 @@ def test_list_pages(api, pool_id, ctx):
         expect_error(api.get(base, params=params), "InvalidParameterException")
 
 
-@pytest.mark.parametrize("body, code", [
-    ({"Name": "no identifier"}, "InvalidParameterException"),
-    ({"Identifier": API}, "InvalidParameterException"),  # Name is required
-    ({"Identifier": API, "Name": "x", "Colour": "blue"}, "InvalidParameterException"),  # not a member
-    ({"Identifier": "has space", "Name": "x"}, "InvalidParameterException"),
-    ({"Identifier": API, "Name": "bad!"}, "InvalidParameterException"),
-    ({"Identifier": API, "Name": "x", "Scopes": [{"ScopeName": "a/b", "ScopeDescription": "d"}]},
-     "InvalidParameterException"),
-    ({"Identifier": API, "Name": "x", "Scopes": [{"ScopeName": "r"}]}, "InvalidParameterException"),
-    ({"Identifier": API, "Name": "x", "Scopes": [{"ScopeName": "r", "ScopeDescription": "d"}] * 2},
-     "InvalidParameterException"),
-    ({"Identifier": API, "Name": "x", "Scopes": "read"}, "InvalidParameterException"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        ({"Name": "no identifier"}, "InvalidParameterException"),
+        ({"Identifier": API}, "InvalidParameterException"),  # Name is required
+        ({"Identifier": API, "Name": "x", "Colour": "blue"}, "InvalidParameterException"),  # not a member
+        ({"Identifier": "has space", "Name": "x"}, "InvalidParameterException"),
+        ({"Identifier": API, "Name": "bad!"}, "InvalidParameterException"),
+        (
+            {"Identifier": API, "Name": "x", "Scopes": [{"ScopeName": "a/b", "ScopeDescription": "d"}]},
+            "InvalidParameterException",
+        ),
+        ({"Identifier": API, "Name": "x", "Scopes": [{"ScopeName": "r"}]}, "InvalidParameterException"),
+        (
+            {"Identifier": API, "Name": "x", "Scopes": [{"ScopeName": "r", "ScopeDescription": "d"}] * 2},
+            "InvalidParameterException",
+        ),
+        ({"Identifier": API, "Name": "x", "Scopes": "read"}, "InvalidParameterException"),
+    ],
+)
 def test_invalid_create_body(api, pool_id, body, code):
     expect_error(api.post(f"user-pools/{pool_id}/resource-servers/", body), code)
     assert not ResourceServer.objects.exists()
@@ -131,8 +141,9 @@ def test_errors(api, pool_id, ctx):
 def test_quota(api, pool_id, ctx):
     for i in range(resource_servers.MAX_RESOURCE_SERVERS_PER_POOL):
         resource_servers.resource_server_create(ctx, {"UserPoolId": pool_id, "Identifier": f"api-{i}", "Name": "n"})
-    expect_error(api.post(f"user-pools/{pool_id}/resource-servers/", {"Identifier": "x", "Name": "n"}),
-                 "LimitExceededException")  # fmt: skip
+    expect_error(
+        api.post(f"user-pools/{pool_id}/resource-servers/", {"Identifier": "x", "Name": "n"}), "LimitExceededException"
+    )
 
 
 def test_unsigned_requests_are_refused(live_server, pool_id):
@@ -142,8 +153,16 @@ def test_unsigned_requests_are_refused(live_server, pool_id):
 
 def test_policy_uses_the_wire_actions(live_server, make_access_key, pool_id, ctx):
     resource_servers.resource_server_create(ctx, {"UserPoolId": pool_id, "Identifier": API, "Name": "a"})
-    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": user_pool_arn(pool_id), "Action": [
-        "cognito-idp:ListResourceServers", "cognito-idp:DescribeResourceServer"]}]}  # fmt: skip
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Resource": user_pool_arn(pool_id),
+                "Action": ["cognito-idp:ListResourceServers", "cognito-idp:DescribeResourceServer"],
+            }
+        ],
+    }
     reader = Api(live_server.url, make_access_key(policy, username="reader"))
     base = f"user-pools/{pool_id}/resource-servers/"
     assert reader.get(base).status_code == 200
@@ -185,17 +204,20 @@ def odd_server(pool_id, ctx) -> str:
     return f"/api/v1/user-pools/{pool_id}/resource-servers/"
 
 
-@pytest.mark.parametrize("encode_all, raw_uri", [
-    (False, False),  # "%", "?", "#" encoded, the rest as it is: no raw target needed
-    (False, True),
-    (True, True),  # every reserved or non-ASCII character encoded: verified against the raw target
-    (True, "absolute"),  # an absolute-form request target
-])  # fmt: skip
-def test_a_percent_encoded_path_is_verified_as_it_was_signed(client, make_access_key, odd_server, encode_all,
-                                                             raw_uri):  # fmt: skip
+@pytest.mark.parametrize(
+    "encode_all, raw_uri",
+    [
+        (False, False),  # "%", "?", "#" encoded, the rest as it is: no raw target needed
+        (False, True),
+        (True, True),  # every reserved or non-ASCII character encoded: verified against the raw target
+        (True, "absolute"),  # an absolute-form request target
+    ],
+)
+def test_a_percent_encoded_path_is_verified_as_it_was_signed(client, make_access_key, odd_server, encode_all, raw_uri):
     key = make_access_key()
-    path = odd_server + (quote(ODD, safe="") if encode_all else ODD.replace("%", "%25").replace("?", "%3F")
-                         .replace("#", "%23"))  # fmt: skip
+    path = odd_server + (
+        quote(ODD, safe="") if encode_all else ODD.replace("%", "%25").replace("?", "%3F").replace("#", "%23")
+    )
     target = {False: None, True: path, "absolute": f"http://testserver{path}"}[raw_uri]
     response = _signed_get(client, key, path, raw_uri=target)
     assert response.status_code == 200, response.content
@@ -228,9 +250,11 @@ def test_a_path_with_dot_segments_added_after_signing_is_refused(client, make_ac
     """SigV4 signs the path with dot segments removed while Django routes on the path as
     sent: a signature for .../resource-servers/ID must not be good for .../x/../ID, which
     names the identifier 'x/../ID' (identity.resource.path_refusal)."""
-    for sent in (signed.replace("/resource-servers/", "/resource-servers/x/../"),
-                 signed.replace("/resource-servers/", "/resource-servers/./"),
-                 signed.replace("/resource-servers/", "/resource-servers/x/%2E%2E/")):  # fmt: skip
+    for sent in (
+        signed.replace("/resource-servers/", "/resource-servers/x/../"),
+        signed.replace("/resource-servers/", "/resource-servers/./"),
+        signed.replace("/resource-servers/", "/resource-servers/x/%2E%2E/"),
+    ):
         for raw_uri in (sent, None):
             response = _signed_get(client, make_access_key(), signed, sent_path=sent, raw_uri=raw_uri)
             assert response.status_code == 401, (sent, response.content)

@@ -27,11 +27,13 @@ CTX = ServiceContext(actor="test")
 # --- CreateResourceServer / DescribeResourceServer -------------------------------------------
 
 
-@pytest.mark.parametrize("identifier", [API, "https://api.example.com/v1/", "urn:example:orders", "solar-system-data",
-                                        "a?b#c%d&e=f"])  # fmt: skip
+@pytest.mark.parametrize(
+    "identifier", [API, "https://api.example.com/v1/", "urn:example:orders", "solar-system-data", "a?b#c%d&e=f"]
+)
 def test_create_and_describe(idp, pool_id, identifier):
-    created = idp.create_resource_server(UserPoolId=pool_id, Identifier=identifier, Name="Orders API",
-                                         Scopes=SCOPES)["ResourceServer"]  # fmt: skip
+    created = idp.create_resource_server(UserPoolId=pool_id, Identifier=identifier, Name="Orders API", Scopes=SCOPES)[
+        "ResourceServer"
+    ]
     assert created == {"UserPoolId": pool_id, "Identifier": identifier, "Name": "Orders API", "Scopes": SCOPES}
     assert "ManagedBy" not in created  # reserved for servers Cognito manages (ResourceServerType.ManagedBy)
     described = idp.describe_resource_server(UserPoolId=pool_id, Identifier=identifier)["ResourceServer"]
@@ -268,8 +270,12 @@ def test_list_pages_oldest_first(idp, pool_id, make_pool, make_server):
     assert seen == names and pages == 3
     everything = idp.list_resource_servers(UserPoolId=pool_id)  # MaxResults is optional: up to 50
     assert [s["Identifier"] for s in everything["ResourceServers"]] == names and "NextToken" not in everything
-    assert everything["ResourceServers"][0] == {"UserPoolId": pool_id, "Identifier": names[0], "Name": "api",
-                                                "Scopes": SCOPES}  # fmt: skip
+    assert everything["ResourceServers"][0] == {
+        "UserPoolId": pool_id,
+        "Identifier": names[0],
+        "Name": "api",
+        "Scopes": SCOPES,
+    }
 
 
 def test_list_with_botos_paginator(idp, pool_id, make_server):

@@ -22,8 +22,9 @@ PASSWORD = "pw-root"  # make_operator's
 
 
 def _log_in(client: Client, password: str, *, username: str = "root", ip: str = "203.0.113.7"):
-    return client.post("/admin/login/?next=/admin/", {"username": username, "password": password, "next": "/admin/"},
-                       REMOTE_ADDR=ip)  # fmt: skip
+    return client.post(
+        "/admin/login/?next=/admin/", {"username": username, "password": password, "next": "/admin/"}, REMOTE_ADDR=ip
+    )
 
 
 def _signed_in(response) -> bool:
@@ -76,15 +77,27 @@ def test_the_address_behind_a_proxy_is_the_one_the_proxy_saw(settings, make_oper
     make_operator("root", is_superuser=True)
     for _ in range(_limit(settings)):
         # The attacker varies a spoofed first entry; the proxy appends the real address.
-        assert not _signed_in(Client().post("/admin/login/?next=/admin/",
-                                            {"username": "root", "password": "wrong", "next": "/admin/"},
-                                            REMOTE_ADDR="10.0.0.1",
-                                            HTTP_X_FORWARDED_FOR=f"192.0.2.{_}, 203.0.113.7"))  # fmt: skip
-    locked = Client().post("/admin/login/?next=/admin/", {"username": "root", "password": PASSWORD, "next": "/admin/"},
-                           REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.99, 203.0.113.7")  # fmt: skip
+        assert not _signed_in(
+            Client().post(
+                "/admin/login/?next=/admin/",
+                {"username": "root", "password": "wrong", "next": "/admin/"},
+                REMOTE_ADDR="10.0.0.1",
+                HTTP_X_FORWARDED_FOR=f"192.0.2.{_}, 203.0.113.7",
+            )
+        )
+    locked = Client().post(
+        "/admin/login/?next=/admin/",
+        {"username": "root", "password": PASSWORD, "next": "/admin/"},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="192.0.2.99, 203.0.113.7",
+    )
     assert not _signed_in(locked)
-    elsewhere = Client().post("/admin/login/?next=/admin/", {"username": "root", "password": PASSWORD, "next": "/admin/"},
-                              REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.20")  # fmt: skip
+    elsewhere = Client().post(
+        "/admin/login/?next=/admin/",
+        {"username": "root", "password": PASSWORD, "next": "/admin/"},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.20",
+    )
     assert _signed_in(elsewhere)
 
 

@@ -69,8 +69,9 @@ class TxtServer:
                 response.set_rcode(dns.rcode.NXDOMAIN)
             elif question.rdtype == dns.rdatatype.TXT:
                 texts = [f'"{value}"' for value in values]
-                response.answer.append(dns.rrset.from_text(question.name, 60, dns.rdataclass.IN, dns.rdatatype.TXT,
-                                                           *texts))  # fmt: skip
+                response.answer.append(
+                    dns.rrset.from_text(question.name, 60, dns.rdataclass.IN, dns.rdatatype.TXT, *texts)
+                )
             self.sock.sendto(response.to_wire(), peer)
 
     def publish(self, domain: UserPoolDomain, value: str | None = None) -> None:
@@ -86,8 +87,11 @@ class TxtServer:
 @pytest.fixture
 def dns_server(settings):
     server = TxtServer()
-    settings.COGNATE = {**settings.COGNATE, "DOMAIN_VERIFICATION_NAMESERVERS": [f"127.0.0.1:{server.port}"],
-                        "DOMAIN_VERIFICATION_TIMEOUT_SECONDS": 2}  # fmt: skip
+    settings.COGNATE = {
+        **settings.COGNATE,
+        "DOMAIN_VERIFICATION_NAMESERVERS": [f"127.0.0.1:{server.port}"],
+        "DOMAIN_VERIFICATION_TIMEOUT_SECONDS": 2,
+    }
     yield server
     server.stop()
 
@@ -105,14 +109,14 @@ def attacker(settings):
 
 
 def claim(pool_id: str, name: str = VICTIM) -> UserPoolDomain:
-    return domains.user_pool_domain_create(SYSTEM, {"UserPoolId": pool_id, "Domain": name,
-                                                    "CustomDomainConfig": {"CertificateArn": CERT}})  # fmt: skip
+    return domains.user_pool_domain_create(
+        SYSTEM, {"UserPoolId": pool_id, "Domain": name, "CustomDomainConfig": {"CertificateArn": CERT}}
+    )
 
 
 def login_page(client, host: str = VICTIM):
     hosts_cache_clear()  # what another process sees after CACHE_SECONDS
-    query = urlencode({"client_id": client.client_id, "response_type": "code", "redirect_uri": CALLBACK,
-                       **PKCE_UNUSED})  # fmt: skip
+    query = urlencode({"client_id": client.client_id, "response_type": "code", "redirect_uri": CALLBACK, **PKCE_UNUSED})
     return Client(HTTP_HOST=host).get(f"/oauth2/authorize?{query}")
 
 
@@ -225,8 +229,7 @@ def test_prefix_domains_and_the_public_paths_still_work(attacker):
     claim(pool.id)
     assert login_page(client, "attacker-app.auth.localhost").status_code == 302
     assert discovery(pool.id)["authorization_endpoint"] == "http://attacker-app.auth.localhost:8000/oauth2/authorize"
-    query = urlencode({"client_id": client.client_id, "response_type": "code", "redirect_uri": CALLBACK,
-                       **PKCE_UNUSED})  # fmt: skip
+    query = urlencode({"client_id": client.client_id, "response_type": "code", "redirect_uri": CALLBACK, **PKCE_UNUSED})
     assert Client().get(f"/{pool.id}/oauth2/authorize?{query}").status_code == 302
 
 

@@ -29,23 +29,32 @@ from userpools import srp
 from userpools.context import SYSTEM
 from userpools.models import User
 from userpools.services import users
-from userpools.signin import FREE_FAILURES
 from userpools.services.clients import user_pool_client_create
-from userpools.services.pools import user_pool_create
 from userpools.services.outreach import SEND_LIMIT
+from userpools.services.pools import user_pool_create
+from userpools.signin import FREE_FAILURES
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "Passw0rd!"
 WRONG = "Wrong-Passw0rd!"
-FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_USER_AUTH",
-         "ALLOW_REFRESH_TOKEN_AUTH"]  # fmt: skip
+FLOWS = [
+    "ALLOW_USER_PASSWORD_AUTH",
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_USER_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+]
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # tests only: see the timing test
 
 
 def _wire(client, operation: str, body: dict) -> tuple[int, dict]:
-    response = client.post("/", data=json.dumps(body), content_type="application/x-amz-json-1.1",
-                           HTTP_X_AMZ_TARGET=f"AWSCognitoIdentityProviderService.{operation}")  # fmt: skip
+    response = client.post(
+        "/",
+        data=json.dumps(body),
+        content_type="application/x-amz-json-1.1",
+        HTTP_X_AMZ_TARGET=f"AWSCognitoIdentityProviderService.{operation}",
+    )
     return response.status_code, json.loads(response.content or b"{}")
 
 
@@ -56,8 +65,11 @@ def _error(answer: tuple[int, dict]) -> tuple[int, str, str] | None:
 
 def _shape(value: str) -> tuple[int, str]:
     """What a value's form tells: its length and character classes (not the value itself)."""
-    classes = "".join(name for name, pattern in (("d", r"\d"), ("a", r"[a-z]"), ("A", r"[A-Z]"), ("*", r"\*"),
-                                                 ("@", "@"), ("+", r"\+")) if re.search(pattern, value))  # fmt: skip
+    classes = "".join(
+        name
+        for name, pattern in (("d", r"\d"), ("a", r"[a-z]"), ("A", r"[A-Z]"), ("*", r"\*"), ("@", "@"), ("+", r"\+"))
+        if re.search(pattern, value)
+    )
     return len(value), classes
 
 
@@ -67,26 +79,45 @@ def app(settings):
     SMS_OTP first factors, and a client with PreventUserExistenceErrors ENABLED."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.COGNATE_SMS_SENDER = "userpools.sms.ConsoleSender"
-    pool = user_pool_create(SYSTEM, {
-        "PoolName": "enum", "AutoVerifiedAttributes": ["email"],
-        "SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::123456789012:role/sms", "ExternalId": "x"},
-        "EmailConfiguration": {"EmailSendingAccount": "COGNITO_DEFAULT"},
-        "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP", "SMS_OTP"]}},
-    })  # fmt: skip
-    client = user_pool_client_create(SYSTEM, {"UserPoolId": pool.id, "ClientName": "app", "ExplicitAuthFlows": FLOWS,
-                                              "PreventUserExistenceErrors": "ENABLED"})  # fmt: skip
+    pool = user_pool_create(
+        SYSTEM,
+        {
+            "PoolName": "enum",
+            "AutoVerifiedAttributes": ["email"],
+            "SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::123456789012:role/sms", "ExternalId": "x"},
+            "EmailConfiguration": {"EmailSendingAccount": "COGNITO_DEFAULT"},
+            "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP", "SMS_OTP"]}},
+        },
+    )
+    client = user_pool_client_create(
+        SYSTEM,
+        {
+            "UserPoolId": pool.id,
+            "ClientName": "app",
+            "ExplicitAuthFlows": FLOWS,
+            "PreventUserExistenceErrors": "ENABLED",
+        },
+    )
     return pool, client.client_id
 
 
 def _user(pool, username: str, *, email: str | None = None, status: str = User.Status.CONFIRMED) -> User:
     attributes = {"email": email, "email_verified": "true"} if email else {}
-    return users.user_create(SYSTEM, pool=pool, username=username, password=PASSWORD, attributes=attributes,
-                             status=status)  # fmt: skip
+    return users.user_create(
+        SYSTEM, pool=pool, username=username, password=PASSWORD, attributes=attributes, status=status
+    )
 
 
 def _password_auth(client, client_id: str, username: str, password: str = WRONG):
-    return _wire(client, "InitiateAuth", {"ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH",
-                                          "AuthParameters": {"USERNAME": username, "PASSWORD": password}})  # fmt: skip
+    return _wire(
+        client,
+        "InitiateAuth",
+        {
+            "ClientId": client_id,
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": username, "PASSWORD": password},
+        },
+    )
 
 
 # --- Lockout ------------------------------------------------------------------------------------
@@ -106,9 +137,15 @@ def test_admin_password_auth_locks_out_unknown_usernames_as_users(signed, app):
     _user(pool, "alice")
 
     def attempt(username):
-        response = signed("AdminInitiateAuth", {"UserPoolId": pool.id, "ClientId": client_id,
-                                                "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
-                                                "AuthParameters": {"USERNAME": username, "PASSWORD": WRONG}})  # fmt: skip
+        response = signed(
+            "AdminInitiateAuth",
+            {
+                "UserPoolId": pool.id,
+                "ClientId": client_id,
+                "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+                "AuthParameters": {"USERNAME": username, "PASSWORD": WRONG},
+            },
+        )
         return response.status_code, json.loads(response.content)
 
     real = [_error(attempt("alice")) for _ in range(FREE_FAILURES + 1)]
@@ -122,16 +159,30 @@ def test_srp_claims_lock_out_unknown_usernames_as_users(client, app):
 
     def srp_round(username):
         helper = srp.Client(pool.id)
-        status, challenge = _wire(client, "InitiateAuth", {"ClientId": client_id, "AuthFlow": "USER_SRP_AUTH",
-                                                           "AuthParameters": {"USERNAME": username, "SRP_A": helper.srp_a}})  # fmt: skip
+        status, challenge = _wire(
+            client,
+            "InitiateAuth",
+            {
+                "ClientId": client_id,
+                "AuthFlow": "USER_SRP_AUTH",
+                "AuthParameters": {"USERNAME": username, "SRP_A": helper.srp_a},
+            },
+        )
         if status != 200:
             return _error((status, challenge)), None
         parameters = challenge["ChallengeParameters"]
-        shape = (challenge["ChallengeName"], sorted(parameters), _shape(parameters["SALT"])[1],
-                 _shape(parameters["SRP_B"])[1])  # fmt: skip
+        shape = (
+            challenge["ChallengeName"],
+            sorted(parameters),
+            _shape(parameters["SALT"])[1],
+            _shape(parameters["SRP_B"])[1],
+        )
         responses = helper.respond(parameters, WRONG)
-        answer = _wire(client, "RespondToAuthChallenge", {"ClientId": client_id, "ChallengeName": "PASSWORD_VERIFIER",
-                                                          "ChallengeResponses": responses})  # fmt: skip
+        answer = _wire(
+            client,
+            "RespondToAuthChallenge",
+            {"ClientId": client_id, "ChallengeName": "PASSWORD_VERIFIER", "ChallengeResponses": responses},
+        )
         return _error(answer), shape
 
     real = [srp_round("alice") for _ in range(FREE_FAILURES + 1)]
@@ -144,8 +195,11 @@ def test_srp_claims_lock_out_unknown_usernames_as_users(client, app):
 
 
 def _user_auth(client, client_id, username, **parameters):
-    return _wire(client, "InitiateAuth", {"ClientId": client_id, "AuthFlow": "USER_AUTH",
-                                          "AuthParameters": {"USERNAME": username, **parameters}})  # fmt: skip
+    return _wire(
+        client,
+        "InitiateAuth",
+        {"ClientId": client_id, "AuthFlow": "USER_AUTH", "AuthParameters": {"USERNAME": username, **parameters}},
+    )
 
 
 def test_available_challenges_are_the_same_for_real_and_unknown_users(client, app):
@@ -160,8 +214,9 @@ def test_available_challenges_are_the_same_for_real_and_unknown_users(client, ap
     assert answers["alice"] == answers["bob"] == answers["nobody"]
 
 
-@pytest.mark.parametrize(("factor", "user_email"), [("EMAIL_OTP", "bob@example.com"), ("EMAIL_OTP", None),
-                                                    ("SMS_OTP", None)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("factor", "user_email"), [("EMAIL_OTP", "bob@example.com"), ("EMAIL_OTP", None), ("SMS_OTP", None)]
+)
 def test_one_time_code_challenges_look_the_same(client, app, factor, user_email):
     pool, client_id = app
     _user(pool, "bob", email=user_email)
@@ -171,8 +226,12 @@ def test_one_time_code_challenges_look_the_same(client, app, factor, user_email)
         if status != 200:
             return _error((status, body))
         parameters = body["ChallengeParameters"]
-        return (body["ChallengeName"], sorted(parameters), parameters["CODE_DELIVERY_DELIVERY_MEDIUM"],
-                _shape(parameters["CODE_DELIVERY_DESTINATION"])[1])  # fmt: skip
+        return (
+            body["ChallengeName"],
+            sorted(parameters),
+            parameters["CODE_DELIVERY_DELIVERY_MEDIUM"],
+            _shape(parameters["CODE_DELIVERY_DESTINATION"])[1],
+        )
 
     real = [start("bob") for _ in range(SEND_LIMIT + 1)]
     unknown = [start("nobody") for _ in range(SEND_LIMIT + 1)]
@@ -210,8 +269,18 @@ def test_confirm_forgot_password_answers_the_same(client, app):
     _user(pool, "carol", email="carol@example.com")
 
     def confirm(username):
-        return _error(_wire(client, "ConfirmForgotPassword", {"ClientId": client_id, "Username": username,
-                                                              "ConfirmationCode": "000000", "Password": "N3w-Passw0rd!"}))  # fmt: skip
+        return _error(
+            _wire(
+                client,
+                "ConfirmForgotPassword",
+                {
+                    "ClientId": client_id,
+                    "Username": username,
+                    "ConfirmationCode": "000000",
+                    "Password": "N3w-Passw0rd!",
+                },
+            )
+        )
 
     before = (confirm("carol"), confirm("nobody"))  # no code requested
     assert before[0] == before[1]
@@ -227,14 +296,26 @@ def test_confirm_forgot_password_answers_the_same(client, app):
 def test_confirm_sign_up_answers_the_same(client, app, status):
     pool, client_id = app
     if status == User.Status.UNCONFIRMED:
-        assert _wire(client, "SignUp", {"ClientId": client_id, "Username": "dave", "Password": PASSWORD,
-                                        "UserAttributes": [{"Name": "email", "Value": "dave@example.com"}]})[0] == 200  # fmt: skip
+        assert (
+            _wire(
+                client,
+                "SignUp",
+                {
+                    "ClientId": client_id,
+                    "Username": "dave",
+                    "Password": PASSWORD,
+                    "UserAttributes": [{"Name": "email", "Value": "dave@example.com"}],
+                },
+            )[0]
+            == 200
+        )
     else:
         _user(pool, "dave", email="dave@example.com")
 
     def confirm(username):
-        return _error(_wire(client, "ConfirmSignUp", {"ClientId": client_id, "Username": username,
-                                                      "ConfirmationCode": "000000"}))  # fmt: skip
+        return _error(
+            _wire(client, "ConfirmSignUp", {"ClientId": client_id, "Username": username, "ConfirmationCode": "000000"})
+        )
 
     real = [confirm("dave") for _ in range(6)]
     unknown = [confirm("nobody") for _ in range(6)]
@@ -271,12 +352,16 @@ def _separated(real: list[float], unknown: list[float]) -> str | None:
     them), and the difference of the medians against half the larger interquartile range.
     """
     wins = sum((r > u) + 0.5 * (r == u) for r in real for u in unknown) / (len(real) * len(unknown))
-    spread = max(statistics.quantiles(real, n=4)[2] - statistics.quantiles(real, n=4)[0],
-                 statistics.quantiles(unknown, n=4)[2] - statistics.quantiles(unknown, n=4)[0])  # fmt: skip
+    spread = max(
+        statistics.quantiles(real, n=4)[2] - statistics.quantiles(real, n=4)[0],
+        statistics.quantiles(unknown, n=4)[2] - statistics.quantiles(unknown, n=4)[0],
+    )
     shift = statistics.median(real) - statistics.median(unknown)
     if abs(wins - 0.5) > 0.25 or abs(shift) > 0.5 * spread:
-        return (f"P(real slower) = {wins:.2f}, medians {statistics.median(real) * 1e3:.3f} vs "
-                f"{statistics.median(unknown) * 1e3:.3f} ms, spread {spread * 1e3:.3f} ms")
+        return (
+            f"P(real slower) = {wins:.2f}, medians {statistics.median(real) * 1e3:.3f} vs "
+            f"{statistics.median(unknown) * 1e3:.3f} ms, spread {spread * 1e3:.3f} ms"
+        )
     return None
 
 
@@ -302,13 +387,13 @@ def test_a_wrong_password_takes_as_long_for_a_real_user_as_for_an_unknown_one(cl
 
     verdict = None
     for attempt in range(2):
-        batch = names[attempt * SAMPLES:(attempt + 1) * SAMPLES]
+        batch = names[attempt * SAMPLES : (attempt + 1) * SAMPLES]
         for i, name in enumerate(batch):  # warm-up: first failures, and the code paths
             timed(name), timed(f"ghost{attempt}-{i}")
         real, unknown = [], []
         for i, name in enumerate(batch):
             pair = [(real, name), (unknown, f"ghost{attempt}-{i}")]
-            for into, username in (pair if i % 2 else pair[::-1]):
+            for into, username in pair if i % 2 else pair[::-1]:
                 into.append(timed(username))
         verdict = _separated(real, unknown)
         if verdict is None:

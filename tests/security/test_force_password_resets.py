@@ -19,8 +19,9 @@ FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 
 
 def sign_in(public, client_id: str, username: str) -> dict:
-    return public.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
-                                AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD})["AuthenticationResult"]
+    return public.initiate_auth(
+        ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD}
+    )["AuthenticationResult"]
 
 
 def code_of(call, **kwargs) -> str:
@@ -43,11 +44,25 @@ def test_every_user_of_the_pool_is_reset_and_signed_out(public, signin, make_poo
     assert "Reset 2 user(s)" in out.getvalue()
     assert set(User.objects.filter(pool_id=pool_id).values_list("status", flat=True)) == {"RESET_REQUIRED"}
     assert all(mailbox.code_for(address) for address in addresses.values())  # each was sent a reset code
-    assert code_of(public.initiate_auth, ClientId=client["ClientId"], AuthFlow="USER_PASSWORD_AUTH",
-                   AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD}) == "PasswordResetRequiredException"
+    assert (
+        code_of(
+            public.initiate_auth,
+            ClientId=client["ClientId"],
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD},
+        )
+        == "PasswordResetRequiredException"
+    )
     assert code_of(public.get_user, AccessToken=tokens["AccessToken"]) == "NotAuthorizedException"
-    assert code_of(public.initiate_auth, ClientId=client["ClientId"], AuthFlow="REFRESH_TOKEN_AUTH",
-                   AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]}) == "NotAuthorizedException"
+    assert (
+        code_of(
+            public.initiate_auth,
+            ClientId=client["ClientId"],
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]},
+        )
+        == "NotAuthorizedException"
+    )
     assert sign_in(public, other_client["ClientId"], "carol")["AccessToken"]  # another pool is untouched
 
 

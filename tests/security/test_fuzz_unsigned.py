@@ -46,8 +46,12 @@ SPECS = [ServiceSpec.load("cognito-idp"), ServiceSpec.load("cognito-identity")]
 UNSIGNED = [(spec, op) for spec in SPECS for op in sorted(spec.operation_names()) if spec.is_unsigned(op)]
 # Errors of the protocol itself, which the model does not list per operation (and Cognate's
 # answer to an operation it does not implement yet).
-PROTOCOL_ERRORS = {"SerializationException", "InvalidParameterException", "TooManyRequestsException",
-                   "UnsupportedOperationException"}
+PROTOCOL_ERRORS = {
+    "SerializationException",
+    "InvalidParameterException",
+    "TooManyRequestsException",
+    "UnsupportedOperationException",
+}
 PASSWORD = "Passw0rd!fuzz"
 EXAMPLES = 24  # per operation and kind: 38 operations x 2 kinds x 24 = 1,824 requests
 
@@ -58,13 +62,25 @@ KNOWN: dict[str, list] = {}
 
 def _post(spec: ServiceSpec, operation: str, raw: bytes) -> tuple[int, bytes]:
     env = {
-        "REQUEST_METHOD": "POST", "PATH_INFO": "/", "QUERY_STRING": "", "SCRIPT_NAME": "",
-        "SERVER_NAME": "testserver", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "testserver", "wsgi.url_scheme": "http", "wsgi.errors": io.StringIO(), "wsgi.version": (1, 0),
-        "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False, "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_LENGTH": str(len(raw)), "CONTENT_TYPE": "application/x-amz-json-1.1",
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/",
+        "QUERY_STRING": "",
+        "SCRIPT_NAME": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "testserver",
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": io.StringIO(),
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_LENGTH": str(len(raw)),
+        "CONTENT_TYPE": "application/x-amz-json-1.1",
         "HTTP_X_AMZ_TARGET": f"{spec.target_prefix}.{operation}",
-    }  # fmt: skip
+    }
     status, _, answer = call(wsgi.application, env, raw)
     return int(status.split()[0]), answer
 
@@ -88,13 +104,42 @@ def _nested(depth: int, kind: str) -> str:
 
 HOSTILE_FRAGMENTS = st.one_of(
     st.builds(_nested, st.sampled_from([3, 63, 64, 65, 66, 200, 600, 5000]), st.sampled_from(["[", "{"])),
-    st.sampled_from([
-        "9" * 21, "-" + "9" * 5000, "9" * 5000, "1" * 4300, "18446744073709551616", "-9223372036854775809",
-        "1e400", "-1e400", "1e-400", "0." + "1" * 1200, "NaN", "Infinity", "-Infinity",
-        '"\\u0000"', '"\\ud800"', '"\\udfff\\ud800"', '"a\\u0000b"', '{"\\u0000": 1}', '{"\\ud800": "x"}',
-        '"' + "x" * 100_000 + '"', '"' + "\u00e9" * 50_000 + '"', "true", "null", "[]", "{}", "[null]",
-        '{"a": 1, "a": 2}', '"\\/\\b\\f\\n\\r\\t"', "0", "-0", "1.5", "[1, [2, [3, [4]]]]",
-    ]),  # fmt: skip
+    st.sampled_from(
+        [
+            "9" * 21,
+            "-" + "9" * 5000,
+            "9" * 5000,
+            "1" * 4300,
+            "18446744073709551616",
+            "-9223372036854775809",
+            "1e400",
+            "-1e400",
+            "1e-400",
+            "0." + "1" * 1200,
+            "NaN",
+            "Infinity",
+            "-Infinity",
+            '"\\u0000"',
+            '"\\ud800"',
+            '"\\udfff\\ud800"',
+            '"a\\u0000b"',
+            '{"\\u0000": 1}',
+            '{"\\ud800": "x"}',
+            '"' + "x" * 100_000 + '"',
+            '"' + "\u00e9" * 50_000 + '"',
+            "true",
+            "null",
+            "[]",
+            "{}",
+            "[null]",
+            '{"a": 1, "a": 2}',
+            '"\\/\\b\\f\\n\\r\\t"',
+            "0",
+            "-0",
+            "1.5",
+            "[1, [2, [3, [4]]]]",
+        ]
+    ),
     json_values.map(lambda v: json.dumps(v)),
 )
 
@@ -103,8 +148,9 @@ HOSTILE_FRAGMENTS = st.one_of(
 def hostile_body(draw, spec: ServiceSpec, operation: str) -> bytes:
     shape_name = spec.input_shape(operation)
     names = list(spec.shape(shape_name).get("members", {})) if shape_name else []
-    members = draw(st.lists(st.sampled_from(names) | st.text(max_size=6) if names else st.text(max_size=6),
-                            min_size=1, max_size=4))  # fmt: skip
+    members = draw(
+        st.lists(st.sampled_from(names) | st.text(max_size=6) if names else st.text(max_size=6), min_size=1, max_size=4)
+    )
     parts = []
     for name in members:
         value = draw(HOSTILE_FRAGMENTS | st.sampled_from([json.dumps(v) for v in KNOWN.get(name, [])] or ["1"]))
@@ -140,46 +186,97 @@ def seeded():
     ctx = ServiceContext(actor="test")
     idp, identity = SPECS
     pool = user_pool_create(ctx, {"PoolName": "fuzz"})
-    client = user_pool_client_create(ctx, {
-        "UserPoolId": pool.id, "ClientName": "fuzz",
-        "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH",
-                              "ALLOW_CUSTOM_AUTH", "ALLOW_USER_AUTH"],
-    })  # fmt: skip
-    users.user_create(ctx, pool=pool, username="alice", password=PASSWORD,
-                      attributes={"email": "alice@example.com", "email_verified": "true"},
-                      status=User.Status.CONFIRMED)  # fmt: skip
-    auth = _wire_json(idp, "InitiateAuth", {"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": client.client_id,
-                                            "AuthParameters": {"USERNAME": "alice", "PASSWORD": PASSWORD}})  # fmt: skip
+    client = user_pool_client_create(
+        ctx,
+        {
+            "UserPoolId": pool.id,
+            "ClientName": "fuzz",
+            "ExplicitAuthFlows": [
+                "ALLOW_USER_PASSWORD_AUTH",
+                "ALLOW_USER_SRP_AUTH",
+                "ALLOW_REFRESH_TOKEN_AUTH",
+                "ALLOW_CUSTOM_AUTH",
+                "ALLOW_USER_AUTH",
+            ],
+        },
+    )
+    users.user_create(
+        ctx,
+        pool=pool,
+        username="alice",
+        password=PASSWORD,
+        attributes={"email": "alice@example.com", "email_verified": "true"},
+        status=User.Status.CONFIRMED,
+    )
+    auth = _wire_json(
+        idp,
+        "InitiateAuth",
+        {
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "ClientId": client.client_id,
+            "AuthParameters": {"USERNAME": "alice", "PASSWORD": PASSWORD},
+        },
+    )
     tokens = auth["AuthenticationResult"]
     provider = f"cognito-idp.us-east-1.amazonaws.com/{pool.id}"
-    identity_pool = identity_pool_create(ctx, {
-        "IdentityPoolName": "fuzz", "AllowUnauthenticatedIdentities": True,
-        "CognitoIdentityProviders": [{"ProviderName": provider, "ClientId": client.client_id}],
-    })  # fmt: skip
+    identity_pool = identity_pool_create(
+        ctx,
+        {
+            "IdentityPoolName": "fuzz",
+            "AllowUnauthenticatedIdentities": True,
+            "CognitoIdentityProviders": [{"ProviderName": provider, "ClientId": client.client_id}],
+        },
+    )
     logins = {provider: tokens["IdToken"]}
     identity_id = _wire_json(identity, "GetId", {"IdentityPoolId": identity_pool.id, "Logins": logins})["IdentityId"]
-    KNOWN.update({
-        "UserPoolId": [pool.id], "ClientId": [client.client_id], "Username": ["alice", "ALICE", "bob"],
-        "Password": [PASSWORD, "wrong"], "PreviousPassword": [PASSWORD], "ProposedPassword": [PASSWORD + "x"],
-        "AccessToken": [tokens["AccessToken"]], "Token": [tokens["RefreshToken"], tokens["AccessToken"]],
-        "RefreshToken": [tokens["RefreshToken"]], "Session": ["x" * 20],
-        "AuthFlow": ["USER_PASSWORD_AUTH", "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "USER_AUTH", "CUSTOM_AUTH"],
-        "AuthParameters": [{"USERNAME": "alice", "PASSWORD": PASSWORD}, {"USERNAME": "alice", "SRP_A": "ab" * 384},
-                           {"REFRESH_TOKEN": tokens["RefreshToken"]}, {"USERNAME": "alice", "PREFERRED_CHALLENGE": "EMAIL_OTP"},
-                           {"USERNAME": "nobody", "PASSWORD": "x"}],
-        "ChallengeResponses": [{"USERNAME": "alice", "PASSWORD_CLAIM_SIGNATURE": "AAAA", "TIMESTAMP": "x"},
-                               {"USERNAME": "alice", "EMAIL_OTP_CODE": "000000"}, {"USERNAME": "alice", "ANSWER": "x"}],
-        "UserAttributes": [[{"Name": "email", "Value": "new@example.com"}], [{"Name": "name", "Value": "\u00e9"}]],
-        "IdentityPoolId": [identity_pool.id], "IdentityId": [identity_id], "Logins": [logins, {}],
-        "LoginsToRemove": [[provider]],
-    })  # fmt: skip
+    KNOWN.update(
+        {
+            "UserPoolId": [pool.id],
+            "ClientId": [client.client_id],
+            "Username": ["alice", "ALICE", "bob"],
+            "Password": [PASSWORD, "wrong"],
+            "PreviousPassword": [PASSWORD],
+            "ProposedPassword": [PASSWORD + "x"],
+            "AccessToken": [tokens["AccessToken"]],
+            "Token": [tokens["RefreshToken"], tokens["AccessToken"]],
+            "RefreshToken": [tokens["RefreshToken"]],
+            "Session": ["x" * 20],
+            "AuthFlow": ["USER_PASSWORD_AUTH", "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "USER_AUTH", "CUSTOM_AUTH"],
+            "AuthParameters": [
+                {"USERNAME": "alice", "PASSWORD": PASSWORD},
+                {"USERNAME": "alice", "SRP_A": "ab" * 384},
+                {"REFRESH_TOKEN": tokens["RefreshToken"]},
+                {"USERNAME": "alice", "PREFERRED_CHALLENGE": "EMAIL_OTP"},
+                {"USERNAME": "nobody", "PASSWORD": "x"},
+            ],
+            "ChallengeResponses": [
+                {"USERNAME": "alice", "PASSWORD_CLAIM_SIGNATURE": "AAAA", "TIMESTAMP": "x"},
+                {"USERNAME": "alice", "EMAIL_OTP_CODE": "000000"},
+                {"USERNAME": "alice", "ANSWER": "x"},
+            ],
+            "UserAttributes": [[{"Name": "email", "Value": "new@example.com"}], [{"Name": "name", "Value": "\u00e9"}]],
+            "IdentityPoolId": [identity_pool.id],
+            "IdentityId": [identity_id],
+            "Logins": [logins, {}],
+            "LoginsToRemove": [[provider]],
+        }
+    )
     yield
     KNOWN.clear()
 
 
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                       HealthCheck.data_too_large, HealthCheck.large_base_example])  # fmt: skip
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
 IDS = [f"{spec.name}.{op}" for spec, op in UNSIGNED]
 
 

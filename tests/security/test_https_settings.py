@@ -25,8 +25,15 @@ from tests.hostedui.conftest import HostedBrowser, make_oauth_client, make_pool_
 from tests.tokens.conftest import make_user  # noqa: F401 - oauth_app's users
 
 ROOT = Path(__file__).resolve().parents[2]
-NAMES = ["SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS",
-         "SECURE_HSTS_PRELOAD", "SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL_HEADER"]  # fmt: skip
+NAMES = [
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_PROXY_SSL_HEADER",
+]
 # What the environment may hold that changes these (the test run's own values must not leak in).
 CONTROLS = ["COGNATE_PUBLIC_URL", "BEHIND_TLS_PROXY", "DEBUG", "COGNATE_SECURE_COOKIES", *NAMES]
 
@@ -34,8 +41,10 @@ CONTROLS = ["COGNATE_PUBLIC_URL", "BEHIND_TLS_PROXY", "DEBUG", "COGNATE_SECURE_C
 def settings_under(**environment: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in CONTROLS}
     env.update(SECRET_KEY="x" * 50, DJANGO_SETTINGS_MODULE="config.settings", **environment)
-    code = ("import json; from django.conf import settings as s; "
-            f"print(json.dumps({{n: getattr(s, n) for n in {NAMES!r}}}))")  # fmt: skip
+    code = (
+        "import json; from django.conf import settings as s; "
+        f"print(json.dumps({{n: getattr(s, n) for n in {NAMES!r}}}))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -49,8 +58,11 @@ HTTPS_PUBLIC_URL = {"COGNATE_PUBLIC_URL": "https://id.example.com"}
 TLS_PROXY = {"BEHIND_TLS_PROXY": "true", "COGNATE_PUBLIC_URL": "https://id.example.com"}
 
 
-@pytest.mark.parametrize("environment", [HTTPS_PUBLIC_URL, TLS_PROXY, {"BEHIND_TLS_PROXY": "true"}],
-                         ids=["https-public-url", "tls-proxy", "tls-proxy-only"])  # fmt: skip
+@pytest.mark.parametrize(
+    "environment",
+    [HTTPS_PUBLIC_URL, TLS_PROXY, {"BEHIND_TLS_PROXY": "true"}],
+    ids=["https-public-url", "tls-proxy", "tls-proxy-only"],
+)
 def test_serving_https_makes_cookies_secure_and_turns_hsts_on(environment):
     values = settings_under(**environment)
     assert values["SESSION_COOKIE_SECURE"] is True and values["CSRF_COOKIE_SECURE"] is True
@@ -65,8 +77,9 @@ def test_plain_http_changes_nothing():
 
 
 def test_hsts_and_redirect_are_configurable():
-    values = settings_under(**TLS_PROXY, SECURE_HSTS_SECONDS="600", SECURE_HSTS_INCLUDE_SUBDOMAINS="true",
-                            SECURE_SSL_REDIRECT="true")  # fmt: skip
+    values = settings_under(
+        **TLS_PROXY, SECURE_HSTS_SECONDS="600", SECURE_HSTS_INCLUDE_SUBDOMAINS="true", SECURE_SSL_REDIRECT="true"
+    )
     assert values["SECURE_HSTS_SECONDS"] == 600
     assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True and values["SECURE_SSL_REDIRECT"] is True
 

@@ -60,13 +60,17 @@ def test_a_burst_of_wrong_previous_passwords_gets_five_checks(ctx):
     from userpools.services.pools import user_pool_create
 
     pool = user_pool_create(SYSTEM, {"PoolName": "burst"})
-    user = users.user_create(SYSTEM, pool=pool, username="alice", password="Passw0rd!x", attributes={},
-                             status=User.Status.CONFIRMED)  # fmt: skip
+    user = users.user_create(
+        SYSTEM, pool=pool, username="alice", password="Passw0rd!x", attributes={}, status=User.Status.CONFIRMED
+    )
     guesses = 8
 
     def guess(n: int):
         return lambda: profile.user_change_password(ctx, user, f"Wr0ng-guess-{n}", "N3w-passw0rd!")
 
     answers = concurrently(*[guess(n) for n in range(guesses)])
-    assert sorted(answers) == [ErrorCode.LIMIT_EXCEEDED.value] * (guesses - profile.CHANGE_PASSWORD_FAILURES) + [
-        ErrorCode.NOT_AUTHORIZED.value] * profile.CHANGE_PASSWORD_FAILURES  # fmt: skip
+    assert (
+        sorted(answers)
+        == [ErrorCode.LIMIT_EXCEEDED.value] * (guesses - profile.CHANGE_PASSWORD_FAILURES)
+        + [ErrorCode.NOT_AUTHORIZED.value] * profile.CHANGE_PASSWORD_FAILURES
+    )

@@ -38,12 +38,21 @@ def _client_id(idp, pool_id: str) -> str:
 
 @pytest.mark.parametrize("username", [IMG, LINK])
 def test_sign_up_username_is_escaped_in_an_html_verification_email(public, idp, mailbox, username):
-    pool_id = idp.create_user_pool(PoolName="p", AutoVerifiedAttributes=["email"], VerificationMessageTemplate={
-        "EmailSubject": "Welcome", "EmailMessage": "<p>Hello {username},</p><p>your code is <b>{####}</b></p>",
-    })["UserPool"]["Id"]  # fmt: skip
+    pool_id = idp.create_user_pool(
+        PoolName="p",
+        AutoVerifiedAttributes=["email"],
+        VerificationMessageTemplate={
+            "EmailSubject": "Welcome",
+            "EmailMessage": "<p>Hello {username},</p><p>your code is <b>{####}</b></p>",
+        },
+    )["UserPool"]["Id"]
     address = mailbox.address()
-    public.sign_up(ClientId=_client_id(idp, pool_id), Username=username, Password=PASSWORD,
-                   UserAttributes=[{"Name": "email", "Value": address}])  # fmt: skip
+    public.sign_up(
+        ClientId=_client_id(idp, pool_id),
+        Username=username,
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": address}],
+    )
 
     message = mailbox.next_message(address)
     assert message.content_type == "text/html"
@@ -54,12 +63,20 @@ def test_sign_up_username_is_escaped_in_an_html_verification_email(public, idp, 
 
 def test_a_username_does_not_turn_a_plain_text_email_into_html(public, idp, mailbox):
     """The default templates are plain text: the username arrives as written, in text/plain."""
-    pool_id = idp.create_user_pool(PoolName="p", AutoVerifiedAttributes=["email"], VerificationMessageTemplate={
-        "EmailMessage": "Hello {username}, your code is {####}.",
-    })["UserPool"]["Id"]  # fmt: skip
+    pool_id = idp.create_user_pool(
+        PoolName="p",
+        AutoVerifiedAttributes=["email"],
+        VerificationMessageTemplate={
+            "EmailMessage": "Hello {username}, your code is {####}.",
+        },
+    )["UserPool"]["Id"]
     address = mailbox.address()
-    public.sign_up(ClientId=_client_id(idp, pool_id), Username=IMG, Password=PASSWORD,
-                   UserAttributes=[{"Name": "email", "Value": address}])  # fmt: skip
+    public.sign_up(
+        ClientId=_client_id(idp, pool_id),
+        Username=IMG,
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": address}],
+    )
 
     message = mailbox.next_message(address)
     assert message.content_type == "text/plain"
@@ -67,14 +84,24 @@ def test_a_username_does_not_turn_a_plain_text_email_into_html(public, idp, mail
 
 
 def test_invitation_escapes_the_username_and_the_temporary_password(idp, mailbox):
-    pool_id = idp.create_user_pool(PoolName="p", AdminCreateUserConfig={"InviteMessageTemplate": {
-        "EmailSubject": "Welcome", "EmailMessage": "<p>Your username is {username} and password <b>{####}</b></p>",
-    }})["UserPool"]["Id"]  # fmt: skip
+    pool_id = idp.create_user_pool(
+        PoolName="p",
+        AdminCreateUserConfig={
+            "InviteMessageTemplate": {
+                "EmailSubject": "Welcome",
+                "EmailMessage": "<p>Your username is {username} and password <b>{####}</b></p>",
+            }
+        },
+    )["UserPool"]["Id"]
     address = mailbox.address()
     temporary = "Tmp<b>&1x!"
-    idp.admin_create_user(UserPoolId=pool_id, Username=LINK, TemporaryPassword=temporary,
-                          DesiredDeliveryMediums=["EMAIL"],
-                          UserAttributes=[{"Name": "email", "Value": address}])  # fmt: skip
+    idp.admin_create_user(
+        UserPoolId=pool_id,
+        Username=LINK,
+        TemporaryPassword=temporary,
+        DesiredDeliveryMediums=["EMAIL"],
+        UserAttributes=[{"Name": "email", "Value": address}],
+    )
 
     message = mailbox.next_message(address)
     assert message.content_type == "text/html"
@@ -84,12 +111,20 @@ def test_invitation_escapes_the_username_and_the_temporary_password(idp, mailbox
 
 def test_sms_carries_the_username_as_written(public, idp, sms_outbox):
     """A guard, not an attack: SMS is text, so nothing in it is escaped (it passed before too)."""
-    pool_id = idp.create_user_pool(PoolName="p", AutoVerifiedAttributes=["phone_number"], VerificationMessageTemplate={
-        "SmsMessage": "<b>{username}</b> code {####}",
-    })["UserPool"]["Id"]  # fmt: skip
+    pool_id = idp.create_user_pool(
+        PoolName="p",
+        AutoVerifiedAttributes=["phone_number"],
+        VerificationMessageTemplate={
+            "SmsMessage": "<b>{username}</b> code {####}",
+        },
+    )["UserPool"]["Id"]
     number = sms_outbox.number()
-    public.sign_up(ClientId=_client_id(idp, pool_id), Username=IMG, Password=PASSWORD,
-                   UserAttributes=[{"Name": "phone_number", "Value": number}])  # fmt: skip
+    public.sign_up(
+        ClientId=_client_id(idp, pool_id),
+        Username=IMG,
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "phone_number", "Value": number}],
+    )
 
     sms = sms_outbox.next_message(number)
     assert sms.body == f"<b>{IMG}</b> code {sms.code}"
@@ -108,8 +143,14 @@ def _default_setting(name: str) -> str:
     """The value config/settings.py gives ``name`` when the environment does not set it."""
     env = {k: v for k, v in os.environ.items() if k != name}
     env.setdefault("SECRET_KEY", "x" * 50)
-    return subprocess.run([sys.executable, "-c", f"import config.settings as s; print(s.{name})"],
-                          cwd=settings_module_dir(), env=env, capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-c", f"import config.settings as s; print(s.{name})"],
+        cwd=settings_module_dir(),
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
 
 def settings_module_dir() -> str:
@@ -127,11 +168,18 @@ def _send(medium: str, destination: str):
     from userpools.tasks import deliver
 
     pool = user_pool_create(SYSTEM, {"PoolName": "logs"})
-    user = users.user_create(SYSTEM, pool=pool, username="victim", password=PASSWORD, attributes={},
-                              status=User.Status.CONFIRMED)
-    delivery = Delivery.objects.create(pool=pool, user=user, medium=medium, destination=destination, purpose="invitation",
-                                       subject="Your temporary password",
-                                       body=f"Your code is {CODE}, your temporary password {TEMPORARY}")  # fmt: skip
+    user = users.user_create(
+        SYSTEM, pool=pool, username="victim", password=PASSWORD, attributes={}, status=User.Status.CONFIRMED
+    )
+    delivery = Delivery.objects.create(
+        pool=pool,
+        user=user,
+        medium=medium,
+        destination=destination,
+        purpose="invitation",
+        subject="Your temporary password",
+        body=f"Your code is {CODE}, your temporary password {TEMPORARY}",
+    )
     assert deliver.apply(args=(delivery.pk,)).get() == "sent"
 
 

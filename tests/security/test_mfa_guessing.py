@@ -22,12 +22,19 @@ from botocore.exceptions import ClientError
 from django.utils import timezone
 
 from tests.auth.conftest import assert_signed_in
-from tests.mfa.conftest import EMAIL_CONFIGURATION, access_token, next_code, password_sign_in, totp_enroll
-from tests.mfa.conftest import mfa_pool, signin  # noqa: F401 - fixtures
+from tests.mfa.conftest import (  # noqa: F401 - fixtures
+    EMAIL_CONFIGURATION,
+    access_token,
+    mfa_pool,
+    next_code,
+    password_sign_in,
+    signin,
+    totp_enroll,
+)
 from tests.selfservice.conftest import idp, make_client, make_pool, make_user, public  # noqa: F401 - fixtures
 from userpools.models import Delivery, User
-from userpools.signin import FREE_FAILURES
 from userpools.services.outreach import SEND_LIMIT
+from userpools.signin import FREE_FAILURES
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,9 +46,12 @@ def _code(excinfo) -> str:
 
 
 def _answer_totp(api, client, session, username, code):
-    return api.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName="SOFTWARE_TOKEN_MFA",
-                                         Session=session,
-                                         ChallengeResponses={"USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": code})  # fmt: skip
+    return api.respond_to_auth_challenge(
+        ClientId=client["ClientId"],
+        ChallengeName="SOFTWARE_TOKEN_MFA",
+        Session=session,
+        ChallengeResponses={"USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": code},
+    )
 
 
 def _wrong(code: str) -> str:
@@ -54,8 +64,9 @@ def totp_user(public, idp, mfa_pool, make_user):  # noqa: F811 - fixtures
     pool_id, client = mfa_pool("OPTIONAL", sms=False, totp=True)
     make_user(pool_id, "mallory-target")
     totp = totp_enroll(public, access_token(public, client, "mallory-target"))
-    idp.admin_set_user_mfa_preference(UserPoolId=pool_id, Username="mallory-target",
-                                      SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})  # fmt: skip
+    idp.admin_set_user_mfa_preference(
+        UserPoolId=pool_id, Username="mallory-target", SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
     return client, "mallory-target", totp
 
 
@@ -108,19 +119,28 @@ def test_a_right_password_does_not_reset_what_wrong_codes_counted(public, totp_u
 @pytest.fixture
 def passwordless(idp, make_pool, make_client):  # noqa: F811 - fixtures
     """A pool whose first factors include EMAIL_OTP, and a USER_AUTH client."""
-    pool_id = make_pool(EmailConfiguration=EMAIL_CONFIGURATION,
-                        Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}})  # fmt: skip
+    pool_id = make_pool(
+        EmailConfiguration=EMAIL_CONFIGURATION,
+        Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}},
+    )
     return pool_id, make_client(pool_id, ExplicitAuthFlows=["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
 
 
 def _otp_start(api, client, username):
-    return api.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_AUTH",
-                             AuthParameters={"USERNAME": username, "PREFERRED_CHALLENGE": "EMAIL_OTP"})  # fmt: skip
+    return api.initiate_auth(
+        ClientId=client["ClientId"],
+        AuthFlow="USER_AUTH",
+        AuthParameters={"USERNAME": username, "PREFERRED_CHALLENGE": "EMAIL_OTP"},
+    )
 
 
 def _otp_answer(api, client, session, username, code):
-    return api.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName="EMAIL_OTP", Session=session,
-                                         ChallengeResponses={"USERNAME": username, "EMAIL_OTP_CODE": code})  # fmt: skip
+    return api.respond_to_auth_challenge(
+        ClientId=client["ClientId"],
+        ChallengeName="EMAIL_OTP",
+        Session=session,
+        ChallengeResponses={"USERNAME": username, "EMAIL_OTP_CODE": code},
+    )
 
 
 def test_wrong_passwordless_codes_lock_the_user_out(public, passwordless, make_user, mailbox):  # noqa: F811 - fixtures
@@ -168,8 +188,9 @@ def test_mfa_codes_are_throttled(public, idp, mfa_pool, make_user, mailbox):  # 
     pool_id, client = mfa_pool("OPTIONAL", sms=False, totp=False, email=True)
     address = mailbox.address("mfa-bombed")
     make_user(pool_id, "mfa-bombed", email=address)
-    idp.admin_set_user_mfa_preference(UserPoolId=pool_id, Username="mfa-bombed",
-                                      EmailMfaSettings={"Enabled": True, "PreferredMfa": True})  # fmt: skip
+    idp.admin_set_user_mfa_preference(
+        UserPoolId=pool_id, Username="mfa-bombed", EmailMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
     answers = []
     for _ in range(SEND_LIMIT + 2):
         try:

@@ -176,8 +176,14 @@ def test_the_default_cache_is_shared_by_every_process():
     """Without REDIS_URL the cache is a table in the database, never one process's memory."""
     probe = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
     env = {**os.environ, "REDIS_URL": "", "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "probe"}
-    done = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {probe}"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {probe}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.stdout.strip().splitlines()[-1:] == ["django.core.cache.backends.db.DatabaseCache"], done.stderr[-2000:]
 
 

@@ -25,7 +25,11 @@ from tests.tokens import conftest as token_fixtures
 _fresh_key_cache = hosted._fresh_key_cache
 make_user = token_fixtures.make_user
 make_pool_user, make_oauth_client, oauth_app, browser = (
-    hosted.make_pool_user, hosted.make_oauth_client, hosted.oauth_app, hosted.browser)  # fmt: skip
+    hosted.make_pool_user,
+    hosted.make_oauth_client,
+    hosted.oauth_app,
+    hosted.browser,
+)
 from userpools.context import SYSTEM
 from userpools.services.pools import user_pool_set_pkce_optional
 
@@ -33,8 +37,13 @@ FORM = "application/x-www-form-urlencoded"
 
 
 def redeem(http: Client, app, code: str, client_id: str | None = None, **extra):
-    data = {"grant_type": "authorization_code", "client_id": client_id or app.client_id, "code": code,
-            "redirect_uri": CALLBACK, **extra}  # fmt: skip
+    data = {
+        "grant_type": "authorization_code",
+        "client_id": client_id or app.client_id,
+        "code": code,
+        "redirect_uri": CALLBACK,
+        **extra,
+    }
     return http.post(f"{app.base}oauth2/token", urlencode(data), content_type=FORM)
 
 
@@ -56,8 +65,9 @@ def test_a_public_client_without_a_code_challenge_is_refused(browser):
 
 def test_the_hosted_login_page_refuses_it_too(browser, oauth_app):
     # The pages re-check the carried request: going to /login directly does not skip the check.
-    query = urlencode({"client_id": oauth_app.client_id, "response_type": "code", "redirect_uri": CALLBACK,
-                       "state": "st"})  # fmt: skip
+    query = urlencode(
+        {"client_id": oauth_app.client_id, "response_type": "code", "redirect_uri": CALLBACK, "state": "st"}
+    )
     assert refused(browser.http.get(f"{oauth_app.base}login?{query}")) == "invalid_request"
 
 
@@ -135,10 +145,20 @@ def test_operators_set_the_pool_setting_in_the_admin_console(client, make_operat
     client.force_login(make_operator("root", is_superuser=True))
     url = reverse("admin:userpools_userpool_change", args=[oauth_app.pool_id])
     assert b"PkceOptionalForPublicClients" in client.get(url).content
-    form = {"PoolName": "hosted", "UserPoolTier": "ESSENTIALS", "DeletionProtection": "INACTIVE",
-            "MfaConfiguration": "OFF", "MinimumLength": "8", "RequireUppercase": "on", "RequireLowercase": "on",
-            "RequireNumbers": "on", "RequireSymbols": "on", "TemporaryPasswordValidityDays": "7", "advanced": "",
-            "_save": "Save"}  # fmt: skip
+    form = {
+        "PoolName": "hosted",
+        "UserPoolTier": "ESSENTIALS",
+        "DeletionProtection": "INACTIVE",
+        "MfaConfiguration": "OFF",
+        "MinimumLength": "8",
+        "RequireUppercase": "on",
+        "RequireLowercase": "on",
+        "RequireNumbers": "on",
+        "RequireSymbols": "on",
+        "TemporaryPasswordValidityDays": "7",
+        "advanced": "",
+        "_save": "Save",
+    }
     assert client.post(url, {**form, "PkceOptionalForPublicClients": "on"}).status_code == 302
     assert UserPool.objects.get(pk=oauth_app.pool_id).pkce_optional_for_public_clients is True
     assert AuditEvent.objects.filter(action="user_pool.pkce_policy", pool_id=oauth_app.pool_id).exists()

@@ -33,12 +33,24 @@ IDENTITY = "AWSCognitoIdentityService."
 
 def _environ(path: str, body: bytes, content_type: str, **headers: str) -> dict:
     env = {
-        "REQUEST_METHOD": "POST", "PATH_INFO": path, "QUERY_STRING": "", "SCRIPT_NAME": "",
-        "SERVER_NAME": "testserver", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "testserver", "wsgi.url_scheme": "http", "wsgi.errors": io.StringIO(), "wsgi.version": (1, 0),
-        "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False, "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": content_type,
-    }  # fmt: skip
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SCRIPT_NAME": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "testserver",
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": io.StringIO(),
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": content_type,
+    }
     env.update({f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers.items()})
     return env
 
@@ -141,15 +153,17 @@ def test_duplicate_members_are_refused_not_resolved(client_id):
     raw = f'{{"ClientId": "{client_id}", "Username": "alice", "Password": "Passw0rd!x", "Username": "mallory"}}'
     status, body = wire(IDP + "SignUp", raw.encode())
     assert (status, body["__type"]) == (400, "SerializationException")
-    status, body = rest(f"clients/{client_id}/sign-up",
-                        b'{"Username": "alice", "Password": "Passw0rd!x", "Username": "mallory"}')  # fmt: skip
+    status, body = rest(
+        f"clients/{client_id}/sign-up", b'{"Username": "alice", "Password": "Passw0rd!x", "Username": "mallory"}'
+    )
     assert (status, body["code"]) == (400, "SerializationException")
     assert not User.objects.filter(username_key__in=["alice", "mallory"]).exists()
 
 
 def test_cognito_identity_unsigned_operation_with_a_deep_body():
-    status, body = wire(IDENTITY + "GetId", b'{"IdentityPoolId": "us-east-1:x", "Logins": {"a": ' + DEEP_ARRAY.encode()
-                        + b"}}")  # fmt: skip
+    status, body = wire(
+        IDENTITY + "GetId", b'{"IdentityPoolId": "us-east-1:x", "Logins": {"a": ' + DEEP_ARRAY.encode() + b"}}"
+    )
     assert (status, body["__type"]) == (400, "SerializationException")
     status, body = wire(IDENTITY + "GetId", b'{"IdentityPoolId": "us-east-1:x", "X": ' + BIG_INTEGER.encode() + b"}")
     assert (status, body["__type"]) == (400, "SerializationException")
@@ -169,7 +183,6 @@ def test_wire_body_over_the_size_cap(client_id, settings):
     assert (status, body["__type"]) == (400, "InvalidParameterException")
 
 
-
 def test_hosted_challenge_page_with_deeply_nested_parameters():
     """The hosted challenge form echoes its challenge parameters as JSON: past the stack's
     depth, json.loads raised RecursionError there (a 500); the page now ignores them."""
@@ -179,8 +192,16 @@ def test_hosted_challenge_page_with_deeply_nested_parameters():
 
     pool = user_pool_create(ServiceContext(actor="test"), {"PoolName": "hosted"})
     app = user_pool_client_create(ServiceContext(actor="test"), oauth_client_request(pool.id))
-    form = {"client_id": app.client_id, "response_type": "code", "redirect_uri": CALLBACK, "scope": "openid",
-            **PKCE_UNUSED, "challenge": "NOT_A_CHALLENGE", "username": "alice", "session": "x"}  # fmt: skip
+    form = {
+        "client_id": app.client_id,
+        "response_type": "code",
+        "redirect_uri": CALLBACK,
+        "scope": "openid",
+        **PKCE_UNUSED,
+        "challenge": "NOT_A_CHALLENGE",
+        "username": "alice",
+        "session": "x",
+    }
     browser = Client(raise_request_exception=False)
     for parameters in (DEEPER_THAN_THE_STACK[:60_000], BIG_INTEGER, DEEP_ARRAY, '{"a": NaN}'):
         response = browser.post(f"/{pool.id}/login/challenge", {**form, "parameters": parameters})
@@ -206,9 +227,20 @@ def test_hosted_challenge_page_with_forged_challenge_parameters(challenge, param
 
     pool = user_pool_create(ServiceContext(actor="test"), {"PoolName": "hosted"})
     app = user_pool_client_create(ServiceContext(actor="test"), oauth_client_request(pool.id))
-    form = {"client_id": app.client_id, "response_type": "code", "redirect_uri": CALLBACK, "scope": "openid",
-            **PKCE_UNUSED, "challenge": challenge, "username": "alice", "session": "forged", "answer": "SMS_MFA",
-            "password": "Passw0rd!x", "password_again": "different", "parameters": json.dumps(parameters)}  # fmt: skip
+    form = {
+        "client_id": app.client_id,
+        "response_type": "code",
+        "redirect_uri": CALLBACK,
+        "scope": "openid",
+        **PKCE_UNUSED,
+        "challenge": challenge,
+        "username": "alice",
+        "session": "forged",
+        "answer": "SMS_MFA",
+        "password": "Passw0rd!x",
+        "password_again": "different",
+        "parameters": json.dumps(parameters),
+    }
     response = Client(raise_request_exception=False).post(f"/{pool.id}/login/challenge", form)
     assert response.status_code == 400, response.status_code
 
@@ -224,8 +256,11 @@ def test_token_endpoint_with_a_basic_header_that_is_not_ascii(header):
     pool = user_pool_create(ServiceContext(actor="test"), {"PoolName": "hosted"})
     user_pool_client_create(ServiceContext(actor="test"), oauth_client_request(pool.id, GenerateSecret=True))
     response = Client(raise_request_exception=False).post(
-        f"/{pool.id}/oauth2/token", "grant_type=client_credentials",
-        content_type="application/x-www-form-urlencoded", HTTP_AUTHORIZATION=header)  # fmt: skip
+        f"/{pool.id}/oauth2/token",
+        "grant_type=client_credentials",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=header,
+    )
     assert response.status_code == 401 and response.json()["error"] == "invalid_client"
 
 

@@ -38,9 +38,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ACCESS_DENIED = "AccessDeniedException"
 BAD_CONFIGURATION = "InvalidIdentityPoolConfigurationException"
 # An operator's role meant for some back office: it may do anything in any user pool.
-IDP_ADMIN_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "cognito-idp:*", "Resource": "*"}]}
-IDENTITY_ONLY = {"Version": "2012-10-17",
-                 "Statement": [{"Effect": "Allow", "Action": "cognito-identity:*", "Resource": "*"}]}  # fmt: skip
+IDP_ADMIN_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "cognito-idp:*", "Resource": "*"}],
+}
+IDENTITY_ONLY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "cognito-identity:*", "Resource": "*"}],
+}
 
 
 def cognito_trust_policy(pool_ids: list[str], kind: str | None = None) -> dict:
@@ -48,10 +53,17 @@ def cognito_trust_policy(pool_ids: list[str], kind: str | None = None) -> dict:
     condition: dict = {"StringEquals": {"cognito-identity.amazonaws.com:aud": pool_ids}}
     if kind:
         condition["ForAnyValue:StringLike"] = {"cognito-identity.amazonaws.com:amr": kind}
-    return {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
-        "Action": "sts:AssumeRoleWithWebIdentity", "Condition": condition,
-    }]}  # fmt: skip
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": condition,
+            }
+        ],
+    }
 
 
 def _policy(*statements: dict) -> dict:
@@ -75,8 +87,9 @@ def _code(call, **kwargs) -> str:
 # --- iam:PassRole ----------------------------------------------------------------------------
 
 
-def test_identity_only_key_cannot_give_a_guest_pool_an_idp_admin_role(boto_client, make_access_key, make_role,
-                                                                      cognito_identity, idp_client):  # fmt: skip
+def test_identity_only_key_cannot_give_a_guest_pool_an_idp_admin_role(
+    boto_client, make_access_key, make_role, cognito_identity, idp_client
+):
     """The issue's attack: a key allowed only cognito-identity:* makes a guest pool whose
     unauthenticated role allows cognito-idp:*, then lists pools, reads users and sets a
     password with the guest credentials. SetIdentityPoolRoles now needs iam:PassRole."""
@@ -88,8 +101,10 @@ def test_identity_only_key_cannot_give_a_guest_pool_an_idp_admin_role(boto_clien
     pool_id = attacker.create_identity_pool(IdentityPoolName="guests", AllowUnauthenticatedIdentities=True)[
         "IdentityPoolId"
     ]
-    assert _code(attacker.set_identity_pool_roles, IdentityPoolId=pool_id,
-                 Roles={"unauthenticated": admin_role}) == ACCESS_DENIED  # fmt: skip
+    assert (
+        _code(attacker.set_identity_pool_roles, IdentityPoolId=pool_id, Roles={"unauthenticated": admin_role})
+        == ACCESS_DENIED
+    )
     assert attacker.get_identity_pool_roles(IdentityPoolId=pool_id).get("Roles", {}) == {}
     # So the guests get no credentials at all, let alone ones that reach the victim.
     identity_id = cognito_identity.get_id(IdentityPoolId=pool_id)["IdentityId"]
@@ -97,38 +112,69 @@ def test_identity_only_key_cannot_give_a_guest_pool_an_idp_admin_role(boto_clien
     assert idp_client.admin_get_user(UserPoolId=victim_pool, Username="victim")["UserStatus"] == "FORCE_CHANGE_PASSWORD"
 
 
-def test_pass_role_is_needed_for_each_role_set_and_only_that_role(boto_client, make_access_key, make_role,
-                                                                   user_pool_login, signed_identity):  # fmt: skip
+def test_pass_role_is_needed_for_each_role_set_and_only_that_role(
+    boto_client, make_access_key, make_role, user_pool_login, signed_identity
+):
     login = user_pool_login()
     guest_role, user_role, admin_role = make_role("guest"), make_role("user"), make_role("admin", IDP_ADMIN_POLICY)
     pool_id = signed_identity.create_identity_pool(
-        IdentityPoolName="app", AllowUnauthenticatedIdentities=True,
+        IdentityPoolName="app",
+        AllowUnauthenticatedIdentities=True,
         CognitoIdentityProviders=[login.identity_provider()],
-    )["IdentityPoolId"]  # fmt: skip
-    key = make_access_key(_policy(IDENTITY_ONLY["Statement"][0], _pass_role(guest_role), _pass_role(user_role)),
-                          username="deployer")  # fmt: skip
+    )["IdentityPoolId"]
+    key = make_access_key(
+        _policy(IDENTITY_ONLY["Statement"][0], _pass_role(guest_role), _pass_role(user_role)), username="deployer"
+    )
     deployer = boto_client("cognito-identity", key=key)
     # Least privilege: the roles it may pass, and no other.
-    deployer.set_identity_pool_roles(IdentityPoolId=pool_id, Roles={"unauthenticated": guest_role,
-                                                                    "authenticated": user_role})  # fmt: skip
-    assert _code(deployer.set_identity_pool_roles, IdentityPoolId=pool_id,
-                 Roles={"unauthenticated": guest_role, "authenticated": admin_role}) == ACCESS_DENIED  # fmt: skip
+    deployer.set_identity_pool_roles(
+        IdentityPoolId=pool_id, Roles={"unauthenticated": guest_role, "authenticated": user_role}
+    )
+    assert (
+        _code(
+            deployer.set_identity_pool_roles,
+            IdentityPoolId=pool_id,
+            Roles={"unauthenticated": guest_role, "authenticated": admin_role},
+        )
+        == ACCESS_DENIED
+    )
     # A role named only in a role mapping's rule is passed too.
-    mapping = {login.provider: {
-        "Type": "Rules", "AmbiguousRoleResolution": "AuthenticatedRole",
-        "RulesConfiguration": {"Rules": [{"Claim": "sub", "MatchType": "NotEqual", "Value": "x", "RoleARN": admin_role}]},
-    }}  # fmt: skip
-    assert _code(deployer.set_identity_pool_roles, IdentityPoolId=pool_id, Roles={"authenticated": user_role},
-                 RoleMappings=mapping) == ACCESS_DENIED  # fmt: skip
+    mapping = {
+        login.provider: {
+            "Type": "Rules",
+            "AmbiguousRoleResolution": "AuthenticatedRole",
+            "RulesConfiguration": {
+                "Rules": [{"Claim": "sub", "MatchType": "NotEqual", "Value": "x", "RoleARN": admin_role}]
+            },
+        }
+    }
+    assert (
+        _code(
+            deployer.set_identity_pool_roles,
+            IdentityPoolId=pool_id,
+            Roles={"authenticated": user_role},
+            RoleMappings=mapping,
+        )
+        == ACCESS_DENIED
+    )
     roles = signed_identity.get_identity_pool_roles(IdentityPoolId=pool_id)
     assert roles["Roles"] == {"unauthenticated": guest_role, "authenticated": user_role}
     assert not roles.get("RoleMappings")
     # An explicit deny of PassRole wins over an allow.
-    denied = boto_client("cognito-identity", key=make_access_key(
-        _policy({"Effect": "Allow", "Action": "*", "Resource": "*"},
-                {"Effect": "Deny", "Action": "iam:PassRole", "Resource": admin_role}), username="ops"))  # fmt: skip
-    assert _code(denied.set_identity_pool_roles, IdentityPoolId=pool_id,
-                 Roles={"authenticated": admin_role}) == ACCESS_DENIED  # fmt: skip
+    denied = boto_client(
+        "cognito-identity",
+        key=make_access_key(
+            _policy(
+                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "iam:PassRole", "Resource": admin_role},
+            ),
+            username="ops",
+        ),
+    )
+    assert (
+        _code(denied.set_identity_pool_roles, IdentityPoolId=pool_id, Roles={"authenticated": admin_role})
+        == ACCESS_DENIED
+    )
     denied.set_identity_pool_roles(IdentityPoolId=pool_id, Roles={"authenticated": user_role})
 
 
@@ -138,8 +184,10 @@ def test_pool_scoped_key_cannot_put_an_admin_role_on_a_group(boto_client, make_a
     admin_role = make_role("admin", IDP_ADMIN_POLICY)
     operator = boto_client("cognito-idp", key=make_access_key())
     pool_a = operator.create_user_pool(PoolName="a")["UserPool"]["Id"]
-    scoped = make_access_key(_policy({"Effect": "Allow", "Action": "cognito-idp:*", "Resource": user_pool_arn(pool_a)}),
-                             username="pool-a-admin")  # fmt: skip
+    scoped = make_access_key(
+        _policy({"Effect": "Allow", "Action": "cognito-idp:*", "Resource": user_pool_arn(pool_a)}),
+        username="pool-a-admin",
+    )
     wire = boto_client("cognito-idp", key=scoped)
     assert _code(wire.create_group, UserPoolId=pool_a, GroupName="admins", RoleArn=admin_role) == ACCESS_DENIED
     wire.create_group(UserPoolId=pool_a, GroupName="staff")  # no role: nothing is passed
@@ -156,9 +204,16 @@ def test_pool_scoped_key_cannot_put_an_admin_role_on_a_group(boto_client, make_a
     assert _code(operator.get_group, UserPoolId=pool_a, GroupName="rest-admins") == "ResourceNotFoundException"
 
     # The same key with iam:PassRole on that role may.
-    allowed = boto_client("cognito-idp", key=make_access_key(
-        _policy({"Effect": "Allow", "Action": "cognito-idp:*", "Resource": user_pool_arn(pool_a)}, _pass_role(admin_role)),
-        username="trusted-admin"))  # fmt: skip
+    allowed = boto_client(
+        "cognito-idp",
+        key=make_access_key(
+            _policy(
+                {"Effect": "Allow", "Action": "cognito-idp:*", "Resource": user_pool_arn(pool_a)},
+                _pass_role(admin_role),
+            ),
+            username="trusted-admin",
+        ),
+    )
     allowed.update_group(UserPoolId=pool_a, GroupName="staff", RoleArn=admin_role)
     assert operator.get_group(UserPoolId=pool_a, GroupName="staff")["Group"]["RoleArn"] == admin_role
 
@@ -170,27 +225,40 @@ def test_guest_role_must_trust_the_pool(boto_client, signed_identity, cognito_id
     """The issue's attack once more, with the roles set by someone allowed to pass them: the
     admin-capable role trusts another pool only, so the guest pool gets no credentials."""
     victim_pool = idp_client.create_user_pool(PoolName="victims")["UserPool"]["Id"]
-    trusted_pool = signed_identity.create_identity_pool(IdentityPoolName="back-office",
-                                                        AllowUnauthenticatedIdentities=False)["IdentityPoolId"]  # fmt: skip
-    guests = signed_identity.create_identity_pool(IdentityPoolName="guests",
-                                                  AllowUnauthenticatedIdentities=True)["IdentityPoolId"]  # fmt: skip
-    admin_role = role_save(SYSTEM, name="back-office", policy=IDP_ADMIN_POLICY,
-                           trust_policy=cognito_trust_policy([trusted_pool])).arn  # fmt: skip
+    trusted_pool = signed_identity.create_identity_pool(
+        IdentityPoolName="back-office", AllowUnauthenticatedIdentities=False
+    )["IdentityPoolId"]
+    guests = signed_identity.create_identity_pool(IdentityPoolName="guests", AllowUnauthenticatedIdentities=True)[
+        "IdentityPoolId"
+    ]
+    admin_role = role_save(
+        SYSTEM, name="back-office", policy=IDP_ADMIN_POLICY, trust_policy=cognito_trust_policy([trusted_pool])
+    ).arn
     signed_identity.set_identity_pool_roles(IdentityPoolId=guests, Roles={"unauthenticated": admin_role})
     identity_id = cognito_identity.get_id(IdentityPoolId=guests)["IdentityId"]
     assert _code(cognito_identity.get_credentials_for_identity, IdentityId=identity_id) == BAD_CONFIGURATION
 
     # Trusted for this pool's authenticated identities only: still not for guests.
-    role_save(SYSTEM, name="back-office", policy=IDP_ADMIN_POLICY, role=_role(admin_role),
-              trust_policy=cognito_trust_policy([trusted_pool, guests], kind="authenticated"))  # fmt: skip
+    role_save(
+        SYSTEM,
+        name="back-office",
+        policy=IDP_ADMIN_POLICY,
+        role=_role(admin_role),
+        trust_policy=cognito_trust_policy([trusted_pool, guests], kind="authenticated"),
+    )
     assert _code(cognito_identity.get_credentials_for_identity, IdentityId=identity_id) == BAD_CONFIGURATION
     # A role as an upgrade leaves it (an empty trust policy) trusts nobody.
     role_save(SYSTEM, name="back-office", policy=IDP_ADMIN_POLICY, role=_role(admin_role), trust_policy={})
     assert _code(cognito_identity.get_credentials_for_identity, IdentityId=identity_id) == BAD_CONFIGURATION
 
     # Control: once the role trusts this pool's guests, they act as it.
-    role_save(SYSTEM, name="back-office", policy=IDP_ADMIN_POLICY, role=_role(admin_role),
-              trust_policy=cognito_trust_policy([guests], kind="unauthenticated"))  # fmt: skip
+    role_save(
+        SYSTEM,
+        name="back-office",
+        policy=IDP_ADMIN_POLICY,
+        role=_role(admin_role),
+        trust_policy=cognito_trust_policy([guests], kind="unauthenticated"),
+    )
     creds = cognito_identity.get_credentials_for_identity(IdentityId=identity_id)["Credentials"]
     listed = _client_with(boto_client, "cognito-idp", creds).list_user_pools(MaxResults=10)["UserPools"]
     assert victim_pool in {p["Id"] for p in listed}
@@ -202,16 +270,20 @@ def _role(arn: str):
     return Role.objects.get(arn=arn)
 
 
-def test_group_role_through_a_token_mapping_must_trust_the_pool(idp_client, signed_identity, cognito_identity,
-                                                                 user_pool_login, make_role):  # fmt: skip
+def test_group_role_through_a_token_mapping_must_trust_the_pool(
+    idp_client, signed_identity, cognito_identity, user_pool_login, make_role
+):
     """A group's RoleArn reaches the broker as the token's cognito:preferred_role: the role
     must trust the identity pool for authenticated identities."""
     login = user_pool_login()
     pool_id = signed_identity.create_identity_pool(
-        IdentityPoolName="app", AllowUnauthenticatedIdentities=False, CognitoIdentityProviders=[login.identity_provider()],
-    )["IdentityPoolId"]  # fmt: skip
-    other_pool = signed_identity.create_identity_pool(IdentityPoolName="other",
-                                                      AllowUnauthenticatedIdentities=False)["IdentityPoolId"]  # fmt: skip
+        IdentityPoolName="app",
+        AllowUnauthenticatedIdentities=False,
+        CognitoIdentityProviders=[login.identity_provider()],
+    )["IdentityPoolId"]
+    other_pool = signed_identity.create_identity_pool(IdentityPoolName="other", AllowUnauthenticatedIdentities=False)[
+        "IdentityPoolId"
+    ]
     user_role = make_role("user")
     group_role = make_role("group-admin", IDP_ADMIN_POLICY, trust=cognito_trust_policy([other_pool]))
     rules_role = make_role("rules-admin", IDP_ADMIN_POLICY, trust=cognito_trust_policy([other_pool]))
@@ -219,27 +291,53 @@ def test_group_role_through_a_token_mapping_must_trust_the_pool(idp_client, sign
     login.sign_in("alice")
     idp_client.admin_add_user_to_group(UserPoolId=login.pool_id, Username="alice", GroupName="admins")
     signed_identity.set_identity_pool_roles(
-        IdentityPoolId=pool_id, Roles={"authenticated": user_role},
+        IdentityPoolId=pool_id,
+        Roles={"authenticated": user_role},
         RoleMappings={login.provider: {"Type": "Token", "AmbiguousRoleResolution": "AuthenticatedRole"}},
-    )  # fmt: skip
+    )
     logins = {login.provider: login.sign_in("alice")}
     identity_id = cognito_identity.get_id(IdentityPoolId=pool_id, Logins=logins)["IdentityId"]
-    assert _code(cognito_identity.get_credentials_for_identity, IdentityId=identity_id,
-                 Logins=logins) == BAD_CONFIGURATION  # fmt: skip
-    assert _code(cognito_identity.get_credentials_for_identity, IdentityId=identity_id, Logins=logins,
-                 CustomRoleArn=group_role) == BAD_CONFIGURATION  # fmt: skip
+    assert (
+        _code(cognito_identity.get_credentials_for_identity, IdentityId=identity_id, Logins=logins) == BAD_CONFIGURATION
+    )
+    assert (
+        _code(
+            cognito_identity.get_credentials_for_identity,
+            IdentityId=identity_id,
+            Logins=logins,
+            CustomRoleArn=group_role,
+        )
+        == BAD_CONFIGURATION
+    )
 
     # A Rules mapping's role likewise.
-    signed_identity.set_identity_pool_roles(IdentityPoolId=pool_id, Roles={"authenticated": user_role}, RoleMappings={
-        login.provider: {"Type": "Rules", "AmbiguousRoleResolution": "AuthenticatedRole", "RulesConfiguration": {
-            "Rules": [{"Claim": "cognito:groups", "MatchType": "Contains", "Value": "admins", "RoleARN": rules_role}]}},
-    })  # fmt: skip
-    assert _code(cognito_identity.get_credentials_for_identity, IdentityId=identity_id,
-                 Logins=logins) == BAD_CONFIGURATION  # fmt: skip
+    signed_identity.set_identity_pool_roles(
+        IdentityPoolId=pool_id,
+        Roles={"authenticated": user_role},
+        RoleMappings={
+            login.provider: {
+                "Type": "Rules",
+                "AmbiguousRoleResolution": "AuthenticatedRole",
+                "RulesConfiguration": {
+                    "Rules": [
+                        {"Claim": "cognito:groups", "MatchType": "Contains", "Value": "admins", "RoleARN": rules_role}
+                    ]
+                },
+            },
+        },
+    )
+    assert (
+        _code(cognito_identity.get_credentials_for_identity, IdentityId=identity_id, Logins=logins) == BAD_CONFIGURATION
+    )
 
     # Control: trusted for this pool, the group's role is issued.
-    role_save(SYSTEM, name="rules-admin", policy=IDP_ADMIN_POLICY, role=_role(rules_role),
-              trust_policy=cognito_trust_policy([pool_id], kind="authenticated"))  # fmt: skip
+    role_save(
+        SYSTEM,
+        name="rules-admin",
+        policy=IDP_ADMIN_POLICY,
+        role=_role(rules_role),
+        trust_policy=cognito_trust_policy([pool_id], kind="authenticated"),
+    )
     cognito_identity.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)
 
 
@@ -250,10 +348,12 @@ def test_roles_from_before_trust_policies_trust_nobody_until_an_operator_says(si
 
     from django.core.management import call_command
 
-    guests = signed_identity.create_identity_pool(IdentityPoolName="guests",
-                                                  AllowUnauthenticatedIdentities=True)["IdentityPoolId"]  # fmt: skip
-    others = signed_identity.create_identity_pool(IdentityPoolName="others",
-                                                  AllowUnauthenticatedIdentities=True)["IdentityPoolId"]  # fmt: skip
+    guests = signed_identity.create_identity_pool(IdentityPoolName="guests", AllowUnauthenticatedIdentities=True)[
+        "IdentityPoolId"
+    ]
+    others = signed_identity.create_identity_pool(IdentityPoolName="others", AllowUnauthenticatedIdentities=True)[
+        "IdentityPoolId"
+    ]
     old = role_save(SYSTEM, name="old-guest", policy=IDENTITY_ONLY).arn
     assert _role(old).trust_policy == {}
     for pool_id in (guests, others):

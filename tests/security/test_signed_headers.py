@@ -41,12 +41,20 @@ class _SignOnly(SigV4Auth):
         return headers
 
 
-def _send(base_url: str, key: tuple[str, str], body: dict, *, headers: dict[str, str], skip: tuple[str, ...] = (),
-          after: dict[str, str] | None = None) -> requests.Response:  # fmt: skip
+def _send(
+    base_url: str,
+    key: tuple[str, str],
+    body: dict,
+    *,
+    headers: dict[str, str],
+    skip: tuple[str, ...] = (),
+    after: dict[str, str] | None = None,
+) -> requests.Response:
     """Sign ``headers`` (but ``skip``), then add ``after`` unsigned, and POST to ``/``."""
     data = json.dumps(body).encode()
-    request = AWSRequest(method="POST", url=f"{base_url}/", data=data,
-                         headers={"Content-Type": "application/x-amz-json-1.1", **headers})  # fmt: skip
+    request = AWSRequest(
+        method="POST", url=f"{base_url}/", data=data, headers={"Content-Type": "application/x-amz-json-1.1", **headers}
+    )
     signer = type("Signer", (_SignOnly,), {"skip": frozenset(h.lower() for h in skip)})
     signer(Credentials(*key), "cognito-idp", REGION).add_auth(request)
     prepared = dict(request.prepare().headers)
@@ -57,8 +65,9 @@ def _send(base_url: str, key: tuple[str, str], body: dict, *, headers: dict[str,
 @pytest.fixture
 def victim(ctx):
     pool = pools.user_pool_create(ctx, {"PoolName": "victims"})
-    users.user_create(SYSTEM, pool=pool, username="victim", password="Passw0rd!-long", attributes={},
-                      status=User.Status.CONFIRMED)
+    users.user_create(
+        SYSTEM, pool=pool, username="victim", password="Passw0rd!-long", attributes={}, status=User.Status.CONFIRMED
+    )
     return {"UserPoolId": pool.id, "Username": "victim"}
 
 
@@ -66,8 +75,9 @@ def _code(response: requests.Response) -> str:
     return response.json().get("__type", "") if response.status_code != 200 else ""
 
 
-def test_a_request_signed_without_its_target_cannot_be_replayed_as_another_operation(live_server, make_access_key,
-                                                                                      victim):  # fmt: skip
+def test_a_request_signed_without_its_target_cannot_be_replayed_as_another_operation(
+    live_server, make_access_key, victim
+):
     key = make_access_key()
     # The operator's own request: the target travels, but is not signed.
     first = _send(live_server.url, key, victim, headers={}, after={"X-Amz-Target": TARGET + "AdminGetUser"})
@@ -81,16 +91,25 @@ def test_a_request_signed_without_its_target_cannot_be_replayed_as_another_opera
     assert signed.status_code == 200, signed.text
 
 
-@pytest.mark.parametrize("skip, after", [
-    (("X-Amz-Target",), {}),
-    (("X-Amz-Date",), {}),
-    ((), {"X-Amz-User-Agent": "aws-sdk-js/3.0.0"}),
-    ((), {"X-Amz-Security-Token": "not-signed"}),
-    ((), {"x-amz-anything-else": "1"}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "skip, after",
+    [
+        (("X-Amz-Target",), {}),
+        (("X-Amz-Date",), {}),
+        ((), {"X-Amz-User-Agent": "aws-sdk-js/3.0.0"}),
+        ((), {"X-Amz-Security-Token": "not-signed"}),
+        ((), {"x-amz-anything-else": "1"}),
+    ],
+)
 def test_every_x_amz_header_present_must_be_signed(live_server, make_access_key, victim, skip, after):
-    response = _send(live_server.url, make_access_key(), victim, headers={"X-Amz-Target": TARGET + "AdminGetUser"},
-                     skip=skip, after=after)  # fmt: skip
+    response = _send(
+        live_server.url,
+        make_access_key(),
+        victim,
+        headers={"X-Amz-Target": TARGET + "AdminGetUser"},
+        skip=skip,
+        after=after,
+    )
     assert (response.status_code, _code(response)) == (400, INVALID_SIGNATURE), response.text
 
 
@@ -102,12 +121,16 @@ def test_a_date_header_standing_for_x_amz_date_must_be_signed(live_server, make_
     assert _send(live_server.url, key, victim, headers=headers).status_code == 200
 
 
-@pytest.mark.parametrize("after", [
-    {"User-Agent": "curl/8"},  # botocore never signs it
-    {"X-Amzn-Trace-Id": "Root=1-5759e988-bd862e3fe1be46a994272793"},  # a load balancer's, not x-amz-
-    {"X-Amz-Cf-Id": "added-by-cloudfront"},  # CloudFront adds it to what it forwards
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "after",
+    [
+        {"User-Agent": "curl/8"},  # botocore never signs it
+        {"X-Amzn-Trace-Id": "Root=1-5759e988-bd862e3fe1be46a994272793"},  # a load balancer's, not x-amz-
+        {"X-Amz-Cf-Id": "added-by-cloudfront"},  # CloudFront adds it to what it forwards
+    ],
+)
 def test_headers_a_proxy_adds_after_signing_are_allowed(live_server, make_access_key, victim, after):
-    response = _send(live_server.url, make_access_key(), victim, headers={"X-Amz-Target": TARGET + "AdminGetUser"},
-                     after=after)  # fmt: skip
+    response = _send(
+        live_server.url, make_access_key(), victim, headers={"X-Amz-Target": TARGET + "AdminGetUser"}, after=after
+    )
     assert response.status_code == 200, response.text

@@ -73,14 +73,22 @@ class Attacker:
     def claim(self, params: dict[str, str], pool_id: str) -> dict[str, str]:
         timestamp = srp.timestamp_format(datetime.now(UTC))
         user_id = params["USER_ID_FOR_SRP"]
-        return {"USERNAME": user_id, "PASSWORD_CLAIM_SECRET_BLOCK": params["SECRET_BLOCK"], "TIMESTAMP": timestamp,
-                "PASSWORD_CLAIM_SIGNATURE": self._signature(params, srp.pool_name(pool_id), user_id, timestamp)}
+        return {
+            "USERNAME": user_id,
+            "PASSWORD_CLAIM_SECRET_BLOCK": params["SECRET_BLOCK"],
+            "TIMESTAMP": timestamp,
+            "PASSWORD_CLAIM_SIGNATURE": self._signature(params, srp.pool_name(pool_id), user_id, timestamp),
+        }
 
     def device_claim(self, params: dict[str, str], group_key: str, device_key: str) -> dict[str, str]:
         timestamp = srp.timestamp_format(datetime.now(UTC))
-        return {"USERNAME": params["USERNAME"], "DEVICE_KEY": device_key,
-                "PASSWORD_CLAIM_SECRET_BLOCK": params["SECRET_BLOCK"], "TIMESTAMP": timestamp,
-                "PASSWORD_CLAIM_SIGNATURE": self._signature(params, group_key, device_key, timestamp)}
+        return {
+            "USERNAME": params["USERNAME"],
+            "DEVICE_KEY": device_key,
+            "PASSWORD_CLAIM_SECRET_BLOCK": params["SECRET_BLOCK"],
+            "TIMESTAMP": timestamp,
+            "PASSWORD_CLAIM_SIGNATURE": self._signature(params, group_key, device_key, timestamp),
+        }
 
 
 def refused(call, **kwargs) -> str:
@@ -96,11 +104,18 @@ def test_user_srp_auth_claim_forged_from_the_challenge_is_refused(public, signin
     pool_id, client = signin(ExplicitAuthFlows=SRP_FLOWS)
     make_user(pool_id, "victim")
     attacker = Attacker()
-    challenge = public.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_SRP_AUTH",
-                                     AuthParameters={"USERNAME": "victim", "SRP_A": attacker.srp_a})  # fmt: skip
+    challenge = public.initiate_auth(
+        ClientId=client["ClientId"],
+        AuthFlow="USER_SRP_AUTH",
+        AuthParameters={"USERNAME": "victim", "SRP_A": attacker.srp_a},
+    )
     assert challenge["ChallengeName"] == "PASSWORD_VERIFIER"
-    code = refused(public.respond_to_auth_challenge, ClientId=client["ClientId"], ChallengeName="PASSWORD_VERIFIER",
-                   ChallengeResponses=attacker.claim(challenge["ChallengeParameters"], pool_id))  # fmt: skip
+    code = refused(
+        public.respond_to_auth_challenge,
+        ClientId=client["ClientId"],
+        ChallengeName="PASSWORD_VERIFIER",
+        ChallengeResponses=attacker.claim(challenge["ChallengeParameters"], pool_id),
+    )
     assert code == "NotAuthorizedException"
 
 
@@ -108,12 +123,19 @@ def test_user_auth_password_srp_claim_forged_from_the_challenge_is_refused(publi
     pool_id, client = signin(ExplicitAuthFlows=["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
     make_user(pool_id, "victim")
     attacker = Attacker()
-    challenge = public.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_AUTH", AuthParameters={
-        "USERNAME": "victim", "PREFERRED_CHALLENGE": "PASSWORD_SRP", "SRP_A": attacker.srp_a})  # fmt: skip
+    challenge = public.initiate_auth(
+        ClientId=client["ClientId"],
+        AuthFlow="USER_AUTH",
+        AuthParameters={"USERNAME": "victim", "PREFERRED_CHALLENGE": "PASSWORD_SRP", "SRP_A": attacker.srp_a},
+    )
     assert challenge["ChallengeName"] == "PASSWORD_VERIFIER"
-    code = refused(public.respond_to_auth_challenge, ClientId=client["ClientId"], ChallengeName="PASSWORD_VERIFIER",
-                   Session=challenge["Session"], ChallengeResponses=attacker.claim(challenge["ChallengeParameters"],
-                                                                                   pool_id))  # fmt: skip
+    code = refused(
+        public.respond_to_auth_challenge,
+        ClientId=client["ClientId"],
+        ChallengeName="PASSWORD_VERIFIER",
+        Session=challenge["Session"],
+        ChallengeResponses=attacker.claim(challenge["ChallengeParameters"], pool_id),
+    )
     assert code == "NotAuthorizedException"
 
 
@@ -131,9 +153,13 @@ def test_device_claim_forged_from_the_challenge_does_not_stand_in_for_mfa(public
     _, verifier = device_srp_start(public, client, pool_id, answer, "victim", device, helper=attacker)
     assert verifier["ChallengeName"] == "DEVICE_PASSWORD_VERIFIER"
     responses = attacker.device_claim(verifier["ChallengeParameters"], device.group, device.key)
-    code = refused(public.respond_to_auth_challenge, ClientId=client["ClientId"],
-                   ChallengeName="DEVICE_PASSWORD_VERIFIER", Session=verifier["Session"],
-                   ChallengeResponses=responses)  # fmt: skip
+    code = refused(
+        public.respond_to_auth_challenge,
+        ClientId=client["ClientId"],
+        ChallengeName="DEVICE_PASSWORD_VERIFIER",
+        Session=verifier["Session"],
+        ChallengeResponses=responses,
+    )
     assert code == "NotAuthorizedException"
 
 
@@ -141,8 +167,11 @@ def test_device_claim_forged_from_the_challenge_does_not_stand_in_for_mfa(public
 
 
 def _challenge(public, client: dict, username: str, helper) -> dict:
-    return public.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_SRP_AUTH",
-                                AuthParameters={"USERNAME": username, "SRP_A": helper.srp_a})["ChallengeParameters"]
+    return public.initiate_auth(
+        ClientId=client["ClientId"],
+        AuthFlow="USER_SRP_AUTH",
+        AuthParameters={"USERNAME": username, "SRP_A": helper.srp_a},
+    )["ChallengeParameters"]
 
 
 def test_b_never_reveals_the_verifier(public, signin, make_user):
@@ -184,8 +213,12 @@ def test_a_claim_with_a_tampered_server_secret_is_refused(public, signin, make_u
     session = AuthSession.objects.get(challenge="PASSWORD_VERIFIER", user=user)
     session.state["srp_secret"] = srp.ephemeral_seal(2)[:-4] + "AAAA"
     session.save(update_fields=["state"])
-    code = refused(public.respond_to_auth_challenge, ClientId=client["ClientId"], ChallengeName="PASSWORD_VERIFIER",
-                   ChallengeResponses=helper.respond(params, PASSWORD))  # fmt: skip
+    code = refused(
+        public.respond_to_auth_challenge,
+        ClientId=client["ClientId"],
+        ChallengeName="PASSWORD_VERIFIER",
+        ChallengeResponses=helper.respond(params, PASSWORD),
+    )
     assert code == "NotAuthorizedException"
 
 
@@ -196,8 +229,12 @@ def test_the_claim_fails_for_any_wrong_password(public, signin, make_user, wrong
     make_user(pool_id, "victim")
     helper = srp.Client(pool_id)
     params = _challenge(public, client, "victim", helper)
-    code = refused(public.respond_to_auth_challenge, ClientId=client["ClientId"], ChallengeName="PASSWORD_VERIFIER",
-                   ChallengeResponses=helper.respond(params, wrong))  # fmt: skip
+    code = refused(
+        public.respond_to_auth_challenge,
+        ClientId=client["ClientId"],
+        ChallengeName="PASSWORD_VERIFIER",
+        ChallengeResponses=helper.respond(params, wrong),
+    )
     assert code == "NotAuthorizedException"
 
 
@@ -205,8 +242,13 @@ def test_the_right_password_still_signs_in_after_many_challenges(public, signin,
     """Fresh b per challenge does not break honest clients: interleaved challenges each verify."""
     pool_id, client = signin(ExplicitAuthFlows=SRP_FLOWS)
     user = make_user(pool_id, "alice")
-    pending = [(helper, _challenge(public, client, "alice", helper)) for helper in (srp.Client(pool_id) for _ in range(3))]
+    pending = [
+        (helper, _challenge(public, client, "alice", helper)) for helper in (srp.Client(pool_id) for _ in range(3))
+    ]
     for helper, params in reversed(pending):
-        result = public.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName="PASSWORD_VERIFIER",
-                                                  ChallengeResponses=helper.respond(params, PASSWORD))  # fmt: skip
+        result = public.respond_to_auth_challenge(
+            ClientId=client["ClientId"],
+            ChallengeName="PASSWORD_VERIFIER",
+            ChallengeResponses=helper.respond(params, PASSWORD),
+        )
         assert_signed_in(result, user, client["ClientId"])

@@ -52,8 +52,7 @@ def b64(data: bytes) -> str:
 def parts(token: str) -> tuple[dict[str, Any], dict[str, Any], str]:
     head, body, signature = token.split(".")
     pad = lambda s: s + "=" * (-len(s) % 4)  # noqa: E731
-    return (json.loads(base64.urlsafe_b64decode(pad(head))), json.loads(base64.urlsafe_b64decode(pad(body))),
-            signature)  # fmt: skip
+    return (json.loads(base64.urlsafe_b64decode(pad(head))), json.loads(base64.urlsafe_b64decode(pad(body))), signature)
 
 
 def compact(header: dict[str, Any], claims: dict[str, Any], signature: str = "") -> str:
@@ -73,8 +72,9 @@ def public_jwk(key: rsa.RSAPrivateKey, kid: str) -> dict[str, Any]:
     return {**jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True), "kid": kid, "alg": "RS256"}
 
 
-def forgeries(genuine: str, *, pool_id: str, other_pool_id: str, other_token: str, other_use: str,
-              check_audience: bool) -> dict[str, str]:  # fmt: skip
+def forgeries(
+    genuine: str, *, pool_id: str, other_pool_id: str, other_token: str, other_use: str, check_audience: bool
+) -> dict[str, str]:
     """Forged and misused variants of ``genuine``, by name."""
     header, claims, signature = parts(genuine)
     kid = header["kid"]
@@ -83,18 +83,25 @@ def forgeries(genuine: str, *, pool_id: str, other_pool_id: str, other_token: st
     pem = pool_public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     now = int(time.time())
     head, body, _ = genuine.split(".")
-    tampered = {**claims, "sub": "00000000-0000-4000-8000-000000000000", "username": "admin",
-                "cognito:groups": ["admins"], "scope": "aws.cognito.signin.user.admin openid"}  # fmt: skip
+    tampered = {
+        **claims,
+        "sub": "00000000-0000-4000-8000-000000000000",
+        "username": "admin",
+        "cognito:groups": ["admins"],
+        "scope": "aws.cognito.signin.user.admin openid",
+    }
     out = {
         "alg none": compact({"alg": "none", "kid": kid, "typ": "JWT"}, claims),
         "alg None with the signature": compact({"alg": "None", "kid": kid}, claims, signature),
         "HS256 keyed with the public key (PEM)": hmac_signed({"alg": "HS256", "kid": kid, "typ": "JWT"}, claims, pem),
-        "HS256 keyed with the public JWK": hmac_signed({"alg": "HS256", "kid": kid}, claims,
-                                                       json.dumps(pool_jwk).encode()),
+        "HS256 keyed with the public JWK": hmac_signed(
+            {"alg": "HS256", "kid": kid}, claims, json.dumps(pool_jwk).encode()
+        ),
         "foreign key under the pool's kid": attacker_signed(claims, kid=kid),
         "foreign key under its own kid": attacker_signed(claims, kid="attacker"),
-        "foreign key embedded as jwk": attacker_signed(claims, kid="attacker",
-                                                       jwk=public_jwk(ATTACKER_KEY, "attacker")),
+        "foreign key embedded as jwk": attacker_signed(
+            claims, kid="attacker", jwk=public_jwk(ATTACKER_KEY, "attacker")
+        ),
         "foreign key named by jku": attacker_signed(claims, kid="attacker", jku="http://127.0.0.1:9/jwks.json"),
         "no kid": attacker_signed(claims),
         "another pool's key": tokens._sign(other_pool_id, claims),
@@ -133,18 +140,31 @@ def corpus(settings, live_server, idp, make_pool, make_client, make_user, public
         other_pool = make_pool("others")
         user = make_user(pool_id, "alice")
         if oauth:  # tokens as /oauth2/token issues them after a hosted sign-in: with the openid scope
-            issued = tokens.tokens_issue(SYSTEM, user=user, client=AppClient.objects.get(client_id=client["ClientId"]),
-                                         scopes=["openid", "email", "profile"], oauth=True)  # fmt: skip
+            issued = tokens.tokens_issue(
+                SYSTEM,
+                user=user,
+                client=AppClient.objects.get(client_id=client["ClientId"]),
+                scopes=["openid", "email", "profile"],
+                oauth=True,
+            )
             access, id_token = issued.access_token, issued.id_token
         else:
-            result = public.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_PASSWORD_AUTH",
-                                          AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD})  # fmt: skip
+            result = public.initiate_auth(
+                ClientId=client["ClientId"],
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD},
+            )
             access, id_token = result["AuthenticationResult"]["AccessToken"], result["AuthenticationResult"]["IdToken"]
         tokens.jwks(other_pool)  # the other pool's first key
         common = {"pool_id": pool_id, "other_pool_id": other_pool, "check_audience": check_audience}
-        return (access, id_token, pool_id, client["ClientId"],
-                forgeries(access, other_token=id_token, other_use="id", **common),
-                forgeries(id_token, other_token=access, other_use="access", **common))  # fmt: skip
+        return (
+            access,
+            id_token,
+            pool_id,
+            client["ClientId"],
+            forgeries(access, other_token=id_token, other_use="id", **common),
+            forgeries(id_token, other_token=access, other_use="access", **common),
+        )
 
     yield make
     tokens.keys_cache_clear()
@@ -165,9 +185,16 @@ def app_client(live_server):
     few hundred requests, each on a new connection, and urllib3 may reuse one the live server
     has just closed (a race of the test harness, not an answer of the server)."""
     config = Config(signature_version=UNSIGNED, retries={"max_attempts": 5, "mode": "legacy"}, read_timeout=30)
-    client = one_request_per_connection(boto3.client("cognito-idp", endpoint_url=live_server.url, region_name="us-east-1",
-                                                     aws_access_key_id="unused", aws_secret_access_key="unused",
-                                                     config=config))  # fmt: skip
+    client = one_request_per_connection(
+        boto3.client(
+            "cognito-idp",
+            endpoint_url=live_server.url,
+            region_name="us-east-1",
+            aws_access_key_id="unused",
+            aws_secret_access_key="unused",
+            config=config,
+        )
+    )
     yield client
     client.close()
 
@@ -176,13 +203,17 @@ ACCESS_TOKEN_OPERATIONS = {
     "GetUser": lambda api, t: api.get_user(AccessToken=t),
     "ListDevices": lambda api, t: api.list_devices(AccessToken=t),
     "GetUserAttributeVerificationCode": lambda api, t: api.get_user_attribute_verification_code(
-        AccessToken=t, AttributeName="email"),
+        AccessToken=t, AttributeName="email"
+    ),
     "UpdateUserAttributes": lambda api, t: api.update_user_attributes(
-        AccessToken=t, UserAttributes=[{"Name": "name", "Value": "Mallory"}]),
-    "ChangePassword": lambda api, t: api.change_password(AccessToken=t, PreviousPassword=PASSWORD,
-                                                         ProposedPassword="N3w-passw0rd!"),
+        AccessToken=t, UserAttributes=[{"Name": "name", "Value": "Mallory"}]
+    ),
+    "ChangePassword": lambda api, t: api.change_password(
+        AccessToken=t, PreviousPassword=PASSWORD, ProposedPassword="N3w-passw0rd!"
+    ),
     "SetUserMFAPreference": lambda api, t: api.set_user_mfa_preference(
-        AccessToken=t, EmailMfaSettings={"Enabled": False}),
+        AccessToken=t, EmailMfaSettings={"Enabled": False}
+    ),
     "AssociateSoftwareToken": lambda api, t: api.associate_software_token(AccessToken=t),
     "DeleteUser": lambda api, t: api.delete_user(AccessToken=t),
     "GlobalSignOut": lambda api, t: api.global_sign_out(AccessToken=t),
@@ -244,8 +275,10 @@ def test_identity_pools_refuse_every_forged_id_token(corpus, boto_client, make_a
     signed = boto_client("cognito-identity", key=make_access_key())
     provider = f"cognito-idp.us-east-1.amazonaws.com/{pool_id}"
     identity_pool = signed.create_identity_pool(
-        IdentityPoolName="apps", AllowUnauthenticatedIdentities=False,
-        CognitoIdentityProviders=[{"ProviderName": provider, "ClientId": client_id}])["IdentityPoolId"]  # fmt: skip
+        IdentityPoolName="apps",
+        AllowUnauthenticatedIdentities=False,
+        CognitoIdentityProviders=[{"ProviderName": provider, "ClientId": client_id}],
+    )["IdentityPoolId"]
     app = boto_client("cognito-identity")
     assert app.get_id(IdentityPoolId=identity_pool, Logins={provider: id_token})["IdentityId"]
 

@@ -70,15 +70,24 @@ def make_user():
     Made through the user service directly (the admin operations are another area's).
     """
 
-    def make(pool_id: str, username: str, *, password: str = PASSWORD, email: str | None = None,
-             phone: str | None = None, verified: bool = True, status: str = User.Status.CONFIRMED) -> User:  # fmt: skip
+    def make(
+        pool_id: str,
+        username: str,
+        *,
+        password: str = PASSWORD,
+        email: str | None = None,
+        phone: str | None = None,
+        verified: bool = True,
+        status: str = User.Status.CONFIRMED,
+    ) -> User:
         attrs: dict[str, str] = {}
         if email:
             attrs.update(email=email, email_verified="true" if verified else "false")
         if phone:
             attrs.update(phone_number=phone, phone_number_verified="true" if verified else "false")
-        return users.user_create(SYSTEM, pool=user_pool_get(pool_id), username=username, password=password,
-                                 attributes=attrs, status=status)  # fmt: skip
+        return users.user_create(
+            SYSTEM, pool=user_pool_get(pool_id), username=username, password=password, attributes=attrs, status=status
+        )
 
     return make
 

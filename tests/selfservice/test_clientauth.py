@@ -20,7 +20,9 @@ CTX = ServiceContext(actor="test")
 
 def _reference(secret: str, username: str, client_id: str) -> str:
     # The Developer Guide's pseudocode: Base64(HMAC_SHA256("Client Secret Key", "Username" + "Client Id")).
-    return base64.b64encode(hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()).decode()
+    return base64.b64encode(
+        hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
+    ).decode()
 
 
 def test_secret_hash_matches_the_documented_formula():

@@ -62,8 +62,9 @@ def make_user():
     def make(pool, username="amy", *, email="amy@example.com", verified=True, password=PASSWORD, **attrs) -> User:
         if email:
             attrs.update(email=email, email_verified="true" if verified else "false")
-        return users.user_create(CTX, pool=pool, username=username, password=password, attributes=attrs,
-                                 status=User.Status.CONFIRMED)  # fmt: skip
+        return users.user_create(
+            CTX, pool=pool, username=username, password=password, attributes=attrs, status=User.Status.CONFIRMED
+        )
 
     return make
 
@@ -136,8 +137,9 @@ def test_get_attributes_follows_client_read_attributes(make_pool, make_user):
 
 def test_changing_email_unverifies_it_and_sends_a_code(make_pool, make_user, issued):
     user = make_user(make_pool())
-    details = profile.user_update_attributes(CTX, user, [{"Name": "email", "Value": "amy@new.example"},
-                                                         {"Name": "name", "Value": "Amy"}])  # fmt: skip
+    details = profile.user_update_attributes(
+        CTX, user, [{"Name": "email", "Value": "amy@new.example"}, {"Name": "name", "Value": "Amy"}]
+    )
     assert details == [{"Destination": "a***@n***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}]
     attrs = _fresh(user).attributes
     assert attrs["email"] == "amy@new.example" and attrs["email_verified"] == "false" and attrs["name"] == "Amy"
@@ -166,8 +168,9 @@ def test_same_value_changes_nothing(make_pool, make_user):
 
 
 def test_verification_before_update_keeps_the_old_value(make_pool, make_user, issued):
-    pool = make_pool(UserAttributeUpdateSettings={"AttributesRequireVerificationBeforeUpdate": ["email"]},
-                     AliasAttributes=["email"])  # fmt: skip
+    pool = make_pool(
+        UserAttributeUpdateSettings={"AttributesRequireVerificationBeforeUpdate": ["email"]}, AliasAttributes=["email"]
+    )
     user = make_user(pool)
     details = profile.user_update_attributes(CTX, user, [{"Name": "email", "Value": "amy@new.example"}])
     assert details[0]["Destination"] == "a***@n***"
@@ -194,20 +197,25 @@ def test_unverified_current_value_is_replaced_at_once(make_pool, make_user):
     assert _fresh(user).attributes["email"] == "amy@new.example"
 
 
-@pytest.mark.parametrize("attributes, error", [
-    ([{"Name": "email_verified", "Value": "true"}], NotAuthorized),
-    ([{"Name": "custom:badge", "Value": "other"}], InvalidParameter),  # immutable, already set
-    ([{"Name": "custom:tier", "Value": "gold"}], NotAuthorized),  # developer-only
-    ([{"Name": "shoe_size", "Value": "9"}], InvalidParameter),
-    ([{"Name": "sub", "Value": "x"}], InvalidParameter),
-    ([{"Name": "name", "Value": ""}], InvalidParameter),  # required
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "attributes, error",
+    [
+        ([{"Name": "email_verified", "Value": "true"}], NotAuthorized),
+        ([{"Name": "custom:badge", "Value": "other"}], InvalidParameter),  # immutable, already set
+        ([{"Name": "custom:tier", "Value": "gold"}], NotAuthorized),  # developer-only
+        ([{"Name": "shoe_size", "Value": "9"}], InvalidParameter),
+        ([{"Name": "sub", "Value": "x"}], InvalidParameter),
+        ([{"Name": "name", "Value": ""}], InvalidParameter),  # required
+    ],
+)
 def test_update_rules(make_pool, make_user, attributes, error):
-    pool = make_pool(Schema=[
-        {"Name": "badge", "AttributeDataType": "String", "Mutable": False},
-        {"Name": "tier", "AttributeDataType": "String", "DeveloperOnlyAttribute": True},
-        {"Name": "name", "AttributeDataType": "String", "Required": True},
-    ])  # fmt: skip
+    pool = make_pool(
+        Schema=[
+            {"Name": "badge", "AttributeDataType": "String", "Mutable": False},
+            {"Name": "tier", "AttributeDataType": "String", "DeveloperOnlyAttribute": True},
+            {"Name": "name", "AttributeDataType": "String", "Required": True},
+        ]
+    )
     user = make_user(pool, name="Amy", **{"custom:badge": "B-1"})
     with pytest.raises(error):
         profile.user_update_attributes(CTX, user, attributes)
@@ -232,10 +240,12 @@ def test_preferred_username_must_be_free(make_pool, make_user):
 
 def test_email_as_username_must_stay_unique(make_pool, make_user):
     pool = make_pool(UsernameAttributes=["email"])
-    users.user_create(CTX, pool=pool, username="bea@example.com", password=PASSWORD, attributes={},
-                      status=User.Status.CONFIRMED)  # fmt: skip
-    amy = users.user_create(CTX, pool=pool, username="amy@example.com", password=PASSWORD, attributes={},
-                            status=User.Status.CONFIRMED)  # fmt: skip
+    users.user_create(
+        CTX, pool=pool, username="bea@example.com", password=PASSWORD, attributes={}, status=User.Status.CONFIRMED
+    )
+    amy = users.user_create(
+        CTX, pool=pool, username="amy@example.com", password=PASSWORD, attributes={}, status=User.Status.CONFIRMED
+    )
     with pytest.raises(AliasExists):
         profile.user_update_attributes(CTX, amy, [{"Name": "email", "Value": "BEA@example.com"}])
 
@@ -299,20 +309,25 @@ def test_delete_attributes(make_pool, make_user):
     assert fresh.email == ""
 
 
-@pytest.mark.parametrize("name, code", [
-    ("shoe_size", ErrorCode.INVALID_PARAMETER),
-    ("sub", ErrorCode.INVALID_PARAMETER),
-    ("given_name", ErrorCode.INVALID_PARAMETER),  # required
-    ("custom:badge", ErrorCode.INVALID_PARAMETER),  # immutable
-    ("email_verified", ErrorCode.NOT_AUTHORIZED),
-    ("custom:tier", ErrorCode.NOT_AUTHORIZED),  # developer-only
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "name, code",
+    [
+        ("shoe_size", ErrorCode.INVALID_PARAMETER),
+        ("sub", ErrorCode.INVALID_PARAMETER),
+        ("given_name", ErrorCode.INVALID_PARAMETER),  # required
+        ("custom:badge", ErrorCode.INVALID_PARAMETER),  # immutable
+        ("email_verified", ErrorCode.NOT_AUTHORIZED),
+        ("custom:tier", ErrorCode.NOT_AUTHORIZED),  # developer-only
+    ],
+)
 def test_delete_attribute_rules(make_pool, make_user, name, code):
-    pool = make_pool(Schema=[
-        {"Name": "badge", "AttributeDataType": "String", "Mutable": False},
-        {"Name": "tier", "AttributeDataType": "String", "DeveloperOnlyAttribute": True},
-        {"Name": "given_name", "AttributeDataType": "String", "Required": True},
-    ])  # fmt: skip
+    pool = make_pool(
+        Schema=[
+            {"Name": "badge", "AttributeDataType": "String", "Mutable": False},
+            {"Name": "tier", "AttributeDataType": "String", "DeveloperOnlyAttribute": True},
+            {"Name": "given_name", "AttributeDataType": "String", "Required": True},
+        ]
+    )
     user = make_user(pool, given_name="Amy", **{"custom:badge": "B"})
     with pytest.raises(ServiceError) as exc:
         profile.user_delete_attributes(CTX, user, [name])

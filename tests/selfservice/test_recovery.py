@@ -39,8 +39,16 @@ def test_forgot_password_then_confirm(public, app, make_user, mailbox):
     assert _password_is(user, NEW_PASSWORD)
     assert user.status == User.Status.CONFIRMED
     # Single use.
-    assert call_error(public.confirm_forgot_password, ClientId=client_id, Username="rita", ConfirmationCode=code,
-                      Password="An0ther-passw0rd!") == "ExpiredCodeException"  # fmt: skip
+    assert (
+        call_error(
+            public.confirm_forgot_password,
+            ClientId=client_id,
+            Username="rita",
+            ConfirmationCode=code,
+            Password="An0ther-passw0rd!",
+        )
+        == "ExpiredCodeException"
+    )
 
 
 def test_forgot_password_by_alias(public, make_pool, make_client, make_user, mailbox):
@@ -49,8 +57,9 @@ def test_forgot_password_by_alias(public, make_pool, make_client, make_user, mai
     address = mailbox.address()
     user = make_user(pool_id, "sid", email=address)
     public.forgot_password(ClientId=client_id, Username=address)
-    public.confirm_forgot_password(ClientId=client_id, Username=address, ConfirmationCode=mailbox.code_for(address),
-                                   Password=NEW_PASSWORD)  # fmt: skip
+    public.confirm_forgot_password(
+        ClientId=client_id, Username=address, ConfirmationCode=mailbox.code_for(address), Password=NEW_PASSWORD
+    )
     assert _password_is(user, NEW_PASSWORD)
 
 
@@ -60,8 +69,9 @@ def test_a_reset_confirms_the_user(public, app, make_user, mailbox, status):
     address = mailbox.address()
     user = make_user(pool_id, "tom", email=address, status=status)
     public.forgot_password(ClientId=client_id, Username="tom")
-    public.confirm_forgot_password(ClientId=client_id, Username="tom", ConfirmationCode=mailbox.code_for(address),
-                                   Password=NEW_PASSWORD)  # fmt: skip
+    public.confirm_forgot_password(
+        ClientId=client_id, Username="tom", ConfirmationCode=mailbox.code_for(address), Password=NEW_PASSWORD
+    )
     user.refresh_from_db()
     assert user.status == User.Status.CONFIRMED
 
@@ -88,17 +98,27 @@ def test_unknown_and_disabled_users(public, make_pool, make_client, make_user):
     assert call_error(public.forgot_password, ClientId=legacy, Username="nobody") == "UserNotFoundException"
     assert call_error(public.forgot_password, ClientId=legacy, Username="val") == "NotAuthorizedException"
     for username in ("nobody", "val"):
-        assert public.forgot_password(ClientId=hiding, Username=username)["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+        assert (
+            public.forgot_password(ClientId=hiding, Username=username)["CodeDeliveryDetails"]["DeliveryMedium"]
+            == "EMAIL"
+        )
     simulated = public.forgot_password(ClientId=hiding, Username="ghost@example.org")["CodeDeliveryDetails"]
     assert simulated == {"Destination": "g***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
     assert not Delivery.objects.exists()
 
     args = {"ConfirmationCode": "123456", "Password": NEW_PASSWORD}
-    assert call_error(public.confirm_forgot_password, ClientId=legacy, Username="nobody", **args) == "UserNotFoundException"
-    assert call_error(public.confirm_forgot_password, ClientId=legacy, Username="val", **args) == "NotAuthorizedException"
+    assert (
+        call_error(public.confirm_forgot_password, ClientId=legacy, Username="nobody", **args)
+        == "UserNotFoundException"
+    )
+    assert (
+        call_error(public.confirm_forgot_password, ClientId=legacy, Username="val", **args) == "NotAuthorizedException"
+    )
     for username in ("nobody", "val"):
-        assert call_error(public.confirm_forgot_password, ClientId=hiding, Username=username, **args) == \
-            "CodeMismatchException"  # fmt: skip
+        assert (
+            call_error(public.confirm_forgot_password, ClientId=hiding, Username=username, **args)
+            == "CodeMismatchException"
+        )
 
 
 def test_admin_only_recovery(public, make_pool, make_client, make_user):
@@ -108,12 +128,15 @@ def test_admin_only_recovery(public, make_pool, make_client, make_user):
     assert call_error(public.forgot_password, ClientId=client_id, Username="wes") == "NotAuthorizedException"
 
 
-@pytest.mark.parametrize("setting, medium", [
-    (None, "SMS"),  # legacy: the verified phone first
-    ([{"Name": "verified_email", "Priority": 1}, {"Name": "verified_phone_number", "Priority": 2}], "EMAIL"),
-    ([{"Name": "verified_phone_number", "Priority": 1}, {"Name": "verified_email", "Priority": 2}], "SMS"),
-    ([{"Name": "verified_email", "Priority": 2}, {"Name": "verified_phone_number", "Priority": 1}], "SMS"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "setting, medium",
+    [
+        (None, "SMS"),  # legacy: the verified phone first
+        ([{"Name": "verified_email", "Priority": 1}, {"Name": "verified_phone_number", "Priority": 2}], "EMAIL"),
+        ([{"Name": "verified_phone_number", "Priority": 1}, {"Name": "verified_email", "Priority": 2}], "SMS"),
+        ([{"Name": "verified_email", "Priority": 2}, {"Name": "verified_phone_number", "Priority": 1}], "SMS"),
+    ],
+)
 def test_recovery_priorities(public, make_pool, make_client, make_user, setting, medium):
     kwargs = {"AccountRecoverySetting": {"RecoveryMechanisms": setting}} if setting else {}
     pool_id = make_pool(**kwargs)
@@ -124,12 +147,20 @@ def test_recovery_priorities(public, make_pool, make_client, make_user, setting,
 
 
 def test_falls_back_to_the_next_mechanism(public, make_pool, make_client, make_user, mailbox):
-    pool_id = make_pool(AccountRecoverySetting={"RecoveryMechanisms": [
-        {"Name": "verified_phone_number", "Priority": 1}, {"Name": "verified_email", "Priority": 2}]})  # fmt: skip
+    pool_id = make_pool(
+        AccountRecoverySetting={
+            "RecoveryMechanisms": [
+                {"Name": "verified_phone_number", "Priority": 1},
+                {"Name": "verified_email", "Priority": 2},
+            ]
+        }
+    )
     client_id = make_client(pool_id)["ClientId"]
     address = mailbox.address()
     make_user(pool_id, "yan", email=address)
-    assert public.forgot_password(ClientId=client_id, Username="yan")["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+    assert (
+        public.forgot_password(ClientId=client_id, Username="yan")["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+    )
 
 
 def test_temporary_password_users_cannot_reset(public, app, make_user):
@@ -144,8 +175,16 @@ def test_weak_password_leaves_the_code_usable(public, app, make_user, mailbox):
     user = make_user(pool_id, "abe", email=address)
     public.forgot_password(ClientId=client_id, Username="abe")
     code = mailbox.code_for(address)
-    assert call_error(public.confirm_forgot_password, ClientId=client_id, Username="abe", ConfirmationCode=code,
-                      Password="weakpassword") == "InvalidPasswordException"  # fmt: skip
+    assert (
+        call_error(
+            public.confirm_forgot_password,
+            ClientId=client_id,
+            Username="abe",
+            ConfirmationCode=code,
+            Password="weakpassword",
+        )
+        == "InvalidPasswordException"
+    )
     public.confirm_forgot_password(ClientId=client_id, Username="abe", ConfirmationCode=code, Password=NEW_PASSWORD)
     assert _password_is(user, NEW_PASSWORD)
 
@@ -158,17 +197,33 @@ def test_password_history(public, make_pool, make_client, make_user, mailbox):
     public.forgot_password(ClientId=client_id, Username="bea")
     code = mailbox.code_for(address)
     # A wrong code says nothing about the history.
-    assert call_error(public.confirm_forgot_password, ClientId=client_id, Username="bea", ConfirmationCode=_other(code),
-                      Password=PASSWORD) == "CodeMismatchException"  # fmt: skip
-    assert call_error(public.confirm_forgot_password, ClientId=client_id, Username="bea", ConfirmationCode=code,
-                      Password=PASSWORD) == "PasswordHistoryPolicyViolationException"  # fmt: skip
+    assert (
+        call_error(
+            public.confirm_forgot_password,
+            ClientId=client_id,
+            Username="bea",
+            ConfirmationCode=_other(code),
+            Password=PASSWORD,
+        )
+        == "CodeMismatchException"
+    )
+    assert (
+        call_error(
+            public.confirm_forgot_password, ClientId=client_id, Username="bea", ConfirmationCode=code, Password=PASSWORD
+        )
+        == "PasswordHistoryPolicyViolationException"
+    )
     public.confirm_forgot_password(ClientId=client_id, Username="bea", ConfirmationCode=code, Password=NEW_PASSWORD)
     assert _password_is(user, NEW_PASSWORD)
     # The one before is still in the history of two.
     public.forgot_password(ClientId=client_id, Username="bea")
     code = mailbox.code_for(address)
-    assert call_error(public.confirm_forgot_password, ClientId=client_id, Username="bea", ConfirmationCode=code,
-                      Password=PASSWORD) == "PasswordHistoryPolicyViolationException"  # fmt: skip
+    assert (
+        call_error(
+            public.confirm_forgot_password, ClientId=client_id, Username="bea", ConfirmationCode=code, Password=PASSWORD
+        )
+        == "PasswordHistoryPolicyViolationException"
+    )
 
 
 def test_wrong_expired_and_exhausted_codes(public, app, make_user, mailbox):
@@ -210,7 +265,11 @@ def test_secret_hash_for_recovery(public, make_pool, make_client, make_user, mai
     assert call_error(public.forgot_password, SecretHash=hash_for(client, "EVE"), **args) == "NotAuthorizedException"
     public.forgot_password(SecretHash=hash_for(client, "eve"), **args)
     code = mailbox.code_for(address)
-    assert call_error(public.confirm_forgot_password, ConfirmationCode=code, Password=NEW_PASSWORD, **args) == \
-        "NotAuthorizedException"  # fmt: skip
-    public.confirm_forgot_password(ConfirmationCode=code, Password=NEW_PASSWORD, SecretHash=hash_for(client, "eve"), **args)
+    assert (
+        call_error(public.confirm_forgot_password, ConfirmationCode=code, Password=NEW_PASSWORD, **args)
+        == "NotAuthorizedException"
+    )
+    public.confirm_forgot_password(
+        ConfirmationCode=code, Password=NEW_PASSWORD, SecretHash=hash_for(client, "eve"), **args
+    )
     assert _password_is(user, NEW_PASSWORD)

@@ -31,8 +31,12 @@ def _wait_for_state(delivery_id: int, state: str, timeout: float = WAIT_SECONDS)
 def test_sign_up_code_arrives_by_smtp_and_confirms_the_user(public, app, mailbox):
     pool_id, client_id = app
     address = mailbox.address("smtp")
-    response = public.sign_up(ClientId=client_id, Username="smtp-user", Password=PASSWORD,
-                              UserAttributes=[{"Name": "email", "Value": address}])  # fmt: skip
+    response = public.sign_up(
+        ClientId=client_id,
+        Username="smtp-user",
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": address}],
+    )
     assert response["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
 
     message = mailbox.next_message(address, timeout=WAIT_SECONDS)
@@ -56,8 +60,12 @@ def test_sign_up_code_arrives_by_smtp_and_confirms_the_user(public, app, mailbox
 def test_an_unreachable_smtp_server_is_recorded_not_raised(public, app, mailbox, settings):
     pool_id, client_id = app
     settings.EMAIL_PORT = 1  # nothing listens there
-    response = public.sign_up(ClientId=client_id, Username="lost", Password=PASSWORD,
-                              UserAttributes=[{"Name": "email", "Value": mailbox.address()}])  # fmt: skip
+    response = public.sign_up(
+        ClientId=client_id,
+        Username="lost",
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": mailbox.address()}],
+    )
     assert response["UserConfirmed"] is False
     delivery = Delivery.objects.get(user__username="lost")
     assert delivery.state == Delivery.State.FAILED and delivery.attempts == 1

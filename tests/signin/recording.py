@@ -26,8 +26,16 @@ def recording() -> Iterator[list[Call]]:
     recorded: list[Call] = []
 
     def record(context: hooks.HookContext) -> None:
-        recorded.append(Call(context.stage, context.trigger_source, context.flow, context.username,
-                             context.client_id, context.user_not_found))  # fmt: skip
+        recorded.append(
+            Call(
+                context.stage,
+                context.trigger_source,
+                context.flow,
+                context.username,
+                context.client_id,
+                context.user_not_found,
+            )
+        )
 
     undo = [hooks.register(stage, record) for stage in hooks.STAGES]
     try:

@@ -25,8 +25,13 @@ from userpools.signin.pipeline import FLOW_HOOKS
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "Passw0rd!"
-FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH",
-         "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_AUTH"]  # fmt: skip
+FLOWS = [
+    "ALLOW_USER_PASSWORD_AUTH",
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+    "ALLOW_USER_AUTH",
+]
 CTX = ServiceContext(actor="test")
 
 
@@ -42,21 +47,35 @@ def app():
     """(pool, client_id, prevent=True client_id-less variant maker): a pool, a client with
     every flow, and a confirmed user alice."""
     pool = user_pool_create(SYSTEM, {"PoolName": "hooks"})
-    client = user_pool_client_create(SYSTEM, {"UserPoolId": pool.id, "ClientName": "app", "ExplicitAuthFlows": FLOWS,
-                                              "PreventUserExistenceErrors": "ENABLED"})  # fmt: skip
-    users.user_create(SYSTEM, pool=pool, username="alice", password=PASSWORD, attributes={}, status=User.Status.CONFIRMED)
+    client = user_pool_client_create(
+        SYSTEM,
+        {
+            "UserPoolId": pool.id,
+            "ClientName": "app",
+            "ExplicitAuthFlows": FLOWS,
+            "PreventUserExistenceErrors": "ENABLED",
+        },
+    )
+    users.user_create(
+        SYSTEM, pool=pool, username="alice", password=PASSWORD, attributes={}, status=User.Status.CONFIRMED
+    )
     return pool, client.client_id
 
 
 def password_auth(client_id: str, password: str = PASSWORD, *, username: str = "alice", pool_id: str | None = None):
     flow = "ADMIN_USER_PASSWORD_AUTH" if pool_id else "USER_PASSWORD_AUTH"
-    return auth_initiate(CTX, client_id=client_id, flow=flow, pool_id=pool_id,
-                         parameters={"USERNAME": username, "PASSWORD": password})  # fmt: skip
+    return auth_initiate(
+        CTX, client_id=client_id, flow=flow, pool_id=pool_id, parameters={"USERNAME": username, "PASSWORD": password}
+    )
 
 
 AUTHENTICATED = ["pre_authentication", "risk", "post_authentication", "token_generation"]
-SOURCES = ["PreAuthentication_Authentication", None, "PostAuthentication_Authentication",
-           "TokenGeneration_Authentication"]  # fmt: skip
+SOURCES = [
+    "PreAuthentication_Authentication",
+    None,
+    "PostAuthentication_Authentication",
+    "TokenGeneration_Authentication",
+]
 
 
 @pytest.mark.parametrize("admin", [False, True])
@@ -65,7 +84,10 @@ def test_password_flows_run_every_authentication_hook_in_order(app, calls, admin
     outcome = password_auth(client_id, pool_id=pool.id if admin else None)
     assert outcome.tokens is not None
     flow = "ADMIN_USER_PASSWORD_AUTH" if admin else "USER_PASSWORD_AUTH"
-    assert calls == [Call(stage, source, flow, "alice", client_id, False) for stage, source in zip(AUTHENTICATED, SOURCES)]
+    assert calls == [
+        Call(stage, source, flow, "alice", client_id, False)
+        for stage, source in zip(AUTHENTICATED, SOURCES, strict=True)
+    ]
 
 
 def test_a_wrong_password_calls_no_post_authentication_or_token_hook(app, calls):
@@ -88,8 +110,15 @@ def test_an_unknown_user_is_offered_to_migration_then_pre_authentication(app, ca
 
 def test_without_prevent_user_existence_errors_an_unknown_user_gets_no_pre_authentication(app, calls):
     pool, _ = app
-    legacy = user_pool_client_create(SYSTEM, {"UserPoolId": pool.id, "ClientName": "legacy", "ExplicitAuthFlows": FLOWS,
-                                              "PreventUserExistenceErrors": "LEGACY"})  # fmt: skip
+    legacy = user_pool_client_create(
+        SYSTEM,
+        {
+            "UserPoolId": pool.id,
+            "ClientName": "legacy",
+            "ExplicitAuthFlows": FLOWS,
+            "PreventUserExistenceErrors": "LEGACY",
+        },
+    )
     with pytest.raises(UserNotFound):
         password_auth(legacy.client_id, username="nobody")
     assert stages(calls) == ["user_migration"]
@@ -101,8 +130,14 @@ def test_a_user_the_migration_hook_creates_signs_in(app, calls):
 
     def migrate(context: hooks.HookContext) -> User:
         seen.append(context.extra["password"])
-        return users.user_create(SYSTEM, pool=pool, username=context.username, password=context.extra["password"],
-                                 attributes={}, status=User.Status.CONFIRMED)  # fmt: skip
+        return users.user_create(
+            SYSTEM,
+            pool=pool,
+            username=context.username,
+            password=context.extra["password"],
+            attributes={},
+            status=User.Status.CONFIRMED,
+        )
 
     with hooks.registered(hooks.USER_MIGRATION, migrate):
         outcome = password_auth(client_id, "Imp0rted!pass", username="carol")
@@ -114,46 +149,69 @@ def test_a_user_the_migration_hook_creates_signs_in(app, calls):
 def test_srp_runs_pre_authentication_at_initiate_and_the_rest_after_the_claim(app, calls):
     pool, client_id = app
     helper = srp.Client(pool.id)
-    challenge = auth_initiate(CTX, client_id=client_id, flow="USER_SRP_AUTH",
-                              parameters={"USERNAME": "alice", "SRP_A": helper.srp_a})  # fmt: skip
+    challenge = auth_initiate(
+        CTX, client_id=client_id, flow="USER_SRP_AUTH", parameters={"USERNAME": "alice", "SRP_A": helper.srp_a}
+    )
     assert stages(calls) == ["pre_authentication", "risk"]
-    outcome = auth_respond(CTX, client_id=client_id, challenge_name="PASSWORD_VERIFIER", session=challenge.session,
-                           responses=helper.respond(challenge.parameters, PASSWORD))  # fmt: skip
+    outcome = auth_respond(
+        CTX,
+        client_id=client_id,
+        challenge_name="PASSWORD_VERIFIER",
+        session=challenge.session,
+        responses=helper.respond(challenge.parameters, PASSWORD),
+    )
     assert outcome.tokens is not None
-    assert calls == [Call(stage, source, "USER_SRP_AUTH", "alice", client_id, False)
-                     for stage, source in zip(AUTHENTICATED, SOURCES)]  # fmt: skip
+    assert calls == [
+        Call(stage, source, "USER_SRP_AUTH", "alice", client_id, False)
+        for stage, source in zip(AUTHENTICATED, SOURCES, strict=True)
+    ]
 
 
 def test_srp_never_asks_the_migration_hook(app, calls):
     pool, client_id = app
     helper = srp.Client(pool.id)
-    auth_initiate(CTX, client_id=client_id, flow="USER_SRP_AUTH", parameters={"USERNAME": "nobody", "SRP_A": helper.srp_a})
+    auth_initiate(
+        CTX, client_id=client_id, flow="USER_SRP_AUTH", parameters={"USERNAME": "nobody", "SRP_A": helper.srp_a}
+    )
     assert stages(calls) == ["pre_authentication", "risk"] and calls[0].user_not_found
 
 
 def test_user_auth_password_choice(app, calls):
     pool, client_id = app
-    outcome = auth_initiate(CTX, client_id=client_id, flow="USER_AUTH",
-                            parameters={"USERNAME": "alice", "PASSWORD": PASSWORD, "PREFERRED_CHALLENGE": "PASSWORD"})
+    outcome = auth_initiate(
+        CTX,
+        client_id=client_id,
+        flow="USER_AUTH",
+        parameters={"USERNAME": "alice", "PASSWORD": PASSWORD, "PREFERRED_CHALLENGE": "PASSWORD"},
+    )
     assert outcome.tokens is not None
-    assert calls == [Call(stage, source, "USER_AUTH", "alice", client_id, False)
-                     for stage, source in zip(AUTHENTICATED, SOURCES)]  # fmt: skip
+    assert calls == [
+        Call(stage, source, "USER_AUTH", "alice", client_id, False)
+        for stage, source in zip(AUTHENTICATED, SOURCES, strict=True)
+    ]
 
 
 def test_user_auth_select_challenge_runs_the_hooks_once_the_factor_is_chosen(app, calls):
     pool, client_id = app
     selected = auth_initiate(CTX, client_id=client_id, flow="USER_AUTH", parameters={"USERNAME": "alice"})
     assert selected.challenge == "SELECT_CHALLENGE" and calls == []
-    outcome = auth_respond(CTX, client_id=client_id, challenge_name="SELECT_CHALLENGE", session=selected.session,
-                           responses={"USERNAME": "alice", "ANSWER": "PASSWORD", "PASSWORD": PASSWORD})  # fmt: skip
+    outcome = auth_respond(
+        CTX,
+        client_id=client_id,
+        challenge_name="SELECT_CHALLENGE",
+        session=selected.session,
+        responses={"USERNAME": "alice", "ANSWER": "PASSWORD", "PASSWORD": PASSWORD},
+    )
     assert outcome.tokens is not None
     assert [(c.stage, c.flow) for c in calls] == [(stage, "USER_AUTH") for stage in AUTHENTICATED]
 
 
 def test_mfa_sign_in_calls_post_authentication_and_token_hooks_only_after_the_code(app, calls):
     pool, client_id = app
-    user_pool_set_mfa_config(SYSTEM, {"UserPoolId": pool.id, "MfaConfiguration": "OPTIONAL",
-                                      "SoftwareTokenMfaConfiguration": {"Enabled": True}})  # fmt: skip
+    user_pool_set_mfa_config(
+        SYSTEM,
+        {"UserPoolId": pool.id, "MfaConfiguration": "OPTIONAL", "SoftwareTokenMfaConfiguration": {"Enabled": True}},
+    )
     alice = users.user_find(pool, "alice")
     totp = pyotp.TOTP(mfa.totp_associate(SYSTEM, alice))
     mfa.totp_verify(SYSTEM, alice, totp.now(), "phone")
@@ -161,26 +219,40 @@ def test_mfa_sign_in_calls_post_authentication_and_token_hooks_only_after_the_co
     challenge = password_auth(client_id)
     assert challenge.challenge == "SOFTWARE_TOKEN_MFA" and challenge.tokens is None
     assert stages(calls) == ["pre_authentication", "risk"]
-    outcome = auth_respond(CTX, client_id=client_id, challenge_name="SOFTWARE_TOKEN_MFA", session=challenge.session,
-                           responses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": totp.at(time.time() + 30)})
+    outcome = auth_respond(
+        CTX,
+        client_id=client_id,
+        challenge_name="SOFTWARE_TOKEN_MFA",
+        session=challenge.session,
+        responses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": totp.at(time.time() + 30)},
+    )
     assert outcome.tokens is not None
     assert calls[2:] == [
-        Call("post_authentication", "PostAuthentication_Authentication", "USER_PASSWORD_AUTH", "alice", client_id, False),
+        Call(
+            "post_authentication", "PostAuthentication_Authentication", "USER_PASSWORD_AUTH", "alice", client_id, False
+        ),
         Call("token_generation", "TokenGeneration_Authentication", "USER_PASSWORD_AUTH", "alice", client_id, False),
     ]
 
 
 def test_a_new_password_sign_in_generates_tokens_as_new_password_challenge(app, calls):
     pool, client_id = app
-    users.user_create(SYSTEM, pool=pool, username="dave", password=PASSWORD, attributes={},
-                      status=User.Status.FORCE_CHANGE_PASSWORD)  # fmt: skip
+    users.user_create(
+        SYSTEM, pool=pool, username="dave", password=PASSWORD, attributes={}, status=User.Status.FORCE_CHANGE_PASSWORD
+    )
     challenge = password_auth(client_id, username="dave")
     assert challenge.challenge == "NEW_PASSWORD_REQUIRED"
-    outcome = auth_respond(CTX, client_id=client_id, challenge_name="NEW_PASSWORD_REQUIRED", session=challenge.session,
-                           responses={"USERNAME": "dave", "NEW_PASSWORD": "N3w-Passw0rd!"})  # fmt: skip
+    outcome = auth_respond(
+        CTX,
+        client_id=client_id,
+        challenge_name="NEW_PASSWORD_REQUIRED",
+        session=challenge.session,
+        responses={"USERNAME": "dave", "NEW_PASSWORD": "N3w-Passw0rd!"},
+    )
     assert outcome.tokens is not None
     assert [(c.stage, c.trigger_source) for c in calls] == [
-        ("pre_authentication", "PreAuthentication_Authentication"), ("risk", None),
+        ("pre_authentication", "PreAuthentication_Authentication"),
+        ("risk", None),
         ("post_authentication", "PostAuthentication_Authentication"),
         ("token_generation", "TokenGeneration_NewPasswordChallenge"),
     ]
@@ -190,10 +262,13 @@ def test_refresh_calls_only_the_token_hook(app, calls):
     _, client_id = app
     refresh_token = password_auth(client_id).tokens.refresh_token
     calls.clear()
-    outcome = auth_initiate(CTX, client_id=client_id, flow="REFRESH_TOKEN_AUTH", parameters={"REFRESH_TOKEN": refresh_token})
+    outcome = auth_initiate(
+        CTX, client_id=client_id, flow="REFRESH_TOKEN_AUTH", parameters={"REFRESH_TOKEN": refresh_token}
+    )
     assert outcome.tokens is not None
-    assert calls == [Call("token_generation", "TokenGeneration_RefreshTokens", "REFRESH_TOKEN_AUTH", "alice", client_id,
-                          False)]  # fmt: skip
+    assert calls == [
+        Call("token_generation", "TokenGeneration_RefreshTokens", "REFRESH_TOKEN_AUTH", "alice", client_id, False)
+    ]
 
 
 def test_a_token_hook_refusing_a_refresh_leaves_nothing_used(app):
@@ -237,8 +312,13 @@ def test_the_flow_table_names_what_runs():
     assert FLOW_HOOKS["REFRESH_TOKEN_AUTH"] == ("token_generation",)
     assert "user_migration" in FLOW_HOOKS["USER_PASSWORD_AUTH"]
     # the hosted pages' token hook runs when the OAuth endpoints issue (tests/hostedui/test_oauth_hooks.py)
-    assert FLOW_HOOKS["HOSTED"] == ("user_migration", "pre_authentication", "risk", "post_authentication",
-                                    "token_generation")  # fmt: skip
+    assert FLOW_HOOKS["HOSTED"] == (
+        "user_migration",
+        "pre_authentication",
+        "risk",
+        "post_authentication",
+        "token_generation",
+    )
     assert FLOW_HOOKS[refresh.OAUTH_FLOW] == ("token_generation",)
     assert FLOW_HOOKS[refresh.GET_TOKENS_FLOW] == ("token_generation",)
 

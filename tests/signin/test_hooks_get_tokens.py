@@ -27,15 +27,19 @@ def issued(request):
     if request.param:
         settings["RefreshTokenRotation"] = request.param
     client = user_pool_client_create(SYSTEM, settings)
-    alice = users.user_create(SYSTEM, pool=pool, username="alice", password="Passw0rd!", attributes={},
-                              status=User.Status.CONFIRMED)  # fmt: skip
+    alice = users.user_create(
+        SYSTEM, pool=pool, username="alice", password="Passw0rd!", attributes={}, status=User.Status.CONFIRMED
+    )
     return client, tokens.tokens_issue(SYSTEM, user=alice, client=client)
 
 
 def _get_tokens(client, app, refresh_token: str) -> tuple[int, dict]:
-    response = client.post("/", data=json.dumps({"ClientId": app.client_id, "RefreshToken": refresh_token}),
-                           content_type="application/x-amz-json-1.1",
-                           HTTP_X_AMZ_TARGET="AWSCognitoIdentityProviderService.GetTokensFromRefreshToken")  # fmt: skip
+    response = client.post(
+        "/",
+        data=json.dumps({"ClientId": app.client_id, "RefreshToken": refresh_token}),
+        content_type="application/x-amz-json-1.1",
+        HTTP_X_AMZ_TARGET="AWSCognitoIdentityProviderService.GetTokensFromRefreshToken",
+    )
     return response.status_code, json.loads(response.content)
 
 
@@ -45,7 +49,8 @@ def test_get_tokens_from_refresh_token_runs_the_token_hook(client, issued):
         status, body = _get_tokens(client, app, tokenset.refresh_token)
     assert status == 200, body
     assert [(c.stage, c.trigger_source, c.flow, c.username, c.client_id) for c in calls] == [
-        ("token_generation", "TokenGeneration_RefreshTokens", "GetTokensFromRefreshToken", "alice", app.client_id)]
+        ("token_generation", "TokenGeneration_RefreshTokens", "GetTokensFromRefreshToken", "alice", app.client_id)
+    ]
 
 
 def test_a_refusing_token_hook_issues_and_rotates_nothing(client, issued):

@@ -3,7 +3,6 @@ with the user service, tokens issued with ``tokens_issue`` (sign-in is another a
 
 from __future__ import annotations
 
-
 import pytest
 
 from tests.userpools.conftest import call_error  # noqa: F401 - re-exported for the tests here
@@ -45,8 +44,14 @@ def make_user():
         attributes = dict(attrs)
         if email:
             attributes.update(email=email, email_verified="true")
-        return users.user_create(SYSTEM, pool=user_pool_get(pool_id), username=username, password=PASSWORD,
-                                 attributes=attributes, status=User.Status.CONFIRMED)  # fmt: skip
+        return users.user_create(
+            SYSTEM,
+            pool=user_pool_get(pool_id),
+            username=username,
+            password=PASSWORD,
+            attributes=attributes,
+            status=User.Status.CONFIRMED,
+        )
 
     return make
 

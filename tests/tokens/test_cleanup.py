@@ -18,7 +18,9 @@ def _rotated_session(client, user) -> list[int]:
     """A session of three tokens (a rotation and a grace-period retry): its rows' pks."""
     issued = tokens.tokens_issue(SYSTEM, user=user, client=client)
     for _ in range(2):
-        tokens.tokens_refresh(SYSTEM, client=client, refresh_token=issued.refresh_token, via="GetTokensFromRefreshToken")
+        tokens.tokens_refresh(
+            SYSTEM, client=client, refresh_token=issued.refresh_token, via="GetTokensFromRefreshToken"
+        )
     session = RefreshToken.objects.get(token_hash=tokens._hash(issued.refresh_token)).session_id
     return list(RefreshToken.objects.filter(session_id=session).values_list("pk", flat=True))
 
@@ -38,9 +40,15 @@ def test_sessions_prune_runs_through_celery(make_pool, make_client, make_user):
     live = _rotated_session(client, user)
 
     def challenge(name: str, *, expires: timedelta, used: timedelta | None = None) -> AuthSession:
-        return AuthSession.objects.create(token_hash=name.ljust(64, "0"), pool_id=pool_id, client=client, user=user,
-                                          challenge="NEW_PASSWORD_REQUIRED", expires_at=now + expires,
-                                          used_at=now + used if used is not None else None)  # fmt: skip
+        return AuthSession.objects.create(
+            token_hash=name.ljust(64, "0"),
+            pool_id=pool_id,
+            client=client,
+            user=user,
+            challenge="NEW_PASSWORD_REQUIRED",
+            expires_at=now + expires,
+            used_at=now + used if used is not None else None,
+        )
 
     challenge("a", expires=-timedelta(hours=2))  # expired long ago
     challenge("b", expires=timedelta(minutes=3), used=-timedelta(hours=2))  # used long ago
@@ -58,14 +66,24 @@ def test_sessions_prune_runs_through_celery(make_pool, make_client, make_user):
     UnknownUserLockout.objects.filter(pk=recent.pk).update(updated_at=now - timedelta(days=29))
 
     # .delay() goes to the worker process when a broker is configured, inline otherwise.
-    assert sessions_prune.delay().get(timeout=30) == {"auth_sessions": 2, "refresh_tokens": 3, "devices": 0,
-                                                      "limit_counters": 1, "unknown_user_lockouts": 1}  # fmt: skip
+    assert sessions_prune.delay().get(timeout=30) == {
+        "auth_sessions": 2,
+        "refresh_tokens": 3,
+        "devices": 0,
+        "limit_counters": 1,
+        "unknown_user_lockouts": 1,
+    }
     assert list(LimitCounter.objects.values_list("key", flat=True)) == ["open"]
     assert list(UnknownUserLockout.objects.values_list("pk", flat=True)) == [recent.pk]
     assert sorted(RefreshToken.objects.values_list("pk", flat=True)) == sorted(lately + live)
     assert sorted(AuthSession.objects.values_list("pk", flat=True)) == sorted(kept)
-    assert sessions_prune.delay().get(timeout=30) == {"auth_sessions": 0, "refresh_tokens": 0, "devices": 0,
-                                                      "limit_counters": 0, "unknown_user_lockouts": 0}  # fmt: skip
+    assert sessions_prune.delay().get(timeout=30) == {
+        "auth_sessions": 0,
+        "refresh_tokens": 0,
+        "devices": 0,
+        "limit_counters": 0,
+        "unknown_user_lockouts": 0,
+    }
 
 
 @pytest.mark.django_db

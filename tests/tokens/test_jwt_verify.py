@@ -37,8 +37,9 @@ def forge(setup):
     def make(*, headers: dict | None = None, drop: tuple[str, ...] = (), **changes) -> str:
         body = {k: v for k, v in {**claims, **changes}.items() if k not in drop}
         # Through the JWS layer: PyJWT's JWT layer refuses to encode some of the bent claim sets.
-        return jwt.api_jws.encode(json.dumps(body).encode(), signer.key, algorithm="RS256",
-                                  headers={"kid": signer.kid, **(headers or {})})
+        return jwt.api_jws.encode(
+            json.dumps(body).encode(), signer.key, algorithm="RS256", headers={"kid": signer.kid, **(headers or {})}
+        )
 
     return make
 
@@ -64,18 +65,21 @@ def test_the_signature_covers_header_and_payload(forge):
     _refused(f"{head}.{body}.{signature[:-4]}AAAA")
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda t: t + "=",  # padding
-    lambda t: t.replace(".", "=.", 1),  # padding inside
-    lambda t: t + ".x",  # four segments
-    lambda t: t.rsplit(".", 1)[0],  # two segments
-    lambda t: t.replace("-", "+").replace("_", "/") if ("-" in t or "_" in t) else t + "+",  # standard alphabet
-    lambda t: " " + t,
-    lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # another signature
-    lambda t: "",
-    lambda t: "..",
-    lambda t: "not a token",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda t: t + "=",  # padding
+        lambda t: t.replace(".", "=.", 1),  # padding inside
+        lambda t: t + ".x",  # four segments
+        lambda t: t.rsplit(".", 1)[0],  # two segments
+        lambda t: t.replace("-", "+").replace("_", "/") if ("-" in t or "_" in t) else t + "+",  # standard alphabet
+        lambda t: " " + t,
+        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # another signature
+        lambda t: "",
+        lambda t: "..",
+        lambda t: "not a token",
+    ],
+)
 def test_malformed_tokens_are_invalid(forge, mangle):
     _refused(mangle(forge()))
 
@@ -96,7 +100,12 @@ def test_header_rules(forge, setup, headers):
     if headers.get("alg") == "HS256":  # an HMAC "signature" keyed with anything is not ours
         pool_id = setup[0]
         claims = jwt.decode(forge(), options={"verify_signature": False})
-        token = jwt.encode(claims, "a-secret-long-enough-for-hs256-keys!", algorithm="HS256", headers={"kid": tokens._signer(pool_id).kid})
+        token = jwt.encode(
+            claims,
+            "a-secret-long-enough-for-hs256-keys!",
+            algorithm="HS256",
+            headers={"kid": tokens._signer(pool_id).kid},
+        )
         _refused(token)
         return
     _refused(forge(headers=headers))
@@ -119,15 +128,18 @@ def test_required_claims(forge, claim):
     _refused(forge(**{claim: None}))
 
 
-@pytest.mark.parametrize("changes", [
-    {"iss": "https://elsewhere.example/us-east-1_x"},
-    {"sub": 12345},
-    {"jti": 7},
-    {"jti": None},
-    {"nbf": int(time.time()) + 600},
-    {"nbf": "soon"},
-    {"token_use": "id"},
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"iss": "https://elsewhere.example/us-east-1_x"},
+        {"sub": 12345},
+        {"jti": 7},
+        {"jti": None},
+        {"nbf": int(time.time()) + 600},
+        {"nbf": "soon"},
+        {"token_use": "id"},
+    ],
+)
 def test_claim_rules(forge, changes):
     _refused(forge(**changes))
 
@@ -167,7 +179,9 @@ def test_a_token_is_verified_once_and_checked_on_every_use(forge, monkeypatch):
     token = forge()
     tokens.access_token_authenticate(token)
     verified = []
-    monkeypatch.setattr(tokens.verify, "_segment", lambda s: verified.append(s) or (_ for _ in ()).throw(AssertionError))
+    monkeypatch.setattr(
+        tokens.verify, "_segment", lambda s: verified.append(s) or (_ for _ in ()).throw(AssertionError)
+    )
     user, claims = tokens.access_token_authenticate(token)  # no segment decoded, no RSA
     assert not verified and claims["token_use"] == "access"
     claims["sub"] = "changed by a caller"

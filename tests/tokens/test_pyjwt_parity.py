@@ -22,8 +22,14 @@ from userpools.services.tokens import keys, verify
 
 pytestmark = pytest.mark.django_db
 
-OPTIONS = {"require": list(verify._REQUIRED), "verify_exp": False, "verify_nbf": False, "verify_iat": False,
-           "verify_iss": False, "verify_aud": False}  # fmt: skip
+OPTIONS = {
+    "require": list(verify._REQUIRED),
+    "verify_exp": False,
+    "verify_nbf": False,
+    "verify_iat": False,
+    "verify_iss": False,
+    "verify_aud": False,
+}
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
@@ -75,9 +81,22 @@ def corpus(setup) -> list[str]:
 
     good = issued.access_token
     head, body, signature = good.split(".")
-    out = [good, issued.id_token, good + "=", head + "=." + body + "." + signature, good + ".x",
-           f"{head}.{body}", " " + good, "", "..", "a.b.c", f"{head}.{body}.", f"{head}..{signature}",
-           good.replace("-", "+").replace("_", "/"), f"{head}.{body}.{signature[:-4]}AAAA"]  # fmt: skip
+    out = [
+        good,
+        issued.id_token,
+        good + "=",
+        head + "=." + body + "." + signature,
+        good + ".x",
+        f"{head}.{body}",
+        " " + good,
+        "",
+        "..",
+        "a.b.c",
+        f"{head}.{body}.",
+        f"{head}..{signature}",
+        good.replace("-", "+").replace("_", "/"),
+        f"{head}.{body}.{signature[:-4]}AAAA",
+    ]
     # '=' padding where it is well-formed base64 (PyJWT accepts that); the canonical twins
     # of each segment (unused low bits set: the same bytes).
     for i, segment in enumerate((head, body, signature)):
@@ -88,20 +107,37 @@ def corpus(setup) -> list[str]:
             parts[i] = segment[:-1] + ALPHABET[ALPHABET.index(segment[-1]) ^ 1]
             out.append(".".join(parts))
     # Headers.
-    out += [signed(body.encode(), typ="JWT", x=1), signed(json.dumps(claims).encode(), crit=["exp"], exp=1),
-            signed(b"", b64=False, crit=["b64"]), raw({"alg": "RS256", "kid": 7}, json.dumps(claims).encode()),
-            raw({"alg": "RS256", "kid": signer.kid, "b64": True}, json.dumps(claims).encode()),
-            signed(json.dumps(claims).encode(), kid="unknown"),
-            jwt.encode(claims, signer.key, algorithm="RS256"),
-            jwt.encode(claims, "a-secret-long-enough-for-hs256-keys!", algorithm="HS256", headers={"kid": signer.kid}),
-            f"{_b64(json.dumps({'alg': 'none', 'kid': signer.kid}).encode())}.{body}.",
-            f"{_b64(b'[1]')}.{body}.{signature}", f"{_b64(b'not json')}.{body}.{signature}"]  # fmt: skip
+    out += [
+        signed(body.encode(), typ="JWT", x=1),
+        signed(json.dumps(claims).encode(), crit=["exp"], exp=1),
+        signed(b"", b64=False, crit=["b64"]),
+        raw({"alg": "RS256", "kid": 7}, json.dumps(claims).encode()),
+        raw({"alg": "RS256", "kid": signer.kid, "b64": True}, json.dumps(claims).encode()),
+        signed(json.dumps(claims).encode(), kid="unknown"),
+        jwt.encode(claims, signer.key, algorithm="RS256"),
+        jwt.encode(claims, "a-secret-long-enough-for-hs256-keys!", algorithm="HS256", headers={"kid": signer.kid}),
+        f"{_b64(json.dumps({'alg': 'none', 'kid': signer.kid}).encode())}.{body}.",
+        f"{_b64(b'[1]')}.{body}.{signature}",
+        f"{_b64(b'not json')}.{body}.{signature}",
+    ]
     # Payloads.
     for name in verify._REQUIRED:
         out += [bent(_drop=(name,)), bent(**{name: None})]
-    out += [bent(sub=1), bent(jti=7), bent(jti=None), bent(exp="soon"), bent(iat="x"), bent(nbf="x"),
-            bent(iss="https://elsewhere.example"), bent(extra={"a": [1, 2]}), signed(b"[1, 2]"), signed(b"not json"),
-            signed(b"{}"), signed(b'{"sub": "a", "sub": 1}'), signed(b"[" * 5000 + b"]" * 5000)]  # fmt: skip
+    out += [
+        bent(sub=1),
+        bent(jti=7),
+        bent(jti=None),
+        bent(exp="soon"),
+        bent(iat="x"),
+        bent(nbf="x"),
+        bent(iss="https://elsewhere.example"),
+        bent(extra={"a": [1, 2]}),
+        signed(b"[1, 2]"),
+        signed(b"not json"),
+        signed(b"{}"),
+        signed(b'{"sub": "a", "sub": 1}'),
+        signed(b"[" * 5000 + b"]" * 5000),
+    ]
     # One character changed, all along the token.
     for position in range(0, len(good), 11):
         if good[position] != ".":

@@ -25,8 +25,6 @@ from userpools.errors import ErrorCode, ServiceError
 from userpools.models import AppClient, RefreshToken
 from userpools.services import tokens
 
-
-
 pytestmark = [pytest.mark.django_db(transaction=True), threaded]
 
 
@@ -83,8 +81,12 @@ def test_rotation_racing_revocation(rotating):
     """A RevokeToken (or reuse detection) must not miss the replacement a concurrent rotation adds."""
     for _ in range(5):
         client, user, issued = rotating(60)
-        race(*[_refresh(client, issued.refresh_token) for _ in range(THREADS - 1)],
-              lambda: tokens.refresh_token_revoke(SYSTEM, client=client, token=issued.refresh_token))  # fmt: skip
+        race(
+            *[_refresh(client, issued.refresh_token) for _ in range(THREADS - 1)],
+            lambda client=client, issued=issued: tokens.refresh_token_revoke(
+                SYSTEM, client=client, token=issued.refresh_token
+            ),
+        )
         rows = _session(user)
         assert all(r.revoked_at is not None for r in rows), [(r.pk, r.revoked_at) for r in rows]
 
@@ -93,8 +95,15 @@ def test_rotation_racing_session_revocation_and_sign_out(rotating, make_user):
     for end in ("session", "sign out"):
         client, user, issued = rotating(60)
         session_id = RefreshToken.objects.get(user=user).session_id
-        finish = (lambda: tokens.user_session_revoke(SYSTEM, user=user, session_id=session_id)) if end == "session" \
-            else (lambda: tokens.user_global_sign_out(SYSTEM, user=user))  # fmt: skip
+        finish = (
+            (
+                lambda user=user, session_id=session_id: tokens.user_session_revoke(
+                    SYSTEM, user=user, session_id=session_id
+                )
+            )
+            if end == "session"
+            else (lambda user=user: tokens.user_global_sign_out(SYSTEM, user=user))
+        )
         race(*[_refresh(client, issued.refresh_token) for _ in range(THREADS - 1)], finish)
         rows = _session(user)
         assert all(r.revoked_at is not None for r in rows), (end, [(r.pk, r.revoked_at) for r in rows])
@@ -103,10 +112,15 @@ def test_rotation_racing_session_revocation_and_sign_out(rotating, make_user):
 def test_reuse_racing_rotation(rotating):
     """Late reuse of an old token while its replacement rotates: the session ends, whole."""
     client, user, issued = rotating(0)
-    second = tokens.tokens_refresh(SYSTEM, client=client, refresh_token=issued.refresh_token,
-                                   via="GetTokensFromRefreshToken")  # fmt: skip
-    outcomes = race(_refresh(client, issued.refresh_token), _refresh(client, issued.refresh_token),
-                     _refresh(client, second.refresh_token), _refresh(client, second.refresh_token))  # fmt: skip
+    second = tokens.tokens_refresh(
+        SYSTEM, client=client, refresh_token=issued.refresh_token, via="GetTokensFromRefreshToken"
+    )
+    outcomes = race(
+        _refresh(client, issued.refresh_token),
+        _refresh(client, issued.refresh_token),
+        _refresh(client, second.refresh_token),
+        _refresh(client, second.refresh_token),
+    )
     assert "RefreshTokenReuseException" in outcomes
     rows = _session(user)
     assert all(r.revoked_at is not None for r in rows), outcomes

@@ -41,9 +41,12 @@ def rotating(make_pool, make_client, make_user, public_url):
 def test_without_rotation(setup, public):
     pool_id, client, user = setup
     issued = tokens.tokens_issue(SYSTEM, user=user, client=client)
-    result = public.get_tokens_from_refresh_token(RefreshToken=issued.refresh_token, ClientId=client.client_id,
-                                                  DeviceKey="us-east-1_0123abcd-0000-4000-8000-0123456789ab",
-                                                  ClientMetadata={"k": "v"})["AuthenticationResult"]  # fmt: skip
+    result = public.get_tokens_from_refresh_token(
+        RefreshToken=issued.refresh_token,
+        ClientId=client.client_id,
+        DeviceKey="us-east-1_0123abcd-0000-4000-8000-0123456789ab",
+        ClientMetadata={"k": "v"},
+    )["AuthenticationResult"]
     assert "RefreshToken" not in result and result["TokenType"] == "Bearer" and result["ExpiresIn"] == 3600
     assert _claims(result["AccessToken"])["origin_jti"] == _claims(issued.access_token)["origin_jti"]
     assert _claims(result["IdToken"])["aud"] == client.client_id
@@ -54,27 +57,34 @@ def test_without_rotation(setup, public):
 
 def test_rotation_replaces_the_refresh_token(rotating, public, monkeypatch):
     pool_id, client, user, issued = rotating
-    first = public.get_tokens_from_refresh_token(RefreshToken=issued.refresh_token,
-                                                 ClientId=client.client_id)["AuthenticationResult"]  # fmt: skip
+    first = public.get_tokens_from_refresh_token(RefreshToken=issued.refresh_token, ClientId=client.client_id)[
+        "AuthenticationResult"
+    ]
     assert first["RefreshToken"] != issued.refresh_token
     assert _claims(first["AccessToken"])["origin_jti"] != _claims(issued.access_token)["origin_jti"]
     assert public.get_user(AccessToken=first["AccessToken"])["Username"] == "alice"
     # a retry within the grace period gets tokens of its own, in the same session
     _at(monkeypatch, 9)
-    retry = public.get_tokens_from_refresh_token(RefreshToken=issued.refresh_token,
-                                                 ClientId=client.client_id)["AuthenticationResult"]  # fmt: skip
+    retry = public.get_tokens_from_refresh_token(RefreshToken=issued.refresh_token, ClientId=client.client_id)[
+        "AuthenticationResult"
+    ]
     assert retry["RefreshToken"] not in (issued.refresh_token, first["RefreshToken"])
     assert RefreshToken.objects.filter(user=user).values("session_id").distinct().count() == 1
     # the replacement rotates in turn
-    second = public.get_tokens_from_refresh_token(RefreshToken=first["RefreshToken"],
-                                                  ClientId=client.client_id)["AuthenticationResult"]  # fmt: skip
+    second = public.get_tokens_from_refresh_token(RefreshToken=first["RefreshToken"], ClientId=client.client_id)[
+        "AuthenticationResult"
+    ]
     # after the grace period the original is reuse: the whole session is revoked
     _at(monkeypatch, 11)
-    assert call_error(public.get_tokens_from_refresh_token, RefreshToken=issued.refresh_token,
-                      ClientId=client.client_id) == "RefreshTokenReuseException"  # fmt: skip
+    assert (
+        call_error(public.get_tokens_from_refresh_token, RefreshToken=issued.refresh_token, ClientId=client.client_id)
+        == "RefreshTokenReuseException"
+    )
     for token in (second["RefreshToken"], retry["RefreshToken"]):
-        assert call_error(public.get_tokens_from_refresh_token, RefreshToken=token,
-                          ClientId=client.client_id) == "NotAuthorizedException"  # fmt: skip
+        assert (
+            call_error(public.get_tokens_from_refresh_token, RefreshToken=token, ClientId=client.client_id)
+            == "NotAuthorizedException"
+        )
     for access in (first["AccessToken"], second["AccessToken"], issued.access_token):
         assert call_error(public.get_user, AccessToken=access) == "NotAuthorizedException"
 
@@ -83,22 +93,30 @@ def test_rotation_without_grace_period(make_pool, make_client, make_user, public
     pool_id = make_pool()
     client = make_client(pool_id, RefreshTokenRotation={"Feature": "ENABLED"})  # RetryGracePeriodSeconds 0
     issued = tokens.tokens_issue(SYSTEM, user=make_user(pool_id), client=client)
-    new = public.get_tokens_from_refresh_token(RefreshToken=issued.refresh_token,
-                                               ClientId=client.client_id)["AuthenticationResult"]  # fmt: skip
-    assert call_error(public.get_tokens_from_refresh_token, RefreshToken=issued.refresh_token,
-                      ClientId=client.client_id) == "RefreshTokenReuseException"  # fmt: skip
-    assert call_error(public.get_tokens_from_refresh_token, RefreshToken=new["RefreshToken"],
-                      ClientId=client.client_id) == "NotAuthorizedException"  # fmt: skip
+    new = public.get_tokens_from_refresh_token(RefreshToken=issued.refresh_token, ClientId=client.client_id)[
+        "AuthenticationResult"
+    ]
+    assert (
+        call_error(public.get_tokens_from_refresh_token, RefreshToken=issued.refresh_token, ClientId=client.client_id)
+        == "RefreshTokenReuseException"
+    )
+    assert (
+        call_error(public.get_tokens_from_refresh_token, RefreshToken=new["RefreshToken"], ClientId=client.client_id)
+        == "NotAuthorizedException"
+    )
 
 
 def test_rotation_keeps_the_session_expiry(rotating, public, monkeypatch):
     pool_id, client, user, issued = rotating
     _at(monkeypatch, 29 * 86400)
-    new = public.get_tokens_from_refresh_token(RefreshToken=issued.refresh_token,
-                                               ClientId=client.client_id)["AuthenticationResult"]  # fmt: skip
+    new = public.get_tokens_from_refresh_token(RefreshToken=issued.refresh_token, ClientId=client.client_id)[
+        "AuthenticationResult"
+    ]
     _at(monkeypatch, 30 * 86400 + 1)
-    assert call_error(public.get_tokens_from_refresh_token, RefreshToken=new["RefreshToken"],
-                      ClientId=client.client_id) == "NotAuthorizedException"  # fmt: skip
+    assert (
+        call_error(public.get_tokens_from_refresh_token, RefreshToken=new["RefreshToken"], ClientId=client.client_id)
+        == "NotAuthorizedException"
+    )
 
 
 def test_refresh_token_auth_refused_on_a_rotating_client(rotating, public):
@@ -108,8 +126,15 @@ def test_refresh_token_auth_refused_on_a_rotating_client(rotating, public):
     token is looked at: it keeps working with GetTokensFromRefreshToken."""
     pool_id, client, user, issued = rotating
     assert "ALLOW_REFRESH_TOKEN_AUTH" in client.settings["ExplicitAuthFlows"]
-    assert call_error(public.initiate_auth, ClientId=client.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-                      AuthParameters={"REFRESH_TOKEN": issued.refresh_token}) == "InvalidParameterException"  # fmt: skip
+    assert (
+        call_error(
+            public.initiate_auth,
+            ClientId=client.client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": issued.refresh_token},
+        )
+        == "InvalidParameterException"
+    )
     result = public.get_tokens_from_refresh_token(RefreshToken=issued.refresh_token, ClientId=client.client_id)
     assert result["AuthenticationResult"]["RefreshToken"]
 
@@ -120,15 +145,18 @@ def test_flows(make_pool, make_client, make_user, public):
     # Without rotation the client must allow ALLOW_REFRESH_TOKEN_AUTH (as InitiateAuth's flow does) ...
     closed = make_client(pool_id, "closed", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])
     issued = tokens.tokens_issue(SYSTEM, user=user, client=closed)
-    assert call_error(public.get_tokens_from_refresh_token, RefreshToken=issued.refresh_token,
-                      ClientId=closed.client_id) == "InvalidParameterException"  # fmt: skip
+    assert (
+        call_error(public.get_tokens_from_refresh_token, RefreshToken=issued.refresh_token, ClientId=closed.client_id)
+        == "InvalidParameterException"
+    )
     # ... a legacy flow list allows refreshing, as it does for InitiateAuth ...
     legacy = make_client(pool_id, "legacy", ExplicitAuthFlows=["USER_PASSWORD_AUTH"])
     issued = tokens.tokens_issue(SYSTEM, user=user, client=legacy)
     public.get_tokens_from_refresh_token(RefreshToken=issued.refresh_token, ClientId=legacy.client_id)
     # ... and a rotating client, which Cognito wants without ALLOW_REFRESH_TOKEN_AUTH, always may.
-    rotating = make_client(pool_id, "rotating", ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH"],
-                           RefreshTokenRotation=ROTATING)  # fmt: skip
+    rotating = make_client(
+        pool_id, "rotating", ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH"], RefreshTokenRotation=ROTATING
+    )
     issued = tokens.tokens_issue(SYSTEM, user=user, client=rotating)
     public.get_tokens_from_refresh_token(RefreshToken=issued.refresh_token, ClientId=rotating.client_id)
 
@@ -151,14 +179,22 @@ def test_refused_tokens(setup, make_client, public, monkeypatch, case):
         user.save(update_fields=["is_active"])
     else:
         token = issued.id_token
-    assert call_error(public.get_tokens_from_refresh_token, RefreshToken=token,
-                      ClientId=client_id) == "NotAuthorizedException"  # fmt: skip
+    assert (
+        call_error(public.get_tokens_from_refresh_token, RefreshToken=token, ClientId=client_id)
+        == "NotAuthorizedException"
+    )
 
 
 def test_unknown_client(setup, public):
     issued = tokens.tokens_issue(SYSTEM, user=setup[2], client=setup[1])
-    assert call_error(public.get_tokens_from_refresh_token, RefreshToken=issued.refresh_token,
-                      ClientId="nosuchclient0000000000000a") == "ResourceNotFoundException"  # fmt: skip
+    assert (
+        call_error(
+            public.get_tokens_from_refresh_token,
+            RefreshToken=issued.refresh_token,
+            ClientId="nosuchclient0000000000000a",
+        )
+        == "ResourceNotFoundException"
+    )
 
 
 def test_client_secret(make_pool, make_client, make_user, public):
@@ -180,8 +216,9 @@ def test_client_secret(make_pool, make_client, make_user, public):
 def test_a_secret_for_a_client_without_one_is_ignored(setup, public):
     pool_id, client, user = setup
     issued = tokens.tokens_issue(SYSTEM, user=user, client=client)
-    result = public.get_tokens_from_refresh_token(RefreshToken=issued.refresh_token, ClientId=client.client_id,
-                                                  ClientSecret="s" * 40)["AuthenticationResult"]  # fmt: skip
+    result = public.get_tokens_from_refresh_token(
+        RefreshToken=issued.refresh_token, ClientId=client.client_id, ClientSecret="s" * 40
+    )["AuthenticationResult"]
     access, identity = _claims(result["AccessToken"]), _claims(result["IdToken"])
     assert (access["client_id"], access["username"], access["token_use"]) == (client.client_id, user.username, "access")
     assert identity["aud"] == client.client_id and identity["sub"] == str(user.sub)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import jwt
@@ -31,7 +32,11 @@ def _code(exc: pytest.ExceptionInfo) -> str:
 
 def test_issue_claims(setup):
     pool_id, client, user = setup
-    for name, precedence, role in [("b", 5, "arn:aws:iam::1:role/b"), ("a", 1, "arn:aws:iam::1:role/a"), ("c", None, "")]:
+    for name, precedence, role in [
+        ("b", 5, "arn:aws:iam::1:role/b"),
+        ("a", 1, "arn:aws:iam::1:role/a"),
+        ("c", None, ""),
+    ]:
         groups.group_create(SYSTEM, pool_id=pool_id, name=name, precedence=precedence, role_arn=role or None)
         groups.group_member_add(SYSTEM, pool_id=pool_id, group_name=name, username=user.username)
     issued = tokens.tokens_issue(SYSTEM, user=user, client=client)
@@ -199,7 +204,7 @@ def test_rotate_signing_keys(setup):
     pool_id, client, user = setup
     old = tokens.tokens_issue(SYSTEM, user=user, client=client)
     old_kid = jwt.get_unverified_header(old.access_token)["kid"]
-    call_command("rotate_signing_keys", "--pool", pool_id, stdout=open("/dev/null", "w"))
+    call_command("rotate_signing_keys", "--pool", pool_id, stdout=io.StringIO())
     new = tokens.tokens_issue(SYSTEM, user=user, client=client)
     new_kid = jwt.get_unverified_header(new.access_token)["kid"]
     assert new_kid != old_kid
@@ -214,6 +219,6 @@ def test_rotate_signing_keys(setup):
 
 def test_rotate_all_pools(make_pool):
     pools = [make_pool("a"), make_pool("b")]
-    call_command("rotate_signing_keys", stdout=open("/dev/null", "w"))
+    call_command("rotate_signing_keys", stdout=io.StringIO())
     for pool_id in pools:
         assert SigningKey.objects.filter(pool_id=pool_id, purpose="jwt", retired_at__isnull=True).count() == 1

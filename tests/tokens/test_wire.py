@@ -25,9 +25,14 @@ def test_jwt_verifies_with_published_jwks(signed_in, public_url):
     jwks = jwt.PyJWKClient(f"{public_url}/{pool_id}/.well-known/jwks.json")
     for token, use in [(issued.id_token, "id"), (issued.access_token, "access")]:
         key = jwks.get_signing_key_from_jwt(token)
-        claims = jwt.decode(token, key.key, algorithms=["RS256"], issuer=f"{public_url}/{pool_id}",
-                            audience=client.client_id if use == "id" else None,
-                            options={"verify_aud": use == "id"})  # fmt: skip
+        claims = jwt.decode(
+            token,
+            key.key,
+            algorithms=["RS256"],
+            issuer=f"{public_url}/{pool_id}",
+            audience=client.client_id if use == "id" else None,
+            options={"verify_aud": use == "id"},
+        )
         assert claims["token_use"] == use
     assert jwt.decode(issued.id_token, options={"verify_signature": False})["aud"] == client.client_id
 
@@ -69,8 +74,9 @@ def test_bad_access_tokens(signed_in, public, token):
     token = {
         "tampered": _tampered(issued.access_token),
         "id-token": issued.id_token,
-        "unsigned": jwt.encode(jwt.decode(issued.access_token, options={"verify_signature": False}), None,
-                               algorithm="none"),  # fmt: skip
+        "unsigned": jwt.encode(
+            jwt.decode(issued.access_token, options={"verify_signature": False}), None, algorithm="none"
+        ),
     }.get(token, token)
     assert call_error(public.get_user, AccessToken=token) == "NotAuthorizedException"
 
@@ -104,16 +110,20 @@ def test_revoke_token(signed_in, public):
     with pytest.raises(Exception) as exc:
         tokens.tokens_refresh(SYSTEM, client=client, refresh_token=issued.refresh_token)
     assert exc.value.code == "NotAuthorizedException"
-    assert call_error(public.revoke_token, Token=issued.access_token, ClientId=client.client_id) \
-        == "UnsupportedTokenTypeException"  # fmt: skip
+    assert (
+        call_error(public.revoke_token, Token=issued.access_token, ClientId=client.client_id)
+        == "UnsupportedTokenTypeException"
+    )
 
 
 def test_revoke_token_needs_the_secret(make_pool, make_client, make_user, public):
     pool_id = make_pool()
     client = make_client(pool_id, GenerateSecret=True)
     issued = tokens.tokens_issue(SYSTEM, user=make_user(pool_id), client=client)
-    assert call_error(public.revoke_token, Token=issued.refresh_token, ClientId=client.client_id) \
-        == "UnauthorizedException"  # fmt: skip
+    assert (
+        call_error(public.revoke_token, Token=issued.refresh_token, ClientId=client.client_id)
+        == "UnauthorizedException"
+    )
     secret = client.secrets.first().secret
     public.revoke_token(Token=issued.refresh_token, ClientId=client.client_id, ClientSecret=secret)
 
@@ -122,8 +132,15 @@ def test_change_password(signed_in, public):
     pool_id, client, user, issued = signed_in
     public.change_password(AccessToken=issued.access_token, PreviousPassword=PASSWORD, ProposedPassword="N3w-passw0rd!")
     assert users.user_get(pool_id, "alice").check_password("N3w-passw0rd!")
-    assert call_error(public.change_password, AccessToken=issued.access_token, PreviousPassword="wrong-Passw0rd!",
-                      ProposedPassword="An0ther-passw0rd!") == "NotAuthorizedException"  # fmt: skip
+    assert (
+        call_error(
+            public.change_password,
+            AccessToken=issued.access_token,
+            PreviousPassword="wrong-Passw0rd!",
+            ProposedPassword="An0ther-passw0rd!",
+        )
+        == "NotAuthorizedException"
+    )
 
 
 def test_update_and_delete_attributes(signed_in, public):
@@ -181,11 +198,19 @@ def test_verify_attribute_with_a_code(signed_in, public, monkeypatch):
         return sent[-1]
 
     monkeypatch.setattr(codes, "code_issue", capture)
-    public.update_user_attributes(AccessToken=issued.access_token,
-                                  UserAttributes=[{"Name": "email", "Value": "new@example.com"}])  # fmt: skip
+    public.update_user_attributes(
+        AccessToken=issued.access_token, UserAttributes=[{"Name": "email", "Value": "new@example.com"}]
+    )
     public.get_user_attribute_verification_code(AccessToken=issued.access_token, AttributeName="email")
-    assert call_error(public.verify_user_attribute, AccessToken=issued.access_token, AttributeName="email",
-                      Code="000000" if sent[-1] != "000000" else "111111") == "CodeMismatchException"  # fmt: skip
+    assert (
+        call_error(
+            public.verify_user_attribute,
+            AccessToken=issued.access_token,
+            AttributeName="email",
+            Code="000000" if sent[-1] != "000000" else "111111",
+        )
+        == "CodeMismatchException"
+    )
     public.verify_user_attribute(AccessToken=issued.access_token, AttributeName="email", Code=sent[-1])
     attributes = users.user_get(pool_id, "alice").attributes
     assert attributes["email"] == "new@example.com" and attributes["email_verified"] == "true"

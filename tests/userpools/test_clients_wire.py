@@ -110,21 +110,33 @@ def test_token_validity_units_default_to_hours_when_a_validity_is_given(make_cli
         ({"CallbackURLs": ["http://[::1/cb"]}, "InvalidParameterException"),
         ({"CallbackURLs": ["https://app.example.com:99999/cb"]}, "InvalidParameterException"),
         ({"LogoutURLs": ["https://[not-ipv6]/bye"]}, "InvalidParameterException"),
-        ({"CallbackURLs": ["https://a.example.com/cb"], "DefaultRedirectURI": "https://b.example.com/cb"},
-         "InvalidParameterException"),
+        (
+            {"CallbackURLs": ["https://a.example.com/cb"], "DefaultRedirectURI": "https://b.example.com/cb"},
+            "InvalidParameterException",
+        ),
         ({"AccessTokenValidity": 2, "TokenValidityUnits": {"AccessToken": "days"}}, "InvalidParameterException"),
         ({"AccessTokenValidity": 1, "TokenValidityUnits": {"AccessToken": "minutes"}}, "InvalidParameterException"),
         ({"RefreshTokenValidity": 3651}, "InvalidParameterException"),
         ({"RefreshTokenValidity": 0}, "InvalidParameterException"),
-        ({"AccessTokenValidity": 24, "RefreshTokenValidity": 1, "TokenValidityUnits": {"RefreshToken": "days"}},
-         "InvalidParameterException"),
+        (
+            {"AccessTokenValidity": 24, "RefreshTokenValidity": 1, "TokenValidityUnits": {"RefreshToken": "days"}},
+            "InvalidParameterException",
+        ),
         ({"AuthSessionValidity": 2}, "InvalidParameterException"),
         ({"PreventUserExistenceErrors": "SOMETIMES"}, "InvalidParameterException"),
         ({"AllowedOAuthFlowsUserPoolClient": True}, "InvalidOAuthFlowException"),
-        ({"AllowedOAuthFlowsUserPoolClient": True, "AllowedOAuthFlows": ["code"], "AllowedOAuthScopes": ["openid"]},
-         "InvalidParameterException"),
-        ({"AllowedOAuthFlows": ["client_credentials"], "AllowedOAuthScopes": ["api/read"],
-          "AllowedOAuthFlowsUserPoolClient": True}, "InvalidOAuthFlowException"),
+        (
+            {"AllowedOAuthFlowsUserPoolClient": True, "AllowedOAuthFlows": ["code"], "AllowedOAuthScopes": ["openid"]},
+            "InvalidParameterException",
+        ),
+        (
+            {
+                "AllowedOAuthFlows": ["client_credentials"],
+                "AllowedOAuthScopes": ["api/read"],
+                "AllowedOAuthFlowsUserPoolClient": True,
+            },
+            "InvalidOAuthFlowException",
+        ),
         ({"AllowedOAuthScopes": ["superpowers"]}, "ScopeDoesNotExistException"),
         ({"GenerateSecret": "yes"}, "SerializationException"),
     ],
@@ -137,11 +149,19 @@ def test_create_client_rejects_bad_input(raw_idp, pool_id, kwargs, code):
 
 
 def test_describe_unknown_client(idp, pool_id, make_pool, make_client):
-    assert call_error(idp.describe_user_pool_client, UserPoolId=pool_id, ClientId=UNKNOWN_CLIENT) == "ResourceNotFoundException"
+    assert (
+        call_error(idp.describe_user_pool_client, UserPoolId=pool_id, ClientId=UNKNOWN_CLIENT)
+        == "ResourceNotFoundException"
+    )
     # A client is found only through its own pool.
     client_id = make_client(make_pool("other")["Id"])["ClientId"]
-    assert call_error(idp.describe_user_pool_client, UserPoolId=pool_id, ClientId=client_id) == "ResourceNotFoundException"
-    assert call_error(idp.describe_user_pool_client, UserPoolId=UNKNOWN_POOL, ClientId=client_id) == "ResourceNotFoundException"
+    assert (
+        call_error(idp.describe_user_pool_client, UserPoolId=pool_id, ClientId=client_id) == "ResourceNotFoundException"
+    )
+    assert (
+        call_error(idp.describe_user_pool_client, UserPoolId=UNKNOWN_POOL, ClientId=client_id)
+        == "ResourceNotFoundException"
+    )
 
 
 # --- UpdateUserPoolClient ------------------------------------------------------------------
@@ -157,8 +177,16 @@ def test_update_client_resets_omitted_settings_to_defaults(idp, pool_id, make_cl
     assert updated["CreationDate"] == client["CreationDate"]
     for key, value in DEFAULTS.items():
         assert updated[key] == value, key
-    for key in ("ReadAttributes", "WriteAttributes", "CallbackURLs", "LogoutURLs", "DefaultRedirectURI",
-                "AllowedOAuthFlows", "AllowedOAuthScopes", "SupportedIdentityProviders"):  # fmt: skip
+    for key in (
+        "ReadAttributes",
+        "WriteAttributes",
+        "CallbackURLs",
+        "LogoutURLs",
+        "DefaultRedirectURI",
+        "AllowedOAuthFlows",
+        "AllowedOAuthScopes",
+        "SupportedIdentityProviders",
+    ):
         assert key not in updated, key
     described = idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=client["ClientId"])["UserPoolClient"]
     assert described == updated
@@ -179,8 +207,14 @@ def test_update_client_applies_settings_and_keeps_name_when_omitted(idp, pool_id
         ({"ClientId": UNKNOWN_CLIENT}, "ResourceNotFoundException"),
         ({"ReadAttributes": ["custom:nope"]}, "InvalidParameterException"),
         ({"AllowedOAuthFlowsUserPoolClient": True}, "InvalidOAuthFlowException"),
-        ({"AllowedOAuthFlows": ["client_credentials"], "AllowedOAuthScopes": ["api/read"],
-          "AllowedOAuthFlowsUserPoolClient": True}, "InvalidOAuthFlowException"),
+        (
+            {
+                "AllowedOAuthFlows": ["client_credentials"],
+                "AllowedOAuthScopes": ["api/read"],
+                "AllowedOAuthFlowsUserPoolClient": True,
+            },
+            "InvalidOAuthFlowException",
+        ),
     ],
     ids=lambda v: str(v)[:70],
 )
@@ -198,9 +232,16 @@ def test_update_client_rejects_bad_input(raw_idp, pool_id, make_client, kwargs, 
 def test_delete_client(idp, pool_id, make_client):
     client_id = make_client(pool_id, GenerateSecret=True)["ClientId"]
     idp.delete_user_pool_client(UserPoolId=pool_id, ClientId=client_id)
-    assert call_error(idp.describe_user_pool_client, UserPoolId=pool_id, ClientId=client_id) == "ResourceNotFoundException"
-    assert call_error(idp.delete_user_pool_client, UserPoolId=pool_id, ClientId=client_id) == "ResourceNotFoundException"
-    assert call_error(idp.delete_user_pool_client, UserPoolId=UNKNOWN_POOL, ClientId=client_id) == "ResourceNotFoundException"
+    assert (
+        call_error(idp.describe_user_pool_client, UserPoolId=pool_id, ClientId=client_id) == "ResourceNotFoundException"
+    )
+    assert (
+        call_error(idp.delete_user_pool_client, UserPoolId=pool_id, ClientId=client_id) == "ResourceNotFoundException"
+    )
+    assert (
+        call_error(idp.delete_user_pool_client, UserPoolId=UNKNOWN_POOL, ClientId=client_id)
+        == "ResourceNotFoundException"
+    )
 
 
 def test_list_clients_pages_through_every_client_once(idp, pool_id, make_client, make_pool):
@@ -291,7 +332,9 @@ def test_add_client_secret_with_a_chosen_value(idp, pool_id, make_client):
     added = idp.add_user_pool_client_secret(**ids, ClientSecret=chosen)["ClientSecretDescriptor"]
     # Cognito returns ClientSecretValue only for secrets it generates.
     assert "ClientSecretValue" not in added
-    idp.delete_user_pool_client_secret(**ids, ClientSecretId=idp.list_user_pool_client_secrets(**ids)["ClientSecrets"][0]["ClientSecretId"])
+    idp.delete_user_pool_client_secret(
+        **ids, ClientSecretId=idp.list_user_pool_client_secrets(**ids)["ClientSecrets"][0]["ClientSecretId"]
+    )
     assert idp.describe_user_pool_client(**ids)["UserPoolClient"]["ClientSecret"] == chosen
 
 
@@ -317,8 +360,12 @@ def test_client_secret_operations_on_unknown_things(idp, pool_id, make_client, o
     client_id = make_client(pool_id, GenerateSecret=True)["ClientId"]
     request = {"UserPoolId": pool_id, "ClientId": client_id}
     if operation == "delete_user_pool_client_secret":
-        request["ClientSecretId"] = idp.add_user_pool_client_secret(**request)["ClientSecretDescriptor"]["ClientSecretId"]
-    request[unknown] = {"UserPoolId": UNKNOWN_POOL, "ClientId": UNKNOWN_CLIENT, "ClientSecretId": client_id + "--nope"}[unknown]
+        request["ClientSecretId"] = idp.add_user_pool_client_secret(**request)["ClientSecretDescriptor"][
+            "ClientSecretId"
+        ]
+    request[unknown] = {"UserPoolId": UNKNOWN_POOL, "ClientId": UNKNOWN_CLIENT, "ClientSecretId": client_id + "--nope"}[
+        unknown
+    ]
     assert call_error(getattr(idp, operation), **request) == "ResourceNotFoundException"
 
 

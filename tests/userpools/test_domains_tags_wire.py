@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from django.utils import timezone
 
 from tests.userpools.conftest import call_error
@@ -44,7 +43,10 @@ def test_prefix_domain(idp, pool_id):
 
 def test_custom_domain(idp, pool_id):
     created = idp.create_user_pool_domain(
-        UserPoolId=pool_id, Domain="auth.example.com", CustomDomainConfig={"CertificateArn": CERT}, ManagedLoginVersion=2
+        UserPoolId=pool_id,
+        Domain="auth.example.com",
+        CustomDomainConfig={"CertificateArn": CERT},
+        ManagedLoginVersion=2,
     )
     assert created["CloudFrontDomain"]
     assert created["ManagedLoginVersion"] == 2
@@ -59,7 +61,9 @@ def test_custom_domain(idp, pool_id):
 
 def test_a_pool_can_have_one_prefix_and_one_custom_domain(idp, pool_id):
     idp.create_user_pool_domain(UserPoolId=pool_id, Domain="both-kinds")
-    idp.create_user_pool_domain(UserPoolId=pool_id, Domain="login.example.com", CustomDomainConfig={"CertificateArn": CERT})
+    idp.create_user_pool_domain(
+        UserPoolId=pool_id, Domain="login.example.com", CustomDomainConfig={"CertificateArn": CERT}
+    )
     pool = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
     assert (pool["Domain"], pool["CustomDomain"]) == ("both-kinds", "login.example.com")
 
@@ -76,8 +80,12 @@ def test_domain_names_are_unique_across_pools(idp, make_pool):
     idp.create_user_pool_domain(UserPoolId=first, Domain="auth.taken.com", CustomDomainConfig={"CertificateArn": CERT})
     # A custom domain is taken once verified (before, several pools may claim it: tests/security/test_custom_domains.py).
     UserPoolDomain.objects.filter(domain="auth.taken.com").update(verified_at=timezone.now())
-    code = call_error(idp.create_user_pool_domain, UserPoolId=second, Domain="auth.taken.com",
-                      CustomDomainConfig={"CertificateArn": CERT})  # fmt: skip
+    code = call_error(
+        idp.create_user_pool_domain,
+        UserPoolId=second,
+        Domain="auth.taken.com",
+        CustomDomainConfig={"CertificateArn": CERT},
+    )
     assert code == "InvalidParameterException"
     assert idp.describe_user_pool_domain(Domain="taken")["DomainDescription"]["UserPoolId"] == first
 
@@ -112,14 +120,23 @@ def test_create_domain_rejects_bad_input(raw_idp, pool_id, existing, kwargs, cod
 
 @pytest.mark.parametrize(
     "tier, version, code",
-    [("LITE", 2, "FeatureUnavailableInTierException"), ("ESSENTIALS", 3, "InvalidParameterException"),
-     ("ESSENTIALS", 0, "InvalidParameterException")],
+    [
+        ("LITE", 2, "FeatureUnavailableInTierException"),
+        ("ESSENTIALS", 3, "InvalidParameterException"),
+        ("ESSENTIALS", 0, "InvalidParameterException"),
+    ],
 )
 def test_managed_login_version(idp, make_pool, tier, version, code):
     pool_id = make_pool("branded", UserPoolTier=tier)["Id"]
-    assert call_error(idp.create_user_pool_domain, UserPoolId=pool_id, Domain="branded", ManagedLoginVersion=version) == code
+    assert (
+        call_error(idp.create_user_pool_domain, UserPoolId=pool_id, Domain="branded", ManagedLoginVersion=version)
+        == code
+    )
     idp.create_user_pool_domain(UserPoolId=pool_id, Domain="branded", ManagedLoginVersion=1)
-    assert call_error(idp.update_user_pool_domain, UserPoolId=pool_id, Domain="branded", ManagedLoginVersion=version) == code
+    assert (
+        call_error(idp.update_user_pool_domain, UserPoolId=pool_id, Domain="branded", ManagedLoginVersion=version)
+        == code
+    )
     assert idp.describe_user_pool_domain(Domain="branded")["DomainDescription"]["ManagedLoginVersion"] == 1
 
 
@@ -127,9 +144,14 @@ def test_managed_login_version(idp, make_pool, tier, version, code):
 
 
 def test_update_domain(idp, pool_id):
-    idp.create_user_pool_domain(UserPoolId=pool_id, Domain="auth.example.com", CustomDomainConfig={"CertificateArn": CERT})
+    idp.create_user_pool_domain(
+        UserPoolId=pool_id, Domain="auth.example.com", CustomDomainConfig={"CertificateArn": CERT}
+    )
     updated = idp.update_user_pool_domain(
-        UserPoolId=pool_id, Domain="auth.example.com", CustomDomainConfig={"CertificateArn": NEW_CERT}, ManagedLoginVersion=2
+        UserPoolId=pool_id,
+        Domain="auth.example.com",
+        CustomDomainConfig={"CertificateArn": NEW_CERT},
+        ManagedLoginVersion=2,
     )
     assert updated["ManagedLoginVersion"] == 2
     assert updated["CloudFrontDomain"]
@@ -140,7 +162,10 @@ def test_update_domain(idp, pool_id):
 
 def test_update_prefix_domain_branding_version(idp, pool_id):
     idp.create_user_pool_domain(UserPoolId=pool_id, Domain="brand")
-    assert idp.update_user_pool_domain(UserPoolId=pool_id, Domain="brand", ManagedLoginVersion=2)["ManagedLoginVersion"] == 2
+    assert (
+        idp.update_user_pool_domain(UserPoolId=pool_id, Domain="brand", ManagedLoginVersion=2)["ManagedLoginVersion"]
+        == 2
+    )
     assert idp.describe_user_pool_domain(Domain="brand")["DomainDescription"]["ManagedLoginVersion"] == 2
 
 

@@ -11,10 +11,28 @@ import pytest
 pytestmark = pytest.mark.django_db(transaction=True)
 
 STANDARD_ATTRIBUTES = [
-    "sub", "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username",
-    "profile", "picture", "website", "email", "email_verified", "gender", "birthdate", "zoneinfo",
-    "locale", "phone_number", "phone_number_verified", "address", "updated_at", "identities",
-]  # fmt: skip
+    "sub",
+    "name",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "nickname",
+    "preferred_username",
+    "profile",
+    "picture",
+    "website",
+    "email",
+    "email_verified",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "phone_number",
+    "phone_number_verified",
+    "address",
+    "updated_at",
+    "identities",
+]
 
 DEFAULT_PASSWORD_POLICY = {
     "MinimumLength": 8,
@@ -90,7 +108,10 @@ RICH_REQUEST = {
     ],
     "UsernameConfiguration": {"CaseSensitive": False},
     "AccountRecoverySetting": {
-        "RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}, {"Priority": 2, "Name": "verified_phone_number"}]
+        "RecoveryMechanisms": [
+            {"Priority": 1, "Name": "verified_email"},
+            {"Priority": 2, "Name": "verified_phone_number"},
+        ]
     },
     "UserPoolAddOns": {"AdvancedSecurityMode": "AUDIT"},
     "UserPoolTags": {"team": "identity", "env": "test"},
@@ -99,11 +120,24 @@ RICH_REQUEST = {
 
 # Members the described pool must echo exactly as sent.
 ECHOED = [
-    "Policies", "DeletionProtection", "LambdaConfig", "AutoVerifiedAttributes", "AliasAttributes",
-    "VerificationMessageTemplate", "SmsAuthenticationMessage", "MfaConfiguration",
-    "UserAttributeUpdateSettings", "DeviceConfiguration", "EmailConfiguration", "AdminCreateUserConfig",
-    "UsernameConfiguration", "AccountRecoverySetting", "UserPoolAddOns", "UserPoolTags", "UserPoolTier",
-]  # fmt: skip
+    "Policies",
+    "DeletionProtection",
+    "LambdaConfig",
+    "AutoVerifiedAttributes",
+    "AliasAttributes",
+    "VerificationMessageTemplate",
+    "SmsAuthenticationMessage",
+    "MfaConfiguration",
+    "UserAttributeUpdateSettings",
+    "DeviceConfiguration",
+    "EmailConfiguration",
+    "AdminCreateUserConfig",
+    "UsernameConfiguration",
+    "AccountRecoverySetting",
+    "UserPoolAddOns",
+    "UserPoolTags",
+    "UserPoolTier",
+]
 
 
 def _attr(pool: dict, name: str) -> dict:
@@ -129,8 +163,16 @@ def test_bare_pool_reports_cognitos_defaults(idp, make_pool):
     assert pool["EmailConfiguration"] == {"EmailSendingAccount": "COGNITO_DEFAULT"}
     assert pool["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": False, "UnusedAccountValidityDays": 7}
     assert pool["UserAttributeUpdateSettings"] == {"AttributesRequireVerificationBeforeUpdate": []}
-    for absent in ("AliasAttributes", "UsernameAttributes", "AutoVerifiedAttributes", "Domain", "CustomDomain",
-                   "UserPoolAddOns", "SmsConfiguration", "DeviceConfiguration"):  # fmt: skip
+    for absent in (
+        "AliasAttributes",
+        "UsernameAttributes",
+        "AutoVerifiedAttributes",
+        "Domain",
+        "CustomDomain",
+        "UserPoolAddOns",
+        "SmsConfiguration",
+        "DeviceConfiguration",
+    ):
         assert absent not in pool, absent
     assert isinstance(pool["CreationDate"], datetime)
     assert isinstance(pool["LastModifiedDate"], datetime)

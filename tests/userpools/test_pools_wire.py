@@ -43,31 +43,82 @@ def test_create_user_pool_ids_look_like_cognitos(make_pool):
         ({"PoolName": "p", "Policies": {"PasswordPolicy": {"MinimumLength": "eight"}}}, "SerializationException"),
         ({"PoolName": "p", "MfaConfiguration": "SOMETIMES"}, "InvalidParameterException"),
         ({"PoolName": "p", "MfaConfiguration": "ON"}, "InvalidParameterException"),
-        ({"PoolName": "p", "UsernameAttributes": ["email"], "AliasAttributes": ["phone_number"]}, "InvalidParameterException"),
+        (
+            {"PoolName": "p", "UsernameAttributes": ["email"], "AliasAttributes": ["phone_number"]},
+            "InvalidParameterException",
+        ),
         ({"PoolName": "p", "UserPoolTags": {"aws:owner": "me"}}, "InvalidParameterException"),
-        ({"PoolName": "p", "UserPoolAddOns": {"AdvancedSecurityMode": "ENFORCED"}}, "FeatureUnavailableInTierException"),
-        ({"PoolName": "p", "UserPoolTier": "LITE", "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}}},
-         "FeatureUnavailableInTierException"),
-        ({"PoolName": "p", "VerificationMessageTemplate": {"EmailMessage": "no placeholder"}}, "InvalidParameterException"),
+        (
+            {"PoolName": "p", "UserPoolAddOns": {"AdvancedSecurityMode": "ENFORCED"}},
+            "FeatureUnavailableInTierException",
+        ),
+        (
+            {
+                "PoolName": "p",
+                "UserPoolTier": "LITE",
+                "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}},
+            },
+            "FeatureUnavailableInTierException",
+        ),
+        (
+            {"PoolName": "p", "VerificationMessageTemplate": {"EmailMessage": "no placeholder"}},
+            "InvalidParameterException",
+        ),
         ({"PoolName": "p", "EmailConfiguration": {"EmailSendingAccount": "DEVELOPER"}}, "InvalidParameterException"),
-        ({"PoolName": "p", "UserAttributeUpdateSettings": {"AttributesRequireVerificationBeforeUpdate": ["email"]}},
-         "InvalidParameterException"),
+        (
+            {"PoolName": "p", "UserAttributeUpdateSettings": {"AttributesRequireVerificationBeforeUpdate": ["email"]}},
+            "InvalidParameterException",
+        ),
         ({"PoolName": "p", "Schema": [{"Name": "email", "AttributeDataType": "Number"}]}, "InvalidParameterException"),
         ({"PoolName": "p", "Schema": [{"Name": "t", "AttributeDataType": "String"}] * 2}, "InvalidParameterException"),
-        ({"PoolName": "p", "Schema": [{"Name": "t", "AttributeDataType": "String", "Required": True}]}, "InvalidParameterException"),
-        ({"PoolName": "p", "Schema": [{"Name": "t", "AttributeDataType": "String",
-                                       "StringAttributeConstraints": {"MinLength": "10", "MaxLength": "5"}}]},
-         "InvalidParameterException"),
-        ({"PoolName": "p", "Schema": [{"Name": "n", "AttributeDataType": "Number",
-                                       "NumberAttributeConstraints": {"MinValue": "low"}}]},
-         "InvalidParameterException"),
-        ({"PoolName": "p", "Schema": [{"Name": "s", "AttributeDataType": "String",
-                                       "StringAttributeConstraints": {"MaxLength": "\u0663"}}]},  # an Arabic-Indic 3
-         "InvalidParameterException"),
+        (
+            {"PoolName": "p", "Schema": [{"Name": "t", "AttributeDataType": "String", "Required": True}]},
+            "InvalidParameterException",
+        ),
+        (
+            {
+                "PoolName": "p",
+                "Schema": [
+                    {
+                        "Name": "t",
+                        "AttributeDataType": "String",
+                        "StringAttributeConstraints": {"MinLength": "10", "MaxLength": "5"},
+                    }
+                ],
+            },
+            "InvalidParameterException",
+        ),
+        (
+            {
+                "PoolName": "p",
+                "Schema": [
+                    {"Name": "n", "AttributeDataType": "Number", "NumberAttributeConstraints": {"MinValue": "low"}}
+                ],
+            },
+            "InvalidParameterException",
+        ),
+        (
+            {
+                "PoolName": "p",
+                "Schema": [
+                    {"Name": "s", "AttributeDataType": "String", "StringAttributeConstraints": {"MaxLength": "\u0663"}}
+                ],
+            },  # an Arabic-Indic 3
+            "InvalidParameterException",
+        ),
         ({"PoolName": "p", "UserPoolTags": {f"k{i}": "v" for i in range(51)}}, "UserPoolTaggingException"),
-        ({"PoolName": "p", "AccountRecoverySetting": {"RecoveryMechanisms": [
-            {"Priority": 1, "Name": "admin_only"}, {"Priority": 2, "Name": "verified_email"}]}},
-         "InvalidParameterException"),
+        (
+            {
+                "PoolName": "p",
+                "AccountRecoverySetting": {
+                    "RecoveryMechanisms": [
+                        {"Priority": 1, "Name": "admin_only"},
+                        {"Priority": 2, "Name": "verified_email"},
+                    ]
+                },
+            },
+            "InvalidParameterException",
+        ),
     ],
     ids=lambda v: json.dumps(v)[:60] if isinstance(v, dict) else v,
 )
@@ -206,7 +257,11 @@ def test_add_custom_attributes_shows_in_schema_and_csv_header(idp, pool_id):
         UserPoolId=pool_id,
         CustomAttributes=[
             {"Name": "x", "AttributeDataType": "String"},
-            {"Name": "score", "AttributeDataType": "Number", "NumberAttributeConstraints": {"MinValue": "0", "MaxValue": "10"}},
+            {
+                "Name": "score",
+                "AttributeDataType": "Number",
+                "NumberAttributeConstraints": {"MinValue": "0", "MaxValue": "10"},
+            },
         ],
     )
     schema = {a["Name"]: a for a in idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["SchemaAttributes"]}
@@ -224,12 +279,19 @@ def test_add_custom_attributes_shows_in_schema_and_csv_header(idp, pool_id):
     "existing, new, code",
     [
         ([], [{"Name": "x", "AttributeDataType": "String"}] * 2, "InvalidParameterException"),
-        ([{"Name": "x", "AttributeDataType": "String"}], [{"Name": "x", "AttributeDataType": "Number"}], "InvalidParameterException"),
+        (
+            [{"Name": "x", "AttributeDataType": "String"}],
+            [{"Name": "x", "AttributeDataType": "Number"}],
+            "InvalidParameterException",
+        ),
         ([], [{"Name": "x", "AttributeDataType": "String", "Required": True}], "InvalidParameterException"),
         ([], [{"Name": "x", "AttributeDataType": "Text"}], "InvalidParameterException"),
         ([], [], "InvalidParameterException"),
-        ([], [{"Name": "x", "AttributeDataType": "Boolean", "StringAttributeConstraints": {"MaxLength": "3"}}],
-         "InvalidParameterException"),
+        (
+            [],
+            [{"Name": "x", "AttributeDataType": "Boolean", "StringAttributeConstraints": {"MaxLength": "3"}}],
+            "InvalidParameterException",
+        ),
     ],
 )
 def test_add_custom_attributes_rejects_bad_input(raw_idp, make_pool, existing, new, code):
@@ -241,17 +303,24 @@ def test_add_custom_attributes_rejects_bad_input(raw_idp, make_pool, existing, n
 
 def test_a_pool_has_at_most_fifty_custom_attributes(idp, make_pool):
     pool_id = make_pool("many", Schema=[{"Name": f"a{i}", "AttributeDataType": "String"} for i in range(25)])["Id"]
-    idp.add_custom_attributes(UserPoolId=pool_id,
-                              CustomAttributes=[{"Name": f"b{i}", "AttributeDataType": "String"} for i in range(25)])  # fmt: skip
-    code = call_error(idp.add_custom_attributes, UserPoolId=pool_id,
-                      CustomAttributes=[{"Name": "one-more", "AttributeDataType": "String"}])  # fmt: skip
+    idp.add_custom_attributes(
+        UserPoolId=pool_id, CustomAttributes=[{"Name": f"b{i}", "AttributeDataType": "String"} for i in range(25)]
+    )
+    code = call_error(
+        idp.add_custom_attributes,
+        UserPoolId=pool_id,
+        CustomAttributes=[{"Name": "one-more", "AttributeDataType": "String"}],
+    )
     assert code == "InvalidParameterException"
     assert len(idp.get_csv_header(UserPoolId=pool_id)["CSVHeader"]) == 21 + 50
 
 
 def test_add_custom_attributes_to_unknown_pool(idp):
-    code = call_error(idp.add_custom_attributes, UserPoolId=UNKNOWN_POOL,
-                      CustomAttributes=[{"Name": "x", "AttributeDataType": "String"}])  # fmt: skip
+    code = call_error(
+        idp.add_custom_attributes,
+        UserPoolId=UNKNOWN_POOL,
+        CustomAttributes=[{"Name": "x", "AttributeDataType": "String"}],
+    )
     assert code == "ResourceNotFoundException"
 
 
@@ -305,8 +374,10 @@ def test_mfa_optional_keeps_factors_set_earlier(idp, pool_id):
 
 
 def test_sms_mfa_with_sms_configuration(idp, pool_id):
-    sms = {"SmsAuthenticationMessage": "Code {####}",
-           "SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::000000000000:role/sns", "ExternalId": "x"}}  # fmt: skip
+    sms = {
+        "SmsAuthenticationMessage": "Code {####}",
+        "SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::000000000000:role/sns", "ExternalId": "x"},
+    }
     answer = idp.set_user_pool_mfa_config(UserPoolId=pool_id, SmsMfaConfiguration=sms, MfaConfiguration="OPTIONAL")
     assert answer["SmsMfaConfiguration"] == sms
     assert answer["MfaConfiguration"] == "OPTIONAL"
@@ -316,7 +387,10 @@ def test_sms_mfa_with_sms_configuration(idp, pool_id):
     "kwargs, code",
     [
         ({"MfaConfiguration": "ON"}, "InvalidParameterException"),
-        ({"MfaConfiguration": "OPTIONAL", "SoftwareTokenMfaConfiguration": {"Enabled": False}}, "InvalidParameterException"),
+        (
+            {"MfaConfiguration": "OPTIONAL", "SoftwareTokenMfaConfiguration": {"Enabled": False}},
+            "InvalidParameterException",
+        ),
         ({"MfaConfiguration": "ALWAYS"}, "InvalidParameterException"),
         ({"SmsMfaConfiguration": {"SmsAuthenticationMessage": "no code"}}, "InvalidParameterException"),
         ({"EmailMfaConfiguration": {"Message": "Code {####}"}, "MfaConfiguration": "ON"}, "InvalidParameterException"),
@@ -344,7 +418,10 @@ def test_signing_certificate_is_stable_base64_der(idp, pool_id):
 
 def test_signing_certificates_differ_between_pools(idp, make_pool):
     a, b = make_pool("a")["Id"], make_pool("b")["Id"]
-    assert idp.get_signing_certificate(UserPoolId=a)["Certificate"] != idp.get_signing_certificate(UserPoolId=b)["Certificate"]
+    assert (
+        idp.get_signing_certificate(UserPoolId=a)["Certificate"]
+        != idp.get_signing_certificate(UserPoolId=b)["Certificate"]
+    )
 
 
 def test_signing_certificate_of_unknown_pool(idp):

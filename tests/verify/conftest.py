@@ -147,8 +147,9 @@ class Cognate:
         return f"{self.issuer}/.well-known/jwks.json"
 
     def issue(self, **kwargs: Any) -> tokens.TokenSet:
-        return tokens.tokens_issue(SYSTEM, user=users.user_get(self.pool_id, self.user.username), client=self.client,
-                                   **kwargs)  # fmt: skip
+        return tokens.tokens_issue(
+            SYSTEM, user=users.user_get(self.pool_id, self.user.username), client=self.client, **kwargs
+        )
 
     def join(self, group: str) -> None:
         groups.group_create(SYSTEM, pool_id=self.pool_id, name=group)
@@ -165,9 +166,14 @@ def make_cognate(public_url):
     def make(name: str = "pool", username: str = "alice") -> Cognate:
         pool_id = user_pool_create(SYSTEM, {"PoolName": name}).id
         client = user_pool_client_create(SYSTEM, {"UserPoolId": pool_id, "ClientName": "app"})
-        user = users.user_create(SYSTEM, pool=user_pool_get(pool_id), username=username, password="Passw0rd!",
-                                 attributes={"email": f"{username}@example.com", "email_verified": "true"},
-                                 status=User.Status.CONFIRMED)  # fmt: skip
+        user = users.user_create(
+            SYSTEM,
+            pool=user_pool_get(pool_id),
+            username=username,
+            password="Passw0rd!",
+            attributes={"email": f"{username}@example.com", "email_verified": "true"},
+            status=User.Status.CONFIRMED,
+        )
         return Cognate(pool_id, tokens.issuer(pool_id), client, user)
 
     return make

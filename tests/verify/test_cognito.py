@@ -45,8 +45,11 @@ def test_cognito_tokens_through_an_explicit_jwks_url(cognito, cognito_key):
 
 def test_issuer_forms_are_equivalent(cognito, cognito_key):
     token = sign(cognito_claims(), cognito_key, kid="key-1")
-    for issuers in ({COGNITO_ISSUER: cognito.url}, [Issuer(COGNITO_ISSUER, cognito.url)],
-                    Issuer(COGNITO_ISSUER + "/", jwks_url=cognito.url)):  # fmt: skip
+    for issuers in (
+        {COGNITO_ISSUER: cognito.url},
+        [Issuer(COGNITO_ISSUER, cognito.url)],
+        Issuer(COGNITO_ISSUER + "/", jwks_url=cognito.url),
+    ):
         assert TokenVerifier(issuers, client_ids=COGNITO_CLIENT).verify(token).username == "carol"
 
 
@@ -65,8 +68,11 @@ def test_default_jwks_path_is_derived_from_the_issuer():
         (cognito_claims(client_id=None), InvalidToken, TokenErrorCode.INVALID_CLAIMS),
         (cognito_claims(exp=None), InvalidToken, TokenErrorCode.INVALID_CLAIMS),
         (cognito_claims(sub=None), InvalidToken, TokenErrorCode.INVALID_CLAIMS),
-        (cognito_claims(iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other"), WrongIssuer,
-         TokenErrorCode.WRONG_ISSUER),  # fmt: skip
+        (
+            cognito_claims(iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other"),
+            WrongIssuer,
+            TokenErrorCode.WRONG_ISSUER,
+        ),
         (cognito_claims(iss=COGNITO_ISSUER + "/"), WrongIssuer, TokenErrorCode.WRONG_ISSUER),
     ],
 )
@@ -94,14 +100,16 @@ def test_leeway_on_a_forged_expiry(cognito, cognito_key):
 def test_unusable_jwks_entries_are_ignored(cognito, cognito_key):
     other = new_key()
     public_n = jwk(other, "x")["n"]
-    cognito.document = {"keys": [
-        jwk(cognito_key, "key-1"),
-        jwk(other, "enc-key", use="enc"),
-        jwk(other, "hs-key", alg="HS256"),
-        {"kty": "oct", "kid": "oct-key", "k": "c2VjcmV0"},
-        {"kty": "RSA", "kid": "broken", "n": public_n},  # no exponent
-        "not a key",
-    ]}  # fmt: skip
+    cognito.document = {
+        "keys": [
+            jwk(cognito_key, "key-1"),
+            jwk(other, "enc-key", use="enc"),
+            jwk(other, "hs-key", alg="HS256"),
+            {"kty": "oct", "kid": "oct-key", "k": "c2VjcmV0"},
+            {"kty": "RSA", "kid": "broken", "n": public_n},  # no exponent
+            "not a key",
+        ]
+    }
     verifier = cognito_verifier(cognito, refetch_interval=0)
     for kid in ("enc-key", "hs-key", "broken"):
         with pytest.raises(InvalidToken) as exc:
@@ -226,8 +234,9 @@ def test_bad_configuration(options):
 
 
 def test_from_settings():
-    verifier = TokenVerifier.from_settings({"ISSUERS": [COGNITO_ISSUER], "CLIENT_IDS": ["a"], "TOKEN_USE": ["id"],
-                                            "LEEWAY": 5})  # fmt: skip
+    verifier = TokenVerifier.from_settings(
+        {"ISSUERS": [COGNITO_ISSUER], "CLIENT_IDS": ["a"], "TOKEN_USE": ["id"], "LEEWAY": 5}
+    )
     assert verifier.token_use == {"id"} and verifier.client_ids == {"a"} and verifier.leeway == 5
     with pytest.raises(ValueError, match="CLIENT_ID"):  # a typo must not drop the client check
         TokenVerifier.from_settings({"ISSUERS": [COGNITO_ISSUER], "CLIENT_ID": ["a"]})
@@ -251,7 +260,13 @@ def test_module_needs_no_django():
         "    print('refused')\n"
         "print(sorted(m for m in sys.modules if m.startswith(('django', 'rest_framework')) and sys.modules[m]))\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[:2] == ["refused", "[]"]

@@ -21,8 +21,14 @@ class Whoami(APIView):
 
     def get(self, request):
         assert isinstance(request.user, TokenUser) and isinstance(request.auth, VerifiedToken)
-        return Response({"username": request.user.username, "sub": request.user.sub,
-                         "groups": list(request.user.groups), "token_use": request.auth.token_use})  # fmt: skip
+        return Response(
+            {
+                "username": request.user.username,
+                "sub": request.user.sub,
+                "groups": list(request.user.groups),
+                "token_use": request.auth.token_use,
+            }
+        )
 
 
 class StaffOnly(Whoami):
@@ -60,8 +66,11 @@ pytestmark = pytest.mark.urls(__name__)
 
 @pytest.fixture
 def api(cognate, settings, client):
-    settings.COGNATE_VERIFY = {"ISSUERS": [cognate.issuer], "CLIENT_IDS": [cognate.client_id],
-                               "TOKEN_USE": ["access", "id"]}  # fmt: skip
+    settings.COGNATE_VERIFY = {
+        "ISSUERS": [cognate.issuer],
+        "CLIENT_IDS": [cognate.client_id],
+        "TOKEN_USE": ["access", "id"],
+    }
 
     def get(url: str, token: str | None = None, scheme: str = "Bearer"):
         headers = {} if token is None else {"HTTP_AUTHORIZATION": f"{scheme} {token}"}
@@ -139,8 +148,11 @@ def test_has_scopes(api, cognate):
 
 
 def test_jwks_unavailable_is_503(cognate, settings, client):
-    settings.COGNATE_VERIFY = {"ISSUERS": {cognate.issuer: "http://127.0.0.1:9/jwks.json"}, "CLIENT_IDS": None,
-                               "TIMEOUT": 2}  # fmt: skip
+    settings.COGNATE_VERIFY = {
+        "ISSUERS": {cognate.issuer: "http://127.0.0.1:9/jwks.json"},
+        "CLIENT_IDS": None,
+        "TIMEOUT": 2,
+    }
     response = client.get("/api/whoami", HTTP_AUTHORIZATION=f"Bearer {cognate.issue().access_token}")
     assert response.status_code == 503
 
@@ -160,8 +172,10 @@ def test_permission_without_requirement_is_a_configuration_error(settings, cogna
 
 
 def test_constructor_overrides(settings, cognate):
-    settings.COGNATE_VERIFY = {"ISSUERS": ["https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other"],
-                               "CLIENT_IDS": None}  # fmt: skip
+    settings.COGNATE_VERIFY = {
+        "ISSUERS": ["https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other"],
+        "CLIENT_IDS": None,
+    }
     issued = cognate.issue()
     request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {issued.access_token}")
     authentication = CognateTokenAuthentication(issuers=[cognate.issuer])

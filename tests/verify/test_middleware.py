@@ -30,8 +30,11 @@ pytestmark = pytest.mark.urls(__name__)
 
 @pytest.fixture
 def configured(cognate, settings):
-    settings.COGNATE_VERIFY = {"ISSUERS": [cognate.issuer], "CLIENT_IDS": [cognate.client_id],
-                               "REQUIRED_PATHS": ["/api/"]}  # fmt: skip
+    settings.COGNATE_VERIFY = {
+        "ISSUERS": [cognate.issuer],
+        "CLIENT_IDS": [cognate.client_id],
+        "REQUIRED_PATHS": ["/api/"],
+    }
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, MIDDLEWARE]
     return cognate
 
@@ -90,8 +93,12 @@ def test_direct_call(configured, settings):
 
 
 def test_jwks_unavailable_is_503_on_required_paths(cognate, settings):
-    settings.COGNATE_VERIFY = {"ISSUERS": {cognate.issuer: "http://127.0.0.1:9/jwks.json"}, "CLIENT_IDS": None,
-                               "REQUIRED_PATHS": "/api/", "TIMEOUT": 2}  # fmt: skip
+    settings.COGNATE_VERIFY = {
+        "ISSUERS": {cognate.issuer: "http://127.0.0.1:9/jwks.json"},
+        "CLIENT_IDS": None,
+        "REQUIRED_PATHS": "/api/",
+        "TIMEOUT": 2,
+    }
     middleware = CognateTokenMiddleware(lambda request: HttpResponse("ok"))
     response = middleware(RequestFactory().get("/api/x", **bearer(cognate.issue().access_token)))
     assert response.status_code == 503 and "WWW-Authenticate" not in response

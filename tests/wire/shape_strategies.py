@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 
 from userpools.awsmodel import ServiceSpec
 
-json_scalars = st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False) | st.text(max_size=30)
+json_scalars = (
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False) | st.text(max_size=30)
+)
 json_values = st.recursive(
     json_scalars,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
@@ -33,8 +35,9 @@ def _string(shape: dict, known: list | None) -> st.SearchStrategy:
     return (st.sampled_from(known) | base) if known else (base | st.text(max_size=hi + 5))
 
 
-def shape_strategy(spec: ServiceSpec, shape_name: str, known: dict[str, list], member: str = "", depth: int = 0,
-                   max_depth: int = 5) -> st.SearchStrategy:  # fmt: skip
+def shape_strategy(
+    spec: ServiceSpec, shape_name: str, known: dict[str, list], member: str = "", depth: int = 0, max_depth: int = 5
+) -> st.SearchStrategy:
     """Bodies (or member values) of ``shape_name``: mostly valid, sometimes not."""
     shape = spec.shape(shape_name)
     kind = shape["type"]

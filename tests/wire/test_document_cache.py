@@ -44,12 +44,22 @@ def pool_id():
 
 def environ(path: str, method: str = "GET", **extra) -> dict:
     env = {
-        "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "", "SCRIPT_NAME": "",
-        "SERVER_NAME": "testserver", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "testserver", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": io.StringIO(), "wsgi.version": (1, 0), "wsgi.multithread": True,
-        "wsgi.multiprocess": False, "wsgi.run_once": False,
-    }  # fmt: skip
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SCRIPT_NAME": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "testserver",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": io.StringIO(),
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
     env.update(extra)
     return env
 
@@ -58,13 +68,16 @@ def jwks_path(pool_id: str) -> str:
     return f"/{pool_id}/.well-known/jwks.json"
 
 
-@pytest.mark.parametrize("extra", [
-    {},
-    {"HTTP_ORIGIN": "https://app.example"},
-    {"wsgi.url_scheme": "https", "SERVER_PORT": "443"},
-    {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_FORWARDED_HOST": "id.example"},
-    {"HTTP_HOST": "localhost:8000", "SERVER_PORT": "8000"},
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"HTTP_ORIGIN": "https://app.example"},
+        {"wsgi.url_scheme": "https", "SERVER_PORT": "443"},
+        {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_FORWARDED_HOST": "id.example"},
+        {"HTTP_HOST": "localhost:8000", "SERVER_PORT": "8000"},
+    ],
+)
 def test_a_replay_is_what_django_sends(cache, django_app, pool_id, extra):
     env = environ(jwks_path(pool_id), **extra)
     first = call(cache, env)
@@ -164,15 +177,18 @@ def test_a_pool_domain_always_goes_to_django(cache, django_app, pool_id):
     assert django_app.calls == 3
 
 
-@pytest.mark.parametrize("path,method", [
-    ("/{pool}/.well-known/jwks.json", "POST"),
-    ("/{pool}/.well-known/jwks.json", "OPTIONS"),
-    ("/{pool}/.well-known/jwks.json", "HEAD"),  # Django's 405 (the view is GET only)
-    ("/{pool}/.well-known/openid-configuration", "GET"),
-    ("/{pool}/.well-known/jwks.json/", "GET"),
-    ("/identity/.well-known/jwks.json", "GET"),
-    ("/", "GET"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "path,method",
+    [
+        ("/{pool}/.well-known/jwks.json", "POST"),
+        ("/{pool}/.well-known/jwks.json", "OPTIONS"),
+        ("/{pool}/.well-known/jwks.json", "HEAD"),  # Django's 405 (the view is GET only)
+        ("/{pool}/.well-known/openid-configuration", "GET"),
+        ("/{pool}/.well-known/jwks.json/", "GET"),
+        ("/identity/.well-known/jwks.json", "GET"),
+        ("/", "GET"),
+    ],
+)
 def test_other_requests_pass_through(cache, django_app, pool_id, path, method):
     call(cache, environ(jwks_path(pool_id)))  # the document is cached
     env = environ(path.format(pool=pool_id), method=method)
@@ -191,8 +207,11 @@ def test_the_remembered_answers_are_bounded(cache, django_app, pool_id, monkeypa
 def test_the_chain_is_the_documents_chain():
     """KEY names what these middleware read; a new middleware on this path must be checked
     against it (and added to CHAIN)."""
-    chain = tuple(m for m in django_settings.MIDDLEWARE
-                  if m != "config.wire.middleware.WireMiddleware" and m not in wire_middleware.SKIPPED)  # fmt: skip
+    chain = tuple(
+        m
+        for m in django_settings.MIDDLEWARE
+        if m != "config.wire.middleware.WireMiddleware" and m not in wire_middleware.SKIPPED
+    )
     assert chain == documents.CHAIN
 
 

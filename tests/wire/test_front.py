@@ -48,8 +48,9 @@ def credentials(django_user_model):
     return Credentials(key.key.access_key_id, key.secret_access_key)
 
 
-def environ(operation: str, params: dict | None = None, *, credentials=None, method: str = "POST", path: str = "/",
-            **extra) -> dict:  # fmt: skip
+def environ(
+    operation: str, params: dict | None = None, *, credentials=None, method: str = "POST", path: str = "/", **extra
+) -> dict:
     body = json.dumps(params or {}).encode()
     headers = {"X-Amz-Target": TARGET + operation, "Content-Type": "application/x-amz-json-1.1"}
     if credentials is not None:
@@ -58,12 +59,25 @@ def environ(operation: str, params: dict | None = None, *, credentials=None, met
         SigV4Auth(credentials, "cognito-idp", "us-east-1").add_auth(request)
         headers = dict(request.headers.items())
     env = {
-        "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "", "SCRIPT_NAME": "",
-        "SERVER_NAME": "testserver", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "testserver", "wsgi.url_scheme": "http", "wsgi.errors": io.StringIO(), "wsgi.version": (1, 0),
-        "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False, "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": headers.pop("Content-Type"), "_body": body,
-    }  # fmt: skip
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SCRIPT_NAME": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "testserver",
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": io.StringIO(),
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": headers.pop("Content-Type"),
+        "_body": body,
+    }
     env.update({f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers.items()})
     env.update(extra)
     return env
@@ -99,12 +113,15 @@ def test_an_answer_in_front_is_what_django_sends(wire, inner, credentials, extra
         assert ("access-control-allow-origin", "*") in [(k.lower(), v) for k, v in again[1]]
 
 
-@pytest.mark.parametrize("operation,params,status,code", [
-    ("GetUser", {"AccessToken": "not-a-token"}, "400 ", "NotAuthorizedException"),
-    ("GetUser", {}, "400 ", "InvalidParameterException"),
-    ("NoSuchOperation", {}, "400 ", "UnknownOperationException"),
-    ("DescribeUserPool", {"UserPoolId": "us-east-1_nothing00"}, "400 ", "MissingAuthenticationTokenException"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "operation,params,status,code",
+    [
+        ("GetUser", {"AccessToken": "not-a-token"}, "400 ", "NotAuthorizedException"),
+        ("GetUser", {}, "400 ", "InvalidParameterException"),
+        ("NoSuchOperation", {}, "400 ", "UnknownOperationException"),
+        ("DescribeUserPool", {"UserPoolId": "us-east-1_nothing00"}, "400 ", "MissingAuthenticationTokenException"),
+    ],
+)
 def test_errors_in_front_are_what_django_sends(wire, inner, operation, params, status, code):
     call(wire, environ("GetUser", {"AccessToken": "x"}))  # the envelope for this key
     env = environ(operation, params)
@@ -175,12 +192,19 @@ def test_a_pool_domain_always_goes_to_django(wire, inner):
     assert not wire._envelopes
 
 
-@pytest.mark.parametrize("method,path", [("GET", "/"), ("OPTIONS", "/"), ("HEAD", "/"), ("POST", "/api/v1/user-pools/"),
-                                         ("POST", "//")])  # fmt: skip
+@pytest.mark.parametrize(
+    "method,path", [("GET", "/"), ("OPTIONS", "/"), ("HEAD", "/"), ("POST", "/api/v1/user-pools/"), ("POST", "//")]
+)
 def test_other_requests_pass_through(wire, inner, method, path):
     call(wire, environ("GetUser", {"AccessToken": "x"}))
-    env = environ("GetUser", {"AccessToken": "x"}, method=method, path=path,
-                  HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST", HTTP_ORIGIN="https://app.example")  # fmt: skip
+    env = environ(
+        "GetUser",
+        {"AccessToken": "x"},
+        method=method,
+        path=path,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ORIGIN="https://app.example",
+    )
     call(wire, env)
     call(wire, env)
     assert inner.calls == 3
@@ -227,12 +251,24 @@ def test_the_live_server_serves_through_the_front(live_server, caplog):
     without it."""
     import requests
 
-    headers = {"X-Amz-Target": TARGET + "GetUser", "Content-Type": "application/x-amz-json-1.1",
-               "Origin": "https://front-test.example"}  # fmt: skip
+    headers = {
+        "X-Amz-Target": TARGET + "GetUser",
+        "Content-Type": "application/x-amz-json-1.1",
+        "Origin": "https://front-test.example",
+    }
     with caplog.at_level("WARNING", logger="django.request"):
-        answers = [requests.post(live_server.url + "/", data=b'{"AccessToken": "x"}', headers=headers, timeout=10)
-                   for _ in range(3)]  # fmt: skip
+        answers = [
+            requests.post(live_server.url + "/", data=b'{"AccessToken": "x"}', headers=headers, timeout=10)
+            for _ in range(3)
+        ]
     assert [a.json()["__type"] for a in answers] == ["NotAuthorizedException"] * 3
-    assert len({tuple(sorted((k, v) for k, v in a.headers.items() if k.lower() not in ("x-amzn-requestid", "date")))
-                for a in answers}) == 1  # fmt: skip
+    assert (
+        len(
+            {
+                tuple(sorted((k, v) for k, v in a.headers.items() if k.lower() not in ("x-amzn-requestid", "date")))
+                for a in answers
+            }
+        )
+        == 1
+    )
     assert len([r for r in caplog.records if r.name == "django.request"]) == 1

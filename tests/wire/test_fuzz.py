@@ -31,10 +31,12 @@ SPEC = ServiceSpec.load("cognito-idp")
 OPERATIONS = sorted(HANDLERS)
 KNOWN: dict[str, list[str]] = {"UserPoolId": [], "ClientId": [], "ResourceArn": []}
 
+
 def body_strategy(operation: str) -> st.SearchStrategy:
     shaped = shape_strategy(SPEC, SPEC.input_shape(operation), KNOWN, max_depth=4)
-    wrong_types = st.dictionaries(st.sampled_from(list(SPEC.shape(SPEC.input_shape(operation))["members"])),
-                                  json_values, max_size=4)  # fmt: skip
+    wrong_types = st.dictionaries(
+        st.sampled_from(list(SPEC.shape(SPEC.input_shape(operation))["members"])), json_values, max_size=4
+    )
     return shaped | wrong_types | json_values
 
 
@@ -46,10 +48,16 @@ def signed_post(client, django_user_model):
 
     def post(operation: str, body: bytes):
         target = f"{SPEC.target_prefix}.{operation}"
-        request = AWSRequest(method="POST", url="http://testserver/", data=body,
-                             headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})  # fmt: skip
+        request = AWSRequest(
+            method="POST",
+            url="http://testserver/",
+            data=body,
+            headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"},
+        )
         SigV4Auth(credentials, "cognito-idp", "us-east-1").add_auth(request)
-        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in request.headers.items() if k.lower() != "content-type"}
+        extra = {
+            f"HTTP_{k.upper().replace('-', '_')}": v for k, v in request.headers.items() if k.lower() != "content-type"
+        }
         return client.post("/", data=body, content_type="application/x-amz-json-1.1", HTTP_HOST="testserver", **extra)
 
     return post
@@ -69,8 +77,9 @@ def seeded(db):
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])  # fmt: skip
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(data=st.data())
 def test_no_body_gets_a_500(operation, data, signed_post, seeded):
     body = data.draw(body_strategy(operation))
@@ -81,8 +90,10 @@ def test_no_body_gets_a_500(operation, data, signed_post, seeded):
     if response.status_code == 400:
         assert payload["__type"] != "InternalErrorException"
         assert payload["__type"] in SPEC.error_names(operation) | {
-            "InvalidParameterException", "SerializationException", "AccessDeniedException",
-        }, (operation, payload)  # fmt: skip
+            "InvalidParameterException",
+            "SerializationException",
+            "AccessDeniedException",
+        }, (operation, payload)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -114,10 +114,18 @@ def test_cors_preflight(live_server):
 def test_cors_origin_restricted_by_setting(live_server, settings):
     settings.CORS_ALLOW_ALL_ORIGINS = False
     settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
-    ok = requests.post(live_server.url + "/", data="{}", headers={"Origin": "https://app.example.com",
-                       "X-Amz-Target": TARGET + "InitiateAuth"}, timeout=10)  # fmt: skip
-    bad = requests.post(live_server.url + "/", data="{}", headers={"Origin": "https://evil.example.com",
-                        "X-Amz-Target": TARGET + "InitiateAuth"}, timeout=10)  # fmt: skip
+    ok = requests.post(
+        live_server.url + "/",
+        data="{}",
+        headers={"Origin": "https://app.example.com", "X-Amz-Target": TARGET + "InitiateAuth"},
+        timeout=10,
+    )
+    bad = requests.post(
+        live_server.url + "/",
+        data="{}",
+        headers={"Origin": "https://evil.example.com", "X-Amz-Target": TARGET + "InitiateAuth"},
+        timeout=10,
+    )
     assert ok.headers.get("Access-Control-Allow-Origin") == "https://app.example.com"
     assert "Access-Control-Allow-Origin" not in bad.headers
     assert "x-amzn-requestid" in ok.headers.get("Access-Control-Expose-Headers", "").lower()
@@ -149,7 +157,7 @@ def test_wrong_secret(boto_client, make_access_key):
 @pytest.mark.parametrize("minutes", [-6, 6])
 def test_clock_skew_over_five_minutes(boto_client, make_access_key, monkeypatch, minutes):
     client = boto_client("cognito-idp", key=make_access_key())
-    skewed = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=minutes)
+    skewed = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=minutes)
     monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: skewed)
     with pytest.raises(ClientError) as exc:
         client.list_user_pools(MaxResults=5)
@@ -159,7 +167,7 @@ def test_clock_skew_over_five_minutes(boto_client, make_access_key, monkeypatch,
 
 def test_small_skew_is_accepted(boto_client, make_access_key, monkeypatch):
     client = boto_client("cognito-idp", key=make_access_key())
-    skewed = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=4)
+    skewed = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=4)
     monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: skewed)
     assert client.list_user_pools(MaxResults=5)["UserPools"] == []
 
@@ -170,9 +178,12 @@ def test_tampered_body_fails_signature(live_server, make_access_key):
     from botocore.credentials import Credentials
 
     key_id, secret = make_access_key()
-    request = AWSRequest(method="POST", url=live_server.url + "/", data=b'{"MaxResults": 5}',
-                         headers={"X-Amz-Target": TARGET + "ListUserPools",
-                                  "Content-Type": "application/x-amz-json-1.1"})  # fmt: skip
+    request = AWSRequest(
+        method="POST",
+        url=live_server.url + "/",
+        data=b'{"MaxResults": 5}',
+        headers={"X-Amz-Target": TARGET + "ListUserPools", "Content-Type": "application/x-amz-json-1.1"},
+    )
     SigV4Auth(Credentials(key_id, secret), "cognito-idp", "us-east-1").add_auth(request)
     headers = dict(request.headers)
     good = requests.post(live_server.url + "/", data=b'{"MaxResults": 5}', headers=headers, timeout=10)
@@ -213,8 +224,10 @@ def test_policy_allows_one_pool_and_denies_another(idp, boto_client, make_access
 
 
 def test_policy_without_allow_is_implicit_deny(boto_client, make_access_key):
-    policy = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "cognito-idp:Describe*", "Resource": "*"}]}  # fmt: skip
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "cognito-idp:Describe*", "Resource": "*"}],
+    }
     reader = boto_client("cognito-idp", key=make_access_key(policy, username="reader"))
     with pytest.raises(ClientError) as exc:
         reader.create_user_pool(PoolName="nope")
@@ -236,24 +249,35 @@ def _signed_raw(live_server, key, operation, body: bytes):
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
-    request = AWSRequest(method="POST", url=live_server.url + "/", data=body,
-                         headers={"X-Amz-Target": TARGET + operation,
-                                  "Content-Type": "application/x-amz-json-1.1"})  # fmt: skip
+    request = AWSRequest(
+        method="POST",
+        url=live_server.url + "/",
+        data=body,
+        headers={"X-Amz-Target": TARGET + operation, "Content-Type": "application/x-amz-json-1.1"},
+    )
     SigV4Auth(Credentials(*key), "cognito-idp", "us-east-1").add_auth(request)
     return requests.post(live_server.url + "/", data=body, headers=dict(request.headers), timeout=10)
 
 
 def test_nested_nulls_mean_absent(live_server, make_access_key, idp):
     key = make_access_key(username="nulls")
-    body = {"PoolName": "nulls", "Policies": {"PasswordPolicy": {"MinimumLength": None, "RequireSymbols": False}},
-            "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": None}, "MfaConfiguration": None}  # fmt: skip
+    body = {
+        "PoolName": "nulls",
+        "Policies": {"PasswordPolicy": {"MinimumLength": None, "RequireSymbols": False}},
+        "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": None},
+        "MfaConfiguration": None,
+    }
     r = _signed_raw(live_server, key, "CreateUserPool", json.dumps(body).encode())
     assert r.status_code == 200, r.text
     pool = idp.describe_user_pool(UserPoolId=r.json()["UserPool"]["Id"])["UserPool"]
     assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == 8
     assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is False
-    client = _signed_raw(live_server, key, "CreateUserPoolClient", json.dumps(
-        {"UserPoolId": pool["Id"], "ClientName": "c", "TokenValidityUnits": {"AccessToken": None}}).encode())  # fmt: skip
+    client = _signed_raw(
+        live_server,
+        key,
+        "CreateUserPoolClient",
+        json.dumps({"UserPoolId": pool["Id"], "ClientName": "c", "TokenValidityUnits": {"AccessToken": None}}).encode(),
+    )
     assert client.status_code == 200, client.text
 
 
@@ -263,8 +287,12 @@ def test_credential_scoped_to_another_service(live_server, make_access_key):
     from botocore.credentials import Credentials
 
     key_id, secret = make_access_key()
-    request = AWSRequest(method="POST", url=live_server.url + "/", data=b'{"MaxResults": 5}',
-                         headers={"X-Amz-Target": TARGET + "ListUserPools"})  # fmt: skip
+    request = AWSRequest(
+        method="POST",
+        url=live_server.url + "/",
+        data=b'{"MaxResults": 5}',
+        headers={"X-Amz-Target": TARGET + "ListUserPools"},
+    )
     SigV4Auth(Credentials(key_id, secret), "s3", "us-east-1").add_auth(request)
     r = requests.post(live_server.url + "/", data=b'{"MaxResults": 5}', headers=dict(request.headers), timeout=10)
     assert r.json()["__type"] == "InvalidSignatureException"
@@ -277,13 +305,22 @@ def test_changes_to_a_used_key_apply_at_once(boto_client, make_access_key, ctx, 
     key = make_access_key(username="cached")
     client = boto_client("cognito-idp", key=key)
     assert client.list_user_pools(MaxResults=5)["UserPools"] == []  # now cached
-    access_key_set_policy(ctx, access_key_id=key[0], policy={"Version": "2012-10-17", "Statement": [
-        {"Effect": "Deny", "Action": "cognito-idp:ListUserPools", "Resource": "*"}]})  # fmt: skip
+    access_key_set_policy(
+        ctx,
+        access_key_id=key[0],
+        policy={
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Deny", "Action": "cognito-idp:ListUserPools", "Resource": "*"}],
+        },
+    )
     with pytest.raises(ClientError) as exc:
         client.list_user_pools(MaxResults=5)
     assert error_code(exc) == "AccessDeniedException"
-    access_key_set_policy(ctx, access_key_id=key[0], policy={"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "*", "Resource": "*"}]})  # fmt: skip
+    access_key_set_policy(
+        ctx,
+        access_key_id=key[0],
+        policy={"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+    )
     assert client.list_user_pools(MaxResults=5)["UserPools"] == []
     operator = django_user_model.objects.get(pool__isnull=True, username="cached")
     operator.is_active = False

@@ -184,11 +184,22 @@ def test_service_spec_basics(idp, identity):
 
 def test_unsigned_operations_match_model(idp, identity):
     unsigned = {op for op in idp.operation_names() if idp.is_unsigned(op)}
-    assert {"InitiateAuth", "RespondToAuthChallenge", "SignUp", "ConfirmSignUp",
-            "ForgotPassword", "GetUser", "RevokeToken"} <= unsigned
+    assert {
+        "InitiateAuth",
+        "RespondToAuthChallenge",
+        "SignUp",
+        "ConfirmSignUp",
+        "ForgotPassword",
+        "GetUser",
+        "RevokeToken",
+    } <= unsigned
     assert "AdminInitiateAuth" not in unsigned
     assert {op for op in identity.operation_names() if identity.is_unsigned(op)} == {
-        "GetCredentialsForIdentity", "GetId", "GetOpenIdToken", "UnlinkIdentity"}
+        "GetCredentialsForIdentity",
+        "GetId",
+        "GetOpenIdToken",
+        "UnlinkIdentity",
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -326,8 +337,7 @@ def test_list_too_long(idp):
     e = fail(idp, "CreateUserPool", {"PoolName": "p", "Schema": schema})
     rendered = "[" + ", ".join(f"{{Name: a{i}}}" for i in range(51)) + "]"
     assert e.message == one(
-        f"Value '{rendered}' at 'schema' failed to satisfy constraint: "
-        "Member must have length less than or equal to 50"
+        f"Value '{rendered}' at 'schema' failed to satisfy constraint: Member must have length less than or equal to 50"
     )
     validate_input(idp, "CreateUserPool", {"PoolName": "p", "Schema": schema[:50]})
 
@@ -335,8 +345,7 @@ def test_list_too_long(idp):
 def test_list_too_short(idp):
     e = fail(idp, "CreateUserPool", {"PoolName": "p", "Schema": []})
     assert e.message == one(
-        "Value '[]' at 'schema' failed to satisfy constraint: "
-        "Member must have length greater than or equal to 1"
+        "Value '[]' at 'schema' failed to satisfy constraint: Member must have length greater than or equal to 1"
     )
 
 
@@ -375,33 +384,45 @@ def test_map_key_and_value_constraints(idp):
 @pytest.mark.parametrize(
     "body, message",
     [
-        ({"PoolName": "p", "Policies": "strong"},
-         "Invalid value at 'policies': expected object, got string"),
-        ({"PoolName": "p", "Policies": {"PasswordPolicy": {"MinimumLength": True}}},
-         "Invalid value at 'policies.passwordPolicy.minimumLength': expected integer, got boolean"),
-        ({"PoolName": "p", "Policies": {"PasswordPolicy": {"MinimumLength": 8.0}}},
-         "Invalid value at 'policies.passwordPolicy.minimumLength': expected integer, got non-integer number"),
-        ({"PoolName": "p", "Policies": {"PasswordPolicy": {"MinimumLength": "8"}}},
-         "Invalid value at 'policies.passwordPolicy.minimumLength': expected integer, got string"),
-        ({"PoolName": "p", "Policies": {"PasswordPolicy": {"MinimumLength": 2**31}}},
-         "Invalid value at 'policies.passwordPolicy.minimumLength': expected integer, "
-         "got number out of range for a 32-bit integer"),
+        ({"PoolName": "p", "Policies": "strong"}, "Invalid value at 'policies': expected object, got string"),
+        (
+            {"PoolName": "p", "Policies": {"PasswordPolicy": {"MinimumLength": True}}},
+            "Invalid value at 'policies.passwordPolicy.minimumLength': expected integer, got boolean",
+        ),
+        (
+            {"PoolName": "p", "Policies": {"PasswordPolicy": {"MinimumLength": 8.0}}},
+            "Invalid value at 'policies.passwordPolicy.minimumLength': expected integer, got non-integer number",
+        ),
+        (
+            {"PoolName": "p", "Policies": {"PasswordPolicy": {"MinimumLength": "8"}}},
+            "Invalid value at 'policies.passwordPolicy.minimumLength': expected integer, got string",
+        ),
+        (
+            {"PoolName": "p", "Policies": {"PasswordPolicy": {"MinimumLength": 2**31}}},
+            "Invalid value at 'policies.passwordPolicy.minimumLength': expected integer, "
+            "got number out of range for a 32-bit integer",
+        ),
         ({"PoolName": 12}, "Invalid value at 'poolName': expected string, got number"),
         ({"PoolName": ["p"]}, "Invalid value at 'poolName': expected string, got array"),
-        ({"PoolName": "p", "DeviceConfiguration": {"ChallengeRequiredOnNewDevice": "true"}},
-         "Invalid value at 'deviceConfiguration.challengeRequiredOnNewDevice': expected boolean, got string"),
-        ({"PoolName": "p", "Schema": {"Name": "x"}},
-         "Invalid value at 'schema': expected array, got object"),
-        ({"PoolName": "p", "Schema": [None]},
-         "Invalid value at 'schema.1.member': expected object, got null"),
-        ({"PoolName": "p", "Schema": [{"Name": "ok"}, "x"]},
-         "Invalid value at 'schema.2.member': expected object, got string"),
-        ({"PoolName": "p", "UserPoolTags": ["a"]},
-         "Invalid value at 'userPoolTags': expected object, got array"),
-        ({"PoolName": "p", "UserPoolTags": {"env": 1}},
-         "Invalid value at 'userPoolTags.env': expected string, got number"),
-        ({"PoolName": "p", "UserPoolTags": {"env": None}},
-         "Invalid value at 'userPoolTags.env': expected string, got null"),
+        (
+            {"PoolName": "p", "DeviceConfiguration": {"ChallengeRequiredOnNewDevice": "true"}},
+            "Invalid value at 'deviceConfiguration.challengeRequiredOnNewDevice': expected boolean, got string",
+        ),
+        ({"PoolName": "p", "Schema": {"Name": "x"}}, "Invalid value at 'schema': expected array, got object"),
+        ({"PoolName": "p", "Schema": [None]}, "Invalid value at 'schema.1.member': expected object, got null"),
+        (
+            {"PoolName": "p", "Schema": [{"Name": "ok"}, "x"]},
+            "Invalid value at 'schema.2.member': expected object, got string",
+        ),
+        ({"PoolName": "p", "UserPoolTags": ["a"]}, "Invalid value at 'userPoolTags': expected object, got array"),
+        (
+            {"PoolName": "p", "UserPoolTags": {"env": 1}},
+            "Invalid value at 'userPoolTags.env': expected string, got number",
+        ),
+        (
+            {"PoolName": "p", "UserPoolTags": {"env": None}},
+            "Invalid value at 'userPoolTags.env': expected string, got null",
+        ),
     ],
 )
 def test_wrong_types_are_serialization_errors(idp, body, message):
@@ -436,8 +457,14 @@ def test_type_errors_take_precedence_over_constraints(idp):
 
 
 def test_unknown_members_ignored_and_null_optional_is_absent(idp):
-    body = {"PoolName": "p", "Bogus": {"x": [1, 2]}, "poolname": 5, "Policies": None,
-            "Schema": None, "UserPoolTags": None}
+    body = {
+        "PoolName": "p",
+        "Bogus": {"x": [1, 2]},
+        "poolname": 5,
+        "Policies": None,
+        "Schema": None,
+        "UserPoolTags": None,
+    }
     validate_input(idp, "CreateUserPool", body)
 
 
@@ -498,8 +525,7 @@ def test_client_secret_sensitive(idp):
     body = {"UserPoolId": "us-east-1_abc", "ClientName": "web", "ClientSecret": "tooshort"}
     e = fail(idp, "CreateUserPoolClient", body)
     assert e.message == one(
-        "Value at 'clientSecret' failed to satisfy constraint: "
-        "Member must have length greater than or equal to 24"
+        "Value at 'clientSecret' failed to satisfy constraint: Member must have length greater than or equal to 24"
     )
     assert "tooshort" not in e.message
 
@@ -507,8 +533,11 @@ def test_client_secret_sensitive(idp):
 def test_sensitive_map_not_echoed(idp):
     assert idp.shape("AuthParametersType")["sensitive"] is True
     secret = "p" * 131073
-    body = {"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": "abc",
-            "AuthParameters": {"USERNAME": "bob", "PASSWORD": secret}}
+    body = {
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "ClientId": "abc",
+        "AuthParameters": {"USERNAME": "bob", "PASSWORD": secret},
+    }
     e = fail(idp, "InitiateAuth", body)
     assert e.message == one(
         "Value at 'authParameters' failed to satisfy constraint: Map value must satisfy "
@@ -527,8 +556,11 @@ def test_sensitive_map_not_echoed(idp):
 
 
 def test_sensitive_member_inside_list(idp):
-    body = {"UserPoolId": "us-east-1_abc", "Username": "bob",
-            "UserAttributes": [{"Name": "email", "Value": "s3cr3t" * 400}]}
+    body = {
+        "UserPoolId": "us-east-1_abc",
+        "Username": "bob",
+        "UserAttributes": [{"Name": "email", "Value": "s3cr3t" * 400}],
+    }
     e = fail(idp, "AdminCreateUser", body)
     assert e.message == one(
         "Value at 'userAttributes.1.member.value' failed to satisfy constraint: "
@@ -554,8 +586,12 @@ def test_sensitive_members_redacted_when_container_is_echoed(idp):
 @given(st.text(min_size=1, max_size=40))
 def test_sensitive_values_never_echoed_property(idp, text):
     password = "SeNsItIvE-" + text + " "  # trailing space violates [\S]+
-    body = {"ClientId": "SeNsItIvE-client id", "Username": "SeNsItIvE-" + text + "\x00",
-            "Password": password, "SecretHash": "SeNsItIvE-" + text + "!"}
+    body = {
+        "ClientId": "SeNsItIvE-client id",
+        "Username": "SeNsItIvE-" + text + "\x00",
+        "Password": password,
+        "SecretHash": "SeNsItIvE-" + text + "!",
+    }
     e = fail(idp, "SignUp", body)
     assert e.code == IPE
     assert "SeNsItIvE" not in e.message
@@ -574,25 +610,33 @@ def test_create_identity_pool_required(identity):
         "Value null at 'identityPoolName' failed to satisfy constraint: Member must not be null; "
         "Value null at 'allowUnauthenticatedIdentities' failed to satisfy constraint: Member must not be null"
     )
-    validate_input(identity, "CreateIdentityPool", {
-        "IdentityPoolName": "my_pool",
-        "AllowUnauthenticatedIdentities": False,
-        "AllowClassicFlow": False,
-        "SupportedLoginProviders": {"graph.facebook.com": "1234567890"},
-        "CognitoIdentityProviders": [{
-            "ProviderName": "cognito-idp.us-east-1.amazonaws.com/us-east-1_abcDEF123",
-            "ClientId": "1example23456789",
-            "ServerSideTokenCheck": True,
-        }],
-        "IdentityPoolTags": {"env": "dev"},
-    })
+    validate_input(
+        identity,
+        "CreateIdentityPool",
+        {
+            "IdentityPoolName": "my_pool",
+            "AllowUnauthenticatedIdentities": False,
+            "AllowClassicFlow": False,
+            "SupportedLoginProviders": {"graph.facebook.com": "1234567890"},
+            "CognitoIdentityProviders": [
+                {
+                    "ProviderName": "cognito-idp.us-east-1.amazonaws.com/us-east-1_abcDEF123",
+                    "ClientId": "1example23456789",
+                    "ServerSideTokenCheck": True,
+                }
+            ],
+            "IdentityPoolTags": {"env": "dev"},
+        },
+    )
 
 
 def test_identity_map_max_entries(identity):
     providers = {f"p{i}.example.com": "id" for i in range(11)}
-    e = fail(identity, "CreateIdentityPool", {
-        "IdentityPoolName": "pool", "AllowUnauthenticatedIdentities": True,
-        "SupportedLoginProviders": providers})
+    e = fail(
+        identity,
+        "CreateIdentityPool",
+        {"IdentityPoolName": "pool", "AllowUnauthenticatedIdentities": True, "SupportedLoginProviders": providers},
+    )
     rendered = "{" + ", ".join(f"{k}=id" for k in providers) + "}"
     assert e.message == one(
         f"Value '{rendered}' at 'supportedLoginProviders' failed to satisfy constraint: "
@@ -611,8 +655,7 @@ def test_identity_nested_map_value_paths(identity):
     }
     e = fail(identity, "SetIdentityPoolRoles", body)
     assert e.errors == [
-        "Value null at 'roleMappings.graph.facebook.com.type' failed to satisfy constraint: "
-        "Member must not be null",
+        "Value null at 'roleMappings.graph.facebook.com.type' failed to satisfy constraint: Member must not be null",
         "Value '[]' at 'roleMappings.accounts.google.com.rulesConfiguration.rules' failed to "
         "satisfy constraint: Member must have length greater than or equal to 1",
     ]
@@ -654,16 +697,20 @@ def synthetic_spec() -> ServiceSpec:
             "Rec": {"name": "Rec", "input": {"shape": "Node"}, "auth": ["smithy.api#noAuth"]},
         },
         "shapes": {
-            "Req": {"type": "structure", "required": ["Req"], "members": {
-                "Req": {"shape": "Str"},
-                "L": {"shape": "Long"},
-                "D": {"shape": "Dbl"},
-                "T": {"shape": "Ts"},
-                "B": {"shape": "Blob"},
-                "Doc": {"shape": "Doc"},
-                "Creds": {"shape": "CredList"},
-                "MFAOptions": {"shape": "Str"},
-            }},
+            "Req": {
+                "type": "structure",
+                "required": ["Req"],
+                "members": {
+                    "Req": {"shape": "Str"},
+                    "L": {"shape": "Long"},
+                    "D": {"shape": "Dbl"},
+                    "T": {"shape": "Ts"},
+                    "B": {"shape": "Blob"},
+                    "Doc": {"shape": "Doc"},
+                    "Creds": {"shape": "CredList"},
+                    "MFAOptions": {"shape": "Str"},
+                },
+            },
             "Str": {"type": "string"},
             "Long": {"type": "long", "min": -5},
             "Dbl": {"type": "double", "min": 0.5, "max": 10},
@@ -671,8 +718,7 @@ def synthetic_spec() -> ServiceSpec:
             "Blob": {"type": "blob", "min": 2, "max": 4},
             "Doc": {"type": "structure", "members": {}, "document": True},
             "CredList": {"type": "list", "member": {"shape": "Cred"}, "max": 2},
-            "Cred": {"type": "structure", "members": {
-                "User": {"shape": "Str"}, "Secret": {"shape": "Secret"}}},
+            "Cred": {"type": "structure", "members": {"User": {"shape": "Str"}, "Secret": {"shape": "Secret"}}},
             "Secret": {"type": "string", "sensitive": True},
             "Node": {"type": "structure", "members": {"Child": {"shape": "Node"}, "V": {"shape": "Str"}}},
         },
@@ -701,9 +747,11 @@ def test_long_ok(value):
 def test_long_bad():
     spec = synthetic_spec()
     assert fail(spec, "Op", {"Req": "x", "L": 2**63}).message == (
-        "Invalid value at 'l': expected integer, got number out of range for a 64-bit integer")
+        "Invalid value at 'l': expected integer, got number out of range for a 64-bit integer"
+    )
     assert fail(spec, "Op", {"Req": "x", "L": -6}).message == one(
-        "Value '-6' at 'l' failed to satisfy constraint: Member must have value greater than or equal to -5")
+        "Value '-6' at 'l' failed to satisfy constraint: Member must have value greater than or equal to -5"
+    )
 
 
 @pytest.mark.parametrize("value", [1, 0.5, 10, 9.99])
@@ -713,12 +761,18 @@ def test_double_ok(value):
 
 def test_double_bad():
     spec = synthetic_spec()
-    for value, got in ((True, "boolean"), ("1", "string"), (float("inf"), "non-finite number"),
-                       (float("nan"), "non-finite number"), (10**400, "non-finite number")):
+    for value, got in (
+        (True, "boolean"),
+        ("1", "string"),
+        (float("inf"), "non-finite number"),
+        (float("nan"), "non-finite number"),
+        (10**400, "non-finite number"),
+    ):
         e = fail(spec, "Op", {"Req": "x", "D": value})
         assert (e.code, e.message) == (SER, f"Invalid value at 'd': expected number, got {got}")
     assert fail(spec, "Op", {"Req": "x", "D": 10.5}).message == one(
-        "Value '10.5' at 'd' failed to satisfy constraint: Member must have value less than or equal to 10")
+        "Value '10.5' at 'd' failed to satisfy constraint: Member must have value less than or equal to 10"
+    )
 
 
 @pytest.mark.parametrize("value", [1700000000, 1700000000.25, "2024-01-02T03:04:05Z", "2024-01-02"])
@@ -726,13 +780,15 @@ def test_timestamp_ok(value):
     validate_input(synthetic_spec(), "Op", {"Req": "x", "T": value})
 
 
-@pytest.mark.parametrize("value, got", [
-    ("yesterday", "string that is not an ISO 8601 timestamp"), (True, "boolean"), ([], "array")])
+@pytest.mark.parametrize(
+    "value, got", [("yesterday", "string that is not an ISO 8601 timestamp"), (True, "boolean"), ([], "array")]
+)
 def test_timestamp_bad(value, got):
     e = fail(synthetic_spec(), "Op", {"Req": "x", "T": value})
     assert e.code == SER
     assert e.message == (
-        f"Invalid value at 't': expected timestamp (epoch-seconds number or ISO 8601 string), got {got}")
+        f"Invalid value at 't': expected timestamp (epoch-seconds number or ISO 8601 string), got {got}"
+    )
 
 
 def test_blob():
@@ -741,12 +797,15 @@ def test_blob():
     validate_input(spec, "Op", {"Req": "x", "B": "aGVsbA=="})  # 4 bytes
     e = fail(spec, "Op", {"Req": "x", "B": "not base64!"})
     assert (e.code, e.message) == (
-        SER, "Invalid value at 'b': expected base64-encoded string, got string that is not valid base64")
+        SER,
+        "Invalid value at 'b': expected base64-encoded string, got string that is not valid base64",
+    )
     assert fail(spec, "Op", {"Req": "x", "B": "aGk"}).code == SER  # bad padding
     assert fail(spec, "Op", {"Req": "x", "B": 5}).code == SER
     e = fail(spec, "Op", {"Req": "x", "B": "aGVsbG8="})  # 5 decoded bytes
     assert e.message == one(
-        "Value 'aGVsbG8=' at 'b' failed to satisfy constraint: Member must have length less than or equal to 4")
+        "Value 'aGVsbG8=' at 'b' failed to satisfy constraint: Member must have length less than or equal to 4"
+    )
 
 
 @pytest.mark.parametrize("doc", [None, 1, "x", [1, {"a": None}], {"any": {"thing": [True]}}])
@@ -800,26 +859,32 @@ def test_deeply_nested_junk_does_not_crash(idp, identity):
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("pattern, text, matches", [
-    (r"[\w\s+=,.@-]+", "abc_1 2", True),
-    (r"[\w\s+=,.@-]+", "é", False),           # Java \w is ASCII
-    (r"[\w\s+=,.@-]+", "\u00a0", False),      # Java \s is ASCII
-    (r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+", "héllo日本€", True),  # \p{..} is Unicode
-    (r"[\S]+", "ü", True),
-    (r"[\S]+", "a b", False),
-    (r"[\S]+", "a\x0bb", False),              # \x0B is Java whitespace
-    (r"^[0-9a-fA-F]+$", "abc\n", False),      # String.matches(): whole input
-    (r"[\w]+", "abc", True),
-    (r"[\w]+", "abc!", False),                # fullmatch, not search
-    (r".*\{####\}.*", "Code {####}", True),
-    (r".*\{####\}.*", "Line\n{####}", False),  # Java '.' excludes terminators
-    (r".*\{####\}.*", "Line\u2028{####}", False),
-    (r"(?s).*", "multi\nline", True),
-    (r"[A-Za-z0-9-_+/=.]+", "a-_+/=.", True),
-    (r"[^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]+", "abc", True),
-    (r"^arn\:(aws|aws-us-gov|aws-eusc)\:secretsmanager\:([\d\w\-]+):(\d{12})\:secret\/[\w+=\/,.@\-]+$",
-     "arn:aws:secretsmanager:us-east-1:123456789012:secret/x", True),
-])
+@pytest.mark.parametrize(
+    "pattern, text, matches",
+    [
+        (r"[\w\s+=,.@-]+", "abc_1 2", True),
+        (r"[\w\s+=,.@-]+", "é", False),  # Java \w is ASCII
+        (r"[\w\s+=,.@-]+", "\u00a0", False),  # Java \s is ASCII
+        (r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+", "héllo日本€", True),  # \p{..} is Unicode
+        (r"[\S]+", "ü", True),
+        (r"[\S]+", "a b", False),
+        (r"[\S]+", "a\x0bb", False),  # \x0B is Java whitespace
+        (r"^[0-9a-fA-F]+$", "abc\n", False),  # String.matches(): whole input
+        (r"[\w]+", "abc", True),
+        (r"[\w]+", "abc!", False),  # fullmatch, not search
+        (r".*\{####\}.*", "Code {####}", True),
+        (r".*\{####\}.*", "Line\n{####}", False),  # Java '.' excludes terminators
+        (r".*\{####\}.*", "Line\u2028{####}", False),
+        (r"(?s).*", "multi\nline", True),
+        (r"[A-Za-z0-9-_+/=.]+", "a-_+/=.", True),
+        (r"[^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]+", "abc", True),
+        (
+            r"^arn\:(aws|aws-us-gov|aws-eusc)\:secretsmanager\:([\d\w\-]+):(\d{12})\:secret\/[\w+=\/,.@\-]+$",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret/x",
+            True,
+        ),
+    ],
+)
 def test_java_pattern_semantics(pattern, text, matches):
     assert (_compile_pattern(pattern).fullmatch(text) is not None) is matches
 
@@ -854,9 +919,22 @@ def _model_patterns() -> dict[str, int]:
 
 
 def test_all_model_patterns_compile_and_resist_redos():
-    bases = ["{####}" * 4000, "{##" * 7000, "{##a##}" * 3000, "a" * 20000, "a:" * 10000,
-             "arn:" + "a" * 20000, "arn:a:a::1:" + "a" * 20000, "a_" * 10000, "-" * 20000,
-             "a." * 10000, "1" * 20000, "https://" + "a" * 20000, "#" * 20000, "{" * 20000]
+    bases = [
+        "{####}" * 4000,
+        "{##" * 7000,
+        "{##a##}" * 3000,
+        "a" * 20000,
+        "a:" * 10000,
+        "arn:" + "a" * 20000,
+        "arn:a:a::1:" + "a" * 20000,
+        "a_" * 10000,
+        "-" * 20000,
+        "a." * 10000,
+        "1" * 20000,
+        "https://" + "a" * 20000,
+        "#" * 20000,
+        "{" * 20000,
+    ]
     for pattern, max_len in _model_patterns().items():
         compiled = _compile_pattern(pattern)
         for base in bases:
@@ -877,8 +955,12 @@ ALL_OPS = sorted(
 )
 
 json_scalars = (
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True)
-    | st.text(max_size=30) | st.text(st.characters(codec=None, categories=["Cs", "Lu"]), max_size=4)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=30)
+    | st.text(st.characters(codec=None, categories=["Cs", "Lu"]), max_size=4)
 )
 json_values = st.recursive(
     json_scalars,
@@ -893,8 +975,7 @@ def _check_error(e: RequestValidationError) -> None:
     assert e.error_count >= len(e.errors)
     if e.code == IPE:
         n = e.error_count
-        assert e.message == (
-            f"{n} validation error{'s' if n != 1 else ''} detected: " + "; ".join(e.errors))
+        assert e.message == (f"{n} validation error{'s' if n != 1 else ''} detected: " + "; ".join(e.errors))
     else:
         assert e.message == e.errors[0]
 
@@ -919,8 +1000,9 @@ def test_random_json_never_crashes(target, data):
 # validator: whatever botocore rejects (missing required, wrong type, below
 # min) we must reject too.
 
-_MODELS = {svc: ServiceModel(Loader().load_service_model(svc, "service-2"))
-           for svc in ("cognito-idp", "cognito-identity")}
+_MODELS = {
+    svc: ServiceModel(Loader().load_service_model(svc, "service-2")) for svc in ("cognito-idp", "cognito-identity")
+}
 _junk = json_values.filter(lambda v: v is not None)
 _text = st.text(alphabet=string.ascii_letters + string.digits + " _-.{}#é\n", max_size=12)
 
@@ -939,15 +1021,19 @@ def _strategy(spec: ServiceSpec, name: str, junk: bool, depth: int = 0):
         else:
             good = st.fixed_dictionaries(
                 {m: _strategy(spec, ref["shape"], junk, depth + 1) for m, ref in members.items() if m in required},
-                optional={m: _strategy(spec, ref["shape"], junk, depth + 1) for m, ref in members.items()
-                          if m not in required},
+                optional={
+                    m: _strategy(spec, ref["shape"], junk, depth + 1) for m, ref in members.items() if m not in required
+                },
             )
     elif kind == "list":
         good = st.lists(_strategy(spec, shape["member"]["shape"], junk, depth + 1), max_size=3)
     elif kind == "map":
         # JSON object keys are always strings: no junk for keys
-        good = st.dictionaries(_strategy(spec, shape["key"]["shape"], False, depth + 1),
-                               _strategy(spec, shape["value"]["shape"], junk, depth + 1), max_size=3)
+        good = st.dictionaries(
+            _strategy(spec, shape["key"]["shape"], False, depth + 1),
+            _strategy(spec, shape["value"]["shape"], junk, depth + 1),
+            max_size=3,
+        )
     elif kind == "string":
         good = st.sampled_from(shape["enum"]) | _text if "enum" in shape else _text
     elif kind in ("integer", "long"):
@@ -978,8 +1064,7 @@ def _op_strategy(svc: str, op: str):
     return _STRATEGY_CACHE[key]
 
 
-@settings(max_examples=1500, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(target=st.sampled_from(ALL_OPS), data=st.data())
 def test_shape_driven_fuzz_agrees_with_botocore(target, data):
     svc, op = target

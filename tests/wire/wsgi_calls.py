@@ -37,8 +37,10 @@ class Counting:
 def call(app, env: dict, body: bytes = b"") -> tuple[str, list[tuple[str, str]], bytes]:
     """(status, sorted headers, body) of ``app``'s answer to ``env`` with ``body``."""
     sent = []
-    result = app(dict(env, **{"wsgi.input": io.BytesIO(body)}),
-                 lambda status, headers, exc_info=None: sent.extend([status, headers]))  # fmt: skip
+    result = app(
+        dict(env, **{"wsgi.input": io.BytesIO(body)}),
+        lambda status, headers, exc_info=None: sent.extend([status, headers]),
+    )
     try:
         answer = b"".join(result)
     finally:

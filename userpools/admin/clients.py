@@ -30,7 +30,6 @@ from userpools.services.updates import (
 )
 from userpools.spec import request_members
 
-
 _UNITS = [(u, u) for u in ("seconds", "minutes", "hours", "days")]
 _OAUTH_FLOWS = [(f, f) for f in ("code", "implicit", "client_credentials")]
 
@@ -111,11 +110,23 @@ class AppClientForm(ServiceForm):
             self.initial.update(
                 pool=client.pool_id,
                 ClientName=client.name,
-                **{k: settings[k] for k in (
-                    "ExplicitAuthFlows", "CallbackURLs", "LogoutURLs", "AllowedOAuthFlows", "AllowedOAuthScopes",
-                    "AllowedOAuthFlowsUserPoolClient", "AccessTokenValidity", "IdTokenValidity",
-                    "RefreshTokenValidity", "PreventUserExistenceErrors", "EnableTokenRevocation",
-                ) if k in settings},  # fmt: skip
+                **{
+                    k: settings[k]
+                    for k in (
+                        "ExplicitAuthFlows",
+                        "CallbackURLs",
+                        "LogoutURLs",
+                        "AllowedOAuthFlows",
+                        "AllowedOAuthScopes",
+                        "AllowedOAuthFlowsUserPoolClient",
+                        "AccessTokenValidity",
+                        "IdTokenValidity",
+                        "RefreshTokenValidity",
+                        "PreventUserExistenceErrors",
+                        "EnableTokenRevocation",
+                    )
+                    if k in settings
+                },
                 AccessTokenUnit=units.get("AccessToken", "hours"),
                 IdTokenUnit=units.get("IdToken", "hours"),
                 RefreshTokenUnit=units.get("RefreshToken", "days"),
@@ -182,13 +193,30 @@ class AppClientAdmin(ServiceModelAdmin):
 
     _add_fieldsets = (
         (None, {"fields": ("pool", "ClientName", "GenerateSecret", "ExplicitAuthFlows")}),
-        ("Hosted UI and OAuth 2.0", {"fields": (
-            "CallbackURLs", "LogoutURLs", "AllowedOAuthFlowsUserPoolClient", "AllowedOAuthFlows", "AllowedOAuthScopes",
-        )}),  # fmt: skip
-        ("Tokens", {"fields": (
-            ("AccessTokenValidity", "AccessTokenUnit"), ("IdTokenValidity", "IdTokenUnit"),
-            ("RefreshTokenValidity", "RefreshTokenUnit"), "EnableTokenRevocation", "PreventUserExistenceErrors",
-        )}),  # fmt: skip
+        (
+            "Hosted UI and OAuth 2.0",
+            {
+                "fields": (
+                    "CallbackURLs",
+                    "LogoutURLs",
+                    "AllowedOAuthFlowsUserPoolClient",
+                    "AllowedOAuthFlows",
+                    "AllowedOAuthScopes",
+                )
+            },
+        ),
+        (
+            "Tokens",
+            {
+                "fields": (
+                    ("AccessTokenValidity", "AccessTokenUnit"),
+                    ("IdTokenValidity", "IdTokenUnit"),
+                    ("RefreshTokenValidity", "RefreshTokenUnit"),
+                    "EnableTokenRevocation",
+                    "PreventUserExistenceErrors",
+                )
+            },
+        ),
         ("Advanced", {"fields": ("advanced",)}),
     )
 

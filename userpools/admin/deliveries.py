@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from django.contrib import admin
 from django.utils.html import format_html
 
@@ -18,8 +17,20 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_filter = ("state", "medium", "purpose", "pool")
     search_fields = ("destination", "user__username")
     exclude = ("body",)  # carries a code while pending; never shown
-    readonly_fields = ("pool", "user", "medium", "destination", "purpose", "subject", "html", "state", "attempts",
-                       "last_error", "created_at", "sent_at")  # fmt: skip
+    readonly_fields = (
+        "pool",
+        "user",
+        "medium",
+        "destination",
+        "purpose",
+        "subject",
+        "html",
+        "state",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+    )
 
     def has_add_permission(self, request):
         return False

@@ -54,11 +54,15 @@ class PoolUserAddForm(DirectoryForm):
     email = forms.EmailField(required=False)
     email_verified = forms.BooleanField(required=False)
     phone_number = forms.CharField(required=False, help_text="E.164, e.g. +15555550100")
-    temporary_password = forms.CharField(required=False, widget=forms.PasswordInput,
-                                         help_text="Leave empty to generate one that meets the pool's policy.")  # fmt: skip
+    temporary_password = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput,
+        help_text="Leave empty to generate one that meets the pool's policy.",
+    )
     send_invitation = forms.BooleanField(required=False, initial=True)
-    other_attributes = JSONObjectField(required=False, label="Other attributes",
-                                       help_text='{"given_name": "Ada", "custom:team": "red"}')  # fmt: skip
+    other_attributes = JSONObjectField(
+        required=False, label="Other attributes", help_text='{"given_name": "Ada", "custom:team": "red"}'
+    )
 
     class Meta:
         model = PoolUser
@@ -74,11 +78,14 @@ class PoolUserAddForm(DirectoryForm):
             attributes.append({"Name": "email_verified", "Value": "true"})
         mediums = [m for m, field in (("EMAIL", "email"), ("SMS", "phone_number")) if data.get(field)]
         return lambda: directory.user_admin_create(
-            ctx, pool_id=data["pool_choice"].id, username=data["new_username"], attributes=attributes,
+            ctx,
+            pool_id=data["pool_choice"].id,
+            username=data["new_username"],
+            attributes=attributes,
             temporary_password=data.get("temporary_password") or None,
             message_action=None if data.get("send_invitation") and mediums else "SUPPRESS",
             delivery_mediums=mediums or None,
-        )  # fmt: skip
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -88,9 +95,12 @@ class PoolUserAddForm(DirectoryForm):
 
 
 class PoolUserChangeForm(DirectoryForm):
-    attributes_json = JSONObjectField(required=False, label="Attributes",
-                                      help_text="Changed or added attributes are validated against the pool's schema; "
-                                                "set a value to null to delete the attribute.")  # fmt: skip
+    attributes_json = JSONObjectField(
+        required=False,
+        label="Attributes",
+        help_text="Changed or added attributes are validated against the pool's schema; "
+        "set a value to null to delete the attribute.",
+    )
 
     class Meta:
         model = PoolUser
@@ -103,17 +113,26 @@ class PoolUserChangeForm(DirectoryForm):
     def service_calls(self, ctx):
         user = self.instance
         wanted = self.cleaned_data.get("attributes_json") or {}
-        changed = [{"Name": k, "Value": str(v)} for k, v in wanted.items()
-                   if v is not None and user.attributes.get(k) != str(v)]  # fmt: skip
+        changed = [
+            {"Name": k, "Value": str(v)}
+            for k, v in wanted.items()
+            if v is not None and user.attributes.get(k) != str(v)
+        ]
         removed = [k for k, v in wanted.items() if v is None and k in user.attributes]
         removed += [k for k in user.attributes if k not in wanted and not k.startswith("cognate:")]
         calls = []
         if changed:
-            calls.append(lambda: directory.user_admin_update_attributes(
-                ctx, pool_id=user.pool_id, username=user.username, attributes=changed))  # fmt: skip
+            calls.append(
+                lambda: directory.user_admin_update_attributes(
+                    ctx, pool_id=user.pool_id, username=user.username, attributes=changed
+                )
+            )
         if removed:
-            calls.append(lambda: directory.user_admin_delete_attributes(
-                ctx, pool_id=user.pool_id, username=user.username, names=removed))  # fmt: skip
+            calls.append(
+                lambda: directory.user_admin_delete_attributes(
+                    ctx, pool_id=user.pool_id, username=user.username, names=removed
+                )
+            )
         return calls
 
     def clean(self):
@@ -137,15 +156,41 @@ class GroupFilter(admin.SimpleListFilter):
 
 @admin.register(PoolUser)
 class PoolUserAdmin(admin.ModelAdmin):
-    list_display = ("username", "pool", "status", "is_active", "email", "phone_number", "mfa_display", "sub",
-                    "date_joined")  # fmt: skip
+    list_display = (
+        "username",
+        "pool",
+        "status",
+        "is_active",
+        "email",
+        "phone_number",
+        "mfa_display",
+        "sub",
+        "date_joined",
+    )
     list_filter = ("status", "is_active", "pool", GroupFilter)
     search_fields = ("username", "email", "phone_number")
     list_select_related = ("pool",)
-    actions = ["disable_users", "enable_users", "confirm_users", "reset_passwords", "resend_invitations",
-               "sign_out_everywhere", "remove_software_tokens", "disable_mfa"]  # fmt: skip
-    readonly_fields = ("username", "pool", "sub", "status", "is_active", "date_joined", "updated_at",
-                       "groups_display", "attributes_display")  # fmt: skip
+    actions = [
+        "disable_users",
+        "enable_users",
+        "confirm_users",
+        "reset_passwords",
+        "resend_invitations",
+        "sign_out_everywhere",
+        "remove_software_tokens",
+        "disable_mfa",
+    ]
+    readonly_fields = (
+        "username",
+        "pool",
+        "sub",
+        "status",
+        "is_active",
+        "date_joined",
+        "updated_at",
+        "groups_display",
+        "attributes_display",
+    )
     mfa_fields = ("mfa_factors_display", "software_token_display", "devices_display", "passkeys_display")
 
     def get_queryset(self, request):
@@ -162,8 +207,16 @@ class PoolUserAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["pool_choice", "new_username", "email", "email_verified", "phone_number",
-                    "temporary_password", "send_invitation", "other_attributes"]  # fmt: skip
+            return [
+                "pool_choice",
+                "new_username",
+                "email",
+                "email_verified",
+                "phone_number",
+                "temporary_password",
+                "send_invitation",
+                "other_attributes",
+            ]
         return [*self.readonly_fields, *self.mfa_fields, "attributes_json"]
 
     def get_fieldsets(self, request, obj=None):
@@ -171,10 +224,15 @@ class PoolUserAdmin(admin.ModelAdmin):
             return super().get_fieldsets(request, obj)
         return [
             (None, {"fields": [*self.readonly_fields, "attributes_json"]}),
-            ("Sign-in factors", {"fields": list(self.mfa_fields),
-                                 "description": "To remove the authenticator or disable every factor, select the "
-                                                "user in the list and choose the action."}),
-        ]  # fmt: skip
+            (
+                "Sign-in factors",
+                {
+                    "fields": list(self.mfa_fields),
+                    "description": "To remove the authenticator or disable every factor, select the "
+                    "user in the list and choose the action.",
+                },
+            ),
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         return (*self.readonly_fields, *self.mfa_fields) if obj is not None else ()
@@ -205,16 +263,23 @@ class PoolUserAdmin(admin.ModelAdmin):
         usable = mfa.sign_in_factors(obj, obj.pool)
         return format_html(
             "Enabled: {}<br>Preferred: {}<br>Used at sign-in now: {} (pool MFA {}; it offers {})",
-            ", ".join(enabled) or "none", chosen or "none", ", ".join(usable) or "none",
-            obj.pool.mfa_configuration, ", ".join(mfa.pool_factors(obj.pool)) or "no factor",
-        )  # fmt: skip
+            ", ".join(enabled) or "none",
+            chosen or "none",
+            ", ".join(usable) or "none",
+            obj.pool.mfa_configuration,
+            ", ".join(mfa.pool_factors(obj.pool)) or "no factor",
+        )
 
     @admin.display(description="Software token (TOTP)")
     def software_token_display(self, obj: User) -> str:
         # The secrets are not even loaded (and so not decrypted): an empty column stays empty.
         has_pending = ExpressionWrapper(~Q(pending_secret=""), output_field=BooleanField())
-        token = (SoftwareToken.objects.filter(user=obj).annotate(pending=has_pending)
-                 .values("name", "confirmed", "pending", "created_at").first())  # fmt: skip
+        token = (
+            SoftwareToken.objects.filter(user=obj)
+            .annotate(pending=has_pending)
+            .values("name", "confirmed", "pending", "created_at")
+            .first()
+        )
         if token is None:
             return "none"
         state = "verified" if token["confirmed"] else "not verified"
@@ -225,8 +290,9 @@ class PoolUserAdmin(admin.ModelAdmin):
     def devices_display(self, obj: User):
         counts = obj.devices.aggregate(n=Count("id"), remembered=Count("id", filter=Q(remembered=True)))
         url = reverse("admin:userpools_userdevice_changelist") + "?" + urlencode({"user": obj.pk})
-        return format_html('{} device(s), {} remembered — <a href="{}">list, forget</a>',
-                           counts["n"], counts["remembered"], url)  # fmt: skip
+        return format_html(
+            '{} device(s), {} remembered — <a href="{}">list, forget</a>', counts["n"], counts["remembered"], url
+        )
 
     @admin.display(description="Passkeys")
     def passkeys_display(self, obj: User):
@@ -278,30 +344,51 @@ class PoolUserAdmin(admin.ModelAdmin):
 
     @admin.action(description="Disable selected users")
     def disable_users(self, request, queryset):
-        self._each(request, queryset, "Disabled", lambda ctx, u: directory.user_admin_set_enabled(
-            ctx, pool_id=u.pool_id, username=u.username, enabled=False))  # fmt: skip
+        self._each(
+            request,
+            queryset,
+            "Disabled",
+            lambda ctx, u: directory.user_admin_set_enabled(ctx, pool_id=u.pool_id, username=u.username, enabled=False),
+        )
 
     @admin.action(description="Enable selected users")
     def enable_users(self, request, queryset):
-        self._each(request, queryset, "Enabled", lambda ctx, u: directory.user_admin_set_enabled(
-            ctx, pool_id=u.pool_id, username=u.username, enabled=True))  # fmt: skip
+        self._each(
+            request,
+            queryset,
+            "Enabled",
+            lambda ctx, u: directory.user_admin_set_enabled(ctx, pool_id=u.pool_id, username=u.username, enabled=True),
+        )
 
     @admin.action(description="Confirm sign-up of selected users")
     def confirm_users(self, request, queryset):
-        self._each(request, queryset, "Confirmed", lambda ctx, u: directory.user_admin_confirm_sign_up(
-            ctx, pool_id=u.pool_id, username=u.username))  # fmt: skip
+        self._each(
+            request,
+            queryset,
+            "Confirmed",
+            lambda ctx, u: directory.user_admin_confirm_sign_up(ctx, pool_id=u.pool_id, username=u.username),
+        )
 
     @admin.action(description="Reset passwords (send a reset code)")
     def reset_passwords(self, request, queryset):
-        self._each(request, queryset, "Reset the password of", lambda ctx, u: directory.user_admin_reset_password(
-            ctx, pool_id=u.pool_id, username=u.username))  # fmt: skip
+        self._each(
+            request,
+            queryset,
+            "Reset the password of",
+            lambda ctx, u: directory.user_admin_reset_password(ctx, pool_id=u.pool_id, username=u.username),
+        )
 
     @admin.action(description="Resend invitations (new temporary password)")
     def resend_invitations(self, request, queryset):
         def resend(ctx, user):
             mediums = [m for m, name in (("EMAIL", "email"), ("SMS", "phone_number")) if user.attributes.get(name)]
-            directory.user_admin_create(ctx, pool_id=user.pool_id, username=user.username, message_action="RESEND",
-                                        delivery_mediums=mediums or None)  # fmt: skip
+            directory.user_admin_create(
+                ctx,
+                pool_id=user.pool_id,
+                username=user.username,
+                message_action="RESEND",
+                delivery_mediums=mediums or None,
+            )
 
         self._each(request, queryset, "Re-invited", resend)
 
@@ -339,12 +426,22 @@ class GroupForm(DirectoryForm):
     def service_call(self, ctx):
         data = self.cleaned_data
         if self.instance.pk:
-            return lambda: groups.group_update(ctx, pool_id=self.instance.pool_id, name=self.instance.name,
-                                               description=data.get("description") or "",
-                                               role_arn=data.get("role_arn") or "", precedence=data.get("precedence"))  # fmt: skip
-        return lambda: groups.group_create(ctx, pool_id=data["pool"].id, name=data["name"],
-                                           description=data.get("description") or None,
-                                           role_arn=data.get("role_arn") or None, precedence=data.get("precedence"))  # fmt: skip
+            return lambda: groups.group_update(
+                ctx,
+                pool_id=self.instance.pool_id,
+                name=self.instance.name,
+                description=data.get("description") or "",
+                role_arn=data.get("role_arn") or "",
+                precedence=data.get("precedence"),
+            )
+        return lambda: groups.group_create(
+            ctx,
+            pool_id=data["pool"].id,
+            name=data["name"],
+            description=data.get("description") or None,
+            role_arn=data.get("role_arn") or None,
+            precedence=data.get("precedence"),
+        )
 
     def _post_clean(self):
         pass  # the service validates (and owns uniqueness)

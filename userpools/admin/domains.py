@@ -105,9 +105,12 @@ class UserPoolDomainAdmin(ServiceModelAdmin):
         if not domain.is_custom:
             return "— (a prefix domain needs none)"
         name, value = domain_services.verification_record(domain)
-        return format_html('<code>{}. TXT "{}"</code><br>Create it, then use the action '
-                           "“Verify the selected custom domains” (or <code>manage.py verify_domains</code>).",
-                           name, value)  # fmt: skip
+        return format_html(
+            '<code>{}. TXT "{}"</code><br>Create it, then use the action '
+            "“Verify the selected custom domains” (or <code>manage.py verify_domains</code>).",
+            name,
+            value,
+        )
 
     @admin.action(description="Verify the selected custom domains (DNS TXT record)")
     def verify_custom_domains(self, request, queryset):
@@ -115,11 +118,13 @@ class UserPoolDomainAdmin(ServiceModelAdmin):
         for domain in queryset.filter(custom_domain_config__isnull=False):
             checked = domain_services.custom_domain_verify(ctx, pool_id=domain.pool_id, name=domain.domain)
             if checked.verified_at is not None:
-                self.message_user(request, f"{checked.domain} is verified and routes to {checked.pool_id}.",
-                                  messages.SUCCESS)  # fmt: skip
+                self.message_user(
+                    request, f"{checked.domain} is verified and routes to {checked.pool_id}.", messages.SUCCESS
+                )
             else:
-                self.message_user(request, f"{checked.domain} is not verified: {checked.verification_error}",
-                                  messages.WARNING)  # fmt: skip
+                self.message_user(
+                    request, f"{checked.domain} is not verified: {checked.verification_error}", messages.WARNING
+                )
 
     @admin.display(description="Host name")
     def fqdn(self, domain):

@@ -3,7 +3,6 @@ the user's page, userpools/admin/directory.py), removed only through their servi
 
 from __future__ import annotations
 
-
 from django.contrib import admin, messages
 from django.db import transaction
 from django.urls import reverse
@@ -55,12 +54,30 @@ class _SignInFactorAdmin(admin.ModelAdmin):
 class UserDeviceAdmin(_SignInFactorAdmin):
     """Devices users signed in from (the pool's DeviceConfiguration); the SRP verifier is never shown."""
 
-    list_display = ("device_key", "name", "user_link", "pool", "remembered", "confirmed", "last_authenticated_at",
-                    "last_ip")  # fmt: skip
+    list_display = (
+        "device_key",
+        "name",
+        "user_link",
+        "pool",
+        "remembered",
+        "confirmed",
+        "last_authenticated_at",
+        "last_ip",
+    )
     list_filter = ("pool", "remembered", "confirmed")
     search_fields = ("device_key", "name", "user__username", "last_ip")
-    fields = ("device_key", "name", "user_link", "pool", "confirmed", "remembered", "created_at", "last_authenticated_at",
-              "last_ip", "attributes")  # fmt: skip
+    fields = (
+        "device_key",
+        "name",
+        "user_link",
+        "pool",
+        "confirmed",
+        "remembered",
+        "created_at",
+        "last_authenticated_at",
+        "last_ip",
+        "attributes",
+    )
     readonly_fields = fields
 
     def remove(self, ctx, obj):
@@ -71,11 +88,29 @@ class UserDeviceAdmin(_SignInFactorAdmin):
 class WebAuthnCredentialAdmin(_SignInFactorAdmin):
     """Users' passkeys; only their public parts, and no key material, are shown."""
 
-    list_display = ("friendly_name", "user_link", "pool", "relying_party_id", "authenticator_attachment",
-                    "created_at", "last_used_at")  # fmt: skip
+    list_display = (
+        "friendly_name",
+        "user_link",
+        "pool",
+        "relying_party_id",
+        "authenticator_attachment",
+        "created_at",
+        "last_used_at",
+    )
     search_fields = ("friendly_name", "credential_id", "user__username", "relying_party_id")
-    fields = ("friendly_name", "credential_id", "user_link", "pool", "relying_party_id", "authenticator_attachment",
-              "transports", "aaguid", "sign_count", "created_at", "last_used_at")  # fmt: skip
+    fields = (
+        "friendly_name",
+        "credential_id",
+        "user_link",
+        "pool",
+        "relying_party_id",
+        "authenticator_attachment",
+        "transports",
+        "aaguid",
+        "sign_count",
+        "created_at",
+        "last_used_at",
+    )
     readonly_fields = fields
 
     def remove(self, ctx, obj):

@@ -104,13 +104,19 @@ class OperatorTOTPDeviceAdmin(TOTPDeviceAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        audit_record(operator_context(request), "operator.totp_device_change" if change else "operator.totp_device_create",
-                     target=obj.user.get_username(), device=obj.name, confirmed=obj.confirmed)  # fmt: skip
+        audit_record(
+            operator_context(request),
+            "operator.totp_device_change" if change else "operator.totp_device_create",
+            target=obj.user.get_username(),
+            device=obj.name,
+            confirmed=obj.confirmed,
+        )
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        audit_record(operator_context(request), "operator.totp_device_delete", target=obj.user.get_username(),
-                     device=obj.name)  # fmt: skip
+        audit_record(
+            operator_context(request), "operator.totp_device_delete", target=obj.user.get_username(), device=obj.name
+        )
 
     def delete_queryset(self, request, queryset):
         for device in queryset.select_related("user"):

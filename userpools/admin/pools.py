@@ -32,12 +32,15 @@ from userpools.services.updates import (
 )
 from userpools.spec import request_members
 
-
 _SIGN_IN_ATTRIBUTES = [("email", "email"), ("phone_number", "phone_number")]
 _PASSWORD_POLICY = (
-    "MinimumLength", "RequireUppercase", "RequireLowercase", "RequireNumbers", "RequireSymbols",
+    "MinimumLength",
+    "RequireUppercase",
+    "RequireLowercase",
+    "RequireNumbers",
+    "RequireSymbols",
     "TemporaryPasswordValidityDays",
-)  # fmt: skip
+)
 
 
 class UserPoolForm(ServiceForm):
@@ -163,9 +166,16 @@ class UserPoolAdmin(ServiceModelAdmin):
     ordering = ("-created_at", "id")
     date_hierarchy = "created_at"
     change_readonly = (
-        "id", "arn", "created_at", "updated_at", "app_clients", "domain_list", "pool_users", "current_settings",
+        "id",
+        "arn",
+        "created_at",
+        "updated_at",
+        "app_clients",
+        "domain_list",
+        "pool_users",
+        "current_settings",
         "hosted_pages",
-    )  # fmt: skip
+    )
 
     _add_fieldsets = (
         (None, {"fields": ("PoolName", "UserPoolTier", "DeletionProtection", "MfaConfiguration")}),

@@ -70,8 +70,9 @@ class ResourceServerForm(ServiceForm):
         if server.pk:
             self.fields["pool"].disabled = True
             self.fields["Identifier"].disabled = True
-            self.initial.update(pool=server.pool_id, Identifier=server.identifier, Name=server.name,
-                                Scopes=server.scopes)  # fmt: skip
+            self.initial.update(
+                pool=server.pool_id, Identifier=server.identifier, Name=server.name, Scopes=server.scopes
+            )
 
     def _add_service_error(self, exc: ServiceError) -> None:
         if "'scopes." in exc.message or "scope name" in exc.message:  # a scope's name or description

@@ -48,7 +48,9 @@ GROUP_PAGING = [
     OpenApiParameter("next_token", OpenApiTypes.STR, description="NextToken of the previous page."),
 ]
 USER_NOT_FOUND = {
-    404: OpenApiResponse(s.ErrorOutput, description="ResourceNotFoundException (pool or group) or UserNotFoundException."),
+    404: OpenApiResponse(
+        s.ErrorOutput, description="ResourceNotFoundException (pool or group) or UserNotFoundException."
+    ),
 }
 
 

@@ -61,9 +61,14 @@ class GroupListApi(DirectoryApiView):
     def post(self, request, pool_id: str):
         req = self.cognito_request("CreateGroup", s.GroupCreateInput, UserPoolId=pool_id)
         authorize_role_pass(request.auth, req.get("RoleArn"))
-        group = groups.group_create(self.service_context(), pool_id=pool_id, name=req["GroupName"],
-                                    description=req.get("Description"), role_arn=req.get("RoleArn"),
-                                    precedence=req.get("Precedence"))  # fmt: skip
+        group = groups.group_create(
+            self.service_context(),
+            pool_id=pool_id,
+            name=req["GroupName"],
+            description=req.get("Description"),
+            role_arn=req.get("RoleArn"),
+            precedence=req.get("Precedence"),
+        )
         headers = location("api-group-detail", pool_id=pool_id, group_name=group.name)
         return Response(_group_body(group), status=status.HTTP_201_CREATED, headers=headers)
 
@@ -99,9 +104,14 @@ class GroupDetailApi(DirectoryApiView):
     def patch(self, request, pool_id: str, group_name: str):
         req = self.cognito_request("UpdateGroup", s.GroupUpdateInput, UserPoolId=pool_id, GroupName=group_name)
         authorize_role_pass(request.auth, req.get("RoleArn"))
-        group = groups.group_update(self.service_context(), pool_id=pool_id, name=group_name,
-                                    description=req.get("Description"), role_arn=req.get("RoleArn"),
-                                    precedence=req.get("Precedence"))  # fmt: skip
+        group = groups.group_update(
+            self.service_context(),
+            pool_id=pool_id,
+            name=group_name,
+            description=req.get("Description"),
+            role_arn=req.get("RoleArn"),
+            precedence=req.get("Precedence"),
+        )
         return Response(_group_body(group))
 
     @extend_schema(
@@ -133,8 +143,9 @@ class GroupMemberListApi(DirectoryApiView):
     )
     def get(self, request, pool_id: str, group_name: str):
         req = self.group_query("ListUsersInGroup", UserPoolId=pool_id, GroupName=group_name)
-        page = groups.users_in_group(pool_id=pool_id, group_name=group_name, limit=req.get("Limit"),
-                                     token=req.get("NextToken"))  # fmt: skip
+        page = groups.users_in_group(
+            pool_id=pool_id, group_name=group_name, limit=req.get("Limit"), token=req.get("NextToken")
+        )
         body: dict[str, Any] = {"Users": [shapes.user(u) for u in page.items]}
         if page.next_token:
             body["NextToken"] = page.next_token

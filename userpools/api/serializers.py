@@ -64,9 +64,7 @@ class ShapeSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         unknown: dict[str, list[str]] = {}
         if isinstance(data, Mapping):
-            unknown = {
-                str(k): [f"{k} is not a member of {self.shape_name}."] for k in data if k not in self.fields
-            }
+            unknown = {str(k): [f"{k} is not a member of {self.shape_name}."] for k in data if k not in self.fields}
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:
@@ -243,9 +241,11 @@ ResourceServerCreateInput = shape_serializer(
     "CreateResourceServerRequest", exclude=("UserPoolId",), component="CreateResourceServerInput", base=InputSerializer
 )
 ResourceServerUpdateInput = shape_serializer(
-    "UpdateResourceServerRequest", exclude=("UserPoolId", "Identifier"), component="UpdateResourceServerInput",
+    "UpdateResourceServerRequest",
+    exclude=("UserPoolId", "Identifier"),
+    component="UpdateResourceServerInput",
     base=InputSerializer,
-)  # fmt: skip
+)
 ResourceServerOutput = shape_serializer("ResourceServerType")
 ResourceServerListOutput = shape_serializer("ListResourceServersResponse")
 
@@ -284,13 +284,17 @@ UserCreateInput = shape_serializer(
     "AdminCreateUserRequest", exclude=("UserPoolId",), component="AdminCreateUserInput", base=InputSerializer
 )
 UserAttributesUpdateInput = shape_serializer(
-    "AdminUpdateUserAttributesRequest", exclude=_USER, component="AdminUpdateUserAttributesInput",
+    "AdminUpdateUserAttributesRequest",
+    exclude=_USER,
+    component="AdminUpdateUserAttributesInput",
     base=InputSerializer,
-)  # fmt: skip
+)
 UserAttributesDeleteInput = shape_serializer(
-    "AdminDeleteUserAttributesRequest", exclude=_USER, component="AdminDeleteUserAttributesInput",
+    "AdminDeleteUserAttributesRequest",
+    exclude=_USER,
+    component="AdminDeleteUserAttributesInput",
     base=InputSerializer,
-)  # fmt: skip
+)
 UserPasswordSetInput = shape_serializer(
     "AdminSetUserPasswordRequest", exclude=_USER, component="AdminSetUserPasswordInput", base=InputSerializer
 )
@@ -311,16 +315,20 @@ ConfirmSignUpInput = shape_serializer(
     "ConfirmSignUpRequest", exclude=("ClientId",), component="ConfirmSignUpInput", base=InputSerializer
 )
 ResendConfirmationCodeInput = shape_serializer(
-    "ResendConfirmationCodeRequest", exclude=("ClientId",), component="ResendConfirmationCodeInput",
+    "ResendConfirmationCodeRequest",
+    exclude=("ClientId",),
+    component="ResendConfirmationCodeInput",
     base=InputSerializer,
-)  # fmt: skip
+)
 ForgotPasswordInput = shape_serializer(
     "ForgotPasswordRequest", exclude=("ClientId",), component="ForgotPasswordInput", base=InputSerializer
 )
 ConfirmForgotPasswordInput = shape_serializer(
-    "ConfirmForgotPasswordRequest", exclude=("ClientId",), component="ConfirmForgotPasswordInput",
+    "ConfirmForgotPasswordRequest",
+    exclude=("ClientId",),
+    component="ConfirmForgotPasswordInput",
     base=InputSerializer,
-)  # fmt: skip
+)
 
 # Response bodies.
 UserOutput = shape_serializer("UserType")
@@ -340,9 +348,12 @@ class UserListQueryInput(InvalidParameterOnError, serializers.Serializer):
     on the assembled request as well (``userpools.spec.validate_request``)."""
 
     filter = serializers.CharField(
-        required=False, allow_blank=True, trim_whitespace=False, max_length=256,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=256,
         help_text='Cognito\'s filter grammar: `attribute = "value"` or `attribute ^= "value"`.',
-    )  # fmt: skip
+    )
     limit = serializers.IntegerField(
         required=False, min_value=0, max_value=60, help_text="Page size (1-60; 0 or absent: 60)."
     )
@@ -350,9 +361,11 @@ class UserListQueryInput(InvalidParameterOnError, serializers.Serializer):
         required=False, max_length=131072, help_text="The PaginationToken of the previous page."
     )
     attributes_to_get = serializers.CharField(
-        required=False, allow_blank=True, trim_whitespace=False,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
         help_text="Comma-separated attribute names to return (empty: none; absent: all).",
-    )  # fmt: skip
+    )
 
 
 class GroupListQueryInput(InvalidParameterOnError, serializers.Serializer):

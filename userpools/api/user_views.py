@@ -55,7 +55,7 @@ class UserListApi(DirectoryApiView):
                 "attributes_to_get",
                 OpenApiTypes.STR,
                 description="Comma-separated attribute names to return (empty: none; absent: all).",
-            ),  # fmt: skip
+            ),
         ],
         responses={200: s.UserListOutput, **ERRORS, **NOT_FOUND},
         tags=USERS_TAG,
@@ -75,8 +75,13 @@ class UserListApi(DirectoryApiView):
             req["AttributesToGet"] = [n.strip() for n in q["attributes_to_get"].split(",") if n.strip()]
         validate_request("ListUsers", req)
         names = req.get("AttributesToGet")
-        page = directory.users_list(pool_id=pool_id, filter=req.get("Filter"), limit=req.get("Limit", 0),
-                                    token=req.get("PaginationToken"), attributes_to_get=names)  # fmt: skip
+        page = directory.users_list(
+            pool_id=pool_id,
+            filter=req.get("Filter"),
+            limit=req.get("Limit", 0),
+            token=req.get("PaginationToken"),
+            attributes_to_get=names,
+        )
         body: dict[str, Any] = {"Users": [shapes.user(u, attributes=names) for u in page.items]}
         if page.next_token:
             body["PaginationToken"] = page.next_token
@@ -169,8 +174,9 @@ class _UserSetEnabledApi(DirectoryApiView):
 
     def post(self, request, pool_id: str, username: str):
         validate_request(self.operation, {"UserPoolId": pool_id, "Username": username})
-        directory.user_admin_set_enabled(self.service_context(), pool_id=pool_id, username=username,
-                                         enabled=self.enabled)  # fmt: skip
+        directory.user_admin_set_enabled(
+            self.service_context(), pool_id=pool_id, username=username, enabled=self.enabled
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -275,10 +281,16 @@ class UserPasswordApi(DirectoryApiView):
         tags=USERS_TAG,
     )
     def put(self, request, pool_id: str, username: str):
-        req = self.cognito_request("AdminSetUserPassword", s.UserPasswordSetInput, UserPoolId=pool_id,
-                                   Username=username)  # fmt: skip
-        directory.user_admin_set_password(self.service_context(), pool_id=pool_id, username=username,
-                                          password=req["Password"], permanent=req.get("Permanent", False))  # fmt: skip
+        req = self.cognito_request(
+            "AdminSetUserPassword", s.UserPasswordSetInput, UserPoolId=pool_id, Username=username
+        )
+        directory.user_admin_set_password(
+            self.service_context(),
+            pool_id=pool_id,
+            username=username,
+            password=req["Password"],
+            permanent=req.get("Permanent", False),
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -297,10 +309,12 @@ class UserAttributesDeleteApi(DirectoryApiView):
         tags=USERS_TAG,
     )
     def post(self, request, pool_id: str, username: str):
-        req = self.cognito_request("AdminDeleteUserAttributes", s.UserAttributesDeleteInput, UserPoolId=pool_id,
-                                   Username=username)  # fmt: skip
-        directory.user_admin_delete_attributes(self.service_context(), pool_id=pool_id, username=username,
-                                               names=req["UserAttributeNames"])  # fmt: skip
+        req = self.cognito_request(
+            "AdminDeleteUserAttributes", s.UserAttributesDeleteInput, UserPoolId=pool_id, Username=username
+        )
+        directory.user_admin_delete_attributes(
+            self.service_context(), pool_id=pool_id, username=username, names=req["UserAttributeNames"]
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -319,8 +333,9 @@ class UserGroupListApi(DirectoryApiView):
     )
     def get(self, request, pool_id: str, username: str):
         req = self.group_query("AdminListGroupsForUser", UserPoolId=pool_id, Username=username)
-        page = groups.groups_for_user(pool_id=pool_id, username=username, limit=req.get("Limit"),
-                                      token=req.get("NextToken"))  # fmt: skip
+        page = groups.groups_for_user(
+            pool_id=pool_id, username=username, limit=req.get("Limit"), token=req.get("NextToken")
+        )
         return Response(groups_page(page, "AdminListGroupsForUserResponse"))
 
 

@@ -50,10 +50,12 @@ NOT_FOUND = {404: OpenApiResponse(s.ErrorOutput, description="ResourceNotFoundEx
 POOL_ID = OpenApiParameter("pool_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The user pool id.")
 CLIENT_ID = OpenApiParameter("client_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The app client id.")
 IDENTIFIER = OpenApiParameter(
-    "identifier", OpenApiTypes.STR, OpenApiParameter.PATH,
+    "identifier",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
     description="The resource server's Identifier, the rest of the path: it may contain `/` and `:` as they are "
     "(`https://api.example.com`); percent-encode `?`, `#`, `%` and spaces.",
-)  # fmt: skip
+)
 
 
 class CognateApiView(APIView):
@@ -371,9 +373,10 @@ class ResourceServerListApi(CognateApiView):
         query = s.ResourceServerListQueryInput(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         page = resource_servers.resource_server_list(
-            pool_id=pool_id, max_results=query.validated_data["max_results"],
+            pool_id=pool_id,
+            max_results=query.validated_data["max_results"],
             next_token=query.validated_data.get("next_token"),
-        )  # fmt: skip
+        )
         body: dict[str, Any] = {"ResourceServers": [shapes.resource_server(r) for r in page.items]}
         if page.next_token:
             body["NextToken"] = page.next_token

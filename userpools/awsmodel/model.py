@@ -7,9 +7,7 @@ import functools
 
 from userpools.awsmodel.patterns import _compile_pattern
 
-_SCALAR_KINDS = frozenset(
-    {"string", "integer", "long", "double", "float", "boolean", "timestamp", "blob"}
-)
+_SCALAR_KINDS = frozenset({"string", "integer", "long", "double", "float", "boolean", "timestamp", "blob"})
 
 
 class _Node:
@@ -110,7 +108,7 @@ class ServiceSpec:
 
     @classmethod
     @functools.cache
-    def load(cls, name: str) -> "ServiceSpec":
+    def load(cls, name: str) -> ServiceSpec:
         from botocore.loaders import Loader
 
         model = Loader().load_service_model(name, "service-2")
@@ -178,4 +176,3 @@ class ServiceSpec:
 
     def input_node(self, operation: str) -> _Node | None:
         return self._input_nodes[operation]
-

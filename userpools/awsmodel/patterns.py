@@ -80,8 +80,8 @@ _LINEAR_EQUIVALENTS = {
 }
 
 
-@functools.lru_cache(maxsize=None)
-def _compile_pattern(pattern: str) -> "re.Pattern[str] | regex.Pattern[str]":
+@functools.cache
+def _compile_pattern(pattern: str) -> re.Pattern[str] | regex.Pattern[str]:
     """Compile a model (Java) pattern for use with ``fullmatch``.
 
     With the standard library's ``re`` where it can express the pattern (all but the

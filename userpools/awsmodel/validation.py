@@ -348,11 +348,27 @@ def _walk(node: _Node, value: Any, path: str, sensitive: bool, depth: int, c: _C
                 else:
                     tasks.append((_WALK, value_node, v, v_path, sensitive, depth + 1))
             if bad_key:
-                tasks.append((_VIOLATION, path, node, value, sensitive,
-                              "Map keys must satisfy constraint: [" + ", ".join(key_node.constraint_texts) + "]"))
+                tasks.append(
+                    (
+                        _VIOLATION,
+                        path,
+                        node,
+                        value,
+                        sensitive,
+                        "Map keys must satisfy constraint: [" + ", ".join(key_node.constraint_texts) + "]",
+                    )
+                )
             if bad_value:
-                tasks.append((_VIOLATION, path, node, value, sensitive,
-                              "Map value must satisfy constraint: [" + ", ".join(value_node.constraint_texts) + "]"))
+                tasks.append(
+                    (
+                        _VIOLATION,
+                        path,
+                        node,
+                        value,
+                        sensitive,
+                        "Map value must satisfy constraint: [" + ", ".join(value_node.constraint_texts) + "]",
+                    )
+                )
             stack.extend(reversed(tasks))
             continue
 

@@ -14,8 +14,9 @@ from userpools.services.compiled import CompiledInsert, rows_insert
 _INSERT = CompiledInsert(AuditEvent)
 
 
-def audit_row(ctx: ServiceContext, action: str, *, pool_id: str = "", target: str = "",
-              **details: Any) -> tuple[CompiledInsert, dict[str, Any]]:  # fmt: skip
+def audit_row(
+    ctx: ServiceContext, action: str, *, pool_id: str = "", target: str = "", **details: Any
+) -> tuple[CompiledInsert, dict[str, Any]]:
     """The audit event's row, for :func:`~userpools.services.compiled.rows_insert` with
     the change it records (one statement for both)."""
     return _INSERT, {

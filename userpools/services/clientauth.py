@@ -27,7 +27,8 @@ from userpools.services.memo import ProcessCache
 
 CACHE_SECONDS = 5.0
 _clients: ProcessCache[str, tuple[AppClient, tuple[str, ...]]] = ProcessCache(
-    "clients", CACHE_SECONDS, invalidated_by=("userpools.AppClient", "userpools.ClientSecret", "userpools.UserPool"))
+    "clients", CACHE_SECONDS, invalidated_by=("userpools.AppClient", "userpools.ClientSecret", "userpools.UserPool")
+)
 
 # JSON may carry lone surrogates (\ud800); they must not turn a wrong hash into a 500.
 _UTF8, _LONE = "utf-8", "surrogatepass"
@@ -41,8 +42,7 @@ def secret_hash(*, client_id: str, client_secret: str, username: str) -> str:
 
 
 def _client_query(client_id: str) -> tuple[AppClient, tuple[str, ...]]:
-    client = (AppClient.objects.select_related("pool").prefetch_related("secrets")
-              .filter(client_id=client_id).first())  # fmt: skip
+    client = AppClient.objects.select_related("pool").prefetch_related("secrets").filter(client_id=client_id).first()
     if client is None:
         raise ResourceNotFound(f"User pool client {client_id} does not exist.")
     return client, tuple(s.secret for s in client.secrets.all())

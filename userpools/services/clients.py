@@ -36,13 +36,27 @@ _UNIT = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 
 # Client settings kept in AppClient.settings, in Cognito's shape.
 CLIENT_SETTINGS = (
-    "RefreshTokenValidity", "AccessTokenValidity", "IdTokenValidity", "TokenValidityUnits",
-    "ReadAttributes", "WriteAttributes", "ExplicitAuthFlows", "SupportedIdentityProviders",
-    "CallbackURLs", "LogoutURLs", "DefaultRedirectURI", "AllowedOAuthFlows", "AllowedOAuthScopes",
-    "AllowedOAuthFlowsUserPoolClient", "AnalyticsConfiguration", "PreventUserExistenceErrors",
-    "EnableTokenRevocation", "EnablePropagateAdditionalUserContextData", "AuthSessionValidity",
+    "RefreshTokenValidity",
+    "AccessTokenValidity",
+    "IdTokenValidity",
+    "TokenValidityUnits",
+    "ReadAttributes",
+    "WriteAttributes",
+    "ExplicitAuthFlows",
+    "SupportedIdentityProviders",
+    "CallbackURLs",
+    "LogoutURLs",
+    "DefaultRedirectURI",
+    "AllowedOAuthFlows",
+    "AllowedOAuthScopes",
+    "AllowedOAuthFlowsUserPoolClient",
+    "AnalyticsConfiguration",
+    "PreventUserExistenceErrors",
+    "EnableTokenRevocation",
+    "EnablePropagateAdditionalUserContextData",
+    "AuthSessionValidity",
     "RefreshTokenRotation",
-)  # fmt: skip
+)
 
 
 def _defaults() -> dict[str, Any]:
@@ -62,7 +76,12 @@ def _defaults() -> dict[str, Any]:
 
 def token_validity(settings: Mapping[str, Any], which: str) -> timedelta:
     """``which`` is AccessToken, IdToken or RefreshToken."""
-    units = {"AccessToken": "hours", "IdToken": "hours", "RefreshToken": "days", **settings.get("TokenValidityUnits", {})}
+    units = {
+        "AccessToken": "hours",
+        "IdToken": "hours",
+        "RefreshToken": "days",
+        **settings.get("TokenValidityUnits", {}),
+    }
     return timedelta(seconds=settings[f"{which}Validity"] * _UNIT[units[which]])
 
 
@@ -126,8 +145,9 @@ def _custom_scopes_check(pool: UserPool, scopes: list[str], associated: frozense
         raise ScopeDoesNotExist(f"Invalid scope requested: {missing[0]}")
 
 
-def _client_settings(pool: UserPool, request: Mapping[str, Any], *, has_secret: bool,
-                     associated_scopes: frozenset[str] = frozenset()) -> dict[str, Any]:  # fmt: skip
+def _client_settings(
+    pool: UserPool, request: Mapping[str, Any], *, has_secret: bool, associated_scopes: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """The client's settings from a Create/UpdateUserPoolClient request. ``associated_scopes``
     are the custom scopes the client is allowed already (on update): they may stay even when
     their resource server no longer defines them (see :func:`_custom_scopes_check`)."""
@@ -160,8 +180,10 @@ def _client_settings(pool: UserPool, request: Mapping[str, Any], *, has_secret: 
             raise InvalidParameter(f"Invalid {key}: {', '.join(unknown)} are not attributes of this pool.")
     immutable = {a["Name"] for a in pool.schema if not a.get("Mutable", True)}
     if set(settings.get("WriteAttributes", [])) & immutable:
-        raise InvalidParameter("WriteAttributes cannot include immutable attributes: "
-                               + ", ".join(sorted(set(settings["WriteAttributes"]) & immutable)))  # fmt: skip
+        raise InvalidParameter(
+            "WriteAttributes cannot include immutable attributes: "
+            + ", ".join(sorted(set(settings["WriteAttributes"]) & immutable))
+        )
 
     providers = settings.get("SupportedIdentityProviders", [])
     unknown = [p for p in providers if p != "COGNITO"]
@@ -186,7 +208,9 @@ def _client_settings(pool: UserPool, request: Mapping[str, Any], *, has_secret: 
         if set(oauth_flows) - {"client_credentials"}:
             raise InvalidOAuthFlow("client_credentials flow can not be selected along with code flow or implicit flow.")
         if not has_secret:
-            raise InvalidOAuthFlow("client_credentials flow can not be selected if client does not have a client secret.")
+            raise InvalidOAuthFlow(
+                "client_credentials flow can not be selected if client does not have a client secret."
+            )
         if set(scopes) & STANDARD_SCOPES:
             raise InvalidOAuthFlow("client_credentials flow can only be used with custom (resource server) scopes.")
     if settings["AllowedOAuthFlowsUserPoolClient"]:
@@ -267,8 +291,9 @@ def user_pool_client_update(ctx: ServiceContext, request: Mapping[str, Any]) -> 
     if client is None:
         raise ResourceNotFound(f"User pool client {request['ClientId']} does not exist.")
     associated = frozenset(client.settings.get("AllowedOAuthScopes") or ())
-    client.settings = _client_settings(client.pool, request, has_secret=client.secrets.exists(),
-                                       associated_scopes=associated)  # fmt: skip
+    client.settings = _client_settings(
+        client.pool, request, has_secret=client.secrets.exists(), associated_scopes=associated
+    )
     if request.get("ClientName"):
         client.name = request["ClientName"]
     _sync_oauth_fields(client)
@@ -286,7 +311,9 @@ def user_pool_client_delete(ctx: ServiceContext, *, pool_id: str, client_id: str
 
 def user_pool_client_list(*, pool_id: str, max_results: int, next_token: str | None) -> Page[AppClient]:
     user_pool_get(pool_id)
-    return paginate(AppClient.objects.filter(pool_id=pool_id), order=("created", "id"), limit=max_results, token=next_token)
+    return paginate(
+        AppClient.objects.filter(pool_id=pool_id), order=("created", "id"), limit=max_results, token=next_token
+    )
 
 
 def client_secret_current(client: AppClient) -> str | None:
@@ -298,8 +325,10 @@ def client_secret_current(client: AppClient) -> str | None:
 @transaction.atomic
 def client_secret_add(ctx: ServiceContext, *, pool_id: str, client_id: str, secret: str | None = None) -> ClientSecret:
     """AddUserPoolClientSecret: at most two secrets at once; only confidential clients have them."""
-    validate_request("AddUserPoolClientSecret", {"UserPoolId": pool_id, "ClientId": client_id,
-                                                 **({"ClientSecret": secret} if secret else {})})  # fmt: skip
+    validate_request(
+        "AddUserPoolClientSecret",
+        {"UserPoolId": pool_id, "ClientId": client_id, **({"ClientSecret": secret} if secret else {})},
+    )
     client = user_pool_client_get(pool_id=pool_id, client_id=client_id)
     AppClient.objects.select_for_update().filter(pk=client.pk).first()
     count = client.secrets.count()

@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
-
 from typing import NoReturn
 
 from django.conf import settings

@@ -8,8 +8,7 @@ import secrets
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connections, models, router, transaction
@@ -46,11 +45,18 @@ class CompiledQuery:
         kind = getattr(field, "target_field", field).get_internal_type()
         if kind == "UUIDField":
             return uuid.uuid4()
-        if kind in ("AutoField", "BigAutoField", "IntegerField", "BigIntegerField", "PositiveIntegerField",
-                    "SmallIntegerField", "PositiveSmallIntegerField"):  # fmt: skip
+        if kind in (
+            "AutoField",
+            "BigAutoField",
+            "IntegerField",
+            "BigIntegerField",
+            "PositiveIntegerField",
+            "SmallIntegerField",
+            "PositiveSmallIntegerField",
+        ):
             return 7_000_000_000_000 + secrets.randbelow(10**9) * 100 + index
         if kind == "DateTimeField":
-            return datetime(2001, 2, 3, 4, 5, 6, secrets.randbelow(10**5) * 10 + index, tzinfo=dt_timezone.utc)
+            return datetime(2001, 2, 3, 4, 5, 6, secrets.randbelow(10**5) * 10 + index, tzinfo=UTC)
         if kind in ("CharField", "TextField"):
             return f"compiled-{index}-{secrets.token_hex(8)}"
         raise TypeError(f"CompiledQuery: no sample for a {kind} argument")
@@ -69,8 +75,10 @@ class CompiledQuery:
                 raise TypeError("CompiledQuery: an UPDATE of related models is not supported")
         else:
             queryset = built
-            if queryset._prefetch_related_lookups or queryset._iterable_class not in (ModelIterable,
-                                                                                        ValuesListIterable):
+            if queryset._prefetch_related_lookups or queryset._iterable_class not in (
+                ModelIterable,
+                ValuesListIterable,
+            ):
                 raise TypeError("CompiledQuery: only model and values_list querysets, without prefetching")
             db = queryset.db
             compiler = queryset.query.get_compiler(db)
@@ -78,18 +86,27 @@ class CompiledQuery:
         sql_text, params = compiler.as_sql()
         slots = []
         for name, field in self.args.items():
-            forms = {"value": field.get_db_prep_value(samples[name], connection, prepared=False),
-                     "save": field.get_db_prep_save(samples[name], connection)}  # fmt: skip
-            positions = [(i, next(how for how, v in forms.items() if type(p) is type(v) and p == v))
-                         for i, p in enumerate(params)
-                         if any(type(p) is type(v) and p == v for v in forms.values())]  # fmt: skip
+            forms = {
+                "value": field.get_db_prep_value(samples[name], connection, prepared=False),
+                "save": field.get_db_prep_save(samples[name], connection),
+            }
+            positions = [
+                (i, next(how for how, v in forms.items() if type(p) is type(v) and p == v))
+                for i, p in enumerate(params)
+                if any(type(p) is type(v) and p == v for v in forms.values())
+            ]
             if not positions:
                 raise TypeError(f"CompiledQuery: argument {name!r} does not reach the SQL as it was given")
             slots.append((name, field, positions))
-        state: dict[str, Any] = {"db": db, "sql": sql_text, "params": list(params), "slots": slots,
-                                 # As the ORM: select_for_update is ignored where the backend has none.
-                                 "for_update": bool(getattr(compiler.query, "select_for_update", False))
-                                 and connection.features.has_select_for_update}  # fmt: skip
+        state: dict[str, Any] = {
+            "db": db,
+            "sql": sql_text,
+            "params": list(params),
+            "slots": slots,
+            # As the ORM: select_for_update is ignored where the backend has none.
+            "for_update": bool(getattr(compiler.query, "select_for_update", False))
+            and connection.features.has_select_for_update,
+        }
         if self.update:
             return state
         select = compiler.select
@@ -103,10 +120,14 @@ class CompiledQuery:
             return state
         klass_info = compiler.klass_info
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        state.update(model=klass_info["model"], start=start, end=end,
-                     init_list=[f[0].target.attname for f in select[start:end]],
-                     related=get_related_populators(klass_info, select, db),
-                     annotations=list(compiler.annotation_col_map.items()))  # fmt: skip
+        state.update(
+            model=klass_info["model"],
+            start=start,
+            end=end,
+            init_list=[f[0].target.attname for f in select[start:end]],
+            related=get_related_populators(klass_info, select, db),
+            annotations=list(compiler.annotation_col_map.items()),
+        )
         return state
 
     def _state(self) -> dict[str, Any]:
@@ -126,8 +147,11 @@ class CompiledQuery:
             prepared = {"value": None, "save": None}
             for i, how in positions:
                 if prepared[how] is None:
-                    prepared[how] = (field.get_db_prep_value(value, connection, prepared=False) if how == "value"
-                                     else field.get_db_prep_save(value, connection),)  # fmt: skip
+                    prepared[how] = (
+                        field.get_db_prep_value(value, connection, prepared=False)
+                        if how == "value"
+                        else field.get_db_prep_save(value, connection),
+                    )
                 params[i] = prepared[how][0]
         return state, connection, params
 
@@ -173,8 +197,6 @@ class CompiledQuery:
             return cursor.rowcount
 
 
-
-
 class CompiledInsert:
     """The INSERT of one ``model`` row, its SQL made once: every concrete field but the
     automatic primary key, each value prepared as the ORM's ``save`` prepares it. A row's
@@ -203,8 +225,10 @@ class CompiledInsert:
         text = self._sql.get(key)
         if text is None:
             qn, opts = connection.ops.quote_name, self.model._meta
-            text = (f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in self.fields)}) "
-                    f"VALUES ({', '.join(['%s'] * len(self.fields))})")  # fmt: skip
+            text = (
+                f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in self.fields)}) "
+                f"VALUES ({', '.join(['%s'] * len(self.fields))})"
+            )
             if key[1]:
                 text += f" RETURNING {qn(opts.pk.column)}"
             text = self._sql[key] = text
@@ -252,8 +276,14 @@ def rows_insert(*rows: tuple[CompiledInsert, Mapping[str, Any]], using: str | No
     with transaction.mark_for_rollback_on_error(using=alias):
         if connection.vendor == "postgresql" and len(rows) > 1:
             names = [f"row{i}" for i in range(len(rows))]
-            text = ("WITH " + ", ".join(f"{name} AS ({insert.sql(connection)})" for name, (insert, _) in zip(names, rows))
-                    + " SELECT " + ", ".join(f"(SELECT * FROM {name})" for name in names))  # fmt: skip
+            text = (
+                "WITH "
+                + ", ".join(
+                    f"{name} AS ({insert.sql(connection)})" for name, (insert, _) in zip(names, rows, strict=True)
+                )
+                + " SELECT "
+                + ", ".join(f"(SELECT * FROM {name})" for name in names)
+            )
             with connection.cursor() as cursor:
                 cursor.execute(text, params)
                 return list(cursor.fetchone())

@@ -67,8 +67,11 @@ class RenderedMessage(str):
 
     def __new__(cls, template: str, values: dict[str, str]) -> RenderedMessage:
         rendered = super().__new__(cls, _substitute(template, values))
-        rendered.html = (_substitute(template, {k: html.escape(v) for k, v in values.items()})
-                         if template_is_html(template) else None)  # fmt: skip
+        rendered.html = (
+            _substitute(template, {k: html.escape(v) for k, v in values.items()})
+            if template_is_html(template)
+            else None
+        )
         return rendered
 
 
@@ -99,9 +102,15 @@ def delivery_send(
     rendered = body if isinstance(body, RenderedMessage) else RenderedMessage(body, {})
     html_body = rendered.html if medium == Delivery.Medium.EMAIL else None
     delivery = Delivery.objects.create(
-        pool=user.pool, user=user, medium=medium, destination=destination, purpose=purpose,
-        subject=subject, body=str(rendered) if html_body is None else html_body, html=html_body is not None,
-    )  # fmt: skip
+        pool=user.pool,
+        user=user,
+        medium=medium,
+        destination=destination,
+        purpose=purpose,
+        subject=subject,
+        body=str(rendered) if html_body is None else html_body,
+        html=html_body is not None,
+    )
     transaction.on_commit(lambda: _deliver_task().delay(delivery.pk))
     return delivery
 
@@ -155,9 +164,16 @@ def delivery_attempt(delivery_id: int, *, retries: int) -> str:
         # Eager (embedded) mode cannot retry later: the first failure is final there.
         final = retries >= MAX_RETRIES or settings.CELERY_TASK_ALWAYS_EAGER
         delivery.state = Delivery.State.FAILED if final else Delivery.State.PENDING
-        logger.warning("Delivery %s (%s by %s to %s) failed, attempt %d%s: %s", delivery.pk, delivery.purpose,
-                       delivery.medium, mask(delivery.medium, delivery.destination), delivery.attempts,
-                       "" if final else ", will retry", type(exc).__name__)  # fmt: skip
+        logger.warning(
+            "Delivery %s (%s by %s to %s) failed, attempt %d%s: %s",
+            delivery.pk,
+            delivery.purpose,
+            delivery.medium,
+            mask(delivery.medium, delivery.destination),
+            delivery.attempts,
+            "" if final else ", will retry",
+            type(exc).__name__,
+        )
         if not _record(delivery, "attempts", "last_error", "state"):
             return "skipped"
         if final:
@@ -168,8 +184,13 @@ def delivery_attempt(delivery_id: int, *, retries: int) -> str:
     delivery.sent_at = timezone.now()
     delivery.body = ""  # the code is spent or not, but it no longer needs to be kept
     _record(delivery, "attempts", "state", "sent_at", "body")
-    logger.info("Delivery %s (%s by %s to %s) sent", delivery.pk, delivery.purpose, delivery.medium,
-                mask(delivery.medium, delivery.destination))  # fmt: skip
+    logger.info(
+        "Delivery %s (%s by %s to %s) sent",
+        delivery.pk,
+        delivery.purpose,
+        delivery.medium,
+        mask(delivery.medium, delivery.destination),
+    )
     return "sent"
 
 

@@ -180,8 +180,14 @@ def sign_in_complete(sign_in: SignIn) -> dict[str, str] | None:
     pool = sign_in.client.pool
     if tracking(pool) is None:
         return None
-    device = UserDevice.objects.create(pool=pool, user=sign_in.user, device_key=_new_device_key(pool),
-                                       group_key=_new_group_key(), last_authenticated_at=now, last_ip=ip)  # fmt: skip
+    device = UserDevice.objects.create(
+        pool=pool,
+        user=sign_in.user,
+        device_key=_new_device_key(pool),
+        group_key=_new_group_key(),
+        last_authenticated_at=now,
+        last_ip=ip,
+    )
     return {"DeviceKey": device.device_key, "DeviceGroupKey": device.group_key}
 
 
@@ -261,10 +267,16 @@ class DevicePasswordVerifier:
         block = srp.secret_block_new()
         b = srp.ephemeral_new()  # random and server-side only (userpools/srp.py): never from the block
         big_b = srp.server_public(verifier, b)
-        sign_in.state.update(device_srp_b=f"{big_b:x}", device_srp_secret=srp.ephemeral_seal(b),
-                             device_block=_digest(block))  # fmt: skip
-        return {"SALT": salt, "SRP_B": f"{big_b:x}", "SECRET_BLOCK": block, "USERNAME": sign_in.user.username,
-                "DEVICE_KEY": key}  # fmt: skip
+        sign_in.state.update(
+            device_srp_b=f"{big_b:x}", device_srp_secret=srp.ephemeral_seal(b), device_block=_digest(block)
+        )
+        return {
+            "SALT": salt,
+            "SRP_B": f"{big_b:x}",
+            "SECRET_BLOCK": block,
+            "USERNAME": sign_in.user.username,
+            "DEVICE_KEY": key,
+        }
 
     def respond(self, sign_in: SignIn, responses: Mapping[str, str]) -> None:
         device = _device_for_answer(sign_in, responses)
@@ -273,22 +285,38 @@ class DevicePasswordVerifier:
             raise InvalidParameter(TIMESTAMP_FORMAT)
         state, block = sign_in.state, responses.get("PASSWORD_CLAIM_SECRET_BLOCK") or ""
         matched = False
-        if hmac.compare_digest(_digest(block), state.get("device_block", "")) and \
-                abs(timezone.now() - moment) <= srp.TIMESTAMP_SKEW:  # fmt: skip
+        if (
+            hmac.compare_digest(_digest(block), state.get("device_block", ""))
+            and abs(timezone.now() - moment) <= srp.TIMESTAMP_SKEW
+        ):
             salt, verifier = _verifier_read(device)
             try:
-                key = srp.session_key(big_a=int(state["device_srp_a"], 16), big_b=int(state["device_srp_b"], 16),
-                                      verifier=verifier, b=srp.ephemeral_open(state.get("device_srp_secret")))  # fmt: skip
-                expected = srp.claim_signature(key, realm=device.group_key, user_id=device.device_key,
-                                               secret_block=block, timestamp=responses["TIMESTAMP"])  # fmt: skip
+                key = srp.session_key(
+                    big_a=int(state["device_srp_a"], 16),
+                    big_b=int(state["device_srp_b"], 16),
+                    verifier=verifier,
+                    b=srp.ephemeral_open(state.get("device_srp_secret")),
+                )
+                expected = srp.claim_signature(
+                    key,
+                    realm=device.group_key,
+                    user_id=device.device_key,
+                    secret_block=block,
+                    timestamp=responses["TIMESTAMP"],
+                )
             except (srp.SrpError, ValueError):
                 expected = ""
             matched = bool(expected) and srp.signature_matches(expected, responses.get("PASSWORD_CLAIM_SIGNATURE"))
         if not matched:
             raise NotAuthorized(INCORRECT)
         state["device_done"] = True
-        audit_record(sign_in.ctx, "user.device_authenticated", pool_id=sign_in.client.pool_id,
-                     target=sign_in.user.username, device=device.device_key)  # fmt: skip
+        audit_record(
+            sign_in.ctx,
+            "user.device_authenticated",
+            pool_id=sign_in.client.pool_id,
+            target=sign_in.user.username,
+            device=device.device_key,
+        )
 
 
 CHALLENGES = (DeviceSrpAuth(), DevicePasswordVerifier())
@@ -298,8 +326,9 @@ CHALLENGES = (DeviceSrpAuth(), DevicePasswordVerifier())
 # --- Operations ---------------------------------------------------------------------------------
 
 
-def _owned(user: User, device_key: str, *, remembered_only: bool = False, lock: bool = False,
-           confirmed_only: bool = True) -> UserDevice:  # fmt: skip
+def _owned(
+    user: User, device_key: str, *, remembered_only: bool = False, lock: bool = False, confirmed_only: bool = True
+) -> UserDevice:
     """``user``'s confirmed device ``device_key`` (remembered, if asked); ResourceNotFoundException otherwise."""
     rows = UserDevice.objects.select_related("user").filter(user=user, device_key=device_key)
     if confirmed_only:
@@ -314,8 +343,14 @@ def _owned(user: User, device_key: str, *, remembered_only: bool = False, lock: 
     return device
 
 
-def device_confirm(ctx: ServiceContext, *, user: User, device_key: str, verifier_config: Mapping[str, str] | None,
-                   name: str | None = None) -> bool:  # fmt: skip
+def device_confirm(
+    ctx: ServiceContext,
+    *,
+    user: User,
+    device_key: str,
+    verifier_config: Mapping[str, str] | None,
+    name: str | None = None,
+) -> bool:
     """ConfirmDevice: the signed-in ``user`` confirms a device key a sign-in of theirs was
     issued, with the device's SRP salt and verifier. Returns UserConfirmationNecessary: true
     when the pool remembers devices only on the user's prompt (then the device is not
@@ -343,8 +378,14 @@ def device_confirm(ctx: ServiceContext, *, user: User, device_key: str, verifier
         if ctx.source_ip:
             device.last_ip = ctx.source_ip[:128]
         device.save(update_fields=["verifier", "name", "confirmed", "remembered", "last_ip", "updated_at"])
-        audit_record(ctx, "user.device_confirm", pool_id=user.pool_id, target=user.username, device=device_key,
-                     remembered=device.remembered)  # fmt: skip
+        audit_record(
+            ctx,
+            "user.device_confirm",
+            pool_id=user.pool_id,
+            target=user.username,
+            device=device_key,
+            remembered=device.remembered,
+        )
     return prompt
 
 
@@ -379,8 +420,9 @@ def devices_list(*, user: User, limit: int | None = None, token: str | None = No
     return _page(user, limit=limit, token=token, remembered_only=True)
 
 
-def devices_admin_list(*, pool_id: str, username: str, limit: int | None = None,
-                       token: str | None = None) -> Page[UserDevice]:  # fmt: skip
+def devices_admin_list(
+    *, pool_id: str, username: str, limit: int | None = None, token: str | None = None
+) -> Page[UserDevice]:
     """AdminListDevices: every confirmed device of the user."""
     user = _listed_user(pool_id, username)
     return _page(user, limit=limit, token=token, remembered_only=False)
@@ -409,12 +451,14 @@ def device_status_update(ctx: ServiceContext, *, user: User, device_key: str, st
         device = _owned(user, device_key, lock=True)
         device.remembered = status == "remembered"
         device.save(update_fields=["remembered", "updated_at"])
-        audit_record(ctx, "user.device_status", pool_id=user.pool_id, target=user.username, device=device_key,
-                     status=status)  # fmt: skip
+        audit_record(
+            ctx, "user.device_status", pool_id=user.pool_id, target=user.username, device=device_key, status=status
+        )
 
 
-def device_admin_status_update(ctx: ServiceContext, *, pool_id: str, username: str, device_key: str,
-                               status: str | None) -> None:  # fmt: skip
+def device_admin_status_update(
+    ctx: ServiceContext, *, pool_id: str, username: str, device_key: str, status: str | None
+) -> None:
     user = directory.user_admin_get(pool_id=pool_id, username=username)
     device_status_update(ctx, user=user, device_key=device_key, status=status)
 
@@ -430,8 +474,10 @@ def devices_unconfirmed_purge(*, older_than: timedelta = UNCONFIRMED_KEPT) -> in
 def device_arn(device: UserDevice) -> str:
     """``dev:device_arn``: ``arn:aws:cognito-idp:{region}:{account}:owner/{owner}/device/{key}``."""
     region = device.pool_id.split("_", 1)[0]
-    return (f"arn:aws:cognito-idp:{region}:{cognate_settings().ACCOUNT_ID}:owner/{device_owner(device)}"
-            f"/device/{device.device_key}")  # fmt: skip
+    return (
+        f"arn:aws:cognito-idp:{region}:{cognate_settings().ACCOUNT_ID}:owner/{device_owner(device)}"
+        f"/device/{device.device_key}"
+    )
 
 
 def device_owner(device: UserDevice) -> str:

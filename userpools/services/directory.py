@@ -55,16 +55,16 @@ from userpools.errors import (
     InvalidParameter,
     NotAuthorized,
     UnsupportedUserState,
-    UserNotFound,
     UsernameExists,
+    UserNotFound,
 )
 from userpools.models import Delivery, User, UserPool, VerificationCode
 from userpools.services import delivery, users
 from userpools.services.audit import audit_record
+from userpools.services.outreach import Destination, code_send
 from userpools.services.pagination import Page
 from userpools.services.pools import DEFAULT_PASSWORD_POLICY, user_pool_get, user_pool_read
 from userpools.services.recovery import recovery_destination
-from userpools.services.outreach import Destination, code_send
 
 Status = User.Status
 Purpose = VerificationCode.Purpose
@@ -122,8 +122,9 @@ def _temporary_expiry(pool: UserPool):
     return timezone.now() + timedelta(days=int(days))
 
 
-def _invitation_send(ctx: ServiceContext, pool: UserPool, user: User, *, username: str, password: str,
-                     mediums: list[str], explicit: bool) -> None:  # fmt: skip
+def _invitation_send(
+    ctx: ServiceContext, pool: UserPool, user: User, *, username: str, password: str, mediums: list[str], explicit: bool
+) -> None:
     """AdminCreateUser's welcome message, through AdminCreateUserConfig.InviteMessageTemplate.
 
     Cognito does not deliver an invitation whose template lacks the ``{####}``
@@ -151,9 +152,14 @@ def _invitation_send(ctx: ServiceContext, pool: UserPool, user: User, *, usernam
         if "{####}" not in body:
             continue
         delivery.delivery_send(
-            ctx, user=user, medium=medium, destination=destination, purpose="invitation",
-            body=delivery.render(body, code=password, username=username), subject=subject,
-        )  # fmt: skip
+            ctx,
+            user=user,
+            medium=medium,
+            destination=destination,
+            purpose="invitation",
+            body=delivery.render(body, code=password, username=username),
+            subject=subject,
+        )
 
 
 def _codes_void(user: User, purpose: str) -> None:
@@ -193,25 +199,42 @@ def user_admin_create(
         return _invitation_resend(ctx, pool, username=username, password=password, mediums=mediums, explicit=explicit)
 
     values = users.attributes_validate(pool, attributes, developer=True)
-    implied = {name for name in users.username_attributes(pool)
-               if (name == "email" and "@" in username) or (name == "phone_number" and users.PHONE_RE.match(username))}  # fmt: skip
+    implied = {
+        name
+        for name in users.username_attributes(pool)
+        if (name == "email" and "@" in username) or (name == "phone_number" and users.PHONE_RE.match(username))
+    }
     for name, flag in users.VERIFIED_FLAG.items():
         if values.get(flag) == "true" and not values.get(name) and name not in implied:
             raise InvalidParameter(f"{flag} cannot be true without a value for {name}.")
     password = password or temporary_password_generate(pool)
-    user = users.user_create(ctx, pool=pool, username=username, password=password, attributes=values,
-                             status=Status.FORCE_CHANGE_PASSWORD, force_alias=force_alias)  # fmt: skip
+    user = users.user_create(
+        ctx,
+        pool=pool,
+        username=username,
+        password=password,
+        attributes=values,
+        status=Status.FORCE_CHANGE_PASSWORD,
+        force_alias=force_alias,
+    )
     user.temporary_password_expires_at = _temporary_expiry(pool)
     user.save(update_fields=["temporary_password_expires_at"])
     if message_action != "SUPPRESS":
         _invitation_send(ctx, pool, user, username=username, password=password, mediums=mediums, explicit=explicit)
-    audit_record(ctx, "user.admin_create", pool_id=pool.id, target=user.username,
-                 invited=message_action != "SUPPRESS", mediums=mediums)  # fmt: skip
+    audit_record(
+        ctx,
+        "user.admin_create",
+        pool_id=pool.id,
+        target=user.username,
+        invited=message_action != "SUPPRESS",
+        mediums=mediums,
+    )
     return user
 
 
-def _invitation_resend(ctx: ServiceContext, pool: UserPool, *, username: str, password: str | None,
-                       mediums: list[str], explicit: bool) -> User:  # fmt: skip
+def _invitation_resend(
+    ctx: ServiceContext, pool: UserPool, *, username: str, password: str | None, mediums: list[str], explicit: bool
+) -> User:
     user = users.user_find(pool, username, lock=True)
     if user is None:
         raise UserNotFound("User does not exist.")
@@ -285,14 +308,20 @@ def user_admin_reset_password(ctx: ServiceContext, *, pool_id: str, username: st
         details = code_send(ctx, user, purpose=Purpose.RESET_PASSWORD, destination=destination)
     else:
         _codes_void(user, Purpose.RESET_PASSWORD)
-    audit_record(ctx, "user.admin_reset_password", pool_id=pool.id, target=user.username,
-                 medium=destination.medium if destination else None)  # fmt: skip
+    audit_record(
+        ctx,
+        "user.admin_reset_password",
+        pool_id=pool.id,
+        target=user.username,
+        medium=destination.medium if destination else None,
+    )
     return details
 
 
 @transaction.atomic
-def user_admin_set_password(ctx: ServiceContext, *, pool_id: str, username: str, password: str,
-                            permanent: bool = False) -> User:  # fmt: skip
+def user_admin_set_password(
+    ctx: ServiceContext, *, pool_id: str, username: str, password: str, permanent: bool = False
+) -> User:
     """AdminSetUserPassword: permanent → CONFIRMED; temporary → FORCE_CHANGE_PASSWORD
     until the pool's TemporaryPasswordValidityDays pass. The pool policy and password
     history apply (InvalidPasswordException, PasswordHistoryPolicyViolationException)."""
@@ -322,8 +351,9 @@ def _verification_send(ctx: ServiceContext, pool: UserPool, user: User, name: st
 
 
 @transaction.atomic
-def user_admin_update_attributes(ctx: ServiceContext, *, pool_id: str, username: str,
-                                 attributes: Iterable[Mapping[str, Any]]) -> User:  # fmt: skip
+def user_admin_update_attributes(
+    ctx: ServiceContext, *, pool_id: str, username: str, attributes: Iterable[Mapping[str, Any]]
+) -> User:
     """AdminUpdateUserAttributes (developer-only attributes allowed).
 
     A changed email or phone number is unverified unless the request sets its
@@ -614,8 +644,9 @@ def attributes_to_get_check(pool: UserPool, names: list[str] | None) -> list[str
     return out
 
 
-def users_list(*, pool_id: str, filter: str | None, limit: int, token: str | None,
-               attributes_to_get: list[str] | None) -> Page[User]:  # fmt: skip
+def users_list(
+    *, pool_id: str, filter: str | None, limit: int, token: str | None, attributes_to_get: list[str] | None
+) -> Page[User]:
     """ListUsers: two queries (the pool, then the page).
 
     Unfiltered pages are in id order; filtered ones in (column, id) order, so the

@@ -248,9 +248,11 @@ def custom_domain_verify(ctx: ServiceContext, *, pool_id: str, name: str) -> Use
 
 def custom_domains_pending() -> list[UserPoolDomain]:
     """Custom domains not verified yet, oldest first."""
-    return list(UserPoolDomain.objects.select_related("pool").filter(custom_domain_config__isnull=False,
-                                                                      verified_at__isnull=True)
-                .order_by("created_at", "pk"))  # fmt: skip
+    return list(
+        UserPoolDomain.objects.select_related("pool")
+        .filter(custom_domain_config__isnull=False, verified_at__isnull=True)
+        .order_by("created_at", "pk")
+    )
 
 
 def custom_domains_verify_pending(ctx: ServiceContext) -> list[UserPoolDomain]:

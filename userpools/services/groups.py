@@ -42,12 +42,24 @@ def _group_in(pool: UserPool, name: str) -> UserGroup:
 
 
 @transaction.atomic
-def group_create(ctx: ServiceContext, *, pool_id: str, name: str, description: str | None = None,
-                 role_arn: str | None = None, precedence: int | None = None) -> UserGroup:  # fmt: skip
+def group_create(
+    ctx: ServiceContext,
+    *,
+    pool_id: str,
+    name: str,
+    description: str | None = None,
+    role_arn: str | None = None,
+    precedence: int | None = None,
+) -> UserGroup:
     """CreateGroup: GroupExistsException when the pool has a group of that name."""
     pool = user_pool_get(pool_id)
-    group = UserGroup(pool=pool, name=name, description=users.text_check(description or "", "Description"),
-                      role_arn=role_arn or "", precedence=precedence)  # fmt: skip
+    group = UserGroup(
+        pool=pool,
+        name=name,
+        description=users.text_check(description or "", "Description"),
+        role_arn=role_arn or "",
+        precedence=precedence,
+    )
     try:
         with transaction.atomic():
             group.save()
@@ -58,8 +70,15 @@ def group_create(ctx: ServiceContext, *, pool_id: str, name: str, description: s
 
 
 @transaction.atomic
-def group_update(ctx: ServiceContext, *, pool_id: str, name: str, description: str | None = None,
-                 role_arn: str | None = None, precedence: int | None = None) -> UserGroup:  # fmt: skip
+def group_update(
+    ctx: ServiceContext,
+    *,
+    pool_id: str,
+    name: str,
+    description: str | None = None,
+    role_arn: str | None = None,
+    precedence: int | None = None,
+) -> UserGroup:
     """UpdateGroup: members not given keep their values."""
     group = group_get(pool_id=pool_id, name=name, lock=True)
     changed = []

@@ -22,10 +22,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from userpools.models import AuthSession, RefreshToken
-from userpools.signin.lockout import unknown_lockouts_prune
 from userpools.services.devices import devices_unconfirmed_purge
 from userpools.services.limits import counters_prune
 from userpools.services.tokens import MAX_TOKEN_LIFETIME
+from userpools.signin.lockout import unknown_lockouts_prune
 
 CHALLENGE_KEPT = timedelta(hours=1)
 _PRUNE_BATCH = 1000  # refresh tokens deleted a statement

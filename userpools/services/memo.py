@@ -84,8 +84,9 @@ _connected: set[type] = set()
 
 
 class ProcessCache(Generic[K, V]):
-    def __init__(self, name: str, seconds: float, *, invalidated_by: Iterable[On | type | str] = (),
-                 max_entries: int = 10_000) -> None:  # fmt: skip
+    def __init__(
+        self, name: str, seconds: float, *, invalidated_by: Iterable[On | type | str] = (), max_entries: int = 10_000
+    ) -> None:
         self.name = name
         self.seconds = seconds
         self.max_entries = max_entries  # past it the cache starts afresh: unknown keys cannot grow it forever
@@ -197,8 +198,12 @@ def connect() -> None:
                     pairs.append((weakref.ref(cache), rule.keys))
                 if model not in _connected:
                     for signal in (post_save, post_delete):
-                        signal.connect(_changed, sender=model, weak=False,
-                                       dispatch_uid=f"process-cache-{model._meta.label}-{id(signal)}")  # fmt: skip
+                        signal.connect(
+                            _changed,
+                            sender=model,
+                            weak=False,
+                            dispatch_uid=f"process-cache-{model._meta.label}-{id(signal)}",
+                        )
                     _connected.add(model)
 
 
@@ -221,9 +226,16 @@ def registered() -> list[CacheInfo]:
     """Every live cache, by name."""
     with _registry_lock:
         caches = sorted(_registry.values(), key=lambda c: c.name)
-    return [CacheInfo(c.name, c.seconds, c.max_entries,
-                      tuple(r.label + (" (by key)" if r.keys else "") for r in c.invalidated_by), len(c))
-            for c in caches]  # fmt: skip
+    return [
+        CacheInfo(
+            c.name,
+            c.seconds,
+            c.max_entries,
+            tuple(r.label + (" (by key)" if r.keys else "") for r in c.invalidated_by),
+            len(c),
+        )
+        for c in caches
+    ]
 
 
 def clear_all() -> None:

@@ -148,8 +148,14 @@ def preference_set(ctx: ServiceContext, user: User, request: Mapping[str, Any]) 
         locked.mfa_preferred = chosen
         locked.save(update_fields=["mfa_enabled", "mfa_preferred", "updated_at"])
     user.mfa_enabled, user.mfa_preferred = locked.mfa_enabled, locked.mfa_preferred
-    audit_record(ctx, "user.mfa_preference", pool_id=user.pool_id, target=user.username,
-                 enabled=locked.mfa_enabled, preferred=locked.mfa_preferred)  # fmt: skip
+    audit_record(
+        ctx,
+        "user.mfa_preference",
+        pool_id=user.pool_id,
+        target=user.username,
+        enabled=locked.mfa_enabled,
+        preferred=locked.mfa_preferred,
+    )
 
 
 def settings_set(ctx: ServiceContext, user: User, mfa_options: list[Mapping[str, str]]) -> None:
@@ -182,7 +188,8 @@ def totp_associate(ctx: ServiceContext, user: User) -> str:
     secret = base64.b32encode(secrets.token_bytes(SECRET_BYTES)).decode("ascii").rstrip("=")
     with transaction.atomic():
         token, _ = SoftwareToken.objects.select_for_update().get_or_create(
-            user=user, defaults={"name": "TOTP", "confirmed": False})  # fmt: skip
+            user=user, defaults={"name": "TOTP", "confirmed": False}
+        )
         token.pending_secret = secret
         token.save(update_fields=["pending_secret"])
     audit_record(ctx, "user.software_token_associate", pool_id=user.pool_id, target=user.username)
@@ -298,6 +305,13 @@ def code_send(ctx: ServiceContext, user: User, factor: str, state: dict[str, Any
         medium, destination = Delivery.Medium.EMAIL, user.attributes["email"]
         conf = pool.mfa_settings.get("EmailMfaConfiguration") or {}
         body, subject = conf.get("Message") or DEFAULT_EMAIL_MESSAGE, conf.get("Subject") or DEFAULT_EMAIL_SUBJECT
-    delivery.delivery_send(ctx, user=user, medium=medium, destination=destination, purpose="mfa",
-                           body=delivery.render(body, code=code, username=user.username), subject=subject)  # fmt: skip
+    delivery.delivery_send(
+        ctx,
+        user=user,
+        medium=medium,
+        destination=destination,
+        purpose="mfa",
+        body=delivery.render(body, code=code, username=user.username),
+        subject=subject,
+    )
     return {"CODE_DELIVERY_DELIVERY_MEDIUM": medium, "CODE_DELIVERY_DESTINATION": delivery.mask(medium, destination)}

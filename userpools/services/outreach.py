@@ -78,9 +78,14 @@ def code_send(ctx: ServiceContext, user: User, *, purpose: str, destination: Des
     else:
         body, subject = template.get("SmsMessage") or delivery.DEFAULT_SMS_MESSAGE, ""
     delivery.delivery_send(
-        ctx, user=user, medium=destination.medium, destination=destination.value, purpose=str(purpose),
-        body=delivery.render(body, code=code, username=user.username), subject=subject,
-    )  # fmt: skip
+        ctx,
+        user=user,
+        medium=destination.medium,
+        destination=destination.value,
+        purpose=str(purpose),
+        body=delivery.render(body, code=code, username=user.username),
+        subject=subject,
+    )
     return delivery.code_delivery_details(destination.medium, destination.value, destination.attribute)
 
 
@@ -99,8 +104,9 @@ def simulated_delivery_details(pool: UserPool, username: str, *, prefer: Iterabl
         auto = auto_verified_attributes(pool)
         order = [*prefer, *(["phone_number"] if "phone_number" in auto else []), *auto, "email"]
         attribute = next(a for a in order if a in MEDIUM)
-    return delivery.code_delivery_details(MEDIUM[attribute], simulated_destination(pool, username, attribute),
-                                          attribute)  # fmt: skip
+    return delivery.code_delivery_details(
+        MEDIUM[attribute], simulated_destination(pool, username, attribute), attribute
+    )
 
 
 def simulated_destination(pool: UserPool, username: str, attribute: str) -> str:
@@ -111,8 +117,9 @@ def simulated_destination(pool: UserPool, username: str, attribute: str) -> str:
         return username
     if attribute == "email" and "@" in username:
         return username
-    seed = hmac.new(settings.SECRET_KEY.encode(), f"{pool.id}:{username}".encode("utf-8", "surrogatepass"),
-                    hashlib.sha256).hexdigest()  # fmt: skip
+    seed = hmac.new(
+        settings.SECRET_KEY.encode(), f"{pool.id}:{username}".encode("utf-8", "surrogatepass"), hashlib.sha256
+    ).hexdigest()
     if attribute == "phone_number":
         return "+1" + "".join(str(int(c, 16) % 10) for c in seed[:10])
     return f"{'abcdefghijklmnopqrstuvwxyz'[int(seed[10:12], 16) % 26]}@{'egimoq'[int(seed[12], 16) % 6]}.com"
@@ -131,8 +138,9 @@ def unknown_recipient(pool: UserPool, username: str) -> UnknownRecipient:
     """The stand-in of ``username`` in ``pool`` (the pool's form of it: case folded as users'
     names are), with a stable pseudo-``sub`` no real user has (keyed with the project secret)."""
     name = users.username_key(pool, username)
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"unknown-user:{pool.id}:{name}".encode("utf-8", "surrogatepass"),
-                      hashlib.sha256).digest()  # fmt: skip
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"unknown-user:{pool.id}:{name}".encode("utf-8", "surrogatepass"), hashlib.sha256
+    ).digest()
     return UnknownRecipient(sub=uuid.UUID(bytes=digest[:16]))
 
 

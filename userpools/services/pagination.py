@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -47,7 +47,7 @@ def _field_value(model: type[Model], name: str, raw: str | int):
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 raise invalid
-            value = value.astimezone(timezone.utc)
+            value = value.astimezone(UTC)
     except (ValidationError, TypeError, ValueError, OverflowError):
         raise invalid from None
     if isinstance(value, datetime):

@@ -180,10 +180,12 @@ def _user_handle(user: User) -> bytes:
 def _descriptors(credentials: list[WebAuthnCredential]) -> list[PublicKeyCredentialDescriptor]:
     known = {t.value for t in AuthenticatorTransport}
     return [
-        PublicKeyCredentialDescriptor(id=base64url_to_bytes(c.credential_id),
-                                      transports=[AuthenticatorTransport(t) for t in c.transports if t in known])
+        PublicKeyCredentialDescriptor(
+            id=base64url_to_bytes(c.credential_id),
+            transports=[AuthenticatorTransport(t) for t in c.transports if t in known],
+        )
         for c in credentials
-    ]  # fmt: skip
+    ]
 
 
 def _enabled_relying_party(pool: UserPool) -> str:
@@ -237,8 +239,12 @@ def registration_start(ctx: ServiceContext, user: User) -> dict[str, Any]:
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()  # one registration in progress a user
         WebAuthnChallenge.objects.filter(user=user).delete()
-        WebAuthnChallenge.objects.create(user=user, challenge=bytes_to_base64url(challenge), relying_party_id=rp_id,
-                                         expires_at=timezone.now() + REGISTRATION_VALIDITY)  # fmt: skip
+        WebAuthnChallenge.objects.create(
+            user=user,
+            challenge=bytes_to_base64url(challenge),
+            relying_party_id=rp_id,
+            expires_at=timezone.now() + REGISTRATION_VALIDITY,
+        )
     return document
 
 
@@ -317,9 +323,13 @@ def registration_complete(ctx: ServiceContext, user: User, credential: dict[str,
         raise WebAuthnCredentialNotSupported("Passkeys must use ES256 or RS256 keys.")
     try:
         verified = verify_registration_response(
-            credential=parsed, expected_challenge=client_data.challenge, expected_rp_id=rp_id,
-            expected_origin=client_data.origin, require_user_verification=required, supported_pub_key_algs=ALGORITHMS,
-        )  # fmt: skip
+            credential=parsed,
+            expected_challenge=client_data.challenge,
+            expected_rp_id=rp_id,
+            expected_origin=client_data.origin,
+            require_user_verification=required,
+            supported_pub_key_algs=ALGORITHMS,
+        )
     except _MALFORMED:
         raise InvalidParameter("The passkey's attestation could not be verified.") from None
     credential_id = bytes_to_base64url(verified.credential_id)
@@ -331,14 +341,25 @@ def registration_complete(ctx: ServiceContext, user: User, credential: dict[str,
             User.objects.select_for_update().filter(pk=user.pk).first()  # serializes a user's registrations
             _check_limit(user)
             record = WebAuthnCredential.objects.create(
-                pool=pool, user=user, credential_id=credential_id, public_key=verified.credential_public_key,
-                sign_count=verified.sign_count, relying_party_id=rp_id,
+                pool=pool,
+                user=user,
+                credential_id=credential_id,
+                public_key=verified.credential_public_key,
+                sign_count=verified.sign_count,
+                relying_party_id=rp_id,
                 friendly_name=PROVIDERS.get(verified.aaguid, DEFAULT_NAME),
                 transports=[t.value for t in parsed.response.transports or []],
-                authenticator_attachment=attachment, aaguid=verified.aaguid,
-            )  # fmt: skip
-            audit_record(ctx, "webauthn.register", pool_id=pool.id, target=user.username,
-                         credential_id=credential_id, relying_party_id=rp_id)  # fmt: skip
+                authenticator_attachment=attachment,
+                aaguid=verified.aaguid,
+            )
+            audit_record(
+                ctx,
+                "webauthn.register",
+                pool_id=pool.id,
+                target=user.username,
+                credential_id=credential_id,
+                relying_party_id=rp_id,
+            )
     except IntegrityError:
         raise InvalidParameter("This passkey is already registered.") from None
     return record
@@ -347,13 +368,21 @@ def registration_complete(ctx: ServiceContext, user: User, credential: dict[str,
 # --- The user's passkeys -----------------------------------------------------------------------
 
 
-def credentials_list(*, user: User, max_results: int | None = None, next_token: str | None = None,
-                     ) -> Page[WebAuthnCredential]:  # fmt: skip
+def credentials_list(
+    *,
+    user: User,
+    max_results: int | None = None,
+    next_token: str | None = None,
+) -> Page[WebAuthnCredential]:
     """ListWebAuthnCredentials: the user's passkeys (every relying party's), oldest first,
     ``max_results`` a page (0 or absent: :data:`PAGE_SIZE`). Raises InvalidParameterException
     for a NextToken this listing did not issue."""
-    return paginate(WebAuthnCredential.objects.filter(user=user), order=("created_at", "id"),
-                    limit=max_results or PAGE_SIZE, token=next_token)  # fmt: skip
+    return paginate(
+        WebAuthnCredential.objects.filter(user=user),
+        order=("created_at", "id"),
+        limit=max_results or PAGE_SIZE,
+        token=next_token,
+    )
 
 
 def credential_delete(ctx: ServiceContext, user: User, credential_id: str) -> None:
@@ -363,8 +392,9 @@ def credential_delete(ctx: ServiceContext, user: User, credential_id: str) -> No
         deleted, _ = WebAuthnCredential.objects.filter(user=user, credential_id=credential_id).delete()
         if not deleted:
             raise ResourceNotFound("The user has no passkey with this credential ID.")
-        audit_record(ctx, "webauthn.delete", pool_id=user.pool_id or "", target=user.username,
-                     credential_id=credential_id)  # fmt: skip
+        audit_record(
+            ctx, "webauthn.delete", pool_id=user.pool_id or "", target=user.username, credential_id=credential_id
+        )
 
 
 # --- Sign-in (the WEB_AUTHN challenge) ---------------------------------------------------------
@@ -393,8 +423,11 @@ def authentication_options(user: User | None, client: AppClient) -> tuple[dict[s
     rp_id = relying_party_id(pool)
     if rp_id is None:
         raise InvalidUserPoolConfiguration("The user pool has no relying party ID for passkeys.")
-    credentials = [] if user is None else list(
-        WebAuthnCredential.objects.filter(user=user, relying_party_id=rp_id).order_by("created_at", "id"))  # fmt: skip
+    credentials = (
+        []
+        if user is None
+        else list(WebAuthnCredential.objects.filter(user=user, relying_party_id=rp_id).order_by("created_at", "id"))
+    )
     verification = _user_verification(pool)
     challenge = secrets.token_bytes(CHALLENGE_BYTES)
     options = generate_authentication_options(
@@ -410,8 +443,9 @@ def authentication_options(user: User | None, client: AppClient) -> tuple[dict[s
     return document, state
 
 
-def authentication_verify(ctx: ServiceContext, user: User | None, client: AppClient, state: Mapping[str, Any],
-                          credential_json: str) -> WebAuthnCredential:  # fmt: skip
+def authentication_verify(
+    ctx: ServiceContext, user: User | None, client: AppClient, state: Mapping[str, Any], credential_json: str
+) -> WebAuthnCredential:
     """Verify the WEB_AUTHN challenge's CREDENTIAL (an AuthenticationResponseJSON, as a JSON
     string) against ``state`` from :func:`authentication_options`; record the new signature
     counter and ``last_used_at``.
@@ -431,8 +465,11 @@ def authentication_verify(ctx: ServiceContext, user: User | None, client: AppCli
     rp_id = state["rp_id"]
     required = state.get("user_verification") == "required"
     with transaction.atomic():
-        record = (WebAuthnCredential.objects.select_for_update()
-                  .filter(user=user, credential_id=parsed.id, relying_party_id=rp_id).first())  # fmt: skip
+        record = (
+            WebAuthnCredential.objects.select_for_update()
+            .filter(user=user, credential_id=parsed.id, relying_party_id=rp_id)
+            .first()
+        )
         if record is None:
             raise NotAuthorized(SIGN_IN_FAILED)
         try:
@@ -446,10 +483,14 @@ def authentication_verify(ctx: ServiceContext, user: User | None, client: AppCli
             raise NotAuthorized(SIGN_IN_FAILED)
         try:
             verified = verify_authentication_response(
-                credential=parsed, expected_challenge=base64url_to_bytes(state["challenge"]), expected_rp_id=rp_id,
-                expected_origin=client_data.origin, credential_public_key=bytes(record.public_key),
-                credential_current_sign_count=record.sign_count, require_user_verification=required,
-            )  # fmt: skip
+                credential=parsed,
+                expected_challenge=base64url_to_bytes(state["challenge"]),
+                expected_rp_id=rp_id,
+                expected_origin=client_data.origin,
+                credential_public_key=bytes(record.public_key),
+                credential_current_sign_count=record.sign_count,
+                require_user_verification=required,
+            )
         except _MALFORMED:
             raise NotAuthorized(SIGN_IN_FAILED) from None
         record.sign_count = verified.new_sign_count

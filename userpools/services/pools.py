@@ -12,8 +12,8 @@ attributes can never change after creation.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -41,13 +41,26 @@ MAX_TAGS = 50
 
 # CreateUserPool members kept in UserPool.settings and reset by UpdateUserPool when omitted.
 MUTABLE_SETTINGS = (
-    "Policies", "LambdaConfig", "AutoVerifiedAttributes", "SmsVerificationMessage",
-    "EmailVerificationMessage", "EmailVerificationSubject", "VerificationMessageTemplate",
-    "SmsAuthenticationMessage", "UserAttributeUpdateSettings", "DeviceConfiguration",
-    "EmailConfiguration", "SmsConfiguration", "AdminCreateUserConfig", "UserPoolAddOns",
-    "AccountRecoverySetting", "DcrConfiguration", "KeyConfiguration", "IssuerConfiguration",
+    "Policies",
+    "LambdaConfig",
+    "AutoVerifiedAttributes",
+    "SmsVerificationMessage",
+    "EmailVerificationMessage",
+    "EmailVerificationSubject",
+    "VerificationMessageTemplate",
+    "SmsAuthenticationMessage",
+    "UserAttributeUpdateSettings",
+    "DeviceConfiguration",
+    "EmailConfiguration",
+    "SmsConfiguration",
+    "AdminCreateUserConfig",
+    "UserPoolAddOns",
+    "AccountRecoverySetting",
+    "DcrConfiguration",
+    "KeyConfiguration",
+    "IssuerConfiguration",
     "AcrConfiguration",
-)  # fmt: skip
+)
 # Fixed at creation.
 CREATE_ONLY_SETTINGS = ("AliasAttributes", "UsernameAttributes", "UsernameConfiguration")
 
@@ -157,12 +170,16 @@ def _mutable_settings(request: Mapping[str, Any]) -> dict[str, Any]:
 def _check_tier(tier: str, settings: Mapping[str, Any], mfa_settings: Mapping[str, Any]) -> None:
     addons = settings.get("UserPoolAddOns") or {}
     if addons.get("AdvancedSecurityMode", "OFF") != "OFF" and tier != UserPool.Tier.PLUS:
-        raise FeatureUnavailableInTier("Threat protection (UserPoolAddOns.AdvancedSecurityMode) requires the PLUS tier.")
+        raise FeatureUnavailableInTier(
+            "Threat protection (UserPoolAddOns.AdvancedSecurityMode) requires the PLUS tier."
+        )
     if mfa_settings.get("EmailMfaConfiguration") and tier == UserPool.Tier.LITE:
         raise FeatureUnavailableInTier("Email MFA requires the ESSENTIALS or PLUS tier.")
     factors = settings.get("Policies", {}).get("SignInPolicy", {}).get("AllowedFirstAuthFactors", [])
     if set(factors) - {"PASSWORD"} and tier == UserPool.Tier.LITE:
-        raise FeatureUnavailableInTier("Choice-based sign-in factors other than PASSWORD require the ESSENTIALS or PLUS tier.")
+        raise FeatureUnavailableInTier(
+            "Choice-based sign-in factors other than PASSWORD require the ESSENTIALS or PLUS tier."
+        )
 
 
 def _mfa_factor_available(settings: Mapping[str, Any], mfa_settings: Mapping[str, Any]) -> bool:
@@ -205,7 +222,8 @@ def user_pool_get(pool_id: str, *, lock: bool = False) -> UserPool:
 # POOL_CACHE_SECONDS.
 POOL_CACHE_SECONDS = 5.0
 _pools: ProcessCache[str, UserPool] = ProcessCache(
-    "pools", POOL_CACHE_SECONDS, invalidated_by=(On("userpools.UserPool", keys=lambda pool: [pool.pk]),))
+    "pools", POOL_CACHE_SECONDS, invalidated_by=(On("userpools.UserPool", keys=lambda pool: [pool.pk]),)
+)
 
 
 def user_pool_read(pool_id: str) -> UserPool:
@@ -265,9 +283,11 @@ def user_pool_update(ctx: ServiceContext, request: Mapping[str, Any]) -> UserPoo
         if key in pool.settings:
             settings[key] = pool.settings[key]
     tier = request.get("UserPoolTier", pool.tier)
-    if tier != pool.tier and tier == UserPool.Tier.LITE and (pool.settings.get("UserPoolAddOns") or {}).get(
-        "AdvancedSecurityMode", "OFF"
-    ) != "OFF":
+    if (
+        tier != pool.tier
+        and tier == UserPool.Tier.LITE
+        and (pool.settings.get("UserPoolAddOns") or {}).get("AdvancedSecurityMode", "OFF") != "OFF"
+    ):
         raise TierChangeNotAllowed("Turn threat protection off before moving the pool to the LITE tier.")
     mfa = request.get("MfaConfiguration", UserPool.Mfa.OFF)
     _check_tier(tier, settings, pool.mfa_settings)
@@ -295,8 +315,9 @@ def user_pool_set_pkce_optional(ctx: ServiceContext, *, pool_id: str, optional: 
     if pool.pkce_optional_for_public_clients != optional:
         pool.pkce_optional_for_public_clients = optional
         pool.save(update_fields=["pkce_optional_for_public_clients", "updated_at"])
-        audit_record(ctx, "user_pool.pkce_policy", pool_id=pool.id, target=pool.id,
-                     pkce_optional_for_public_clients=optional)  # fmt: skip
+        audit_record(
+            ctx, "user_pool.pkce_policy", pool_id=pool.id, target=pool.id, pkce_optional_for_public_clients=optional
+        )
     return pool
 
 
@@ -316,13 +337,16 @@ def user_pool_list(*, max_results: int, next_token: str | None) -> Page[UserPool
 
 
 @transaction.atomic
-def user_pool_add_custom_attributes(ctx: ServiceContext, *, pool_id: str, attributes: list[Mapping[str, Any]]) -> UserPool:
+def user_pool_add_custom_attributes(
+    ctx: ServiceContext, *, pool_id: str, attributes: list[Mapping[str, Any]]
+) -> UserPool:
     validate_request("AddCustomAttributes", {"UserPoolId": pool_id, "CustomAttributes": attributes})
     pool = user_pool_get(pool_id, lock=True)
     pool.settings = {**pool.settings, "SchemaAttributes": schema_rules.add_custom_attributes(pool.schema, attributes)}
     pool.save(update_fields=["settings", "updated_at"])
-    audit_record(ctx, "user_pool.add_custom_attributes", pool_id=pool.id, target=pool.id,
-                 names=[a["Name"] for a in attributes])  # fmt: skip
+    audit_record(
+        ctx, "user_pool.add_custom_attributes", pool_id=pool.id, target=pool.id, names=[a["Name"] for a in attributes]
+    )
     return pool
 
 
@@ -330,7 +354,12 @@ def user_pool_csv_header(*, pool_id: str) -> list[str]:
     return schema_rules.csv_header(user_pool_get(pool_id).schema)
 
 
-MFA_SETTING_KEYS = ("SmsMfaConfiguration", "SoftwareTokenMfaConfiguration", "EmailMfaConfiguration", "WebAuthnConfiguration")
+MFA_SETTING_KEYS = (
+    "SmsMfaConfiguration",
+    "SoftwareTokenMfaConfiguration",
+    "EmailMfaConfiguration",
+    "WebAuthnConfiguration",
+)
 
 
 @transaction.atomic
@@ -365,7 +394,9 @@ def user_pool_set_mfa_config(ctx: ServiceContext, request: Mapping[str, Any]) ->
             bool(email),
         )
     ):
-        raise InvalidParameter("At least one MFA factor (SMS, software token or email) must be enabled when MFA is ON or OPTIONAL.")
+        raise InvalidParameter(
+            "At least one MFA factor (SMS, software token or email) must be enabled when MFA is ON or OPTIONAL."
+        )
     _check_tier(pool.tier, settings, mfa_settings)
     pool.mfa_settings = mfa_settings
     pool.settings = settings

@@ -128,8 +128,9 @@ def user_update_attributes(
     pool = user.pool
     values = self_service_attributes(pool, attributes, client=client, existing=user.attributes)
     auto = auto_verified_attributes(pool)
-    before_update = set((pool.settings.get("UserAttributeUpdateSettings") or {})
-                        .get("AttributesRequireVerificationBeforeUpdate") or [])  # fmt: skip
+    before_update = set(
+        (pool.settings.get("UserAttributeUpdateSettings") or {}).get("AttributesRequireVerificationBeforeUpdate") or []
+    )
     with transaction.atomic():
         locked = _locked(user)
         attrs = dict(locked.attributes)
@@ -187,8 +188,9 @@ def user_attribute_verification_code(ctx: ServiceContext, user: User, attribute_
     send_throttle(user, VERIFY_PURPOSE[name])
     with transaction.atomic():
         details = code_send(ctx, user, purpose=VERIFY_PURPOSE[name], destination=Destination(name, value))
-        audit_record(ctx, "user.attribute_verification_code", pool_id=user.pool_id, target=user.username,
-                     attribute=name)  # fmt: skip
+        audit_record(
+            ctx, "user.attribute_verification_code", pool_id=user.pool_id, target=user.username, attribute=name
+        )
     return details
 
 
@@ -226,7 +228,9 @@ def user_verify_attribute(ctx: ServiceContext, user: User, attribute_name: str, 
 # --- DeleteUserAttributes / DeleteUser -----------------------------------------------------------
 
 
-def user_delete_attributes(ctx: ServiceContext, user: User, names: Iterable[str], client: AppClient | None = None) -> None:
+def user_delete_attributes(
+    ctx: ServiceContext, user: User, names: Iterable[str], client: AppClient | None = None
+) -> None:
     """DeleteUserAttributes. Deleting ``email``/``phone_number`` drops its verified flag and
     any pending change. Raises InvalidParameterException (unknown, required or immutable
     attribute), NotAuthorizedException (developer-only, verified flags, not in the
@@ -240,11 +244,19 @@ def user_delete_attributes(ctx: ServiceContext, user: User, names: Iterable[str]
         if spec is None and name.startswith("custom:") and f"dev:{name}" in schema:
             name, spec = f"dev:{name}", schema[f"dev:{name}"]
         if spec is None or name in users.UNWRITABLE:
-            raise InvalidParameter(f"Attributes did not conform to the schema: {name}: Attribute does not exist in the schema.")
-        if spec.get("DeveloperOnlyAttribute") or name in users.VERIFIED_FLAG.values() or (writable and name not in writable):
+            raise InvalidParameter(
+                f"Attributes did not conform to the schema: {name}: Attribute does not exist in the schema."
+            )
+        if (
+            spec.get("DeveloperOnlyAttribute")
+            or name in users.VERIFIED_FLAG.values()
+            or (writable and name not in writable)
+        ):
             raise NotAuthorized(f"A client attempted to write unauthorized attribute {name}")
         if spec.get("Required"):
-            raise InvalidParameter(f"Attributes did not conform to the schema: {name}: The attribute {name} is required")
+            raise InvalidParameter(
+                f"Attributes did not conform to the schema: {name}: The attribute {name} is required"
+            )
         if not spec.get("Mutable", True):
             raise InvalidParameter(f"Cannot modify the non-mutable attribute {name}.")
         targets.append(name)

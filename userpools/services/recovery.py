@@ -33,8 +33,7 @@ from userpools.errors import InvalidParameter, NotAuthorized, UserNotFound
 from userpools.models import User, UserPool
 from userpools.services import codes, users
 from userpools.services.audit import audit_record
-from userpools.services.clientauth import client_for_request
-from userpools.services.clientauth import prevents_existence_errors
+from userpools.services.clientauth import client_for_request, prevents_existence_errors
 from userpools.services.outreach import (
     USER_NOT_FOUND_MESSAGE,
     Destination,
@@ -74,8 +73,11 @@ def recovery_destination(pool: UserPool, user: User) -> Destination | None:
 def _simulated(pool: UserPool, username: str) -> dict[str, Any]:
     """A plausible answer: the pool's own recovery order when it has one, else its verification settings."""
     configured = (pool.settings.get("AccountRecoverySetting") or {}).get("RecoveryMechanisms")
-    prefer = [{"verified_phone_number": "phone_number", "verified_email": "email"}[m] for m in recovery_mechanisms(pool)
-              if configured and m in LEGACY_RECOVERY]  # fmt: skip
+    prefer = [
+        {"verified_phone_number": "phone_number", "verified_email": "email"}[m]
+        for m in recovery_mechanisms(pool)
+        if configured and m in LEGACY_RECOVERY
+    ]
     return simulated_delivery_details(pool, username, prefer=prefer)
 
 
@@ -84,8 +86,12 @@ def _resettable(pool: UserPool, user: User | None) -> bool:
     other username (none, disabled, FORCE_CHANGE_PASSWORD or federated, no verified
     address) gets the unknown user's answers: a simulated delivery, counted towards the same
     send limit, and a code that ConfirmForgotPassword refuses as it refuses wrong codes."""
-    return (user is not None and user.is_active and user.status not in NOT_RESETTABLE
-            and recovery_destination(pool, user) is not None)  # fmt: skip
+    return (
+        user is not None
+        and user.is_active
+        and user.status not in NOT_RESETTABLE
+        and recovery_destination(pool, user) is not None
+    )
 
 
 def _simulated_start(pool: UserPool, user: User | None, username: str) -> dict[str, Any]:
@@ -94,7 +100,9 @@ def _simulated_start(pool: UserPool, user: User | None, username: str) -> dict[s
     return _simulated(pool, username)
 
 
-def password_reset_start(ctx: ServiceContext, *, client_id: str, secret_hash: str | None, username: str) -> dict[str, Any]:
+def password_reset_start(
+    ctx: ServiceContext, *, client_id: str, secret_hash: str | None, username: str
+) -> dict[str, Any]:
     """ForgotPassword: send a RESET_PASSWORD code; returns CodeDeliveryDetails.
 
     Raises ResourceNotFoundException, NotAuthorizedException (secret hash; admin-only
@@ -121,8 +129,7 @@ def password_reset_start(ctx: ServiceContext, *, client_id: str, secret_hash: st
     send_throttle(user, Purpose.RESET_PASSWORD)
     with transaction.atomic():
         details = code_send(ctx, user, purpose=Purpose.RESET_PASSWORD, destination=destination)
-        audit_record(ctx, "user.password_reset_start", pool_id=pool.id, target=user.username,
-                     medium=destination.medium)  # fmt: skip
+        audit_record(ctx, "user.password_reset_start", pool_id=pool.id, target=user.username, medium=destination.medium)
     return details
 
 
@@ -165,8 +172,9 @@ def password_reset_confirm(
         locked.status = User.Status.CONFIRMED
         locked.temporary_password_expires_at = None
         locked.save(update_fields=[*users.PASSWORD_FIELDS, "status", "temporary_password_expires_at", "updated_at"])
-        audit_record(ctx, "user.password_reset", pool_id=pool.id, target=locked.username,
-                     previous_status=previous_status)  # fmt: skip
+        audit_record(
+            ctx, "user.password_reset", pool_id=pool.id, target=locked.username, previous_status=previous_status
+        )
         return locked
 
     return code_spend_then(user, Purpose.RESET_PASSWORD, code, reset)

@@ -57,8 +57,9 @@ def custom_scopes(pool_id: str) -> set[str]:
 
 def _scopes(request: Mapping[str, Any]) -> list[dict[str, str]]:
     """The request's Scopes in Cognito's shape (validated by the model), names unique."""
-    scopes = [{"ScopeName": s["ScopeName"], "ScopeDescription": s["ScopeDescription"]}
-              for s in request.get("Scopes") or []]  # fmt: skip
+    scopes = [
+        {"ScopeName": s["ScopeName"], "ScopeDescription": s["ScopeDescription"]} for s in request.get("Scopes") or []
+    ]
     seen: set[str] = set()
     for scope in scopes:
         if scope["ScopeName"] in seen:
@@ -94,8 +95,13 @@ def resource_server_create(ctx: ServiceContext, request: Mapping[str, Any]) -> R
             server.save()
     except IntegrityError:  # created concurrently
         raise InvalidParameter(f"{request['Identifier']} already exists in user pool {pool.id}.") from None
-    audit_record(ctx, "resource_server.create", pool_id=pool.id, target=server.identifier,
-                 scopes=[s["ScopeName"] for s in scopes])  # fmt: skip
+    audit_record(
+        ctx,
+        "resource_server.create",
+        pool_id=pool.id,
+        target=server.identifier,
+        scopes=[s["ScopeName"] for s in scopes],
+    )
     return server
 
 
@@ -118,8 +124,14 @@ def resource_server_update(ctx: ServiceContext, request: Mapping[str, Any]) -> R
     server.scopes = scopes
     server.save(update_fields=["name", "scopes", "updated_at"])
     after = {s["ScopeName"] for s in scopes}
-    audit_record(ctx, "resource_server.update", pool_id=server.pool_id, target=server.identifier,
-                 scopes_added=sorted(after - before), scopes_removed=sorted(before - after))  # fmt: skip
+    audit_record(
+        ctx,
+        "resource_server.update",
+        pool_id=server.pool_id,
+        target=server.identifier,
+        scopes_added=sorted(after - before),
+        scopes_removed=sorted(before - after),
+    )
     return server
 
 
@@ -134,8 +146,9 @@ def resource_server_delete(ctx: ServiceContext, *, pool_id: str, identifier: str
     audit_record(ctx, "resource_server.delete", pool_id=pool_id, target=identifier)
 
 
-def resource_server_list(*, pool_id: str, max_results: int | None = None, next_token: str | None = None
-                         ) -> Page[ResourceServer]:  # fmt: skip
+def resource_server_list(
+    *, pool_id: str, max_results: int | None = None, next_token: str | None = None
+) -> Page[ResourceServer]:
     """ListResourceServers, oldest first. MaxResults 1..50 (absent: 50)."""
     request: dict[str, Any] = {"UserPoolId": pool_id}
     if max_results is not None:
@@ -144,5 +157,9 @@ def resource_server_list(*, pool_id: str, max_results: int | None = None, next_t
         request["NextToken"] = next_token
     validate_request("ListResourceServers", request)
     user_pool_get(pool_id)
-    return paginate(ResourceServer.objects.filter(pool_id=pool_id), order=("created_at", "id"),
-                    limit=max_results or MAX_LIST_RESULTS, token=next_token)  # fmt: skip
+    return paginate(
+        ResourceServer.objects.filter(pool_id=pool_id),
+        order=("created_at", "id"),
+        limit=max_results or MAX_LIST_RESULTS,
+        token=next_token,
+    )

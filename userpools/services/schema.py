@@ -62,11 +62,28 @@ STANDARD_NAMES = frozenset(a["Name"] for a in STANDARD_ATTRIBUTES)
 
 # The user-import CSV header (GetCSVHeader): standard columns, then custom attributes.
 CSV_STANDARD_COLUMNS = (
-    "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username",
-    "profile", "picture", "website", "email", "email_verified", "gender", "birthdate",
-    "zoneinfo", "locale", "phone_number", "phone_number_verified", "address", "updated_at",
-    "cognito:mfa_enabled", "cognito:username",
-)  # fmt: skip
+    "name",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "nickname",
+    "preferred_username",
+    "profile",
+    "picture",
+    "website",
+    "email",
+    "email_verified",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "phone_number",
+    "phone_number_verified",
+    "address",
+    "updated_at",
+    "cognito:mfa_enabled",
+    "cognito:username",
+)
 
 
 _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
@@ -86,10 +103,16 @@ def _check_constraints(attr: Mapping[str, Any], name: str) -> None:
         lo = _int_constraint(strc.get("MinLength", "0"), f"StringAttributeConstraints.MinLength of {name}")
         hi = _int_constraint(strc.get("MaxLength", "2048"), f"StringAttributeConstraints.MaxLength of {name}")
         if lo < 0 or hi > 2048 or lo > hi:
-            raise InvalidParameter(f"Invalid string length constraints for attribute {name}: 0 <= MinLength <= MaxLength <= 2048.")
+            raise InvalidParameter(
+                f"Invalid string length constraints for attribute {name}: 0 <= MinLength <= MaxLength <= 2048."
+            )
     numc = attr.get("NumberAttributeConstraints")
     if numc:
-        bounds = [_int_constraint(numc[k], f"NumberAttributeConstraints.{k} of {name}") for k in ("MinValue", "MaxValue") if k in numc]
+        bounds = [
+            _int_constraint(numc[k], f"NumberAttributeConstraints.{k} of {name}")
+            for k in ("MinValue", "MaxValue")
+            if k in numc
+        ]
         if len(bounds) == 2 and bounds[0] > bounds[1]:
             raise InvalidParameter(f"Invalid number constraints for attribute {name}: MinValue > MaxValue.")
 
@@ -151,7 +174,10 @@ def build_schema(requested: Iterable[Mapping[str, Any]] | None) -> list[dict]:
                 if key in attr:
                     std[key] = bool(attr[key])
             if attr.get("StringAttributeConstraints") and std["AttributeDataType"] == "String":
-                std["StringAttributeConstraints"] = {**std.get("StringAttributeConstraints", {}), **attr["StringAttributeConstraints"]}
+                std["StringAttributeConstraints"] = {
+                    **std.get("StringAttributeConstraints", {}),
+                    **attr["StringAttributeConstraints"],
+                }
             _check_constraints(std, name)
         else:
             custom.append(custom_attribute(attr))

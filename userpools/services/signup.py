@@ -26,8 +26,8 @@ from userpools.errors import (
     AliasExists,
     InvalidParameter,
     NotAuthorized,
-    UserNotFound,
     UsernameExists,
+    UserNotFound,
 )
 from userpools.models import User, UserPool
 from userpools.services import codes, users
@@ -47,9 +47,6 @@ from userpools.services.outreach import (
     user_lock,
 )
 from userpools.services.users import self_service_attributes
-
-
-
 
 
 def sign_up_destination(pool: UserPool, attributes: Mapping[str, str]) -> Destination | None:
@@ -94,13 +91,15 @@ def user_sign_up(
     if (pool.settings.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly"):
         raise NotAuthorized("SignUp is not permitted for this user pool")
     if password is None:
-        raise InvalidParameter("1 validation error detected: Value at 'password' failed to satisfy constraint: "
-                               "Member must not be null")  # fmt: skip
+        raise InvalidParameter(
+            "1 validation error detected: Value at 'password' failed to satisfy constraint: Member must not be null"
+        )
     values = self_service_attributes(pool, attributes, client=client)
     with transaction.atomic():
         try:
-            user = users.user_create(ctx, pool=pool, username=username, password=password, attributes=values,
-                                     status=User.Status.UNCONFIRMED)  # fmt: skip
+            user = users.user_create(
+                ctx, pool=pool, username=username, password=password, attributes=values, status=User.Status.UNCONFIRMED
+            )
         except AliasExists as exc:
             # SignUp's model has no AliasExistsException; a taken preferred_username is a taken sign-in name.
             raise UsernameExists(exc.message) from None
@@ -137,8 +136,9 @@ def user_confirm_sign_up(
     ctx = client_context(ctx, client)
     pool = client.pool
     user = user_for_public_request(client, username)
-    if prevents_existence_errors(client) and (user is None or not user.is_active
-                                              or user.status != User.Status.UNCONFIRMED):  # fmt: skip
+    if prevents_existence_errors(client) and (
+        user is None or not user.is_active or user.status != User.Status.UNCONFIRMED
+    ):
         # Nobody, or nobody this code could confirm: the answers of a wrong code to an
         # account awaiting confirmation (CodeMismatchException; the fifth
         # TooManyFailedAttemptsException; then ExpiredCodeException), so that they cannot
@@ -162,8 +162,13 @@ def user_confirm_sign_up(
         users.aliases_claim(ctx, pool, locked, force=force_alias)
         users.sync_columns(locked)
         locked.save(update_fields=["status", "attributes", *users.MIRRORED, "updated_at"])
-        audit_record(ctx, "user.confirm_sign_up", pool_id=pool.id, target=locked.username,
-                     verified=destination.attribute if destination else None)  # fmt: skip
+        audit_record(
+            ctx,
+            "user.confirm_sign_up",
+            pool_id=pool.id,
+            target=locked.username,
+            verified=destination.attribute if destination else None,
+        )
         return locked
 
     return code_spend_then(user, Purpose.SIGN_UP, code, confirm)
@@ -187,8 +192,11 @@ def user_resend_confirmation_code(
     pool = client.pool
     user = user_for_public_request(client, username)
     if prevents_existence_errors(client) and (
-            user is None or not user.is_active or user.status != User.Status.UNCONFIRMED
-            or sign_up_destination(pool, user.attributes) is None):  # fmt: skip
+        user is None
+        or not user.is_active
+        or user.status != User.Status.UNCONFIRMED
+        or sign_up_destination(pool, user.attributes) is None
+    ):
         # Nobody a code goes to: a simulated answer, counted towards the same send limit
         # (a pool that verifies nothing refuses everyone alike).
         if not auto_verified_attributes(pool):

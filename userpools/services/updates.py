@@ -110,8 +110,10 @@ def user_pool_update_request(pool: UserPool) -> dict[str, Any]:
         "UserPoolTags": dict(pool.tags),
     }
     for key, value in pool.settings.items():
-        if key in members and key not in request and not (
-            key in _LEGACY_MESSAGES and "VerificationMessageTemplate" in pool.settings
+        if (
+            key in members
+            and key not in request
+            and not (key in _LEGACY_MESSAGES and "VerificationMessageTemplate" in pool.settings)
         ):
             request[key] = copy.deepcopy(value)
     return request

@@ -36,8 +36,8 @@ from userpools.errors import (
     InvalidPassword,
     NotAuthorized,
     PasswordHistoryPolicyViolation,
-    UserNotFound,
     UsernameExists,
+    UserNotFound,
 )
 from userpools.models import AppClient, PasswordHistory, User, UserPool
 from userpools.services.audit import audit_record
@@ -103,8 +103,11 @@ def _alias_filter(pool: UserPool, value: str, names: Iterable[str]) -> list[dict
 
 
 def _by_username_key(manager: Any) -> CompiledQuery:
-    return CompiledQuery(lambda pool_id, key: manager().filter(pool_id=pool_id, username_key=key).order_by("pk")[:1],
-                         pool_id=User._meta.get_field("pool"), key=User._meta.get_field("username_key"))  # fmt: skip
+    return CompiledQuery(
+        lambda pool_id, key: manager().filter(pool_id=pool_id, username_key=key).order_by("pk")[:1],
+        pool_id=User._meta.get_field("pool"),
+        key=User._meta.get_field("username_key"),
+    )
 
 
 # user_find's first (and on sign-in, only) query, as ``.filter(...).first()`` would run it.
@@ -218,8 +221,11 @@ def attributes_validate(
         if value is None:
             value = ""
         if name in UNWRITABLE:
-            raise InvalidParameter(f"Cannot modify the non-mutable attribute {name}." if name == "sub"
-                                   else f"Attribute {name} cannot be set.")  # fmt: skip
+            raise InvalidParameter(
+                f"Cannot modify the non-mutable attribute {name}."
+                if name == "sub"
+                else f"Attribute {name} cannot be set."
+            )
         spec = schema.get(name)
         if spec is None and name.startswith("custom:"):
             spec = schema.get(f"dev:{name}")
@@ -241,7 +247,9 @@ def attributes_validate(
 
 def attributes_require(pool: UserPool, attributes: Mapping[str, str]) -> None:
     """Every attribute the schema marks Required must have a value."""
-    missing = [a["Name"] for a in pool.schema if a.get("Required") and a["Name"] != "sub" and not attributes.get(a["Name"])]
+    missing = [
+        a["Name"] for a in pool.schema if a.get("Required") and a["Name"] != "sub" and not attributes.get(a["Name"])
+    ]
     if missing:
         raise InvalidParameter(
             "Attributes did not conform to the schema: "
@@ -249,8 +257,9 @@ def attributes_require(pool: UserPool, attributes: Mapping[str, str]) -> None:
         )
 
 
-def attributes_list(user: User, *, names: Iterable[str] | None = None, client: AppClient | None = None,
-                    developer: bool = True) -> list[dict[str, str]]:  # fmt: skip
+def attributes_list(
+    user: User, *, names: Iterable[str] | None = None, client: AppClient | None = None, developer: bool = True
+) -> list[dict[str, str]]:
     """The user's attributes as Cognito lists them: ``sub`` first, then the stored ones."""
     readable = set(client.settings.get("ReadAttributes") or []) if client is not None else set()
     wanted = set(names) if names is not None else None
@@ -294,7 +303,9 @@ def _alias_conflicts(pool: UserPool, user: User, attributes: Mapping[str, str]) 
             column_value = value.lower() if name == "email" else value
             other = User.objects.filter(pool=pool, **{name: column_value}).exclude(pk=user.pk).first()
             if other is not None:
-                raise UsernameExists(f"An account with the given {'email' if name == 'email' else 'phone_number'} already exists.")
+                raise UsernameExists(
+                    f"An account with the given {'email' if name == 'email' else 'phone_number'} already exists."
+                )
     return conflicts
 
 
@@ -375,7 +386,7 @@ def password_set(user: User, password: str) -> None:
     if user.pk and user.password and user.has_usable_password():
         PasswordHistory.objects.create(user=user, password=user.password)
         size = password_policy(user.pool).get("PasswordHistorySize") or 0
-        stale = user.password_history.values_list("pk", flat=True)[max(size, 1):]
+        stale = user.password_history.values_list("pk", flat=True)[max(size, 1) :]
         PasswordHistory.objects.filter(pk__in=list(stale)).delete()
     password_store(user, password)
 
@@ -400,7 +411,9 @@ def _username_rules(pool: UserPool, username: str) -> tuple[str, dict[str, str]]
     if "email" in aliases and "@" in username:
         raise InvalidParameter("Username cannot be of email format, since user pool is configured for email alias.")
     if "phone_number" in aliases and PHONE_RE.match(username):
-        raise InvalidParameter("Username cannot be of phone number format, since user pool is configured for phone_number alias.")
+        raise InvalidParameter(
+            "Username cannot be of phone number format, since user pool is configured for phone_number alias."
+        )
     return username, {}
 
 
@@ -422,12 +435,17 @@ def user_create(
     """
     real_username, implied = _username_rules(pool, username)
     attrs = {**implied, **attributes}
-    for name, flag in VERIFIED_FLAG.items():
+    for name in VERIFIED_FLAG:
         if name in implied and name in attributes and attributes[name] != implied[name]:
             raise InvalidParameter(f"The {name} attribute must match the username.")
     attributes_require(pool, attrs)
-    user = User(pool=pool, username=real_username, username_key=username_key(pool, real_username),
-                status=status, attributes=attrs)  # fmt: skip
+    user = User(
+        pool=pool,
+        username=real_username,
+        username_key=username_key(pool, real_username),
+        status=status,
+        attributes=attrs,
+    )
     if implied:
         # With UsernameAttributes the username is the sub (cognito:username == sub, as in Cognito).
         user.sub = uuid.UUID(real_username)
@@ -452,8 +470,13 @@ def user_save_attributes(user: User) -> None:
     user.save(update_fields=["attributes", *MIRRORED, "updated_at"])
 
 
-def self_service_attributes(pool: UserPool, attributes: Iterable[Mapping[str, Any]], *, client: AppClient | None,
-                            existing: Mapping[str, str] | None = None) -> dict[str, str]:  # fmt: skip
+def self_service_attributes(
+    pool: UserPool,
+    attributes: Iterable[Mapping[str, Any]],
+    *,
+    client: AppClient | None,
+    existing: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """Attributes a user may set for themselves: the schema, the client's WriteAttributes,
     no developer-only attributes, and never the ``*_verified`` flags (only a code, an
     administrator or a trigger verifies)."""

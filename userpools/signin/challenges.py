@@ -65,10 +65,16 @@ class NewPasswordRequired(Challenge):
 
     def parameters(self, sign_in: SignIn) -> dict[str, str]:
         user, pool = sign_in.user, sign_in.user.pool
-        missing = [f"userAttributes.{a['Name']}" for a in pool.schema
-                   if a.get("Required") and a["Name"] != "sub" and not user.attributes.get(a["Name"])]  # fmt: skip
-        shown = {k: v for k, v in user.attributes.items()
-                 if not k.startswith(users.RESERVED_PREFIX) and not k.startswith("dev:")}  # fmt: skip
+        missing = [
+            f"userAttributes.{a['Name']}"
+            for a in pool.schema
+            if a.get("Required") and a["Name"] != "sub" and not user.attributes.get(a["Name"])
+        ]
+        shown = {
+            k: v
+            for k, v in user.attributes.items()
+            if not k.startswith(users.RESERVED_PREFIX) and not k.startswith("dev:")
+        }
         return {
             "USER_ID_FOR_SRP": user.username,
             "requiredAttributes": json.dumps(missing),
@@ -80,8 +86,11 @@ class NewPasswordRequired(Challenge):
         if not password:
             raise InvalidParameter("Missing required parameter NEW_PASSWORD")
         user, pool = sign_in.user, sign_in.user.pool
-        given = [{"Name": key.removeprefix("userAttributes."), "Value": value}
-                 for key, value in responses.items() if key.startswith("userAttributes.")]  # fmt: skip
+        given = [
+            {"Name": key.removeprefix("userAttributes."), "Value": value}
+            for key, value in responses.items()
+            if key.startswith("userAttributes.")
+        ]
         values = users.attributes_validate(pool, given, existing=user.attributes, client=sign_in.client)
         for flag in users.VERIFIED_FLAG.values():
             if flag in values:
@@ -95,10 +104,19 @@ class NewPasswordRequired(Challenge):
         users.sync_columns(user)
         user.status = User.Status.CONFIRMED
         user.temporary_password_expires_at = None
-        user.save(update_fields=[*users.PASSWORD_FIELDS, "status", "temporary_password_expires_at", "attributes",
-                                 *users.MIRRORED, "updated_at"])  # fmt: skip
-        audit_record(sign_in.ctx, "user.new_password", pool_id=pool.id, target=user.username,
-                     client_id=sign_in.client.client_id)  # fmt: skip
+        user.save(
+            update_fields=[
+                *users.PASSWORD_FIELDS,
+                "status",
+                "temporary_password_expires_at",
+                "attributes",
+                *users.MIRRORED,
+                "updated_at",
+            ]
+        )
+        audit_record(
+            sign_in.ctx, "user.new_password", pool_id=pool.id, target=user.username, client_id=sign_in.client.client_id
+        )
 
 
 def _mfa_pending(sign_in: SignIn) -> bool:
@@ -214,8 +232,15 @@ class SoftwareTokenMfa(CodeChallenge):
         return mfa.totp_check(sign_in.user, code)
 
 
-CHALLENGES: list[Challenge] = [NewPasswordRequired(), MfaSetup(), SelectMfaType(), SmsMfa(), EmailOtp(),
-                               SoftwareTokenMfa(), *devices.CHALLENGES]  # type: ignore[list-item]  # fmt: skip
+CHALLENGES: list[Challenge] = [
+    NewPasswordRequired(),
+    MfaSetup(),
+    SelectMfaType(),
+    SmsMfa(),
+    EmailOtp(),
+    SoftwareTokenMfa(),
+    *devices.CHALLENGES,
+]  # type: ignore[list-item]
 """The challenges a sign-in passes through, in order (MFA challenges go after the password ones,
 a remembered device's authentication last: userpools/services/devices.py)."""
 
@@ -227,8 +252,9 @@ def challenge_named(name: str) -> Challenge | None:
 # --- TOTP set-up inside a sign-in (MFA_SETUP) --------------------------------------------------
 
 
-def software_token_associate_in_sign_in(ctx: ServiceContext, session: str | None, *,
-                                        hosted: bool = False) -> tuple[str, str]:  # fmt: skip
+def software_token_associate_in_sign_in(
+    ctx: ServiceContext, session: str | None, *, hosted: bool = False
+) -> tuple[str, str]:
     """AssociateSoftwareToken with an MFA_SETUP Session: (SecretCode, the next Session)."""
     hosted_check(hosted, session)
     with transaction.atomic():
@@ -237,8 +263,9 @@ def software_token_associate_in_sign_in(ctx: ServiceContext, session: str | None
         return secret, session_replace(stored)
 
 
-def software_token_verify_in_sign_in(ctx: ServiceContext, session: str | None, code: str,
-                                     friendly_name: str | None, *, hosted: bool = False) -> str:  # fmt: skip
+def software_token_verify_in_sign_in(
+    ctx: ServiceContext, session: str | None, code: str, friendly_name: str | None, *, hosted: bool = False
+) -> str:
     """VerifySoftwareToken with an MFA_SETUP Session: the authenticator becomes the user's
     enabled, preferred factor; returns the Session to answer MFA_SETUP with."""
     hosted_check(hosted, session)

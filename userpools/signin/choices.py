@@ -24,19 +24,27 @@ from userpools.signin.srp import PasswordSrp
 from userpools.signin.state import FACTOR_KEY, FLOW_KEY, INCORRECT, AuthOutcome, SignIn
 
 # USER_AUTH's first factors: which AllowedFirstAuthFactors value offers each challenge.
-FIRST_FACTORS: dict[str, str] = {"PASSWORD": "PASSWORD", "PASSWORD_SRP": "PASSWORD", "EMAIL_OTP": "EMAIL_OTP",
-                                 "SMS_OTP": "SMS_OTP", "WEB_AUTHN": "WEB_AUTHN"}  # fmt: skip
+FIRST_FACTORS: dict[str, str] = {
+    "PASSWORD": "PASSWORD",
+    "PASSWORD_SRP": "PASSWORD",
+    "EMAIL_OTP": "EMAIL_OTP",
+    "SMS_OTP": "SMS_OTP",
+    "WEB_AUTHN": "WEB_AUTHN",
+}
 # Passwordless first factors: the code's medium (userpools/services/mfa.py) and response key.
-ONE_TIME_CODES: dict[str, tuple[str, str]] = {"EMAIL_OTP": ("EMAIL_OTP", "EMAIL_OTP_CODE"),
-                                              "SMS_OTP": ("SMS_MFA", "SMS_OTP_CODE")}  # fmt: skip
+ONE_TIME_CODES: dict[str, tuple[str, str]] = {
+    "EMAIL_OTP": ("EMAIL_OTP", "EMAIL_OTP_CODE"),
+    "SMS_OTP": ("SMS_MFA", "SMS_OTP_CODE"),
+}
 SELECT_CHALLENGE = "SELECT_CHALLENGE"
 
 
 def available_first_factors(client: AppClient, user: User | None = None) -> list[str]:
     """The USER_AUTH challenges the pool's SignInPolicy allows and, when the user is known,
     that they can use: a code needs a verified e-mail address or phone number."""
-    factors = set(client.pool.settings.get("Policies", {}).get("SignInPolicy", {}).get("AllowedFirstAuthFactors")
-                  or ["PASSWORD"])  # fmt: skip
+    factors = set(
+        client.pool.settings.get("Policies", {}).get("SignInPolicy", {}).get("AllowedFirstAuthFactors") or ["PASSWORD"]
+    )
     out = [name for name, factor in FIRST_FACTORS.items() if factor in factors]
     if user is not None:
         out = [name for name in out if _can_use(user, name)]
@@ -87,8 +95,12 @@ class WebAuthn(_Passwordless):
         if user is not None:
             user.pool = client.pool
         options, webauthn_state = passkeys.authentication_options(user, client)
-        state: dict[str, Any] = {"first_factor": "WEB_AUTHN", "webauthn": webauthn_state, FLOW_KEY: sign_in.flow,
-                                 FACTOR_KEY: self.name}  # fmt: skip
+        state: dict[str, Any] = {
+            "first_factor": "WEB_AUTHN",
+            "webauthn": webauthn_state,
+            FLOW_KEY: sign_in.flow,
+            FACTOR_KEY: self.name,
+        }
         if sign_in.hosted:
             state["hosted"] = True
         session = sessions.session_open(client, user, "WEB_AUTHN", state)
@@ -109,8 +121,9 @@ def webauthn_respond(sign_in: SignIn, session: str | None) -> AuthOutcome:
     stored = sessions.session_spend(session, sign_in.client, frozenset({"WEB_AUTHN"}))
     user = stored.user
     pipeline.username_check(sign_in, user)
-    passkey = passkeys.authentication_verify(sign_in.ctx, user, sign_in.client, stored.state.get("webauthn") or {},
-                                             credential)  # fmt: skip
+    passkey = passkeys.authentication_verify(
+        sign_in.ctx, user, sign_in.client, stored.state.get("webauthn") or {}, credential
+    )
     if user is None or passkey.user_id != user.pk:
         raise NotAuthorized(INCORRECT)
     lockout.unlocked(user)
@@ -137,8 +150,12 @@ class OneTimeCode(_Passwordless):
     def start(self, sign_in: SignIn) -> AuthOutcome:
         client, user, username = sign_in.client, sign_in.user, sign_in.username
         medium, _ = ONE_TIME_CODES[self.name]
-        state: dict[str, Any] = {"first_factor": self.name, "username": username, FLOW_KEY: sign_in.flow,
-                                 FACTOR_KEY: self.name}  # fmt: skip
+        state: dict[str, Any] = {
+            "first_factor": self.name,
+            "username": username,
+            FLOW_KEY: sign_in.flow,
+            FACTOR_KEY: self.name,
+        }
         if user is not None and _can_use(user, self.name):
             user.pool = client.pool
             parameters = mfa.code_send(sign_in.ctx, user, medium, state)
@@ -164,8 +181,11 @@ def one_time_code_respond(sign_in: SignIn, challenge_name: str, session: str | N
         user = stored.user
         # Locked out (by wrong passwords or codes): refused before the code is looked at,
         # an unknown username as a user (auth_respond counts a wrong code).
-        lockout.unlocked(user if user is not None
-                         else lockout.unknown_lockout(client.pool, stored.state.get("username") or sign_in.username))  # fmt: skip
+        lockout.unlocked(
+            user
+            if user is not None
+            else lockout.unknown_lockout(client.pool, stored.state.get("username") or sign_in.username)
+        )
         if user is None or not mfa.code_matches(stored.state, code):
             raise CodeMismatch("Invalid code received for user")
         pipeline.username_check(sign_in, user)
@@ -216,8 +236,9 @@ def user_auth(sign_in: SignIn) -> AuthOutcome:
     available = available_first_factors(client, None if prevent else user)
     if preferred in available:
         return _run_choice(sign_in, preferred)
-    session = sessions.session_open(client, user, SELECT_CHALLENGE,
-                                    {"username": sign_in.username, FLOW_KEY: sign_in.flow})  # fmt: skip
+    session = sessions.session_open(
+        client, user, SELECT_CHALLENGE, {"username": sign_in.username, FLOW_KEY: sign_in.flow}
+    )
     return AuthOutcome(challenge=SELECT_CHALLENGE, session=session, available=available)
 
 

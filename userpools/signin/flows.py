@@ -68,8 +68,9 @@ def auth_initiate(
         raise InvalidParameter(f"{flow} flow not enabled for this client")
     if flow in NOT_YET:
         raise UnsupportedOperation(NOT_YET[flow])
-    sign_in = SignIn(ctx=ctx, client=client, flow=flow, username=parameters.get("USERNAME") or "",
-                     parameters=parameters)  # fmt: skip
+    sign_in = SignIn(
+        ctx=ctx, client=client, flow=flow, username=parameters.get("USERNAME") or "", parameters=parameters
+    )
     if flow in REFRESH_FLOWS:
         return refresh.refresh(sign_in)
     if flow not in FLOW_PERMISSIONS:

@@ -126,13 +126,15 @@ def active(stage: str) -> bool:
     return bool(_registry.get(stage))
 
 
-def run(stage: str, sign_in: SignIn, trigger_source: str | None, *, user_not_found: bool = False,
-        **extra: Any) -> list[Any]:  # fmt: skip
+def run(
+    stage: str, sign_in: SignIn, trigger_source: str | None, *, user_not_found: bool = False, **extra: Any
+) -> list[Any]:
     """Record ``stage`` as run and call its hooks in order; returns what they returned."""
     sign_in.stages.append(stage)
     hooks = _registry.get(stage)
     if not hooks:
         return []
-    context = HookContext(stage=stage, trigger_source=trigger_source, sign_in=sign_in,
-                          user_not_found=user_not_found, extra=extra)  # fmt: skip
+    context = HookContext(
+        stage=stage, trigger_source=trigger_source, sign_in=sign_in, user_not_found=user_not_found, extra=extra
+    )
     return [hook(context) for hook in list(hooks)]

@@ -76,8 +76,9 @@ def _failure_record(row: User | UnknownUserLockout) -> None:
         # Only the two counting columns are read and written, by the same statements for
         # both models: a User row read whole (and saved through its signals) took
         # measurably longer than an UnknownUserLockout row (tests/security/test_enumeration.py).
-        failures, locked_until = model.objects.select_for_update().filter(pk=row.pk).values_list(
-            "failed_sign_ins", "locked_until").get()  # fmt: skip
+        failures, locked_until = (
+            model.objects.select_for_update().filter(pk=row.pk).values_list("failed_sign_ins", "locked_until").get()
+        )
         now = timezone.now()
         if locked_until is not None and locked_until > now:
             raise NotAuthorized(LOCKED)
@@ -137,8 +138,15 @@ def failures_reset(user: User) -> None:
         user.failed_sign_ins, user.locked_until = 0, None
 
 
-def attempt_failed(ctx: ServiceContext, client: AppClient, user: User | None, username: str,
-                   *, unknown: UnknownUserLockout | None = None, action: str = "user.sign_in_failed") -> None:  # fmt: skip
+def attempt_failed(
+    ctx: ServiceContext,
+    client: AppClient,
+    user: User | None,
+    username: str,
+    *,
+    unknown: UnknownUserLockout | None = None,
+    action: str = "user.sign_in_failed",
+) -> None:
     """Count a failed attempt on ``user`` (or, when nobody has ``username``, on its
     :class:`UnknownUserLockout` row) and write its audit event: the same work whether the
     user exists or not."""
@@ -150,8 +158,14 @@ def attempt_failed(ctx: ServiceContext, client: AppClient, user: User | None, us
         audit_record(ctx, action, pool_id=client.pool_id, target=username, client_id=client.client_id, known=False)
 
 
-def sign_in_failed(ctx: ServiceContext, client: AppClient, user: User | None, username: str,
-                   *, unknown: UnknownUserLockout | None = None) -> NoReturn:  # fmt: skip
+def sign_in_failed(
+    ctx: ServiceContext,
+    client: AppClient,
+    user: User | None,
+    username: str,
+    *,
+    unknown: UnknownUserLockout | None = None,
+) -> NoReturn:
     """A wrong password or SRP claim: counted (:func:`attempt_failed`), then refused."""
     attempt_failed(ctx, client, user, username, unknown=unknown)
     raise NotAuthorized(INCORRECT)

@@ -48,8 +48,11 @@ def may_sign_in(user: User) -> User:
         raise UserNotConfirmed("User is not confirmed.")
     if user.status == User.Status.RESET_REQUIRED:
         raise PasswordResetRequired("Password reset required for the user")
-    if user.status == User.Status.FORCE_CHANGE_PASSWORD and user.temporary_password_expires_at is not None \
-            and user.temporary_password_expires_at <= timezone.now():  # fmt: skip
+    if (
+        user.status == User.Status.FORCE_CHANGE_PASSWORD
+        and user.temporary_password_expires_at is not None
+        and user.temporary_password_expires_at <= timezone.now()
+    ):
         raise NotAuthorized(TEMPORARY_EXPIRED)
     if user.status not in (User.Status.CONFIRMED, User.Status.FORCE_CHANGE_PASSWORD):
         raise NotAuthorized(INCORRECT)

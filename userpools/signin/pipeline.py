@@ -63,7 +63,7 @@ FLOW_HOOKS: dict[str, tuple[str, ...]] = {
         hooks.CUSTOM_CHALLENGE,
         hooks.POST_AUTHENTICATION,
         hooks.TOKEN_GENERATION,
-    ),  # fmt: skip
+    ),
 }
 """Which hooks each flow runs (a remembered device's DEVICE_SRP_AUTH is a further challenge
 of the flow that named it; only the token source changes)."""
@@ -95,8 +95,9 @@ def begin(sign_in: SignIn, factor: FirstFactor) -> AuthOutcome:
         sign_in.stages.append("resolve")
         sign_in.user = users.user_find(sign_in.pool, sign_in.username)
     if sign_in.user is None and factor.carries_password and hooks.active(hooks.USER_MIGRATION):
-        migrated = hooks.run(hooks.USER_MIGRATION, sign_in, hooks.MIGRATION_AUTHENTICATION,
-                             password=sign_in.parameters.get("PASSWORD"))  # fmt: skip
+        migrated = hooks.run(
+            hooks.USER_MIGRATION, sign_in, hooks.MIGRATION_AUTHENTICATION, password=sign_in.parameters.get("PASSWORD")
+        )
         sign_in.user = next((user for user in migrated if isinstance(user, User)), None)
     if sign_in.user is None and not prevents_existence_errors(sign_in.client):
         factor.unknown_legacy(sign_in)
@@ -154,8 +155,13 @@ def _finish(sign_in: SignIn) -> AuthOutcome:
     lockout.failures_reset(user)  # only now does the failure count start again
     hooks.run(hooks.POST_AUTHENTICATION, sign_in, hooks.POST_AUTHENTICATION_SOURCE)
     if sign_in.hosted:
-        audit_record(sign_in.ctx, "user.hosted_sign_in", pool_id=user.pool_id, target=user.username,
-                     client_id=sign_in.client.client_id)  # fmt: skip
+        audit_record(
+            sign_in.ctx,
+            "user.hosted_sign_in",
+            pool_id=user.pool_id,
+            target=user.username,
+            client_id=sign_in.client.client_id,
+        )
         methods = list(sign_in.state.get("methods") or ["pwd"])
         if sign_in.state.get("mfa_done") and "mfa" not in methods:
             methods.append("mfa")

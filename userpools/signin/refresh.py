@@ -90,15 +90,17 @@ def oauth_refresh(ctx: ServiceContext, *, client: AppClient, refresh_token: str)
     ``via="oauth2/token"`` rules (rotation as GetTokensFromRefreshToken; ExplicitAuthFlows
     not asked). The caller has authenticated ``client``; the token service's and the hook's
     ServiceErrors propagate (NotAuthorized, RefreshTokenReuse ...)."""
-    sign_in = SignIn(ctx=client_context(ctx, client), client=client, flow=OAUTH_FLOW,
-                     parameters={"REFRESH_TOKEN": refresh_token})  # fmt: skip
+    sign_in = SignIn(
+        ctx=client_context(ctx, client), client=client, flow=OAUTH_FLOW, parameters={"REFRESH_TOKEN": refresh_token}
+    )
     outcome = refresh(sign_in, via="oauth2/token")
     assert outcome.tokens is not None
     return outcome.tokens
 
 
-def refresh_tokens_get(ctx: ServiceContext, *, client: AppClient, refresh_token: str,
-                       device_key: str | None = None) -> tokens.TokenSet:  # fmt: skip
+def refresh_tokens_get(
+    ctx: ServiceContext, *, client: AppClient, refresh_token: str, device_key: str | None = None
+) -> tokens.TokenSet:
     """GetTokensFromRefreshToken: :func:`refresh` with the token service's
     ``via="GetTokensFromRefreshToken"`` rules (rotation), a ``device_key`` checked as
     REFRESH_TOKEN_AUTH's DEVICE_KEY is, and the token_generation hook

@@ -44,14 +44,20 @@ def session_validity(client: AppClient) -> timedelta:
     return timedelta(minutes=int(client.settings.get("AuthSessionValidity") or DEFAULT_SESSION_MINUTES))
 
 
-def session_open(client: AppClient, user: User | None, challenge: str, state: dict[str, Any],
-                 token: str | None = None) -> str:  # fmt: skip
+def session_open(
+    client: AppClient, user: User | None, challenge: str, state: dict[str, Any], token: str | None = None
+) -> str:
     """Store a new challenge session and return its token (made here unless given)."""
     token = token or (HOSTED_SESSION_PREFIX if state.get("hosted") else "") + secrets.token_urlsafe(SESSION_BYTES)
     AuthSession.objects.create(
-        token_hash=digest(token), pool=client.pool, client=client, user=user, challenge=challenge,
-        state=state, expires_at=timezone.now() + session_validity(client),
-    )  # fmt: skip
+        token_hash=digest(token),
+        pool=client.pool,
+        client=client,
+        user=user,
+        challenge=challenge,
+        state=state,
+        expires_at=timezone.now() + session_validity(client),
+    )
     return token
 
 
@@ -74,15 +80,20 @@ def _spender(challenges: frozenset[str]) -> CompiledQuery:
     if spender is None:
         spender = _SPENDERS[challenges] = CompiledQuery(
             lambda token_hash, client_id, now: (
-                AuthSession.objects.filter(token_hash=token_hash, client_id=client_id, challenge__in=sorted(challenges),
-                                           used_at__isnull=True, expires_at__gt=now),
+                AuthSession.objects.filter(
+                    token_hash=token_hash,
+                    client_id=client_id,
+                    challenge__in=sorted(challenges),
+                    used_at__isnull=True,
+                    expires_at__gt=now,
+                ),
                 {"used_at": now},
             ),
             update=True,
             token_hash=AuthSession._meta.get_field("token_hash"),
             client_id=AuthSession._meta.get_field("client"),
             now=AuthSession._meta.get_field("used_at"),
-        )  # fmt: skip
+        )
     return spender
 
 
@@ -108,10 +119,18 @@ def session_take(token: str | None, client: AppClient, *, anonymous: bool = Fals
     otherwise. ``anonymous`` admits a session without a user (an unknown user's challenge)."""
     if not token:
         raise invalid()
-    session = (AuthSession.objects.select_for_update(of=("self",)).select_related("user")
-               .filter(token_hash=digest(token)).first())  # fmt: skip
-    if session is None or session.used_at is not None or session.client_id != client.pk \
-            or (session.user is None and not anonymous):  # fmt: skip
+    session = (
+        AuthSession.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(token_hash=digest(token))
+        .first()
+    )
+    if (
+        session is None
+        or session.used_at is not None
+        or session.client_id != client.pk
+        or (session.user is None and not anonymous)
+    ):
         raise invalid()
     if session.expires_at <= timezone.now():
         raise expired()
@@ -122,8 +141,12 @@ def setup_session_take(token: str | None, challenge: str) -> AuthSession:
     """The live ``challenge`` (MFA_SETUP) session ``token`` names (any client), row-locked, user loaded."""
     if not token:
         raise invalid()
-    stored = (AuthSession.objects.select_for_update(of=("self",)).select_related("user", "pool")
-              .filter(token_hash=digest(token)).first())  # fmt: skip
+    stored = (
+        AuthSession.objects.select_for_update(of=("self",))
+        .select_related("user", "pool")
+        .filter(token_hash=digest(token))
+        .first()
+    )
     if stored is None or stored.used_at is not None or stored.user is None or stored.challenge != challenge:
         raise invalid()
     if stored.expires_at <= timezone.now():

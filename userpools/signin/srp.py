@@ -33,8 +33,9 @@ CHALLENGE = "PASSWORD_VERIFIER"
 
 def _fake_salt(pool: UserPool, username: str) -> str:
     """A salt for a user who does not exist that is the same on every try, as a real one is."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"srp-salt:{pool.id}:{username}".encode("utf-8", "surrogatepass"),
-                      hashlib.sha256).hexdigest()  # fmt: skip
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"srp-salt:{pool.id}:{username}".encode("utf-8", "surrogatepass"), hashlib.sha256
+    ).hexdigest()
     return f"{int(digest[:2], 16) % 0x70 + 0x10:02x}{digest[2:32]}"
 
 
@@ -71,13 +72,27 @@ class PasswordSrp:
         block = srp.secret_block_new()
         b = srp.ephemeral_new()  # random and server-side only (userpools/srp.py): never from the block
         big_b = srp.server_public(verifier, b)
-        state = {"srp_a": f"{self.big_a:x}", "srp_b": f"{big_b:x}", "srp_secret": srp.ephemeral_seal(b),
-                 "user_id": user_id, "verifier": stored is not None, FLOW_KEY: sign_in.flow,
-                 FACTOR_KEY: self.name}  # fmt: skip
+        state = {
+            "srp_a": f"{self.big_a:x}",
+            "srp_b": f"{big_b:x}",
+            "srp_secret": srp.ephemeral_seal(b),
+            "user_id": user_id,
+            "verifier": stored is not None,
+            FLOW_KEY: sign_in.flow,
+            FACTOR_KEY: self.name,
+        }
         session_open(client, user, CHALLENGE, state, token=block)
-        return AuthOutcome(challenge=CHALLENGE, session=block, parameters={
-            "SALT": salt, "SECRET_BLOCK": block, "SRP_B": f"{big_b:x}", "USERNAME": user_id, "USER_ID_FOR_SRP": user_id,
-        })  # fmt: skip
+        return AuthOutcome(
+            challenge=CHALLENGE,
+            session=block,
+            parameters={
+                "SALT": salt,
+                "SECRET_BLOCK": block,
+                "SRP_B": f"{big_b:x}",
+                "USERNAME": user_id,
+                "USER_ID_FOR_SRP": user_id,
+            },
+        )
 
 
 def claim_verify(ctx: ServiceContext, client: AppClient, stored: AuthSession, responses: Mapping[str, str]) -> User:
@@ -97,17 +112,29 @@ def claim_verify(ctx: ServiceContext, client: AppClient, stored: AuthSession, re
         # The arithmetic runs for every claim, with a throwaway verifier where no claim can
         # match (no such user, or no verifier), so that a refusal takes as long either way.
         try:
-            key = srp.session_key(big_a=int(state["srp_a"], 16), big_b=int(state["srp_b"], 16),
-                                  verifier=verifier[1] if verifier is not None else secrets.randbits(3000),
-                                  b=srp.ephemeral_open(state.get("srp_secret")))  # fmt: skip
-            expected = srp.claim_signature(key, pool_id=client.pool_id, user_id=state["user_id"],
-                                           secret_block=block, timestamp=responses["TIMESTAMP"])  # fmt: skip
+            key = srp.session_key(
+                big_a=int(state["srp_a"], 16),
+                big_b=int(state["srp_b"], 16),
+                verifier=verifier[1] if verifier is not None else secrets.randbits(3000),
+                b=srp.ephemeral_open(state.get("srp_secret")),
+            )
+            expected = srp.claim_signature(
+                key,
+                pool_id=client.pool_id,
+                user_id=state["user_id"],
+                secret_block=block,
+                timestamp=responses["TIMESTAMP"],
+            )
         except (srp.SrpError, ValueError):  # a block that is not base64 cannot be ours
             expected = ""
-    matched = verifier is not None and bool(expected) and \
-        srp.signature_matches(expected, responses.get("PASSWORD_CLAIM_SIGNATURE"))  # fmt: skip
+    matched = (
+        verifier is not None
+        and bool(expected)
+        and srp.signature_matches(expected, responses.get("PASSWORD_CLAIM_SIGNATURE"))
+    )
     if not matched:
-        lockout.sign_in_failed(ctx, client, user, user.username if verifier is not None else state.get("user_id") or "",
-                               unknown=unknown)  # fmt: skip
+        lockout.sign_in_failed(
+            ctx, client, user, user.username if verifier is not None else state.get("user_id") or "", unknown=unknown
+        )
     lockout.lockout_recheck(user)
     return may_sign_in(user)

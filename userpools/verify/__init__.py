@@ -486,8 +486,9 @@ class TokenVerifier:
         return cls(options.pop("issuers"), **options)
 
     def _key_set(self, issuer: Issuer) -> _KeySet:
-        return _key_set(issuer.jwks, cache_seconds=self.cache_seconds, refetch_interval=self.refetch_interval,
-                        timeout=self.timeout)  # fmt: skip
+        return _key_set(
+            issuer.jwks, cache_seconds=self.cache_seconds, refetch_interval=self.refetch_interval, timeout=self.timeout
+        )
 
     def verify(self, token: str) -> VerifiedToken:
         """The verified token, or a :class:`TokenError` saying why it is refused."""
@@ -565,8 +566,9 @@ class TokenVerifier:
         raise WrongAudience("Token was issued to a client that is not accepted")
 
 
-def verify(token: str, *, issuers: IssuersOption, client_ids: str | Iterable[str] | None,
-           **options: Any) -> VerifiedToken:  # fmt: skip
+def verify(
+    token: str, *, issuers: IssuersOption, client_ids: str | Iterable[str] | None, **options: Any
+) -> VerifiedToken:
     """One-call verification: ``verify(token, issuers=..., client_ids=..., token_use=...)``.
 
     Takes the :class:`TokenVerifier` options; JWKS caches are shared, so calling this per

@@ -70,8 +70,9 @@ class CognateTokenAuthentication(BaseAuthentication):
             setattr(self, name, value)
 
     def get_verifier(self) -> TokenVerifier:
-        overrides = {key: getattr(self, name) for name, key in self._OVERRIDABLE.items()
-                     if getattr(self, name) is not _UNSET}  # fmt: skip
+        overrides = {
+            key: getattr(self, name) for name, key in self._OVERRIDABLE.items() if getattr(self, name) is not _UNSET
+        }
         return settings_verifier(**overrides)
 
     def authenticate(self, request: Request) -> tuple[TokenUser, VerifiedToken] | None:

@@ -16,30 +16,51 @@ _outcome = shapes.auth_outcome
 
 
 def initiate_auth(ctx: ServiceContext, req: dict) -> dict:
-    return _outcome(auth.auth_initiate(
-        ctx, client_id=req["ClientId"], flow=req["AuthFlow"], parameters=req.get("AuthParameters") or {},
-    ))  # fmt: skip
+    return _outcome(
+        auth.auth_initiate(
+            ctx,
+            client_id=req["ClientId"],
+            flow=req["AuthFlow"],
+            parameters=req.get("AuthParameters") or {},
+        )
+    )
 
 
 def admin_initiate_auth(ctx: ServiceContext, req: dict) -> dict:
-    return _outcome(auth.auth_initiate(
-        ctx, client_id=req["ClientId"], flow=req["AuthFlow"], parameters=req.get("AuthParameters") or {},
-        pool_id=req["UserPoolId"],
-    ))  # fmt: skip
+    return _outcome(
+        auth.auth_initiate(
+            ctx,
+            client_id=req["ClientId"],
+            flow=req["AuthFlow"],
+            parameters=req.get("AuthParameters") or {},
+            pool_id=req["UserPoolId"],
+        )
+    )
 
 
 def respond_to_auth_challenge(ctx: ServiceContext, req: dict) -> dict:
-    return _outcome(auth.auth_respond(
-        ctx, client_id=req["ClientId"], challenge_name=req["ChallengeName"], session=req.get("Session"),
-        responses=req.get("ChallengeResponses") or {},
-    ))  # fmt: skip
+    return _outcome(
+        auth.auth_respond(
+            ctx,
+            client_id=req["ClientId"],
+            challenge_name=req["ChallengeName"],
+            session=req.get("Session"),
+            responses=req.get("ChallengeResponses") or {},
+        )
+    )
 
 
 def admin_respond_to_auth_challenge(ctx: ServiceContext, req: dict) -> dict:
-    return _outcome(auth.auth_respond(
-        ctx, client_id=req["ClientId"], challenge_name=req["ChallengeName"], session=req.get("Session"),
-        responses=req.get("ChallengeResponses") or {}, pool_id=req["UserPoolId"],
-    ))  # fmt: skip
+    return _outcome(
+        auth.auth_respond(
+            ctx,
+            client_id=req["ClientId"],
+            challenge_name=req["ChallengeName"],
+            session=req.get("Session"),
+            responses=req.get("ChallengeResponses") or {},
+            pool_id=req["UserPoolId"],
+        )
+    )
 
 
 HANDLERS: dict[str, Callable[[ServiceContext, dict], dict]] = {

@@ -23,8 +23,13 @@ def _signed_in(ctx: ServiceContext, req: dict) -> tuple[ServiceContext, User]:
 
 def confirm_device(ctx: ServiceContext, req: dict) -> dict:
     ctx, user = _signed_in(ctx, req)
-    necessary = devices.device_confirm(ctx, user=user, device_key=req["DeviceKey"], name=req.get("DeviceName"),
-                                       verifier_config=req.get("DeviceSecretVerifierConfig"))  # fmt: skip
+    necessary = devices.device_confirm(
+        ctx,
+        user=user,
+        device_key=req["DeviceKey"],
+        name=req.get("DeviceName"),
+        verifier_config=req.get("DeviceSecretVerifierConfig"),
+    )
     return {"UserConfirmationNecessary": necessary}
 
 
@@ -51,13 +56,22 @@ def update_device_status(ctx: ServiceContext, req: dict) -> dict:
 
 
 def admin_get_device(ctx: ServiceContext, req: dict) -> dict:
-    return {"Device": shapes.device(devices.device_admin_get(pool_id=req["UserPoolId"], username=req["Username"],
-                                                             device_key=req["DeviceKey"]))}  # fmt: skip
+    return {
+        "Device": shapes.device(
+            devices.device_admin_get(pool_id=req["UserPoolId"], username=req["Username"], device_key=req["DeviceKey"])
+        )
+    }
 
 
 def admin_list_devices(ctx: ServiceContext, req: dict) -> dict:
-    return shapes.device_page(devices.devices_admin_list(pool_id=req["UserPoolId"], username=req["Username"],
-                                                         limit=req.get("Limit"), token=req.get("PaginationToken")))  # fmt: skip
+    return shapes.device_page(
+        devices.devices_admin_list(
+            pool_id=req["UserPoolId"],
+            username=req["Username"],
+            limit=req.get("Limit"),
+            token=req.get("PaginationToken"),
+        )
+    )
 
 
 def admin_forget_device(ctx: ServiceContext, req: dict) -> dict:
@@ -66,8 +80,13 @@ def admin_forget_device(ctx: ServiceContext, req: dict) -> dict:
 
 
 def admin_update_device_status(ctx: ServiceContext, req: dict) -> dict:
-    devices.device_admin_status_update(ctx, pool_id=req["UserPoolId"], username=req["Username"],
-                                       device_key=req["DeviceKey"], status=req.get("DeviceRememberedStatus"))  # fmt: skip
+    devices.device_admin_status_update(
+        ctx,
+        pool_id=req["UserPoolId"],
+        username=req["Username"],
+        device_key=req["DeviceKey"],
+        status=req.get("DeviceRememberedStatus"),
+    )
     return {}
 
 

@@ -33,8 +33,9 @@ def associate_software_token(ctx: ServiceContext, req: dict) -> dict:
 def verify_software_token(ctx: ServiceContext, req: dict) -> dict:
     _one_credential(req)
     if req.get("Session"):
-        session = auth.software_token_verify_in_sign_in(ctx, req["Session"], req["UserCode"],
-                                                        req.get("FriendlyDeviceName"))  # fmt: skip
+        session = auth.software_token_verify_in_sign_in(
+            ctx, req["Session"], req["UserCode"], req.get("FriendlyDeviceName")
+        )
         return {"Status": "SUCCESS", "Session": session}
     ctx, user, _ = _signed_in(ctx, req)
     mfa.totp_verify(ctx, user, req["UserCode"], req.get("FriendlyDeviceName"))
@@ -73,8 +74,11 @@ def admin_delete_software_token(ctx: ServiceContext, req: dict) -> dict:
 
 def _auth_factors(user) -> dict:
     enabled, preferred = mfa.mfa_setting_list(user)
-    out = {"Username": user.username, "UserMFASettingList": enabled,
-           "ConfiguredUserAuthFactors": auth.auth_factors(user)}  # fmt: skip
+    out = {
+        "Username": user.username,
+        "UserMFASettingList": enabled,
+        "ConfiguredUserAuthFactors": auth.auth_factors(user),
+    }
     if preferred:
         out["PreferredMfaSetting"] = preferred
     return out

@@ -9,6 +9,7 @@ from userpools import shapes
 from userpools.context import ServiceContext
 from userpools.services import clients, domains, pools, tokens
 
+
 def create_user_pool(ctx: ServiceContext, req: dict) -> dict:
     pool = pools.user_pool_create(ctx, req)
     return {"UserPool": shapes.user_pool(pool, estimated_users=0, domains=[])}

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from userpools.context import ServiceContext
 from userpools import shapes
+from userpools.context import ServiceContext
 from userpools.services import recovery, signup
 
 

@@ -31,8 +31,11 @@ def _with_client(ctx: ServiceContext, req: dict) -> tuple[ServiceContext, User, 
 
 def get_user(ctx: ServiceContext, req: dict) -> dict:
     _, user, client = _with_client(ctx, req)
-    return {"Username": user.username, "UserAttributes": profile.user_get_attributes(user, client),
-            **shapes.mfa_settings(user)}
+    return {
+        "Username": user.username,
+        "UserAttributes": profile.user_get_attributes(user, client),
+        **shapes.mfa_settings(user),
+    }
 
 
 def change_password(ctx: ServiceContext, req: dict) -> dict:
@@ -83,8 +86,9 @@ def admin_user_global_sign_out(ctx: ServiceContext, req: dict) -> dict:
 
 def revoke_token(ctx: ServiceContext, req: dict) -> dict:
     client = tokens.revoking_client(client_id=req["ClientId"], client_secret=req.get("ClientSecret"))
-    tokens.refresh_token_revoke(dataclasses.replace(ctx, actor=f"client:{client.client_id}"), client=client,
-                                token=req["Token"])  # fmt: skip
+    tokens.refresh_token_revoke(
+        dataclasses.replace(ctx, actor=f"client:{client.client_id}"), client=client, token=req["Token"]
+    )
     return {}
 
 
@@ -94,34 +98,49 @@ def get_tokens_from_refresh_token(ctx: ServiceContext, req: dict) -> dict:
     pre token generation trigger can receive it (the token_generation hook runs:
     userpools/signin/refresh.py)."""
     client = tokens.refreshing_client(client_id=req["ClientId"], client_secret=req.get("ClientSecret"))
-    issued = signin.refresh_tokens_get(ctx, client=client, refresh_token=req["RefreshToken"],
-                                       device_key=req.get("DeviceKey"))  # fmt: skip
+    issued = signin.refresh_tokens_get(
+        ctx, client=client, refresh_token=req["RefreshToken"], device_key=req.get("DeviceKey")
+    )
     return {"AuthenticationResult": issued.authentication_result()}
 
 
 def list_user_sessions(ctx: ServiceContext, req: dict) -> dict:
     _, user, claims = _signed_in(ctx, req)
-    return shapes.session_page(tokens.user_sessions_list(user=user, current_origin_jti=claims["origin_jti"],
-                                                         next_token=req.get("NextToken")))  # fmt: skip
+    return shapes.session_page(
+        tokens.user_sessions_list(user=user, current_origin_jti=claims["origin_jti"], next_token=req.get("NextToken"))
+    )
 
 
 def revoke_user_session(ctx: ServiceContext, req: dict) -> dict:
     ctx, user, claims = _signed_in(ctx, req)
-    tokens.user_session_revoke(ctx, user=user, session_id=req["SessionId"], current_origin_jti=claims["origin_jti"],
-                               revoke_associated=req.get("RevokeAssociatedSessions", "NONE"))  # fmt: skip
+    tokens.user_session_revoke(
+        ctx,
+        user=user,
+        session_id=req["SessionId"],
+        current_origin_jti=claims["origin_jti"],
+        revoke_associated=req.get("RevokeAssociatedSessions", "NONE"),
+    )
     return {}
 
 
 def admin_list_user_sessions(ctx: ServiceContext, req: dict) -> dict:
-    return shapes.session_page(tokens.user_admin_sessions_list(
-        pool_id=req["UserPoolId"], username=req["Username"], next_token=req.get("NextToken"),
-    ))  # fmt: skip
+    return shapes.session_page(
+        tokens.user_admin_sessions_list(
+            pool_id=req["UserPoolId"],
+            username=req["Username"],
+            next_token=req.get("NextToken"),
+        )
+    )
 
 
 def admin_revoke_user_session(ctx: ServiceContext, req: dict) -> dict:
-    tokens.user_admin_session_revoke(ctx, pool_id=req["UserPoolId"], username=req["Username"],
-                                     session_id=req["SessionId"],
-                                     revoke_associated=req.get("RevokeAssociatedSessions", "NONE"))  # fmt: skip
+    tokens.user_admin_session_revoke(
+        ctx,
+        pool_id=req["UserPoolId"],
+        username=req["Username"],
+        session_id=req["SessionId"],
+        revoke_associated=req.get("RevokeAssociatedSessions", "NONE"),
+    )
     return {}
 
 

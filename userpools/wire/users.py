@@ -49,8 +49,13 @@ def admin_reset_user_password(ctx: ServiceContext, req: dict) -> dict:
 
 
 def admin_set_user_password(ctx: ServiceContext, req: dict) -> dict:
-    directory.user_admin_set_password(ctx, pool_id=req["UserPoolId"], username=req["Username"],
-                                      password=req["Password"], permanent=req.get("Permanent", False))  # fmt: skip
+    directory.user_admin_set_password(
+        ctx,
+        pool_id=req["UserPoolId"],
+        username=req["Username"],
+        password=req["Password"],
+        permanent=req.get("Permanent", False),
+    )
     return {}
 
 
@@ -60,21 +65,28 @@ def admin_confirm_sign_up(ctx: ServiceContext, req: dict) -> dict:
 
 
 def admin_update_user_attributes(ctx: ServiceContext, req: dict) -> dict:
-    directory.user_admin_update_attributes(ctx, pool_id=req["UserPoolId"], username=req["Username"],
-                                           attributes=req["UserAttributes"])  # fmt: skip
+    directory.user_admin_update_attributes(
+        ctx, pool_id=req["UserPoolId"], username=req["Username"], attributes=req["UserAttributes"]
+    )
     return {}
 
 
 def admin_delete_user_attributes(ctx: ServiceContext, req: dict) -> dict:
-    directory.user_admin_delete_attributes(ctx, pool_id=req["UserPoolId"], username=req["Username"],
-                                           names=req["UserAttributeNames"])  # fmt: skip
+    directory.user_admin_delete_attributes(
+        ctx, pool_id=req["UserPoolId"], username=req["Username"], names=req["UserAttributeNames"]
+    )
     return {}
 
 
 def list_users(ctx: ServiceContext, req: dict) -> dict:
     names = req.get("AttributesToGet")
-    page = directory.users_list(pool_id=req["UserPoolId"], filter=req.get("Filter"), limit=req.get("Limit", 0),
-                                token=req.get("PaginationToken"), attributes_to_get=names)  # fmt: skip
+    page = directory.users_list(
+        pool_id=req["UserPoolId"],
+        filter=req.get("Filter"),
+        limit=req.get("Limit", 0),
+        token=req.get("PaginationToken"),
+        attributes_to_get=names,
+    )
     out: dict[str, Any] = {"Users": [shapes.user(u, attributes=names) for u in page.items]}
     if page.next_token:
         out["PaginationToken"] = page.next_token
@@ -82,9 +94,14 @@ def list_users(ctx: ServiceContext, req: dict) -> dict:
 
 
 def create_group(ctx: ServiceContext, req: dict) -> dict:
-    group = groups.group_create(ctx, pool_id=req["UserPoolId"], name=req["GroupName"],
-                                description=req.get("Description"), role_arn=req.get("RoleArn"),
-                                precedence=req.get("Precedence"))  # fmt: skip
+    group = groups.group_create(
+        ctx,
+        pool_id=req["UserPoolId"],
+        name=req["GroupName"],
+        description=req.get("Description"),
+        role_arn=req.get("RoleArn"),
+        precedence=req.get("Precedence"),
+    )
     return {"Group": shapes.group(group)}
 
 
@@ -93,9 +110,14 @@ def get_group(ctx: ServiceContext, req: dict) -> dict:
 
 
 def update_group(ctx: ServiceContext, req: dict) -> dict:
-    group = groups.group_update(ctx, pool_id=req["UserPoolId"], name=req["GroupName"],
-                                description=req.get("Description"), role_arn=req.get("RoleArn"),
-                                precedence=req.get("Precedence"))  # fmt: skip
+    group = groups.group_update(
+        ctx,
+        pool_id=req["UserPoolId"],
+        name=req["GroupName"],
+        description=req.get("Description"),
+        role_arn=req.get("RoleArn"),
+        precedence=req.get("Precedence"),
+    )
     return {"Group": shapes.group(group)}
 
 
@@ -112,7 +134,9 @@ def _groups_page(page) -> dict:
 
 
 def list_groups(ctx: ServiceContext, req: dict) -> dict:
-    return _groups_page(groups.group_list(pool_id=req["UserPoolId"], limit=req.get("Limit"), token=req.get("NextToken")))
+    return _groups_page(
+        groups.group_list(pool_id=req["UserPoolId"], limit=req.get("Limit"), token=req.get("NextToken"))
+    )
 
 
 def admin_add_user_to_group(ctx: ServiceContext, req: dict) -> dict:
@@ -126,14 +150,16 @@ def admin_remove_user_from_group(ctx: ServiceContext, req: dict) -> dict:
 
 
 def admin_list_groups_for_user(ctx: ServiceContext, req: dict) -> dict:
-    page = groups.groups_for_user(pool_id=req["UserPoolId"], username=req["Username"], limit=req.get("Limit"),
-                                  token=req.get("NextToken"))  # fmt: skip
+    page = groups.groups_for_user(
+        pool_id=req["UserPoolId"], username=req["Username"], limit=req.get("Limit"), token=req.get("NextToken")
+    )
     return _groups_page(page)
 
 
 def list_users_in_group(ctx: ServiceContext, req: dict) -> dict:
-    page = groups.users_in_group(pool_id=req["UserPoolId"], group_name=req["GroupName"], limit=req.get("Limit"),
-                                 token=req.get("NextToken"))  # fmt: skip
+    page = groups.users_in_group(
+        pool_id=req["UserPoolId"], group_name=req["GroupName"], limit=req.get("Limit"), token=req.get("NextToken")
+    )
     out: dict[str, Any] = {"Users": [shapes.user(u) for u in page.items]}
     if page.next_token:
         out["NextToken"] = page.next_token

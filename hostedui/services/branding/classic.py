@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -26,7 +26,7 @@ MAX_LOGO_BYTES = 100 * 1024
 
 def _new_version(previous: str = "") -> str:
     """Cognito's version strings are timestamps (CSSVersion "20250115191928"); never repeat one."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
     if previous.isdigit() and int(stamp) <= int(previous):
         stamp = str(int(previous) + 1)
     return stamp
@@ -101,8 +101,9 @@ def ui_customization_set(ctx: ServiceContext, request: Mapping[str, Any]) -> UIC
             if attempt:
                 raise
             customization = UICustomization.objects.select_for_update().get(pool=pool, client=client)
-    audit_record(ctx, "ui_customization.set", pool_id=pool.id, target=target, css_version=version,
-                 has_image=bool(image))  # fmt: skip
+    audit_record(
+        ctx, "ui_customization.set", pool_id=pool.id, target=target, css_version=version, has_image=bool(image)
+    )
     return customization
 
 

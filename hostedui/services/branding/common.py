@@ -49,7 +49,7 @@ def _is_svg(head: bytes) -> bool:
         index = text.find(end, 2)
         if index < 0:
             return False
-        text = text[index + len(end):].lstrip()
+        text = text[index + len(end) :].lstrip()
     return text[:4].lower() == b"<svg" and text[4:5] in (b" ", b"\t", b"\n", b"\r", b">", b"/")
 
 

@@ -22,13 +22,19 @@ class AssetFile:
 
 def ui_logo_file(*, pool_id: str, client_ref: str) -> AssetFile | None:
     rows = UICustomization.objects.select_related("client").filter(pool_id=pool_id)
-    customization = (rows.filter(client__isnull=True) if client_ref == ALL_CLIENTS
-                     else rows.filter(client__client_id=client_ref)).first()  # fmt: skip
+    customization = (
+        rows.filter(client__isnull=True) if client_ref == ALL_CLIENTS else rows.filter(client__client_id=client_ref)
+    ).first()
     if customization is None or not customization.image_type or not customization.image:
         return None
     extension = "JPEG" if customization.image_type == "jpeg" else "PNG"
-    return AssetFile(bytes(customization.image), CONTENT_TYPES[extension], extension, customization.image_version,
-                     ui_logo_path(customization) or "")  # fmt: skip
+    return AssetFile(
+        bytes(customization.image),
+        CONTENT_TYPES[extension],
+        extension,
+        customization.image_version,
+        ui_logo_path(customization) or "",
+    )
 
 
 def branding_asset_file(*, pool_id: str, branding_id: uuid.UUID, category: str, color_mode: str) -> AssetFile | None:
@@ -38,5 +44,10 @@ def branding_asset_file(*, pool_id: str, branding_id: uuid.UUID, category: str, 
     asset = branding.assets.filter(category=category, color_mode=color_mode).first()
     if asset is None or asset.extension not in CONTENT_TYPES:
         return None
-    return AssetFile(bytes(asset.bytes), CONTENT_TYPES[asset.extension], asset.extension,
-                     _branding_version(branding), branding_asset_path(branding, asset))  # fmt: skip
+    return AssetFile(
+        bytes(asset.bytes),
+        CONTENT_TYPES[asset.extension],
+        asset.extension,
+        _branding_version(branding),
+        branding_asset_path(branding, asset),
+    )

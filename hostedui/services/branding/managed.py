@@ -29,7 +29,6 @@ from userpools.services.pools import user_pool_get
 from userpools.services.updates import merge_patch
 from userpools.spec import validate_request
 
-
 # A style's assets: the model's AssetBytesType (1,000,000 bytes) and AssetListType (40) limits.
 MAX_ASSET_BYTES = 1_000_000
 MAX_ASSETS = 40
@@ -97,8 +96,9 @@ def _asset_changes(assets: Iterable[Mapping[str, Any]], *, removals: bool) -> li
             raise InvalidParameter(f"A {key[0]} asset must be {' or '.join(sorted(allowed))}, not {extension}.")
         actual = image_type(content)
         if actual != extension:
-            raise InvalidParameter(f"Assets.{index}.Bytes is not a {extension} image"
-                                   + (f" (it is {actual})." if actual else "."))  # fmt: skip
+            raise InvalidParameter(
+                f"Assets.{index}.Bytes is not a {extension} image" + (f" (it is {actual})." if actual else ".")
+            )
         changes.append(_AssetChange(*key, extension, content, asset.get("ResourceId", "")))
     return changes
 
@@ -110,9 +110,11 @@ def _apply_assets(branding: ManagedLoginBranding, changes: list[_AssetChange]) -
             current.delete()
             continue
         ManagedLoginAsset.objects.update_or_create(
-            branding=branding, category=change.category, color_mode=change.color_mode,
+            branding=branding,
+            category=change.category,
+            color_mode=change.color_mode,
             defaults={"extension": change.extension, "bytes": change.content, "resource_id": change.resource_id},
-        )  # fmt: skip
+        )
     if branding.assets.count() > MAX_ASSETS:
         raise InvalidParameter(f"A branding style can have at most {MAX_ASSETS} assets.")
 
@@ -149,16 +151,24 @@ def managed_login_branding_create(ctx: ServiceContext, request: Mapping[str, Any
     try:
         with transaction.atomic():
             branding = ManagedLoginBranding.objects.create(
-                pool=pool, client=client, settings=settings,
+                pool=pool,
+                client=client,
+                settings=settings,
                 use_cognito_provided_values=bool(request.get("UseCognitoProvidedValues")),
-            )  # fmt: skip
+            )
     except IntegrityError:  # created concurrently
         raise ManagedLoginBrandingExists(
             f"App client {client.client_id} already has a managed login branding style."
         ) from None
     _apply_assets(branding, changes)
-    audit_record(ctx, "managed_login_branding.create", pool_id=pool.id, target=str(branding.id),
-                 client_id=client.client_id, assets=len(changes))  # fmt: skip
+    audit_record(
+        ctx,
+        "managed_login_branding.create",
+        pool_id=pool.id,
+        target=str(branding.id),
+        client_id=client.client_id,
+        assets=len(changes),
+    )
     return branding
 
 
@@ -177,8 +187,9 @@ def managed_login_branding_describe_by_client(*, pool_id: str, client_id: str) -
 
 
 @transaction.atomic
-def managed_login_branding_update(ctx: ServiceContext, request: Mapping[str, Any], *,
-                                  replace_settings: bool = False) -> ManagedLoginBranding:  # fmt: skip
+def managed_login_branding_update(
+    ctx: ServiceContext, request: Mapping[str, Any], *, replace_settings: bool = False
+) -> ManagedLoginBranding:
     """UpdateManagedLoginBranding. Cognito "preserves existing style settings that you don't
     specify": Settings are merged into the stored ones member by member (RFC 7396;
     ``replace_settings`` replaces them instead, for the console's editor), Assets replace
@@ -204,8 +215,14 @@ def managed_login_branding_update(ctx: ServiceContext, request: Mapping[str, Any
             branding.use_cognito_provided_values = False
         _apply_assets(branding, changes)
     branding.save()
-    audit_record(ctx, "managed_login_branding.update", pool_id=branding.pool_id, target=str(branding.id),
-                 client_id=branding.client.client_id, assets=len(changes))  # fmt: skip
+    audit_record(
+        ctx,
+        "managed_login_branding.update",
+        pool_id=branding.pool_id,
+        target=str(branding.id),
+        client_id=branding.client.client_id,
+        assets=len(changes),
+    )
     return branding
 
 

@@ -94,8 +94,9 @@ def _dark_defaults() -> str:
     for rule in rules:
         if rule.type == "qualified-rule" and tinycss2.serialize(rule.prelude).strip() == "html.dark":
             declarations = tinycss2.parse_blocks_contents(rule.content, skip_comments=True, skip_whitespace=True)
-            return "".join(f"{d.name}:{tinycss2.serialize(d.value).strip()};"
-                           for d in declarations if d.type == "declaration")  # fmt: skip
+            return "".join(
+                f"{d.name}:{tinycss2.serialize(d.value).strip()};" for d in declarations if d.type == "declaration"
+            )
     return ""
 
 
@@ -157,7 +158,8 @@ def _branding_style(pool: UserPool, branding: ManagedLoginBranding) -> PageStyle
         return f"/{pool.id}/{branding_asset_path(branding, asset)}" if asset else None
 
     logo = url(("FORM_LOGO",), ("components", "form", "logo", "enabled")) or url(
-        ("PAGE_HEADER_LOGO",), ("components", "pageHeader", "logo", "enabled"))
+        ("PAGE_HEADER_LOGO",), ("components", "pageHeader", "logo", "enabled")
+    )
     return PageStyle(
         css=css,
         variables=variables,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
             raise CommandError(f"No operator named {operator!r}; create one with `manage.py createsuperuser`.")
         document = None
         if policy:
-            text = open(policy[1:]).read() if policy.startswith("@") else policy
+            text = Path(policy[1:]).read_text() if policy.startswith("@") else policy
             try:
                 document = json.loads(text)
             except json.JSONDecodeError as exc:

@@ -22,11 +22,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("role", help="the role's name or ARN")
         parser.add_argument("--pool", action="append", default=[], help="an identity pool id to trust (repeatable)")
-        parser.add_argument("--kind", choices=["authenticated", "unauthenticated"],
-                            help="trust only these identities of the pools (default: both)")  # fmt: skip
-        parser.add_argument("--pools-using-it", action="store_true",
-                            help="trust the pools whose roles or role mappings name the role today, each for the "
-                                 "kind it is used as (review them first: run without options to list them)")  # fmt: skip
+        parser.add_argument(
+            "--kind",
+            choices=["authenticated", "unauthenticated"],
+            help="trust only these identities of the pools (default: both)",
+        )
+        parser.add_argument(
+            "--pools-using-it",
+            action="store_true",
+            help="trust the pools whose roles or role mappings name the role today, each for the "
+            "kind it is used as (review them first: run without options to list them)",
+        )
         parser.add_argument("--none", action="store_true", help="trust nobody")
 
     def handle(self, *args, role: str, pool: list[str], kind: str | None, pools_using_it: bool, none: bool, **options):
@@ -38,7 +44,9 @@ class Command(BaseCommand):
             if none:
                 found = pools.role_trust_set(ctx, arn=found.arn, trust_policy={})
             elif pool:
-                found = pools.role_trust_set(ctx, arn=found.arn, trust_policy=pools.cognito_trust_policy(pool, kind=kind))
+                found = pools.role_trust_set(
+                    ctx, arn=found.arn, trust_policy=pools.cognito_trust_policy(pool, kind=kind)
+                )
             elif pools_using_it:
                 using = pools.role_pools_using(found.arn)
                 if not using:
@@ -47,8 +55,9 @@ class Command(BaseCommand):
                 for pool_id, kinds in using.items():
                     policy = pools.cognito_trust_policy([pool_id], kind=kinds[0] if len(kinds) == 1 else None)
                     statements += policy["Statement"]
-                found = pools.role_trust_set(ctx, arn=found.arn,
-                                             trust_policy={"Version": "2012-10-17", "Statement": statements})  # fmt: skip
+                found = pools.role_trust_set(
+                    ctx, arn=found.arn, trust_policy={"Version": "2012-10-17", "Statement": statements}
+                )
             else:
                 self.stdout.write(f"Identity pools using {found.arn}: {json.dumps(pools.role_pools_using(found.arn))}")
         except ServiceError as exc:

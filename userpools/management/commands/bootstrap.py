@@ -49,21 +49,37 @@ class Command(BaseCommand):
             key = AccessKey.objects.get(pk=key.pk)
         pool = UserPool.objects.filter(tags__has_key=DEMO_TAG).order_by("created_at").first()
         if pool is None:
-            pool = user_pool_create(ctx, {"PoolName": "demo", "UserPoolTags": {DEMO_TAG: "true"},
-                                          "AutoVerifiedAttributes": ["email"], "UsernameAttributes": ["email"]})  # fmt: skip
+            pool = user_pool_create(
+                ctx,
+                {
+                    "PoolName": "demo",
+                    "UserPoolTags": {DEMO_TAG: "true"},
+                    "AutoVerifiedAttributes": ["email"],
+                    "UsernameAttributes": ["email"],
+                },
+            )
         client = pool.clients.order_by("created").first()
         if client is None:
-            client = user_pool_client_create(ctx, {
-                "UserPoolId": pool.id,
-                "ClientName": "demo-app",
-                "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH",
-                                      "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH"],
-                # The hosted pages, for an app on a development server at localhost:3000.
-                "AllowedOAuthFlowsUserPoolClient": True, "AllowedOAuthFlows": ["code"],
-                "AllowedOAuthScopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"],
-                "CallbackURLs": [DEMO_CALLBACK], "LogoutURLs": [DEMO_CALLBACK],
-                "SupportedIdentityProviders": ["COGNITO"],
-            })  # fmt: skip
+            client = user_pool_client_create(
+                ctx,
+                {
+                    "UserPoolId": pool.id,
+                    "ClientName": "demo-app",
+                    "ExplicitAuthFlows": [
+                        "ALLOW_USER_PASSWORD_AUTH",
+                        "ALLOW_USER_SRP_AUTH",
+                        "ALLOW_REFRESH_TOKEN_AUTH",
+                        "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                    ],
+                    # The hosted pages, for an app on a development server at localhost:3000.
+                    "AllowedOAuthFlowsUserPoolClient": True,
+                    "AllowedOAuthFlows": ["code"],
+                    "AllowedOAuthScopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"],
+                    "CallbackURLs": [DEMO_CALLBACK],
+                    "LogoutURLs": [DEMO_CALLBACK],
+                    "SupportedIdentityProviders": ["COGNITO"],
+                },
+            )
         url = cognate_settings().PUBLIC_URL
         region = pool.region
         callbacks = client.settings.get("CallbackURLs") or []
@@ -73,10 +89,16 @@ class Command(BaseCommand):
             # the verifier printed redeems the code at /oauth2/token.
             verifier = secrets.token_urlsafe(48)
             challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-            query = urlencode({"client_id": client.client_id, "response_type": "code", "redirect_uri": callbacks[0],
-                               "code_challenge": challenge, "code_challenge_method": "S256"})  # fmt: skip
-            hosted = (f"  Hosted sign-in  {url}/{pool.id}/oauth2/authorize?{query}\n"
-                      f"    code_verifier {verifier}\n")  # fmt: skip
+            query = urlencode(
+                {
+                    "client_id": client.client_id,
+                    "response_type": "code",
+                    "redirect_uri": callbacks[0],
+                    "code_challenge": challenge,
+                    "code_challenge_method": "S256",
+                }
+            )
+            hosted = f"  Hosted sign-in  {url}/{pool.id}/oauth2/authorize?{query}\n    code_verifier {verifier}\n"
         shown_password = password or "(unchanged; see COGNATE_BOOTSTRAP_PASSWORD in .env)"
         self.stdout.write(
             f"""
@@ -103,4 +125,3 @@ print(idp.describe_user_pool(UserPoolId="{pool.id}")["UserPool"]["Name"])
 print(idp.list_user_pool_clients(UserPoolId="{pool.id}", MaxResults=10)["UserPoolClients"])
 """
         )
-

@@ -22,13 +22,16 @@ from userpools.services.audit import audit_record
 
 
 class Command(BaseCommand):
-    help = "Create a TOTP authenticator for an operator (the admin console's second factor) and print its otpauth:// URL."
+    help = (
+        "Create a TOTP authenticator for an operator (the admin console's second factor) and print its otpauth:// URL."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("operator", help="username of an operator (a staff user in no pool)")
         parser.add_argument("--name", default="authenticator", help="a name for the device (shown at sign-in)")
-        parser.add_argument("--replace", action="store_true",
-                            help="delete the operator's other TOTP authenticators (a lost phone)")  # fmt: skip
+        parser.add_argument(
+            "--replace", action="store_true", help="delete the operator's other TOTP authenticators (a lost phone)"
+        )
 
     def handle(self, *args, operator: str, name: str, replace: bool, **options):
         user = User.objects.filter(pool__isnull=True, username_key=operator).first()

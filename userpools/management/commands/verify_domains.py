@@ -27,8 +27,7 @@ class Command(BaseCommand):
 
     def _record(self, domain: UserPoolDomain) -> None:
         name, value = domains.verification_record(domain)
-        self.stdout.write(f"{domain.domain} (pool {domain.pool_id}): create the DNS record\n"
-                          f"    {name}. TXT \"{value}\"")  # fmt: skip
+        self.stdout.write(f'{domain.domain} (pool {domain.pool_id}): create the DNS record\n    {name}. TXT "{value}"')
 
     def _result(self, domain: UserPoolDomain) -> bool:
         if domain.verified_at is not None:
@@ -42,7 +41,9 @@ class Command(BaseCommand):
         if bool(pool_id) != bool(name):
             raise CommandError("Give --pool and --domain together, or neither.")
         if pool_id:
-            pending = list(UserPoolDomain.objects.filter(pool_id=pool_id, domain=name, custom_domain_config__isnull=False))
+            pending = list(
+                UserPoolDomain.objects.filter(pool_id=pool_id, domain=name, custom_domain_config__isnull=False)
+            )
             if not pending:
                 raise CommandError(f"User pool {pool_id} has no custom domain {name}.")
         else:

@@ -94,4 +94,3 @@ def openid_configuration(pool_id: str) -> dict[str, Any]:
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "userinfo_endpoint": f"{oauth}/userInfo",
     }
-

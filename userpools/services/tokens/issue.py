@@ -116,8 +116,16 @@ def at_hash(access_token: str) -> str:
     return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
 
 
-def _jwts(*, user: User, client: AppClient, auth_time: datetime, scopes: list[str], origin_jti: str,
-          oauth: bool = False, nonce: str | None = None) -> TokenSet:  # fmt: skip
+def _jwts(
+    *,
+    user: User,
+    client: AppClient,
+    auth_time: datetime,
+    scopes: list[str],
+    origin_jti: str,
+    oauth: bool = False,
+    nonce: str | None = None,
+) -> TokenSet:
     """ID and access JWTs. ``oauth`` (the token endpoint's): the ID token only with the
     openid scope, and with ``at_hash`` (and ``nonce`` when the authorization request had one)."""
     now = common.now()
@@ -138,31 +146,35 @@ def _jwts(*, user: User, client: AppClient, auth_time: datetime, scopes: list[st
             id_claims["cognito:preferred_role"] = roles[0]
             id_claims["cognito:roles"] = roles
     id_claims.update(_id_attributes(user, client))
-    id_claims.update({
-        "sub": str(user.sub),
-        "aud": client.client_id,
-        "token_use": "id",
-        "auth_time": int(auth_time.timestamp()),
-        "cognito:username": user.username,
-        "exp": iat + id_lifetime,
-        "iat": iat,
-        "jti": str(uuid.uuid4()),
-    })
+    id_claims.update(
+        {
+            "sub": str(user.sub),
+            "aud": client.client_id,
+            "token_use": "id",
+            "auth_time": int(auth_time.timestamp()),
+            "cognito:username": user.username,
+            "exp": iat + id_lifetime,
+            "iat": iat,
+            "jti": str(uuid.uuid4()),
+        }
+    )
 
     access_claims: dict[str, Any] = {**shared}
     if group_names:
         access_claims["cognito:groups"] = group_names
-    access_claims.update({
-        "client_id": client.client_id,
-        "token_use": "access",
-        "scope": " ".join(scopes),
-        "auth_time": int(auth_time.timestamp()),
-        "exp": iat + access_lifetime,
-        "iat": iat,
-        "jti": str(uuid.uuid4()),
-        "username": user.username,
-        "version": 2,  # Cognito's access token format version
-    })
+    access_claims.update(
+        {
+            "client_id": client.client_id,
+            "token_use": "access",
+            "scope": " ".join(scopes),
+            "auth_time": int(auth_time.timestamp()),
+            "exp": iat + access_lifetime,
+            "iat": iat,
+            "jti": str(uuid.uuid4()),
+            "username": user.username,
+            "version": 2,  # Cognito's access token format version
+        }
+    )
     access_token = _sign(user.pool_id, access_claims)
     id_token: str | None = None
     if not oauth or OPENID_SCOPE in scopes:
@@ -188,12 +200,31 @@ def _new_session_id() -> str:
 
 # (substring, name), first match wins: browsers name the engines they imitate, so the
 # imitators come first; iOS user agents mention Mac OS X, Android ones Linux.
-_APPS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"),
-         ("aws-cli/", "AWS CLI"), ("Boto3/", "Boto3"), ("aws-amplify", "Amplify"), ("aws-sdk-", "AWS SDK"),
-         ("Botocore/", "Botocore"))  # fmt: skip
-_SYSTEMS = (("iPhone", "iOS"), ("iPad", "iPadOS"), ("Android", "Android"), ("Windows", "Windows"),
-            ("os/windows", "Windows"), ("CrOS", "ChromeOS"), ("Mac OS X", "macOS"), ("Macintosh", "macOS"),
-            ("os/macos", "macOS"), ("Linux", "Linux"), ("os/linux", "Linux"))  # fmt: skip
+_APPS = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+    ("aws-cli/", "AWS CLI"),
+    ("Boto3/", "Boto3"),
+    ("aws-amplify", "Amplify"),
+    ("aws-sdk-", "AWS SDK"),
+    ("Botocore/", "Botocore"),
+)
+_SYSTEMS = (
+    ("iPhone", "iOS"),
+    ("iPad", "iPadOS"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("os/windows", "Windows"),
+    ("CrOS", "ChromeOS"),
+    ("Mac OS X", "macOS"),
+    ("Macintosh", "macOS"),
+    ("os/macos", "macOS"),
+    ("Linux", "Linux"),
+    ("os/linux", "Linux"),
+)
 
 
 def _device_type(user_agent: str | None) -> str:
@@ -216,9 +247,19 @@ def _caller(ctx: ServiceContext) -> dict[str, str]:
 _REFRESH_INSERT = CompiledInsert(RefreshToken)
 
 
-def _refresh_create(ctx: ServiceContext, *, user: User, client: AppClient, auth_time: datetime, scopes: list[str],
-                    expires_at: datetime, now: datetime, parent: RefreshToken | None = None, oauth: bool = False,
-                    audit: tuple[CompiledInsert, dict[str, Any]] | None = None) -> tuple[str, str]:  # fmt: skip
+def _refresh_create(
+    ctx: ServiceContext,
+    *,
+    user: User,
+    client: AppClient,
+    auth_time: datetime,
+    scopes: list[str],
+    expires_at: datetime,
+    now: datetime,
+    parent: RefreshToken | None = None,
+    oauth: bool = False,
+    audit: tuple[CompiledInsert, dict[str, Any]] | None = None,
+) -> tuple[str, str]:
     """A new refresh token: a new session's first (``parent`` None), or ``parent``'s
     replacement; inserted with ``audit``'s row (:func:`audit_row`) in one statement. Its
     ``origin_jti`` and the token."""
@@ -242,9 +283,17 @@ def _refresh_create(ctx: ServiceContext, *, user: User, client: AppClient, auth_
     return row["origin_jti"], value
 
 
-def tokens_issue(ctx: ServiceContext, *, user: User, client: AppClient, auth_time: datetime | None = None,
-                 scopes: list[str] | None = None, oauth: bool = False, nonce: str | None = None,
-                 refresh: bool = True) -> TokenSet:  # fmt: skip
+def tokens_issue(
+    ctx: ServiceContext,
+    *,
+    user: User,
+    client: AppClient,
+    auth_time: datetime | None = None,
+    scopes: list[str] | None = None,
+    oauth: bool = False,
+    nonce: str | None = None,
+    refresh: bool = True,
+) -> TokenSet:
     """Tokens for a new sign-in of ``user`` through ``client``: a new token session whose
     refresh token is stored hashed and valid for the client's RefreshTokenValidity, and ID
     and access JWTs that carry its ``origin_jti``. The caller has authenticated the user;
@@ -261,14 +310,29 @@ def tokens_issue(ctx: ServiceContext, *, user: User, client: AppClient, auth_tim
     scopes = list(scopes) if scopes is not None else [ADMIN_SCOPE]
     if not refresh:
         audit_record(ctx, "user.tokens_issue", pool_id=user.pool_id, target=user.username, client=client.client_id)
-        return _jwts(user=user, client=client, auth_time=auth_time, scopes=scopes, origin_jti=str(uuid.uuid4()),
-                     oauth=oauth, nonce=nonce)  # fmt: skip
-    origin_jti, value = _refresh_create(ctx, user=user, client=client, auth_time=auth_time, scopes=scopes, now=now,
-                                        expires_at=now + token_validity(client.settings, "RefreshToken"), oauth=oauth,
-                                        audit=audit_row(ctx, "user.tokens_issue", pool_id=user.pool_id,
-                                                        target=user.username, client=client.client_id))  # fmt: skip
-    issued = _jwts(user=user, client=client, auth_time=auth_time, scopes=scopes, origin_jti=origin_jti,
-                   oauth=oauth, nonce=nonce)  # fmt: skip
+        return _jwts(
+            user=user,
+            client=client,
+            auth_time=auth_time,
+            scopes=scopes,
+            origin_jti=str(uuid.uuid4()),
+            oauth=oauth,
+            nonce=nonce,
+        )
+    origin_jti, value = _refresh_create(
+        ctx,
+        user=user,
+        client=client,
+        auth_time=auth_time,
+        scopes=scopes,
+        now=now,
+        expires_at=now + token_validity(client.settings, "RefreshToken"),
+        oauth=oauth,
+        audit=audit_row(ctx, "user.tokens_issue", pool_id=user.pool_id, target=user.username, client=client.client_id),
+    )
+    issued = _jwts(
+        user=user, client=client, auth_time=auth_time, scopes=scopes, origin_jti=origin_jti, oauth=oauth, nonce=nonce
+    )
     return TokenSet(issued.id_token, issued.access_token, value, issued.expires_in)
 
 

@@ -45,7 +45,7 @@ def _new_key(pool: UserPool, purpose: str) -> SigningKey:
     """A new RSA-2048 key of ``pool`` for ``purpose``, with its self-signed certificate."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"cognate {pool.id}")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -91,11 +91,14 @@ def _pool_of(key: SigningKey) -> list[str]:
 # transaction commits (userpools.services.memo); rotation's bulk retiring sends no signal
 # and clears them itself (signing_keys_rotate).
 _signers: ProcessCache[str, _Signer] = ProcessCache(
-    "token-signers", CACHE_SECONDS, invalidated_by=(On("userpools.SigningKey", keys=_pool_of),))
+    "token-signers", CACHE_SECONDS, invalidated_by=(On("userpools.SigningKey", keys=_pool_of),)
+)
 _verifiers: ProcessCache[str, _Verifier] = ProcessCache(
-    "token-verifiers", CACHE_SECONDS, invalidated_by=(On("userpools.SigningKey", keys=lambda key: [key.kid]),))
+    "token-verifiers", CACHE_SECONDS, invalidated_by=(On("userpools.SigningKey", keys=lambda key: [key.kid]),)
+)
 _jwks: ProcessCache[str, dict[str, Any]] = ProcessCache(
-    "token-jwks", CACHE_SECONDS, invalidated_by=(On("userpools.SigningKey", keys=_pool_of),))
+    "token-jwks", CACHE_SECONDS, invalidated_by=(On("userpools.SigningKey", keys=_pool_of),)
+)
 _KEY_CACHES = (_signers, _verifiers, _jwks)
 
 C = TypeVar("C", bound=ProcessCache[str, Any])
@@ -121,8 +124,9 @@ def keys_cache_clear(pool_id: str | None = None) -> None:
 def _load_private(record: SigningKey) -> rsa.RSAPrivateKey:
     # Our own key, made here and stored encrypted: skipping OpenSSL's RSA consistency check
     # turns a 36 ms load (every process, every CACHE_SECONDS) into 0.02 ms.
-    key = serialization.load_pem_private_key(record.private_key_pem.encode(), password=None,
-                                             unsafe_skip_rsa_key_validation=True)  # fmt: skip
+    key = serialization.load_pem_private_key(
+        record.private_key_pem.encode(), password=None, unsafe_skip_rsa_key_validation=True
+    )
     assert isinstance(key, rsa.RSAPrivateKey)
     return key
 

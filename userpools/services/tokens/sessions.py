@@ -94,7 +94,8 @@ def _session_revoke(session_id: str, now: datetime) -> int:
 
 _USED = CompiledQuery(
     lambda pk, now, last_ip, device_type: (
-        RefreshToken.objects.filter(pk=pk), {"last_used_at": now, "last_ip": last_ip, "device_type": device_type}
+        RefreshToken.objects.filter(pk=pk),
+        {"last_used_at": now, "last_ip": last_ip, "device_type": device_type},
     ),
     update=True,
     pk=RefreshToken._meta.pk,
@@ -107,8 +108,9 @@ _USED = CompiledQuery(
 RefreshVia = Literal["REFRESH_TOKEN_AUTH", "GetTokensFromRefreshToken", "oauth2/token"]
 
 
-def tokens_refresh(ctx: ServiceContext, *, client: AppClient, refresh_token: str,
-                   via: RefreshVia = "REFRESH_TOKEN_AUTH") -> TokenSet:  # fmt: skip
+def tokens_refresh(
+    ctx: ServiceContext, *, client: AppClient, refresh_token: str, via: RefreshVia = "REFRESH_TOKEN_AUTH"
+) -> TokenSet:
     """New ID and access tokens from a refresh token: InitiateAuth/AdminInitiateAuth with
     REFRESH_TOKEN_AUTH (``via`` its default; the caller has checked the client's flows) or
     GetTokensFromRefreshToken (``via="GetTokensFromRefreshToken"``).
@@ -133,11 +135,11 @@ def tokens_refresh(ctx: ServiceContext, *, client: AppClient, refresh_token: str
     """
     rotation = _rotation(client)
     if rotation is not None and via == "REFRESH_TOKEN_AUTH":
-        raise InvalidParameter("REFRESH_TOKEN_AUTH is not supported by clients with refresh token rotation; "
-                               "use GetTokensFromRefreshToken.")  # fmt: skip
-    if rotation is None and via == "GetTokensFromRefreshToken":
-        if not flow_allowed(client, "REFRESH_TOKEN_AUTH"):
-            raise InvalidParameter("REFRESH_TOKEN_AUTH flow not enabled for this client")
+        raise InvalidParameter(
+            "REFRESH_TOKEN_AUTH is not supported by clients with refresh token rotation; use GetTokensFromRefreshToken."
+        )
+    if rotation is None and via == "GetTokensFromRefreshToken" and not flow_allowed(client, "REFRESH_TOKEN_AUTH"):
+        raise InvalidParameter("REFRESH_TOKEN_AUTH flow not enabled for this client")
     reused = False
     with transaction.atomic():
         record = _locked(_hash(refresh_token), with_user=True)
@@ -153,13 +155,26 @@ def tokens_refresh(ctx: ServiceContext, *, client: AppClient, refresh_token: str
         origin_jti = record.origin_jti
         if record.rotated_at is not None and not _within_grace(record, rotation, now):
             _session_revoke(record.session_id, now)
-            audit_record(ctx, "user.refresh_token_reuse", pool_id=user.pool_id, target=user.username,
-                         client=client.client_id, session=record.session_id)  # fmt: skip
+            audit_record(
+                ctx,
+                "user.refresh_token_reuse",
+                pool_id=user.pool_id,
+                target=user.username,
+                client=client.client_id,
+                session=record.session_id,
+            )
             reused = True
         elif rotation is not None:
-            origin_jti, value = _refresh_create(ctx, user=user, client=client, auth_time=record.auth_time, now=now,
-                                                scopes=list(record.scopes), expires_at=record.expires_at,
-                                                parent=record)  # fmt: skip
+            origin_jti, value = _refresh_create(
+                ctx,
+                user=user,
+                client=client,
+                auth_time=record.auth_time,
+                now=now,
+                scopes=list(record.scopes),
+                expires_at=record.expires_at,
+                parent=record,
+            )
             if record.rotated_at is None:
                 RefreshToken.objects.filter(pk=record.pk).update(rotated_at=now, last_used_at=now)
         else:
@@ -167,8 +182,14 @@ def tokens_refresh(ctx: ServiceContext, *, client: AppClient, refresh_token: str
     if reused:  # after the atomic block, so the session's revocation is committed
         raise RefreshTokenReuse("Refresh token has been reused.")
     # A rotated-in token keeps its parent's auth_time, scopes and oauth.
-    issued = _jwts(user=user, client=client, auth_time=record.auth_time, scopes=list(record.scopes),
-                   origin_jti=origin_jti, oauth=record.oauth)  # fmt: skip
+    issued = _jwts(
+        user=user,
+        client=client,
+        auth_time=record.auth_time,
+        scopes=list(record.scopes),
+        origin_jti=origin_jti,
+        oauth=record.oauth,
+    )
     return TokenSet(issued.id_token, issued.access_token, value, issued.expires_in)
 
 
@@ -195,8 +216,14 @@ def refresh_token_revoke(ctx: ServiceContext, *, client: AppClient, token: str) 
         if record.client_id != client.pk:
             raise Unauthorized("The token was not issued to this client.")
         _session_revoke(record.session_id, common.now())
-        audit_record(ctx, "user.refresh_token_revoke", pool_id=record.pool_id, target=str(record.user_id),
-                     client=client.client_id, session=record.session_id)  # fmt: skip
+        audit_record(
+            ctx,
+            "user.refresh_token_revoke",
+            pool_id=record.pool_id,
+            target=str(record.user_id),
+            client=client.client_id,
+            session=record.session_id,
+        )
 
 
 def token_session_of(refresh_token: str) -> str | None:
@@ -215,8 +242,14 @@ def token_session_revoke(ctx: ServiceContext, *, session_id: str, reason: str) -
         if record is None:
             return
         _session_revoke(session_id, common.now())
-        audit_record(ctx, "user.token_session_revoke", pool_id=record.pool_id, target=record.user.username,
-                     session=session_id, reason=reason)  # fmt: skip
+        audit_record(
+            ctx,
+            "user.token_session_revoke",
+            pool_id=record.pool_id,
+            target=record.user.username,
+            session=session_id,
+            reason=reason,
+        )
 
 
 def user_global_sign_out(ctx: ServiceContext, *, user: User) -> None:
@@ -225,8 +258,12 @@ def user_global_sign_out(ctx: ServiceContext, *, user: User) -> None:
     with transaction.atomic():
         # The sessions' roots first (see _locked): a rotation under way finishes before the
         # revocation below, which then sees its new refresh token.
-        list(RefreshToken.objects.select_for_update().filter(user=user, parent__isnull=True, revoked_at__isnull=True)
-             .order_by("pk").values_list("pk", flat=True))  # fmt: skip
+        list(
+            RefreshToken.objects.select_for_update()
+            .filter(user=user, parent__isnull=True, revoked_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         now = common.now()
         RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
         User.objects.filter(pk=user.pk).update(tokens_valid_after=now)
@@ -267,15 +304,14 @@ def _sessions(user: User, *, now: datetime, current_origin_jti: str | None, next
     used or issued token's. One query."""
     tokens = RefreshToken.objects.filter(session_id=OuterRef("session_id"))
     latest = tokens.annotate(activity=Coalesce("last_used_at", "created_at")).order_by("-activity", "-pk")
-    roots = (
-        RefreshToken.objects.filter(user=user, parent__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
-        .annotate(
-            client_key=F("client__client_id"),
-            last_active=Subquery(latest.values("activity")[:1]),
-            latest_ip=Subquery(latest.values("last_ip")[:1]),
-            latest_device=Subquery(latest.values("device_type")[:1]),
-            is_current=Exists(tokens.filter(origin_jti=current_origin_jti or "")),
-        )
+    roots = RefreshToken.objects.filter(
+        user=user, parent__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    ).annotate(
+        client_key=F("client__client_id"),
+        last_active=Subquery(latest.values("activity")[:1]),
+        latest_ip=Subquery(latest.values("last_ip")[:1]),
+        latest_device=Subquery(latest.values("device_type")[:1]),
+        is_current=Exists(tokens.filter(origin_jti=current_origin_jti or "")),
     )
     page = paginate(roots, order=("created_at", "session_id"), limit=SESSIONS_PAGE_SIZE, token=next_token)
     return SessionPage(
@@ -295,8 +331,12 @@ def _sessions(user: User, *, now: datetime, current_origin_jti: str | None, next
     )
 
 
-def user_sessions_list(*, user: User, current_origin_jti: str | None = None, next_token: str | None = None,
-                       ) -> SessionPage:  # fmt: skip
+def user_sessions_list(
+    *,
+    user: User,
+    current_origin_jti: str | None = None,
+    next_token: str | None = None,
+) -> SessionPage:
     """ListUserSessions: the signed-in user's active sessions across all app clients, up to
     125 a page (SessionsListType), ``NextToken`` for the rest. ``current_origin_jti`` is
     the calling access token's ``origin_jti``: its session has ``is_current``.
@@ -318,8 +358,14 @@ def user_admin_sessions_list(*, pool_id: str, username: str, next_token: str | N
     return _sessions(user, now=common.now(), current_origin_jti=None, next_token=next_token)
 
 
-def user_session_revoke(ctx: ServiceContext, *, user: User, session_id: str, current_origin_jti: str | None = None,
-                        revoke_associated: str = "NONE") -> None:  # fmt: skip
+def user_session_revoke(
+    ctx: ServiceContext,
+    *,
+    user: User,
+    session_id: str,
+    current_origin_jti: str | None = None,
+    revoke_associated: str = "NONE",
+) -> None:
     """RevokeUserSession / AdminRevokeUserSession: revoke every refresh token of one of the
     user's sessions, and thereby the ID and access tokens issued from them.
 
@@ -330,9 +376,14 @@ def user_session_revoke(ctx: ServiceContext, *, user: User, session_id: str, cur
     session a token session came through; token sessions are not linked to the hosted
     pages' sign-on sessions, so it is accepted and has no further effect.
     """
-    if current_origin_jti and RefreshToken.objects.filter(origin_jti=current_origin_jti, session_id=session_id).exists():
-        raise InvalidParameter("The session of the access token in the request can't be revoked with "
-                               "RevokeUserSession; use GlobalSignOut or RevokeToken.")  # fmt: skip
+    if (
+        current_origin_jti
+        and RefreshToken.objects.filter(origin_jti=current_origin_jti, session_id=session_id).exists()
+    ):
+        raise InvalidParameter(
+            "The session of the access token in the request can't be revoked with "
+            "RevokeUserSession; use GlobalSignOut or RevokeToken."
+        )
     with transaction.atomic():
         root = (
             RefreshToken.objects.select_for_update()
@@ -344,13 +395,21 @@ def user_session_revoke(ctx: ServiceContext, *, user: User, session_id: str, cur
         if root is None or root.revoked_at is not None or root.expires_at <= now:
             raise ResourceNotFound(f"Session {session_id} does not exist.")
         _session_revoke(session_id, now)
-        audit_record(ctx, "user.session_revoke", pool_id=user.pool_id, target=user.username, session=session_id,
-                     associated=revoke_associated)  # fmt: skip
+        audit_record(
+            ctx,
+            "user.session_revoke",
+            pool_id=user.pool_id,
+            target=user.username,
+            session=session_id,
+            associated=revoke_associated,
+        )
 
 
-def user_admin_session_revoke(ctx: ServiceContext, *, pool_id: str, username: str, session_id: str,
-                              revoke_associated: str = "NONE") -> None:  # fmt: skip
+def user_admin_session_revoke(
+    ctx: ServiceContext, *, pool_id: str, username: str, session_id: str, revoke_associated: str = "NONE"
+) -> None:
     """AdminRevokeUserSession: :func:`user_session_revoke` for the user ``username`` names
     (the session must be theirs). Raises ResourceNotFoundException, UserNotFoundException."""
-    user_session_revoke(ctx, user=users.user_get(pool_id, username), session_id=session_id,
-                        revoke_associated=revoke_associated)  # fmt: skip
+    user_session_revoke(
+        ctx, user=users.user_get(pool_id, username), session_id=session_id, revoke_associated=revoke_associated
+    )

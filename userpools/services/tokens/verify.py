@@ -39,7 +39,7 @@ from userpools.services.tokens.common import (
     REVOKED_ACCESS,
 )
 from userpools.services.tokens.discovery import issuer
-from userpools.services.tokens.keys import _listed, _verifier, _Verifier
+from userpools.services.tokens.keys import _listed, _Verifier, _verifier
 
 _REQUIRED = ("exp", "iat", "sub", "token_use", "origin_jti", "iss")
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
@@ -106,7 +106,8 @@ def _jws_verified(token: str) -> tuple[dict[str, Any], str]:
 # and past VERIFIED_MAX entries the cache starts afresh.
 VERIFIED_MAX = 10_000
 _verified: ProcessCache[str, tuple[dict[str, Any], str]] = ProcessCache(
-    "verified-tokens", MAX_TOKEN_LIFETIME.total_seconds(), max_entries=VERIFIED_MAX)
+    "verified-tokens", MAX_TOKEN_LIFETIME.total_seconds(), max_entries=VERIFIED_MAX
+)
 
 
 def _signature_verified(token: Any, now: datetime) -> tuple[dict[str, Any], _Verifier]:
@@ -133,8 +134,11 @@ def _decode(token: str, *, token_use: str) -> dict[str, Any]:
         claims, verifier = _signature_verified(token, now)
         if claims["iss"] != issuer(verifier.pool_id):
             raise ValueError("not ours")
-        if "nbf" in claims and (isinstance(claims["nbf"], bool) or not isinstance(claims["nbf"], (int, float))
-                                or claims["nbf"] > now.timestamp()):  # fmt: skip
+        if "nbf" in claims and (
+            isinstance(claims["nbf"], bool)
+            or not isinstance(claims["nbf"], (int, float))
+            or claims["nbf"] > now.timestamp()
+        ):
             raise ValueError("not valid yet")
     except _REFUSED:
         raise NotAuthorized(INVALID_ACCESS) from None
@@ -147,12 +151,11 @@ def _decode(token: str, *, token_use: str) -> dict[str, Any]:
 
 
 _TOKEN_USER = CompiledQuery(
-    lambda pool_id, sub, origin_jti: (
-        User.objects
-        .annotate(origin_revoked=Exists(RefreshToken.objects.filter(origin_jti=origin_jti, revoked_at__isnull=False,
-                                                                    user=OuterRef("pk"))))  # fmt: skip
-        .filter(pool_id=pool_id, sub=sub)[:2]
-    ),
+    lambda pool_id, sub, origin_jti: User.objects.annotate(
+        origin_revoked=Exists(
+            RefreshToken.objects.filter(origin_jti=origin_jti, revoked_at__isnull=False, user=OuterRef("pk"))
+        )
+    ).filter(pool_id=pool_id, sub=sub)[:2],
     pool_id=User._meta.get_field("pool"),
     sub=User._meta.get_field("sub"),
     origin_jti=RefreshToken._meta.get_field("origin_jti"),
