@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from identity.services.credentials import temporary_credentials_purge
+
 
 @shared_task(name="identity.credentials_prune")
 def credentials_prune() -> int:
     """Delete built-in temporary credentials that expired more than a day ago; returns how many."""
-    from identity.services.credentials import temporary_credentials_purge
-
     return temporary_credentials_purge()
