@@ -31,7 +31,9 @@ RFC 7636 (PKCE), RFC 7009 (revocation) and OpenID Connect Core 1.0:
   issues nothing (``invalid_grant``); one that refuses the implicit grant sends
   ``access_denied`` back to the client.
 
-Errors are :class:`OAuthError` with RFC 6749's codes; the views render them.
+Errors are :class:`OAuthError` with RFC 6749's codes; the views render them. The token
+and revocation endpoints run on django-oauth-toolkit's and oauthlib's server, with these
+rules in its validator (hostedui/services/validator.py).
 """
 
 from __future__ import annotations
@@ -45,7 +47,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import Grant
 from oauthlib.oauth2.rfc6749.grant_types.authorization_code import (
@@ -57,18 +58,14 @@ from hostedui.models import HostedSession
 from userpools.context import ServiceContext, client_context
 from userpools.errors import (
     NotAuthorized,
-    RefreshTokenReuse,
     ServiceError,
-    Unauthorized,
-    UnsupportedOperation,
-    UnsupportedTokenType,
 )
-from userpools.models import AppClient, User, UserPool
+from userpools.models import AppClient, UserPool
 from userpools.services import tokens, users
 from userpools.services.audit import audit_record
 from userpools.services.clients import STANDARD_SCOPES
 from userpools.services.resource_servers import custom_scopes
-from userpools.signin import hosted_tokens_issue, oauth_refresh
+from userpools.signin import hosted_tokens_issue
 
 CODE_LIFETIME = timedelta(minutes=5)
 RESPONSE_TYPES = {"code": "code", "token": "implicit"}  # response_type -> the AllowedOAuthFlows value
@@ -76,8 +73,9 @@ PROMPTS = frozenset({"none", "login", "select_account", "consent"})
 REAUTHENTICATE = frozenset({"login", "select_account", "consent"})
 COGNITO_PROVIDER = "COGNITO"
 PKCE_METHODS = {"S256": code_challenge_method_s256, "plain": code_challenge_method_plain}
-_PKCE_VALUE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # RFC 7636 §4.1 and §4.2
+PKCE_VALUE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # RFC 7636 §4.1 and §4.2
 MAX_PARAMETER = 2048
+FORM = "application/x-www-form-urlencoded"  # the body of a token or revocation request
 # The parameters an authorization request carries from page to page of the sign-in.
 CARRIED = (
     "client_id",
@@ -272,7 +270,7 @@ def _authorize_request_rest(client: AppClient, redirect_uri: str, params: Mappin
         method = method or "plain"  # RFC 7636 §4.3
         if method not in PKCE_METHODS:
             raise OAuthError("invalid_request", "code_challenge_method must be S256 or plain.")
-        if not _PKCE_VALUE.fullmatch(challenge):
+        if not PKCE_VALUE.fullmatch(challenge):
             raise OAuthError("invalid_request", "The code_challenge is malformed.")
         if response_type != "code":
             raise OAuthError("invalid_request", "PKCE applies to the authorization code flow.")
@@ -316,7 +314,7 @@ def _authorize_request_rest(client: AppClient, redirect_uri: str, params: Mappin
 # --- Completing it: a code, or tokens (implicit) --------------------------------------------------
 
 
-def _digest(value: str) -> str:
+def code_digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -349,7 +347,7 @@ def authorization_complete(ctx: ServiceContext, *, request: AuthorizeRequest, se
         code = secrets.token_urlsafe(32)
         Grant.objects.create(
             user=user,
-            code=_digest(code),
+            code=code_digest(code),
             application=client,
             expires=timezone.now() + CODE_LIFETIME,
             redirect_uri=request.redirect_uri,
@@ -357,7 +355,7 @@ def authorization_complete(ctx: ServiceContext, *, request: AuthorizeRequest, se
             code_challenge=request.code_challenge or "",
             code_challenge_method=request.code_challenge_method or "",
             nonce=request.nonce or "",
-            claims=_claims_dump({"auth_time": session.auth_time.isoformat(), "hosted_session": session.pk}),
+            claims=claims_dump({"auth_time": session.auth_time.isoformat(), "hosted_session": session.pk}),
         )
         audit_record(
             ctx, "user.authorization_code", pool_id=user.pool_id, target=user.username, client_id=client.client_id
@@ -368,11 +366,11 @@ def authorization_complete(ctx: ServiceContext, *, request: AuthorizeRequest, se
     return out
 
 
-def _claims_dump(value: dict[str, Any]) -> str:
+def claims_dump(value: dict[str, Any]) -> str:
     return json.dumps(value)
 
 
-def _claims_load(text: str) -> dict[str, Any]:
+def claims_load(text: str) -> dict[str, Any]:
     try:
         loaded = json.loads(text or "{}")
     except ValueError:
@@ -380,138 +378,11 @@ def _claims_load(text: str) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-# --- The token endpoint -----------------------------------------------------------------------------
+# --- The token endpoint (hostedui/services/validator.py) -------------------------------------------
 
 
-def client_authenticate(pool: UserPool, form: Mapping[str, Any], basic: tuple[str, str] | None) -> AppClient:
-    """The client a token or revocation request comes from: client_secret_basic (``basic``)
-    or client_secret_post / a public client's ``client_id`` (RFC 6749 §2.3.1). A client with
-    secrets must prove one (either, while one is being rotated); a secret sent for a client
-    without one is ignored. Raises ``invalid_request`` (two methods at once), ``invalid_client``."""
-    form_id, form_secret = _one(form, "client_id"), _one(form, "client_secret")
-    if basic is not None and form_secret is not None:
-        raise OAuthError("invalid_request", "Use one client authentication method, not two.")
-    if basic is not None:
-        client_id, secret = basic
-        if form_id is not None and form_id != client_id:
-            raise OAuthError("invalid_request", "The client_id differs from the authenticated client.")
-    else:
-        client_id, secret = form_id, form_secret
-    status = 401 if basic is not None else 400
-    client = client_of_pool(pool, client_id)
-    if client is None:
-        raise OAuthError("invalid_client", "Client authentication failed.", status=status)
-    if tokens.client_secret_matches(client, secret) is False:
-        raise OAuthError("invalid_client", "Client authentication failed.", status=status)
-    return client
-
-
-def token_request(
-    ctx: ServiceContext, *, pool: UserPool, form: Mapping[str, Any], basic: tuple[str, str] | None
-) -> tokens.TokenSet:
-    """``POST /oauth2/token``: the authorization_code, refresh_token and client_credentials
-    grants. Raises :class:`OAuthError` (invalid_request, invalid_client, invalid_grant,
-    unauthorized_client, unsupported_grant_type, invalid_scope)."""
-    grant_type = _one(form, "grant_type")
-    client = client_authenticate(pool, form, basic)
-    ctx = client_context(ctx, client)
-    if grant_type is None:
-        raise OAuthError("invalid_request", "The grant_type parameter is required.")
-    if grant_type == "authorization_code":
-        return _code_grant(ctx, client, form)
-    if grant_type == "refresh_token":
-        return _refresh_grant(ctx, client, form)
-    if grant_type == "client_credentials":
-        return _client_credentials_grant(ctx, client, form)
-    raise OAuthError("unsupported_grant_type", f"The grant_type {grant_type} is not supported.")
-
-
-def _flow_allowed(client: AppClient, flow: str) -> bool:
+def flow_allowed(client: AppClient, flow: str) -> bool:
     return oauth_enabled(client) and flow in (client.settings.get("AllowedOAuthFlows") or [])
-
-
-def _code_grant(ctx: ServiceContext, client: AppClient, form: Mapping[str, Any]) -> tokens.TokenSet:
-    if not _flow_allowed(client, "code"):
-        raise OAuthError("unauthorized_client", "The client is not allowed the authorization code flow.")
-    code, redirect_uri, verifier = _one(form, "code"), _one(form, "redirect_uri"), _one(form, "code_verifier")
-    if code is None:
-        raise OAuthError("invalid_request", "The code parameter is required.")
-    reused_session: str | None = None
-    refused: ServiceError | None = None
-    with transaction.atomic():
-        grant = Grant.objects.select_for_update().filter(code=_digest(code), application=client).first()
-        if grant is None or grant.expires <= timezone.now():
-            raise OAuthError("invalid_grant", "The authorization code is invalid or has expired.")
-        claims = _claims_load(grant.claims)
-        if claims.get("redeemed_at"):
-            reused_session = claims.get("token_session")
-        else:
-            if redirect_uri != grant.redirect_uri:
-                raise OAuthError("invalid_grant", "The redirect_uri does not match the authorization request's.")
-            if grant.code_challenge:
-                check = PKCE_METHODS.get(grant.code_challenge_method)
-                if (
-                    verifier is None
-                    or not _PKCE_VALUE.fullmatch(verifier)
-                    or check is None
-                    or not check(verifier, grant.code_challenge)
-                ):
-                    raise OAuthError("invalid_grant", "The code_verifier does not match the code_challenge.")
-            elif pkce_required(client):
-                # Issued while the pool allowed it (codes live five minutes): not redeemed now.
-                raise OAuthError("invalid_grant", "The authorization code was issued without PKCE.")
-            user = User.objects.select_related("pool").get(pk=grant.user_id)
-            if not user.is_active:
-                raise OAuthError("invalid_grant", "User is disabled.")
-            auth_time = datetime.fromisoformat(claims["auth_time"]) if claims.get("auth_time") else None
-            try:
-                with transaction.atomic():  # a refusal leaves nothing of the issue behind
-                    issued = hosted_tokens_issue(
-                        ctx,
-                        client=client,
-                        user=user,
-                        auth_time=auth_time,
-                        scopes=grant.scope.split(),
-                        nonce=grant.nonce or None,
-                    )
-            except ServiceError as exc:  # a token_generation hook refused: the code is spent all the same
-                refused = exc
-                claims.update(redeemed_at=timezone.now().isoformat(), token_session=None)
-            else:
-                claims.update(
-                    redeemed_at=timezone.now().isoformat(),
-                    token_session=tokens.token_session_of(issued.refresh_token or ""),
-                )
-            grant.claims = _claims_dump(claims)
-            grant.save(update_fields=["claims", "updated"])
-            if refused is None:
-                return issued
-    if refused is not None:  # raised once the spent code is committed
-        raise OAuthError("invalid_grant", refused.message)
-    if reused_session:
-        tokens.token_session_revoke(ctx, session_id=reused_session, reason="authorization code reused")
-    raise OAuthError("invalid_grant", "The authorization code has already been used.")
-
-
-def _refresh_grant(ctx: ServiceContext, client: AppClient, form: Mapping[str, Any]) -> tokens.TokenSet:
-    refresh_token = _one(form, "refresh_token")
-    if refresh_token is None:
-        raise OAuthError("invalid_request", "The refresh_token parameter is required.")
-    try:
-        return oauth_refresh(ctx, client=client, refresh_token=refresh_token)
-    except (NotAuthorized, RefreshTokenReuse) as exc:
-        raise OAuthError("invalid_grant", exc.message) from None
-    except ServiceError as exc:  # what else a token_generation hook may raise to refuse
-        raise OAuthError("invalid_grant", exc.message) from None
-
-
-def _client_credentials_grant(ctx: ServiceContext, client: AppClient, form: Mapping[str, Any]) -> tokens.TokenSet:
-    # The client's own token, no user's: no sign-in hook runs. (Cognito asks a pre token
-    # generation trigger about machine-to-machine tokens only with its event version 3.)
-    if not _flow_allowed(client, "client_credentials") or tokens.client_secret_matches(client, None) is None:
-        raise OAuthError("unauthorized_client", "The client is not allowed the client_credentials flow.")
-    scopes = scopes_check(client, _one(form, "scope"))
-    return tokens.tokens_issue_for_client(ctx, client=client, scopes=scopes)
 
 
 # --- userInfo and revocation ---------------------------------------------------------------------------
@@ -569,29 +440,6 @@ def userinfo(pool: UserPool, token: str | None) -> dict[str, Any]:
                 wanted |= names
         readable = {n: v for n, v in readable.items() if n in wanted or n == "sub"}
     return {"sub": str(user.sub), **{n: v for n, v in readable.items() if n != "sub"}, "username": user.username}
-
-
-def revoke_request(
-    ctx: ServiceContext, *, pool: UserPool, form: Mapping[str, Any], basic: tuple[str, str] | None
-) -> None:
-    """``POST /oauth2/revoke`` (RFC 7009): revoke a refresh token and what was issued from it.
-    Raises :class:`OAuthError`: invalid_request, invalid_client, unsupported_token_type (an
-    access or ID token), unauthorized_client (revocation disabled for the client),
-    invalid_grant (another client's token)."""
-    token = _one(form, "token")
-    client = client_authenticate(pool, form, basic)
-    if token is None:
-        raise OAuthError("invalid_request", "The token parameter is required.")
-    try:
-        tokens.refresh_token_revoke(client_context(ctx, client), client=client, token=token)
-    except UnsupportedTokenType as exc:
-        raise OAuthError("unsupported_token_type", exc.message) from None
-    except UnsupportedOperation as exc:
-        raise OAuthError("unauthorized_client", exc.message) from None
-    except Unauthorized as exc:
-        raise OAuthError("invalid_grant", exc.message) from None
-    except ServiceError as exc:
-        raise OAuthError("invalid_request", exc.message) from None
 
 
 # --- Logout ----------------------------------------------------------------------------------------------

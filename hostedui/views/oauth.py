@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import base64
-from urllib.parse import unquote
-
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hostedui.services import oauth, sessions
+from hostedui.services.validator import CognitoOAuthLibCore
 from hostedui.views import (
     AppRedirect,
     Hosted,
@@ -23,8 +22,6 @@ from hostedui.views import (
     redirect_with,
     service_context,
 )
-
-FORM = "application/x-www-form-urlencoded"
 
 
 def authorization_response(request: HttpRequest, hosted: Hosted, areq: oauth.AuthorizeRequest, session) -> AppRedirect:
@@ -62,50 +59,35 @@ def _oauth_json(body: dict, status: int = 200, *, challenge: str | None = None) 
     return response
 
 
-def _error_json(exc: oauth.OAuthError, *, scheme: str = "Basic") -> JsonResponse:
-    challenge = None
-    if exc.status == 401 and scheme == "Basic":
-        challenge = 'Basic realm="oauth2"'
-    elif scheme == "Bearer" and exc.status in (401, 403):
-        challenge = f'Bearer error="{exc.error}"'
+def _bearer_error_json(exc: oauth.OAuthError) -> JsonResponse:
+    challenge = f'Bearer error="{exc.error}"' if exc.status in (401, 403) else None
     return _oauth_json(exc.body(), exc.status, challenge=challenge)
 
 
-def _basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
-    """client_secret_basic (RFC 6749 §2.3.1: both parts form-urlencoded before Base64)."""
-    header = request.headers.get("Authorization", "")
-    if not header:
-        return None
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "basic":
-        raise oauth.OAuthError("invalid_client", "Use HTTP Basic authentication for the client.", status=401)
-    try:
-        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except ValueError:  # binascii.Error, UnicodeDecodeError, and text that is not ASCII (headers are latin-1)
-        raise oauth.OAuthError("invalid_client", "The Authorization header is malformed.", status=401) from None
-    client_id, sep, secret = decoded.partition(":")
-    if not sep:
-        raise oauth.OAuthError("invalid_client", "The Authorization header is malformed.", status=401)
-    return unquote(client_id.replace("+", " ")), unquote(secret.replace("+", " "))
-
-
-def _form(request: HttpRequest):
-    if request.content_type != FORM:
-        raise oauth.OAuthError("invalid_request", f"The request body must be {FORM}.")
-    return request.POST
+def _oauthlib_response(headers: dict[str, str], body: str, status: int) -> HttpResponse:
+    """oauthlib's answer (its error bodies are JSON, also where it gives no Content-Type)."""
+    headers = dict(headers)
+    content_type = headers.pop("Content-Type", "application/json" if body else None)
+    response = HttpResponse(body or b"", status=status, content_type=content_type)
+    for name, value in headers.items():
+        response[name] = value
+    response["Cache-Control"] = "no-store"
+    if body:
+        response["Pragma"] = "no-cache"
+    return response
 
 
 @csrf_exempt
 @require_POST
 @hosted_request
 def token(request: HttpRequest, hosted: Hosted) -> HttpResponse:
-    """``POST /oauth2/token``: authorization_code, refresh_token, client_credentials."""
-    try:
-        basic = _basic_credentials(request)
-        issued = oauth.token_request(service_context(request), pool=hosted.pool, form=_form(request), basic=basic)
-    except oauth.OAuthError as exc:
-        return _error_json(exc)
-    return _oauth_json(issued.oauth_response())
+    """``POST /oauth2/token``: authorization_code, refresh_token, client_credentials, on
+    django-oauth-toolkit's server (hostedui/services/validator.py). One transaction: the
+    authorization code's row stays locked from its check until it is spent."""
+    core = CognitoOAuthLibCore(hosted.pool, service_context(request))
+    with transaction.atomic():
+        _, headers, body, status = core.create_token_response(request)
+    return _oauthlib_response(headers, body, status)
 
 
 @csrf_exempt
@@ -120,7 +102,7 @@ def userinfo(request: HttpRequest, hosted: Hosted) -> HttpResponse:
             raise oauth.OAuthError("invalid_request", "Use a Bearer access token.", status=400)
         body = oauth.userinfo(hosted.pool, value.strip() if header else None)
     except oauth.OAuthError as exc:
-        return _error_json(exc, scheme="Bearer")
+        return _bearer_error_json(exc)
     return _oauth_json(body)
 
 
@@ -129,14 +111,9 @@ def userinfo(request: HttpRequest, hosted: Hosted) -> HttpResponse:
 @hosted_request
 def revoke(request: HttpRequest, hosted: Hosted) -> HttpResponse:
     """``POST /oauth2/revoke`` (RFC 7009): 200 with an empty body, also for an unknown token."""
-    try:
-        basic = _basic_credentials(request)
-        oauth.revoke_request(service_context(request), pool=hosted.pool, form=_form(request), basic=basic)
-    except oauth.OAuthError as exc:
-        return _error_json(exc)
-    response = HttpResponse(b"", status=200)
-    response["Cache-Control"] = "no-store"
-    return response
+    core = CognitoOAuthLibCore(hosted.pool, service_context(request))
+    _, headers, body, status = core.create_revocation_response(request)
+    return _oauthlib_response(headers, body, status)
 
 
 @require_GET

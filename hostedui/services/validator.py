@@ -1,0 +1,386 @@
+"""``/oauth2/token`` and ``/oauth2/revoke`` on django-oauth-toolkit's and oauthlib's server.
+
+oauthlib runs the grants (authorization_code with PKCE, refresh_token, client_credentials)
+and the revocation endpoint (RFC 7009): their order of checks, their PKCE comparison and
+their error responses. Cognito's rules sit in :class:`CognitoValidator`, DOT's validator
+(``oauth2_provider.oauth2_validators.OAuth2Validator``) bound to one user pool, whose methods
+call the rules in hostedui/services/oauth.py and the token service; :class:`CognitoTokens`
+issues Cognito's tokens through the sign-in package, so the ``token_generation`` hook, the
+refresh tokens shared with InitiateAuth and the JSON shape are those of the rest of Cognate.
+
+Where oauthlib's answer differs from Cognito's, the validator raises the error itself (an
+``OAuth2Error`` raised by a validator method is the response): ``invalid_grant`` for a
+missing or malformed ``code_verifier`` and for a redirect_uri that differs (oauthlib says
+``invalid_request`` for both), ``invalid_client`` with status 400 unless the client used
+HTTP Basic (oauthlib always says 401 with a Bearer challenge), and the error descriptions.
+Three checks oauthlib does not make are :class:`CognitoServer`'s: the body must be a form,
+no parameter may be repeated or oversized, and ``grant_type`` is required (oauthlib routes a
+request without one to its default grant, which answers ``unsupported_grant_type``).
+
+DOT's AccessToken, RefreshToken and IDToken tables are not used: tokens are Cognito's JWTs
+and the token service's refresh tokens (userpools/services/tokens/). DOT's ``Grant`` table
+holds the authorization codes (hostedui/services/oauth.py, ``authorization_complete``).
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote_plus
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from oauth2_provider.models import Grant
+from oauth2_provider.oauth2_backends import OAuthLibCore
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.oauth2.rfc6749 import errors
+from oauthlib.oauth2.rfc6749.endpoints.revocation import RevocationEndpoint
+from oauthlib.oauth2.rfc6749.endpoints.token import TokenEndpoint
+from oauthlib.oauth2.rfc6749.grant_types import (
+    AuthorizationCodeGrant,
+    ClientCredentialsGrant,
+    RefreshTokenGrant,
+)
+from oauthlib.oauth2.rfc6749.tokens import BearerToken, OAuth2Token
+
+from hostedui.services.oauth import (
+    FORM,
+    MAX_PARAMETER,
+    PKCE_METHODS,
+    PKCE_VALUE,
+    OAuthError,
+    claims_dump,
+    claims_load,
+    client_of_pool,
+    code_digest,
+    flow_allowed,
+    pkce_required,
+    scopes_check,
+)
+from userpools.context import ServiceContext, client_context
+from userpools.errors import ServiceError, Unauthorized, UnsupportedOperation, UnsupportedTokenType
+from userpools.models import AppClient, User, UserPool
+from userpools.services import tokens
+from userpools.signin import hosted_tokens_issue, oauth_refresh
+
+
+class ClientAuthenticationFailed(errors.InvalidClientError):
+    """``invalid_client`` as Cognito answers it: 401 with a Basic challenge when the client
+    used HTTP Basic (RFC 6749 §5.2), otherwise 400 (oauthlib's is always 401, Bearer)."""
+
+    def __init__(self, description: str, *, basic: bool, request: Any = None) -> None:
+        super().__init__(description=description, status_code=401 if basic else 400, request=request)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Basic realm="oauth2"'} if self.status_code == 401 else {}
+
+
+class CognitoValidator(OAuth2Validator):
+    """DOT's validator with Cognito's rules, for one user pool (the hosted request's)."""
+
+    def __init__(self, pool: UserPool, ctx: ServiceContext) -> None:
+        super().__init__()
+        self.pool = pool
+        self.ctx = ctx
+        self._clients: dict[str, AppClient | None] = {}
+
+    # --- Client authentication (RFC 6749 §2.3.1) ------------------------------------------
+
+    def _client(self, client_id: str | None) -> AppClient | None:
+        if not client_id:
+            return None
+        if client_id not in self._clients:
+            self._clients[client_id] = client_of_pool(self.pool, client_id)
+        return self._clients[client_id]
+
+    @staticmethod
+    def _basic(request) -> tuple[str, str] | None:
+        """client_secret_basic: both parts form-urlencoded before Base64 (RFC 6749 §2.3.1)."""
+        header = request.headers.get("Authorization", "")
+        if not header:
+            return None
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "basic":
+            raise ClientAuthenticationFailed("Use HTTP Basic authentication for the client.", basic=True)
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except ValueError:  # binascii.Error, UnicodeDecodeError, and text that is not ASCII (headers are latin-1)
+            raise ClientAuthenticationFailed("The Authorization header is malformed.", basic=True) from None
+        client_id, sep, secret = decoded.partition(":")
+        if not sep:
+            raise ClientAuthenticationFailed("The Authorization header is malformed.", basic=True)
+        return unquote_plus(client_id), unquote_plus(secret)
+
+    def client_authentication_required(self, request, *args, **kwargs) -> bool:
+        """Whether the request carries client credentials (Basic or ``client_secret``) or
+        names a client with secrets; otherwise it is a public client's, identified by
+        :meth:`authenticate_client_id`."""
+        if self._basic(request) is not None or request.client_secret is not None:
+            return True
+        client = self._client(request.client_id)
+        return client is not None and client.secrets.exists()
+
+    def authenticate_client(self, request, *args, **kwargs) -> bool:
+        """client_secret_basic or client_secret_post, one of them: a client with secrets
+        must prove one (either, while one is being rotated); a secret sent for a client
+        without one is ignored."""
+        basic = self._basic(request)
+        if basic is not None and request.client_secret is not None:
+            raise errors.InvalidRequestError(description="Use one client authentication method, not two.")
+        if basic is not None:
+            client_id, secret = basic
+            if request.client_id is not None and request.client_id != client_id:
+                raise errors.InvalidRequestError(description="The client_id differs from the authenticated client.")
+        else:
+            client_id, secret = request.client_id, request.client_secret
+        client = self._client(client_id)
+        if client is None or tokens.client_secret_matches(client, secret) is False:
+            raise ClientAuthenticationFailed("Client authentication failed.", basic=basic is not None)
+        request.client, request.client_id = client, client.client_id
+        return True
+
+    def authenticate_client_id(self, client_id, request, *args, **kwargs) -> bool:
+        """A public client (no secret), by its ``client_id`` alone."""
+        client = self._client(client_id)
+        if client is None:
+            raise ClientAuthenticationFailed("Client authentication failed.", basic=False)
+        request.client = client
+        return True
+
+    def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs) -> bool:
+        """The client's AllowedOAuthFlows: ``code`` for the authorization_code grant,
+        ``client_credentials`` (and a secret) for that grant. A refresh token is bound to its
+        client; the token service checks that when it refreshes."""
+        if grant_type == "authorization_code" and not flow_allowed(client, "code"):
+            raise errors.UnauthorizedClientError(
+                description="The client is not allowed the authorization code flow.", request=request
+            )
+        if grant_type == "client_credentials" and (
+            not flow_allowed(client, "client_credentials") or tokens.client_secret_matches(client, None) is None
+        ):
+            raise errors.UnauthorizedClientError(
+                description="The client is not allowed the client_credentials flow.", request=request
+            )
+        return grant_type in CognitoServer.GRANT_TYPES
+
+    # --- The authorization code (RFC 6749 §4.1.3, RFC 7636 §4.6) ---------------------------
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs) -> bool:
+        """The code is this client's, unexpired and unused; its row stays locked until the
+        request's transaction ends (hostedui/views/oauth.py), so it is redeemed once. A
+        second use revokes the tokens the first one got (RFC 6749 §4.1.2)."""
+        grant = Grant.objects.select_for_update().filter(code=code_digest(code), application=client).first()
+        if grant is None or grant.expires <= timezone.now():
+            raise errors.InvalidGrantError(description="The authorization code is invalid or has expired.")
+        claims = claims_load(grant.claims)
+        if claims.get("redeemed_at"):
+            if claims.get("token_session"):
+                tokens.token_session_revoke(
+                    client_context(self.ctx, client),
+                    session_id=claims["token_session"],
+                    reason="authorization code reused",
+                )
+            raise errors.InvalidGrantError(description="The authorization code has already been used.")
+        # oauthlib compares a well-formed verifier with the challenge. Cognito answers
+        # invalid_grant where oauthlib would say invalid_request (no verifier), and a
+        # verifier outside RFC 7636 §4.1's alphabet and length is refused before that.
+        verifier = request.code_verifier
+        if grant.code_challenge:
+            if (
+                verifier is None
+                or not PKCE_VALUE.fullmatch(verifier)
+                or grant.code_challenge_method not in PKCE_METHODS
+            ):
+                raise errors.InvalidGrantError(description="The code_verifier does not match the code_challenge.")
+        elif pkce_required(client):
+            # Issued while the pool allowed it (codes live five minutes): not redeemed now.
+            raise errors.InvalidGrantError(description="The authorization code was issued without PKCE.")
+        user = User.objects.select_related("pool").get(pk=grant.user_id)
+        if not user.is_active:
+            raise errors.InvalidGrantError(description="User is disabled.")
+        request.grant, request.grant_claims = grant, claims
+        request.user, request.scopes = user, grant.scope.split()
+        return True
+
+    def get_code_challenge(self, code, request) -> str | None:
+        return request.grant.code_challenge or None
+
+    def get_code_challenge_method(self, code, request) -> str | None:
+        return request.grant.code_challenge_method or None
+
+    def is_pkce_required(self, client_id, request) -> bool:
+        client = request.client or self._client(client_id)
+        return client is None or pkce_required(client)
+
+    def get_default_redirect_uri(self, client_id, request, *args, **kwargs) -> None:
+        return None  # the token request names the authorization request's redirect_uri
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *args, **kwargs) -> bool:
+        if redirect_uri != request.grant.redirect_uri:
+            raise errors.InvalidGrantError(description="The redirect_uri does not match the authorization request's.")
+        return True
+
+    def _code_spend(self, request, token_session: str | None) -> None:
+        grant, claims = request.grant, request.grant_claims
+        claims.update(redeemed_at=timezone.now().isoformat(), token_session=token_session)
+        grant.claims = claims_dump(claims)
+        grant.save(update_fields=["claims", "updated"])
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs) -> None:
+        """Spend the code, remembering the token session it started (for a reuse)."""
+        self._code_spend(request, getattr(request, "token_session", None))
+
+    # --- Refresh tokens and scopes ---------------------------------------------------------------
+
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs) -> bool:
+        # The token service decides (unknown, expired, revoked, another client's, reused
+        # past the rotation grace period) in the transaction that issues, at
+        # CognitoTokens.create_token: a lookup here could disagree with it under concurrency.
+        return True
+
+    def get_original_scopes(self, refresh_token, request, *args, **kwargs) -> list[str]:
+        return []
+
+    def is_within_original_scope(self, request_scopes, refresh_token, request, *args, **kwargs) -> bool:
+        # Cognito ignores a refresh's scope parameter: the new tokens keep the session's scopes.
+        return True
+
+    def get_default_scopes(self, client_id, request, *args, **kwargs) -> list[str]:
+        return list(request.client.settings.get("AllowedOAuthScopes") or [])
+
+    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs) -> bool:
+        """Cognito's scopes (hostedui.services.oauth.scopes_check): each allowed to the
+        client; custom scopes whose resource server no longer defines them are dropped."""
+        try:
+            request.scopes = scopes_check(client, " ".join(scopes), redirect=False)
+        except OAuthError as exc:
+            raise errors.InvalidScopeError(description=exc.description, request=request) from None
+        return True
+
+    def is_origin_allowed(self, client_id, origin, request, *args, **kwargs) -> bool:
+        return False  # CORS is django-cors-headers' (config/settings.py), not oauthlib's
+
+    # --- Issuing ------------------------------------------------------------------------------------
+
+    def tokens_issue(self, request) -> tokens.TokenSet:
+        """The tokens of a validated token request, through the sign-in package (hooks run)."""
+        client = request.client
+        ctx = client_context(self.ctx, client)
+        if request.grant_type == "client_credentials":
+            # The client's own token, no user's: no sign-in hook runs. (Cognito asks a pre token
+            # generation trigger about machine-to-machine tokens only with its event version 3.)
+            return tokens.tokens_issue_for_client(ctx, client=client, scopes=request.scopes)
+        if request.grant_type == "refresh_token":
+            try:
+                return oauth_refresh(ctx, client=client, refresh_token=request.refresh_token)
+            except ServiceError as exc:  # NotAuthorized, RefreshTokenReuse, or a refusing hook
+                raise errors.InvalidGrantError(description=exc.message) from None
+        claims = request.grant_claims
+        auth_time = datetime.fromisoformat(claims["auth_time"]) if claims.get("auth_time") else None
+        try:
+            with transaction.atomic():  # a refusal leaves nothing of the issue behind
+                issued = hosted_tokens_issue(
+                    ctx,
+                    client=client,
+                    user=request.user,
+                    auth_time=auth_time,
+                    scopes=request.scopes,
+                    nonce=request.grant.nonce or None,
+                )
+        except ServiceError as exc:  # a token_generation hook refused: the code is spent all the same
+            self._code_spend(request, None)
+            raise errors.InvalidGrantError(description=exc.message) from None
+        request.token_session = tokens.token_session_of(issued.refresh_token or "")
+        return issued
+
+    def save_bearer_token(self, token, request, *args, **kwargs) -> None:
+        pass  # the token service stored the refresh token when it issued (tokens_issue)
+
+    # --- Revocation (RFC 7009) -------------------------------------------------------------------
+
+    def revoke_token(self, token, token_type_hint, request, *args, **kwargs) -> None:
+        """Revoke a refresh token and its session (tokens.refresh_token_revoke); an unknown
+        token is no error (RFC 7009 §2.2), an access or ID token is ``unsupported_token_type``."""
+        try:
+            tokens.refresh_token_revoke(client_context(self.ctx, request.client), client=request.client, token=token)
+        except UnsupportedTokenType as exc:
+            raise errors.UnsupportedTokenTypeError(description=exc.message) from None
+        except UnsupportedOperation as exc:
+            raise errors.UnauthorizedClientError(description=exc.message) from None
+        except Unauthorized as exc:
+            raise errors.InvalidGrantError(description=exc.message) from None
+        except ServiceError as exc:
+            raise errors.InvalidRequestError(description=exc.message) from None
+
+
+class CognitoTokens(BearerToken):
+    """oauthlib's token handler issuing Cognito's tokens: the JSON body is the token
+    service's (access_token, id_token with the openid scope, refresh_token when one is new,
+    token_type Bearer, expires_in), with no ``scope`` member, as Cognito's."""
+
+    def create_token(self, request, refresh_token: bool = False, **kwargs: Any) -> OAuth2Token:
+        return OAuth2Token(self.request_validator.tokens_issue(request).oauth_response())
+
+
+class CognitoServer(TokenEndpoint, RevocationEndpoint):
+    """oauthlib's token and revocation endpoints with the three grants Cognito has."""
+
+    GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
+
+    def __init__(self, validator: CognitoValidator) -> None:
+        grants = {
+            "authorization_code": AuthorizationCodeGrant(validator),
+            "refresh_token": RefreshTokenGrant(validator),
+            "client_credentials": ClientCredentialsGrant(validator),
+        }
+        TokenEndpoint.__init__(
+            self,
+            default_grant_type="authorization_code",
+            default_token_type=CognitoTokens(validator),
+            grant_types=grants,
+        )
+        RevocationEndpoint.__init__(self, validator, supported_token_types=("refresh_token",))
+
+    def _raise_on_bad_form(self, request) -> None:
+        """A form body (RFC 6749 §4.1.3, RFC 7009 §2.1) whose parameters are each given
+        once (RFC 6749 §3.2) and within a sane length."""
+        content_type = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if content_type != FORM:
+            raise errors.InvalidRequestError(description=f"The request body must be {FORM}.")
+        for name in request.duplicate_params:
+            raise errors.InvalidRequestError(description=f"The {name} parameter is repeated.")
+        for name, value in request.decoded_body or []:
+            if len(value) > MAX_PARAMETER or "\x00" in value:
+                raise errors.InvalidRequestError(description=f"The {name} parameter is malformed.")
+
+    def validate_token_request(self, request) -> None:
+        super().validate_token_request(request)
+        self._raise_on_bad_form(request)
+        if not request.grant_type:
+            raise errors.InvalidRequestError(description="The grant_type parameter is required.")
+
+    def validate_revocation_request(self, request) -> None:
+        self._raise_on_bad_form(request)
+        super().validate_revocation_request(request)
+
+
+class CognitoOAuthLibCore(OAuthLibCore):
+    """DOT's bridge from Django to oauthlib, for :class:`CognitoServer`. Every value of a
+    repeated parameter is passed on (DOT keeps the last), so the server can refuse it;
+    empty values are dropped (RFC 6749 §3.2: as if omitted). A validator's error during the
+    revocation itself is answered as during its validation (DOT lets it propagate)."""
+
+    def __init__(self, pool: UserPool, ctx: ServiceContext) -> None:
+        super().__init__(server=CognitoServer(CognitoValidator(pool, ctx)))
+
+    def extract_body(self, request: HttpRequest) -> list[tuple[str, str]]:
+        return [(key, value) for key, values in request.POST.lists() for value in values if value != ""]
+
+    def create_revocation_response(self, request: HttpRequest):
+        try:
+            return super().create_revocation_response(request)
+        except errors.OAuth2Error as exc:
+            return None, exc.headers, exc.json, exc.status_code
