@@ -176,3 +176,32 @@ def test_a_connection_unreads_and_hands_back_its_buffered_bytes():
     finally:
         ours.close()
         theirs.close()
+
+
+# hostedui/services/validator.py overrides these django-oauth-toolkit and oauthlib methods
+# (called with these parameters) and reads these oauthlib Request attributes.
+OAUTH_OVERRIDDEN = [
+    ("oauth2_provider.oauth2_backends:OAuthLibCore.extract_body", ["request"]),
+    ("oauth2_provider.oauth2_backends:OAuthLibCore.create_revocation_response", ["request"]),
+    ("oauthlib.oauth2.rfc6749.endpoints.token:TokenEndpoint.validate_token_request", ["request"]),
+    ("oauthlib.oauth2.rfc6749.endpoints.revocation:RevocationEndpoint.validate_revocation_request", ["request"]),
+    ("oauthlib.oauth2.rfc6749.tokens:BearerToken.create_token", ["request", "refresh_token", "kwargs"]),
+]
+
+
+@pytest.mark.parametrize("dotted, parameters", OAUTH_OVERRIDDEN, ids=[d for d, _ in OAUTH_OVERRIDDEN])
+def test_the_oauth_methods_the_validator_overrides_keep_their_parameters(dotted, parameters):
+    assert _parameters(_attribute(dotted)) == parameters
+
+
+def test_oauthlib_requests_carry_what_the_validator_reads():
+    from oauthlib.common import Request
+
+    request = Request(
+        "https://example.com/oauth2/token",
+        http_method="POST",
+        body="a=1&a=2&b=3",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert request.duplicate_params == ["a"]
+    assert ("b", "3") in request.decoded_body
