@@ -2,23 +2,33 @@
 
 Cognito's endpoints and rules (Developer Guide, "User pool endpoints and managed login
 reference": the authorize, token, userInfo, revoke and logout endpoints), over RFC 6749,
-RFC 7636 (PKCE), RFC 7009 (revocation) and OpenID Connect Core 1.0:
+RFC 7636 (PKCE), RFC 7009 (revocation) and OpenID Connect Core 1.0. ``/oauth2/authorize``,
+``/oauth2/token``, ``/oauth2/revoke`` and ``/oauth2/userInfo`` run on oauthlib's endpoints
+(through django-oauth-toolkit's validator), so the grants, PKCE, client authentication and
+the error responses are oauthlib's; Cognito's rules are in the validator
+(hostedui/services/validator.py) and the rules module (hostedui/services/rules.py). This
+module is what the views call:
 
-* ``/oauth2/authorize`` admits an app client with ``AllowedOAuthFlowsUserPoolClient``, a
-  ``redirect_uri`` that is exactly one of its CallbackURLs, a ``response_type`` its
-  AllowedOAuthFlows allow (``code``; ``token`` for ``implicit``) and scopes among its
-  AllowedOAuthScopes (all of them when the request names none). Until the client and the
-  redirect URI are known good, errors are shown to the person, never redirected
-  (RFC 6749 §4.1.2.1); after that they go to the redirect URI with ``state``.
-* Authorization codes live five minutes, are stored as SHA-256 hashes in
-  django-oauth-toolkit's ``Grant`` table and are good once: a second use is refused and
-  revokes the tokens the first one got (RFC 6749 §4.1.2).
+* :func:`authorize_request_check` checks an authorization request (``/oauth2/authorize``
+  and every sign-in page after it) with oauthlib's ``validate_authorization_request``: an
+  app client with ``AllowedOAuthFlowsUserPoolClient``, a ``redirect_uri`` that is exactly
+  one of its CallbackURLs, a ``response_type`` its AllowedOAuthFlows allow (``code``;
+  ``token`` for ``implicit``), scopes among its AllowedOAuthScopes (all of them when the
+  request names none), and Cognito's own parameters (``prompt``, ``identity_provider``,
+  ``idp_identifier``, ``lang``, ``login_hint``, ``nonce``), which the pages carry on. Until
+  the client and the redirect URI are known good, errors are shown to the person, never
+  redirected (oauthlib's ``FatalClientError``; RFC 6749 §4.1.2.1); after that they go to
+  the redirect URI with ``state`` (in the fragment for response_type ``token``).
+* :func:`authorization_complete` answers it for a signed-in browser with oauthlib's
+  ``create_authorization_response``: a code, good for five minutes and once, stored as a
+  SHA-256 hash in django-oauth-toolkit's ``Grant`` table (a second use is refused and
+  revokes the tokens the first one got: RFC 6749 §4.1.2), or the implicit grant's tokens.
 * PKCE (RFC 7636): a public client (no secret: nothing else proves who redeems its codes)
   must send an ``S256`` code_challenge on the code grant (RFC 9700 §2.1.1: ``plain`` puts
   the secret in the authorization request itself) — a Cognate rule beyond Cognito's, which
   Amplify and amazon-cognito-identity-js meet as they always send S256 — unless its pool's
   Cognate setting ``pkce_optional_for_public_clients`` relaxes it for legacy clients
-  (:func:`pkce_required`, also django-oauth-toolkit's ``PKCE_REQUIRED``). Confidential
+  (``rules.pkce_required``, also django-oauth-toolkit's ``PKCE_REQUIRED``). Confidential
   clients may use PKCE, ``S256`` or — beyond Cognito — ``plain`` (RFC 7636 §4.2), or not.
 * Tokens come from the user pool's one token service (``userpools.services.tokens``), so a
   refresh token from ``/oauth2/token`` works with ``InitiateAuth`` and the other way round,
@@ -30,93 +40,48 @@ RFC 7636 (PKCE), RFC 7009 (revocation) and OpenID Connect Core 1.0:
   (userpools/signin/refresh.py). A hook that refuses the exchange spends the code and
   issues nothing (``invalid_grant``); one that refuses the implicit grant sends
   ``access_denied`` back to the client.
+* :func:`userinfo_response` is oauthlib's OpenID Connect UserInfoEndpoint: an access token
+  of the pool with the ``openid`` scope, answered with the attributes its scopes allow.
+* ``/logout`` (:func:`logout_request_check`) has no oauthlib endpoint: it is this module's.
 
-Errors are :class:`OAuthError` with RFC 6749's codes; the views render them. The token
-and revocation endpoints run on django-oauth-toolkit's and oauthlib's server, with these
-rules in its validator (hostedui/services/validator.py).
+Errors the views render are :class:`OAuthError` with RFC 6749's codes.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.utils import timezone
 from oauth2_provider.models import Grant
-from oauthlib.oauth2.rfc6749.grant_types.authorization_code import (
-    code_challenge_method_plain,
-    code_challenge_method_s256,
-)
+from oauthlib.oauth2.rfc6749 import errors
+from oauthlib.openid.connect.core.endpoints.userinfo import UserInfoEndpoint
 
 from hostedui.models import HostedSession
+from hostedui.services.rules import (
+    CARRIED,
+    REAUTHENTICATE,
+    OAuthError,
+    client_of_pool,
+    logout_uri_allowed,
+    one,
+)
+from hostedui.services.rules import (
+    pkce_required_for_client_id as pkce_required_for_client_id,  # DOT's PKCE_REQUIRED (config/settings.py)
+)
+from hostedui.services.validator import CognitoServer, CognitoValidator
 from userpools.context import ServiceContext, client_context
-from userpools.errors import (
-    NotAuthorized,
-    ServiceError,
-)
 from userpools.models import AppClient, UserPool
-from userpools.services import tokens, users
-from userpools.services.audit import audit_record
-from userpools.services.clients import STANDARD_SCOPES
-from userpools.services.resource_servers import custom_scopes
-from userpools.signin import hosted_tokens_issue
 
-CODE_LIFETIME = timedelta(minutes=5)
-RESPONSE_TYPES = {"code": "code", "token": "implicit"}  # response_type -> the AllowedOAuthFlows value
-PROMPTS = frozenset({"none", "login", "select_account", "consent"})
-REAUTHENTICATE = frozenset({"login", "select_account", "consent"})
-COGNITO_PROVIDER = "COGNITO"
-PKCE_METHODS = {"S256": code_challenge_method_s256, "plain": code_challenge_method_plain}
-PKCE_VALUE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # RFC 7636 §4.1 and §4.2
-MAX_PARAMETER = 2048
-FORM = "application/x-www-form-urlencoded"  # the body of a token or revocation request
-# The parameters an authorization request carries from page to page of the sign-in.
-CARRIED = (
-    "client_id",
-    "response_type",
-    "redirect_uri",
-    "scope",
-    "state",
-    "nonce",
-    "code_challenge",
-    "code_challenge_method",
-    "identity_provider",
-    "idp_identifier",
-    "prompt",
-    "lang",
-    "login_hint",
-)
-
-
-class OAuthError(Exception):
-    """An OAuth 2.0 error response (RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1).
-
-    ``redirect``: the authorization request's client and redirect URI are good, so the
-    error goes back to the client; otherwise it is shown to the person.
-    """
-
-    def __init__(self, error: str, description: str = "", *, status: int = 400, redirect: bool = True) -> None:
-        super().__init__(f"{error}: {description}")
-        self.error = error
-        self.description = description
-        self.status = status
-        self.redirect = redirect
-        # Where a redirectable error goes (set by authorize_request_check).
-        self.redirect_uri: str | None = None
-        self.state: str | None = None
-        self.fragment = False
-
-    def body(self) -> dict[str, str]:
-        out = {"error": self.error}
-        if self.description:
-            out["error_description"] = self.description
-        return out
+# The authorization request's URI as oauthlib gets it: only its parameters are read.
+AUTHORIZE_URI = "https://cognate.invalid/oauth2/authorize"
+USERINFO_URI = "https://cognate.invalid/oauth2/userInfo"
+HOSTED = ServiceContext(actor="hostedui")  # checking a request changes nothing
+# Descriptions for the errors oauthlib raises without one.
+DESCRIPTIONS = {"unsupported_response_type": "The response_type is not supported."}
 
 
 # --- The authorization request ------------------------------------------------------------------
@@ -146,300 +111,130 @@ class AuthorizeRequest:
         return self.prompt in REAUTHENTICATE
 
 
-def _one(params: Mapping[str, Any], name: str, *, redirect: bool = True) -> str | None:
-    """A parameter given at most once (RFC 6749 §3.1), within a sane length."""
+def _server(pool: UserPool, ctx: ServiceContext, params: Mapping[str, Any]) -> tuple[CognitoServer, CognitoValidator]:
+    validator = CognitoValidator(pool, ctx)
+    validator.params = params
+    return CognitoServer(validator), validator
+
+
+def _authorize_uri(params: Mapping[str, Any]) -> str:
+    """The request as oauthlib reads it: the carried parameters only (a page's form also
+    holds a password), the first value of each, empty ones left out (RFC 6749 §3.1). The
+    validator checks the rest on ``params`` itself (repeated or malformed values)."""
     getlist = getattr(params, "getlist", None)
-    values = getlist(name) if getlist is not None else ([params[name]] if name in params else [])
-    if len(values) > 1:
-        raise OAuthError("invalid_request", f"The {name} parameter is repeated.", redirect=redirect)
-    if not values or values[0] == "":
+    pairs = []
+    for name in CARRIED:
+        values = getlist(name) if getlist is not None else ([params[name]] if name in params else [])
+        if values and values[0] != "":
+            pairs.append((name, str(values[0])))
+    return f"{AUTHORIZE_URI}?{urlencode(pairs)}"
+
+
+def _state(params: Mapping[str, Any]) -> str | None:
+    try:
+        return one(params, "state")
+    except OAuthError:
         return None
-    value = str(values[0])
-    if len(value) > MAX_PARAMETER or "\x00" in value:
-        raise OAuthError("invalid_request", f"The {name} parameter is malformed.", redirect=redirect)
-    return value
 
 
-def pkce_required(client: AppClient) -> bool:
-    """Whether ``client`` must use PKCE with S256 on the authorization code grant: a public
-    client (one without a secret: RFC 6749 §2.1), unless its pool relaxes this
-    (``UserPool.pkce_optional_for_public_clients``, set in the admin console)."""
-    if client.pool.pkce_optional_for_public_clients:
-        return False
-    return not client.secrets.exists()
-
-
-def pkce_required_for_client_id(client_id: str, request: object = None) -> bool:
-    """:func:`pkce_required` by client id: django-oauth-toolkit's ``PKCE_REQUIRED`` callable
-    (config/settings.py), so DOT's own validator, wherever it runs, keeps the same rule."""
-    client = AppClient.objects.select_related("pool").filter(client_id=client_id).first()
-    return client is None or pkce_required(client)
-
-
-def client_of_pool(pool: UserPool, client_id: str | None) -> AppClient | None:
-    if not client_id:
-        return None
-    return AppClient.objects.select_related("pool").filter(pool=pool, client_id=client_id).first()
-
-
-def oauth_enabled(client: AppClient) -> bool:
-    return bool(client.settings.get("AllowedOAuthFlowsUserPoolClient"))
-
-
-def redirect_uri_allowed(client: AppClient, uri: str) -> bool:
-    """Exactly one of the client's CallbackURLs (Cognito compares them as strings)."""
-    return uri in (client.settings.get("CallbackURLs") or [])
-
-
-def logout_uri_allowed(client: AppClient, uri: str) -> bool:
-    return uri in (client.settings.get("LogoutURLs") or [])
-
-
-def scopes_check(client: AppClient, requested: str | None, *, redirect: bool = True) -> list[str]:
-    """The scopes a request gets: those it names (space-separated), each allowed to the
-    client, or — when it names none — every allowed scope. A custom scope whose resource
-    server no longer defines it is inactive: ignored, not in the token (Developer Guide,
-    "Scopes, M2M, and APIs with resource servers"), until it is defined again. Raises
-    ``invalid_scope`` for a scope the client is not allowed, or when none is left."""
-    allowed = list(client.settings.get("AllowedOAuthScopes") or [])
-    names = allowed if requested is None else list(dict.fromkeys(requested.split()))
-    if requested is not None:
-        refused = [s for s in names if s not in allowed]
-        if refused:
-            raise OAuthError(
-                "invalid_scope", f"The scope {refused[0]} is not allowed for this client.", redirect=redirect
-            )
-    custom = [s for s in names if s not in STANDARD_SCOPES]
-    if custom:
-        defined = custom_scopes(client.pool_id)
-        names = [s for s in names if s in STANDARD_SCOPES or s in defined]
-    if not names:
-        raise OAuthError("invalid_scope", "No scope is allowed for this client.", redirect=redirect)
-    return names
+def _as_oauth_error(exc: errors.OAuth2Error, validator: CognitoValidator, params: Mapping[str, Any]) -> OAuthError:
+    """oauthlib's error as the views render it: shown to the person while the client or
+    the redirect URI is not known good (a FatalClientError), otherwise sent back to the
+    redirect URI with ``state``, in the fragment for response_type ``token``."""
+    redirect = not isinstance(exc, errors.FatalClientError) and validator.redirect_uri is not None
+    description = exc.description or DESCRIPTIONS.get(exc.error, "")
+    out = OAuthError(exc.error, description, redirect=redirect)
+    if redirect:
+        out.redirect_uri, out.state = validator.redirect_uri, _state(params)
+        try:
+            out.fragment = one(params, "response_type") == "token"
+        except OAuthError:
+            out.fragment = False
+    return out
 
 
 def authorize_request_check(pool: UserPool, params: Mapping[str, Any]) -> AuthorizeRequest:
-    """Check an authorization request (``/oauth2/authorize`` and every page after it).
+    """Check an authorization request (``/oauth2/authorize`` and every page after it) with
+    oauthlib's authorization endpoint and the Cognito validator.
 
-    Raises :class:`OAuthError`: ``redirect=False`` for a missing or unknown client_id, a
-    redirect_uri that is not one of the client's callback URLs; after that (redirectable)
-    ``unauthorized_client`` (the client may not use OAuth or this response type),
-    ``invalid_request``, ``unsupported_response_type``, ``invalid_scope``.
+    Raises :class:`OAuthError`: ``redirect=False`` for a missing, repeated or unknown
+    client_id, a redirect_uri that is repeated or not one of the client's callback URLs
+    (``redirect_mismatch``); after that (redirectable) ``unauthorized_client`` (the client
+    may not use OAuth or this response type), ``invalid_request``,
+    ``unsupported_response_type``, ``invalid_scope``.
     """
-    client = client_of_pool(pool, _one(params, "client_id", redirect=False))
-    if client is None:
-        raise OAuthError(
-            "invalid_request", "The client_id is missing or is not a client of this user pool.", redirect=False
-        )
-    redirect_uri = _one(params, "redirect_uri", redirect=False) or client.settings.get("DefaultRedirectURI")
-    if not redirect_uri or not redirect_uri_allowed(client, redirect_uri):
-        raise OAuthError(
-            "redirect_mismatch", "The redirect_uri is not one of the client's callback URLs.", redirect=False
-        )
+    # oauthlib gets the first value of each parameter; a repeated client_id or redirect_uri
+    # is fatal (as oauthlib would find it), the others the validator refuses redirectably.
+    one(params, "client_id", redirect=False)
+    one(params, "redirect_uri", redirect=False)
+    server, validator = _server(pool, HOSTED, params)
     try:
-        return _authorize_request_rest(client, redirect_uri, params)
-    except OAuthError as exc:
-        if exc.redirect:
-            exc.redirect_uri = redirect_uri
-            try:
-                exc.state = _one(params, "state")
-            except OAuthError:
-                exc.state = None
-            try:
-                exc.fragment = _one(params, "response_type") == "token"
-            except OAuthError:
-                exc.fragment = False
-        raise
-
-
-def _authorize_request_rest(client: AppClient, redirect_uri: str, params: Mapping[str, Any]) -> AuthorizeRequest:
-    if not oauth_enabled(client):
-        raise OAuthError("unauthorized_client", "The client is not allowed to use OAuth 2.0 flows.")
-    response_type = _one(params, "response_type")
-    if response_type is None:
-        raise OAuthError("invalid_request", "The response_type parameter is required.")
-    if response_type not in RESPONSE_TYPES:
-        raise OAuthError("unsupported_response_type", f"The response_type {response_type} is not supported.")
-    if RESPONSE_TYPES[response_type] not in (client.settings.get("AllowedOAuthFlows") or []):
-        raise OAuthError("unauthorized_client", f"The client is not allowed the {RESPONSE_TYPES[response_type]} flow.")
-    scopes = scopes_check(client, _one(params, "scope"))
-    challenge, method = _one(params, "code_challenge"), _one(params, "code_challenge_method")
-    if challenge is None and method is not None:
-        raise OAuthError("invalid_request", "code_challenge_method needs a code_challenge.")
-    if challenge is not None:
-        method = method or "plain"  # RFC 7636 §4.3
-        if method not in PKCE_METHODS:
-            raise OAuthError("invalid_request", "code_challenge_method must be S256 or plain.")
-        if not PKCE_VALUE.fullmatch(challenge):
-            raise OAuthError("invalid_request", "The code_challenge is malformed.")
-        if response_type != "code":
-            raise OAuthError("invalid_request", "PKCE applies to the authorization code flow.")
-    if response_type == "code" and method != "S256" and pkce_required(client):
-        # Missing, or plain (RFC 7636 §4.4.1: the server may refuse plain).
-        raise OAuthError(
-            "invalid_request", "This client must use PKCE: a code_challenge with code_challenge_method S256."
-        )
-    prompt = _one(params, "prompt")
-    if prompt is not None and prompt not in PROMPTS:
-        raise OAuthError("invalid_request", f"The prompt {prompt} is not supported.")
-    provider, identifier = _one(params, "identity_provider"), _one(params, "idp_identifier")
-    supported = client.settings.get("SupportedIdentityProviders") or []
-    if provider is not None and provider != COGNITO_PROVIDER:
-        # Federation (social and SAML identity providers) is not built yet: no other provider exists.
-        raise OAuthError("invalid_request", f"The identity provider {provider} does not exist for this client.")
-    if identifier is not None:
-        raise OAuthError("invalid_request", f"No identity provider has the identifier {identifier}.")
-    if COGNITO_PROVIDER not in supported:
-        raise OAuthError("unauthorized_client", "The client does not support sign-in with the user pool (COGNITO).")
-    carried = {name: value for name in CARRIED if (value := _one(params, name)) is not None}
-    carried["redirect_uri"] = redirect_uri
+        scopes, info = server.validate_authorization_request(_authorize_uri(params))
+    except errors.OAuth2Error as exc:
+        raise _as_oauth_error(exc, validator, params) from None
+    request = info["request"]
+    carried = {name: value for name in CARRIED if (value := one(params, name)) is not None}
+    carried["redirect_uri"] = request.redirect_uri
     return AuthorizeRequest(
-        client=client,
-        response_type=response_type,
-        redirect_uri=redirect_uri,
-        scopes=scopes,
-        state=_one(params, "state"),
-        nonce=_one(params, "nonce"),
-        code_challenge=challenge,
-        code_challenge_method=method,
-        prompt=prompt,
-        identity_provider=provider,
-        idp_identifier=identifier,
-        lang=_one(params, "lang"),
-        login_hint=_one(params, "login_hint"),
+        client=request.client,
+        response_type=request.response_type,
+        redirect_uri=request.redirect_uri,
+        scopes=list(scopes),
+        state=carried.get("state"),
+        nonce=carried.get("nonce"),
+        code_challenge=carried.get("code_challenge"),
+        code_challenge_method=request.code_challenge_method if carried.get("code_challenge") else None,
+        prompt=carried.get("prompt"),
+        identity_provider=carried.get("identity_provider"),
+        idp_identifier=carried.get("idp_identifier"),
+        lang=carried.get("lang"),
+        login_hint=carried.get("login_hint"),
         params=carried,
     )
 
 
-# --- Completing it: a code, or tokens (implicit) --------------------------------------------------
-
-
-def code_digest(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def authorization_complete(ctx: ServiceContext, *, request: AuthorizeRequest, session: HostedSession) -> dict[str, str]:
-    """The parameters of the response to ``request`` for the signed-in browser ``session``:
-    ``code`` (response_type code), or the implicit grant's tokens (no refresh token) or,
-    when a token_generation hook refuses them, ``access_denied``; ``state`` either way. The
-    caller puts them in the redirect URI's query or fragment."""
-    client, user = request.client, session.user
-    ctx = client_context(ctx, client)
-    if request.response_type == "token":
-        try:
-            issued = hosted_tokens_issue(
-                ctx,
-                client=client,
-                user=user,
-                auth_time=session.auth_time,
-                scopes=request.scopes,
-                nonce=request.nonce,
-                refresh=False,
-            )
-        except ServiceError as exc:  # a token_generation hook refused (RFC 6749 §4.2.2.1)
-            out = {"error": "access_denied", "error_description": exc.message}
-        else:
-            out = {"access_token": issued.access_token}
-            if issued.id_token is not None:
-                out["id_token"] = issued.id_token
-            out.update({"token_type": "Bearer", "expires_in": str(issued.expires_in)})
-    else:
-        code = secrets.token_urlsafe(32)
-        Grant.objects.create(
-            user=user,
-            code=code_digest(code),
-            application=client,
-            expires=timezone.now() + CODE_LIFETIME,
-            redirect_uri=request.redirect_uri,
-            scope=" ".join(request.scopes),
-            code_challenge=request.code_challenge or "",
-            code_challenge_method=request.code_challenge_method or "",
-            nonce=request.nonce or "",
-            claims=claims_dump({"auth_time": session.auth_time.isoformat(), "hosted_session": session.pk}),
-        )
-        audit_record(
-            ctx, "user.authorization_code", pool_id=user.pool_id, target=user.username, client_id=client.client_id
-        )
-        out = {"code": code}
-    if request.state is not None:
-        out["state"] = request.state
-    return out
-
-
-def claims_dump(value: dict[str, Any]) -> str:
-    return json.dumps(value)
-
-
-def claims_load(text: str) -> dict[str, Any]:
+def authorization_complete(ctx: ServiceContext, *, request: AuthorizeRequest, session: HostedSession) -> str:
+    """Where the browser of the signed-in ``session`` goes with the answer to ``request``
+    (oauthlib's ``create_authorization_response``): the redirect URI with ``code`` and
+    ``state`` in its query (response_type code), or the implicit grant's tokens (no refresh
+    token) or, when a token_generation hook refuses them, ``access_denied``, in its
+    fragment. Raises :class:`OAuthError` (shown, ``redirect=False``) if the request no
+    longer names a good client and redirect URI."""
+    server, validator = _server(request.client.pool, client_context(ctx, request.client), request.params)
     try:
-        loaded = json.loads(text or "{}")
-    except ValueError:
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
+        headers, _, _ = server.create_authorization_response(
+            _authorize_uri(request.params),
+            scopes=request.scopes,
+            credentials={"user": session.user, "hosted_session": session},
+        )
+    except errors.OAuth2Error as exc:
+        error = _as_oauth_error(exc, validator, request.params)
+        if not error.redirect:
+            raise error from None
+        params = {**error.body(), **({"state": error.state} if error.state is not None else {})}
+        sep = "#" if error.fragment else ("&" if "?" in request.redirect_uri else "?")
+        return f"{request.redirect_uri}{sep}{urlencode(params)}"
+    return headers["Location"]
 
 
-# --- The token endpoint (hostedui/services/validator.py) -------------------------------------------
+# --- userInfo ------------------------------------------------------------------------------------------
 
 
-def flow_allowed(client: AppClient, flow: str) -> bool:
-    return oauth_enabled(client) and flow in (client.settings.get("AllowedOAuthFlows") or [])
-
-
-# --- userInfo and revocation ---------------------------------------------------------------------------
-
-# What each scope adds to the userInfo answer besides sub and username (Developer Guide,
-# "The user attributes endpoint"); the openid scope alone gives every readable attribute.
-PROFILE_ATTRIBUTES = frozenset(
-    {
-        "name",
-        "family_name",
-        "given_name",
-        "middle_name",
-        "nickname",
-        "preferred_username",
-        "profile",
-        "picture",
-        "website",
-        "gender",
-        "birthdate",
-        "zoneinfo",
-        "locale",
-        "updated_at",
-    }
-)
-SCOPE_ATTRIBUTES = {
-    "email": frozenset({"email", "email_verified"}),
-    "phone": frozenset({"phone_number", "phone_number_verified"}),
-}
-
-
-def userinfo(pool: UserPool, token: str | None) -> dict[str, Any]:
-    """``/oauth2/userInfo``: the user attributes an access token's scopes allow, as strings.
-    Raises :class:`OAuthError` ``invalid_token`` (401: missing, invalid, expired, revoked,
-    another pool's) and
-    ``insufficient_scope`` (403: no openid scope, e.g. a token from InitiateAuth)."""
-    if not token:
-        raise OAuthError("invalid_token", "An access token is required.", status=401)
+def userinfo_response(pool: UserPool, authorization: str | None) -> tuple[dict[str, str], str, int]:
+    """``/oauth2/userInfo`` on oauthlib's OpenID Connect UserInfoEndpoint: (headers, JSON
+    body, status). Only the ``Authorization`` header is passed on (the validator's
+    ``validate_bearer_token`` says why). Errors: ``invalid_token`` (401: missing, invalid,
+    expired, revoked, another pool's), ``insufficient_scope`` (403: no openid scope, e.g. a
+    token from InitiateAuth), ``invalid_request`` (400: not a Bearer token)."""
+    endpoint = UserInfoEndpoint(CognitoValidator(pool, HOSTED))
+    headers = {"Authorization": authorization} if authorization is not None else {}
     try:
-        user, claims = tokens.access_token_authenticate(token)
-    except NotAuthorized as exc:
-        raise OAuthError("invalid_token", exc.message, status=401) from None
-    if user.pool_id != pool.id:
-        raise OAuthError("invalid_token", "The access token is of another user pool.", status=401)
-    scopes = set(str(claims.get("scope", "")).split())
-    if tokens.OPENID_SCOPE not in scopes:
-        raise OAuthError("insufficient_scope", "The access token has no openid scope.", status=403)
-    client = tokens.access_token_client(claims)
-    readable = {a["Name"]: a["Value"] for a in users.attributes_list(user, client=client, developer=False)}
-    if scopes & ({"profile"} | set(SCOPE_ATTRIBUTES)):
-        wanted: set[str] = set()
-        if "profile" in scopes:
-            wanted |= {n for n in readable if n in PROFILE_ATTRIBUTES or n.startswith("custom:")}
-        for scope, names in SCOPE_ATTRIBUTES.items():
-            if scope in scopes:
-                wanted |= names
-        readable = {n: v for n, v in readable.items() if n in wanted or n == "sub"}
-    return {"sub": str(user.sub), **{n: v for n, v in readable.items() if n != "sub"}, "username": user.username}
+        return endpoint.create_userinfo_response(USERINFO_URI, http_method="GET", headers=headers)
+    except errors.OAuth2Error as exc:
+        out = dict(exc.headers)
+        if exc.status_code == 403:  # RFC 6750 §3: the challenge names insufficient_scope too
+            out["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
+        return out, exc.json, exc.status_code
 
 
 # --- Logout ----------------------------------------------------------------------------------------------
@@ -455,19 +250,19 @@ def logout_request_check(pool: UserPool, params: Mapping[str, Any]) -> LogoutTar
     """``/logout``: ``client_id`` and a ``logout_uri`` among its LogoutURLs, or the
     ``redirect_uri`` + ``response_type`` form, which returns to the sign-in page. Raises
     :class:`OAuthError` (``redirect=False``: shown, never redirected)."""
-    client = client_of_pool(pool, _one(params, "client_id", redirect=False))
+    client = client_of_pool(pool, one(params, "client_id", redirect=False))
     if client is None:
         raise OAuthError(
             "invalid_request", "The client_id is missing or is not a client of this user pool.", redirect=False
         )
-    logout_uri = _one(params, "logout_uri", redirect=False)
+    logout_uri = one(params, "logout_uri", redirect=False)
     if logout_uri is not None:
         if not logout_uri_allowed(client, logout_uri):
             raise OAuthError(
                 "invalid_request", "The logout_uri is not one of the client's sign-out URLs.", redirect=False
             )
         return LogoutTarget(url=logout_uri)
-    if _one(params, "redirect_uri", redirect=False) is None:
+    if one(params, "redirect_uri", redirect=False) is None:
         raise OAuthError("invalid_request", "Give a logout_uri, or a redirect_uri and response_type.", redirect=False)
     try:
         request = authorize_request_check(pool, params)

@@ -1,30 +1,36 @@
-"""``/oauth2/token`` and ``/oauth2/revoke`` on django-oauth-toolkit's and oauthlib's server.
+"""The OAuth 2.0 endpoints on django-oauth-toolkit's and oauthlib's server.
 
-oauthlib runs the grants (authorization_code with PKCE, refresh_token, client_credentials)
-and the revocation endpoint (RFC 7009): their order of checks, their PKCE comparison and
-their error responses. Cognito's rules sit in :class:`CognitoValidator`, DOT's validator
-(``oauth2_provider.oauth2_validators.OAuth2Validator``) bound to one user pool, whose methods
-call the rules in hostedui/services/oauth.py and the token service; :class:`CognitoTokens`
-issues Cognito's tokens through the sign-in package, so the ``token_generation`` hook, the
-refresh tokens shared with InitiateAuth and the JSON shape are those of the rest of Cognate.
+oauthlib runs the authorization endpoint (response types ``code`` and ``token``), the grants
+(authorization_code with PKCE, refresh_token, client_credentials), the revocation endpoint
+(RFC 7009) and, through hostedui/services/oauth.py, OpenID Connect's UserInfoEndpoint: their
+order of checks, their PKCE comparison and their error responses. Cognito's rules sit in
+:class:`CognitoValidator`, DOT's validator (``oauth2_provider.oauth2_validators.OAuth2Validator``)
+bound to one user pool, whose methods call the rules in hostedui/services/rules.py and the
+token service; :class:`CognitoTokens` issues Cognito's tokens through the sign-in package, so
+the ``token_generation`` hook, the refresh tokens shared with InitiateAuth and the JSON shape
+are those of the rest of Cognate.
 
 Where oauthlib's answer differs from Cognito's, the validator raises the error itself (an
-``OAuth2Error`` raised by a validator method is the response): ``invalid_grant`` for a
-missing or malformed ``code_verifier`` and for a redirect_uri that differs (oauthlib says
-``invalid_request`` for both), ``invalid_client`` with status 400 unless the client used
-HTTP Basic (oauthlib always says 401 with a Bearer challenge), and the error descriptions.
-Three checks oauthlib does not make are :class:`CognitoServer`'s: the body must be a form,
-no parameter may be repeated or oversized, and ``grant_type`` is required (oauthlib routes a
-request without one to its default grant, which answers ``unsupported_grant_type``).
+``OAuth2Error`` raised by a validator method is the response): at the token endpoint
+``invalid_grant`` for a missing or malformed ``code_verifier`` and for a redirect_uri that
+differs (oauthlib says ``invalid_request`` for both), ``invalid_client`` with status 400
+unless the client used HTTP Basic (oauthlib always says 401 with a Bearer challenge), and the
+error descriptions; at the authorization endpoint Cognito's ``redirect_mismatch`` and the
+checks oauthlib does not make (:meth:`CognitoValidator.authorization_pre_checks` and
+``authorization_post_checks``, oauthlib's custom validators). Three checks of a token or
+revocation request are :class:`CognitoServer`'s: the body must be a form, no parameter may be
+repeated or oversized, and ``grant_type`` is required (oauthlib routes a request without one
+to its default grant, which answers ``unsupported_grant_type``).
 
 DOT's AccessToken, RefreshToken and IDToken tables are not used: tokens are Cognito's JWTs
 and the token service's refresh tokens (userpools/services/tokens/). DOT's ``Grant`` table
-holds the authorization codes (hostedui/services/oauth.py, ``authorization_complete``).
+holds the authorization codes, as SHA-256 hashes (:meth:`CognitoValidator.save_authorization_code`).
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote_plus
@@ -36,33 +42,45 @@ from oauth2_provider.models import Grant
 from oauth2_provider.oauth2_backends import OAuthLibCore
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
+from oauthlib.oauth2.rfc6749.endpoints.authorization import AuthorizationEndpoint
 from oauthlib.oauth2.rfc6749.endpoints.revocation import RevocationEndpoint
 from oauthlib.oauth2.rfc6749.endpoints.token import TokenEndpoint
 from oauthlib.oauth2.rfc6749.grant_types import (
     AuthorizationCodeGrant,
     ClientCredentialsGrant,
+    ImplicitGrant,
     RefreshTokenGrant,
 )
 from oauthlib.oauth2.rfc6749.tokens import BearerToken, OAuth2Token
 
-from hostedui.services.oauth import (
+from hostedui.services.rules import (
+    CARRIED,
+    CODE_LIFETIME,
+    COGNITO_PROVIDER,
     FORM,
     MAX_PARAMETER,
     PKCE_METHODS,
     PKCE_VALUE,
+    PROMPTS,
+    RESPONSE_TYPES,
     OAuthError,
     claims_dump,
     claims_load,
     client_of_pool,
     code_digest,
     flow_allowed,
+    oauth_enabled,
+    one,
     pkce_required,
+    redirect_uri_allowed,
     scopes_check,
+    userinfo_claims,
 )
 from userpools.context import ServiceContext, client_context
-from userpools.errors import ServiceError, Unauthorized, UnsupportedOperation, UnsupportedTokenType
+from userpools.errors import NotAuthorized, ServiceError, Unauthorized, UnsupportedOperation, UnsupportedTokenType
 from userpools.models import AppClient, User, UserPool
 from userpools.services import tokens
+from userpools.services.audit import audit_record
 from userpools.signin import hosted_tokens_issue, oauth_refresh
 
 
@@ -78,6 +96,21 @@ class ClientAuthenticationFailed(errors.InvalidClientError):
         return {"WWW-Authenticate": 'Basic realm="oauth2"'} if self.status_code == 401 else {}
 
 
+class UnknownClient(errors.InvalidClientIdError):
+    """A missing client_id, or one that is not an app client of the pool: shown to the person."""
+
+    description = "The client_id is missing or is not a client of this user pool."
+
+
+class RedirectMismatch(errors.MismatchingRedirectURIError):
+    """Cognito's ``redirect_mismatch``: a redirect_uri (or, without one, the client's
+    DefaultRedirectURI) that is not exactly one of the client's CallbackURLs. Shown, never
+    redirected (RFC 6749 §4.1.2.1)."""
+
+    error = "redirect_mismatch"
+    description = "The redirect_uri is not one of the client's callback URLs."
+
+
 class CognitoValidator(OAuth2Validator):
     """DOT's validator with Cognito's rules, for one user pool (the hosted request's)."""
 
@@ -86,6 +119,11 @@ class CognitoValidator(OAuth2Validator):
         self.pool = pool
         self.ctx = ctx
         self._clients: dict[str, AppClient | None] = {}
+        # An authorization request's own parameters (hostedui/services/oauth.py gives oauthlib
+        # the first value of each): the checks that need all of them, or names oauthlib does
+        # not know (identity_provider, idp_identifier, lang), read them here.
+        self.params: Mapping[str, Any] = {}
+        self.redirect_uri: str | None = None  # once checked: where a redirectable error goes
 
     # --- Client authentication (RFC 6749 §2.3.1) ------------------------------------------
 
@@ -166,6 +204,137 @@ class CognitoValidator(OAuth2Validator):
             )
         return grant_type in CognitoServer.GRANT_TYPES
 
+    # --- The authorization request (RFC 6749 §4.1.1, §4.2.1) --------------------------------
+
+    def validate_client_id(self, client_id, request, *args, **kwargs) -> bool:
+        client = self._client(client_id)
+        if client is None:
+            raise UnknownClient(request=request)
+        request.client = client
+        return True
+
+    def validate_redirect_uri(self, client_id, redirect_uri, request, *args, **kwargs) -> bool:
+        if not redirect_uri_allowed(request.client, redirect_uri):
+            raise RedirectMismatch(request=request)
+        self.redirect_uri = redirect_uri
+        return True
+
+    def get_default_redirect_uri(self, client_id, request, *args, **kwargs) -> str | None:
+        """At /oauth2/authorize the client's DefaultRedirectURI, when it is one of its
+        callback URLs; at /oauth2/token none: the token request names the authorization
+        request's redirect_uri."""
+        if request.grant_type is not None:
+            return None
+        default = request.client.settings.get("DefaultRedirectURI")
+        if not default:
+            raise RedirectMismatch(request=request)
+        self.validate_redirect_uri(client_id, default, request)
+        return default
+
+    def _one(self, name: str, request) -> str | None:
+        try:
+            return one(self.params, name)
+        except OAuthError as exc:
+            raise errors.InvalidRequestError(description=exc.description, request=request) from None
+
+    def authorization_pre_checks(self, request) -> dict[str, Any]:
+        """oauthlib's ``pre_auth`` validator, once the client and its redirect URI are good:
+        every parameter given once and well formed (oauthlib finds a repeated
+        response_type, scope or state fatal; RFC 6749 §4.1.2.1 redirects it), and a
+        client allowed OAuth 2.0 flows at all."""
+        for name in CARRIED:
+            if name not in ("client_id", "redirect_uri"):
+                self._one(name, request)
+        if not oauth_enabled(request.client):
+            raise errors.UnauthorizedClientError(
+                description="The client is not allowed to use OAuth 2.0 flows.", request=request
+            )
+        return {}
+
+    def validate_response_type(self, client_id, response_type, client, request, *args, **kwargs) -> bool:
+        """``code`` or ``token``, each when the client's AllowedOAuthFlows allow it."""
+        if response_type not in RESPONSE_TYPES:
+            raise errors.UnsupportedResponseTypeError(
+                description=f"The response_type {response_type} is not supported.", request=request
+            )
+        if not flow_allowed(client, RESPONSE_TYPES[response_type]):
+            raise errors.UnauthorizedClientError(
+                description=f"The client is not allowed the {RESPONSE_TYPES[response_type]} flow.", request=request
+            )
+        return True
+
+    def authorization_post_checks(self, request) -> dict[str, Any]:
+        """oauthlib's ``post_auth`` validator: what oauthlib does not check. PKCE: a
+        well-formed code_challenge (RFC 7636 §4.2), only with the code flow, no method
+        without a challenge, and S256 where it is required (plain puts the secret in the
+        request itself: RFC 7636 §4.4.1); ``prompt``; the identity provider."""
+        challenge, method = self._one("code_challenge", request), self._one("code_challenge_method", request)
+        if challenge is None and method is not None:
+            raise errors.InvalidRequestError(
+                description="code_challenge_method needs a code_challenge.", request=request
+            )
+        if challenge is not None:
+            method = method or "plain"  # RFC 7636 §4.3
+            if method not in PKCE_METHODS:
+                raise errors.InvalidRequestError(
+                    description="code_challenge_method must be S256 or plain.", request=request
+                )
+            if not PKCE_VALUE.fullmatch(challenge):
+                raise errors.InvalidRequestError(description="The code_challenge is malformed.", request=request)
+            if request.response_type != "code":
+                raise errors.InvalidRequestError(
+                    description="PKCE applies to the authorization code flow.", request=request
+                )
+        if request.response_type == "code" and method != "S256" and pkce_required(request.client):
+            raise errors.InvalidRequestError(
+                description="This client must use PKCE: a code_challenge with code_challenge_method S256.",
+                request=request,
+            )
+        prompt = self._one("prompt", request)
+        if prompt is not None and prompt not in PROMPTS:
+            raise errors.InvalidRequestError(description=f"The prompt {prompt} is not supported.", request=request)
+        provider, identifier = self._one("identity_provider", request), self._one("idp_identifier", request)
+        if provider is not None and provider != COGNITO_PROVIDER:
+            # Federation (social and SAML identity providers) is not built yet: no other provider exists.
+            raise errors.InvalidRequestError(
+                description=f"The identity provider {provider} does not exist for this client.", request=request
+            )
+        if identifier is not None:
+            raise errors.InvalidRequestError(
+                description=f"No identity provider has the identifier {identifier}.", request=request
+            )
+        if COGNITO_PROVIDER not in (request.client.settings.get("SupportedIdentityProviders") or []):
+            raise errors.UnauthorizedClientError(
+                description="The client does not support sign-in with the user pool (COGNITO).", request=request
+            )
+        return {}
+
+    def save_authorization_code(self, client_id, code, request, *args, **kwargs) -> None:
+        """Store the code (its SHA-256) for five minutes with what its redemption needs: the
+        request's redirect URI, scopes, PKCE challenge and nonce, and the browser session's
+        sign-in time. ``request.user`` and ``request.hosted_session`` are the credentials
+        hostedui/services/oauth.py passes."""
+        session, client = request.hosted_session, request.client
+        Grant.objects.create(
+            user=request.user,
+            code=code_digest(code["code"]),
+            application=client,
+            expires=timezone.now() + CODE_LIFETIME,
+            redirect_uri=request.redirect_uri,
+            scope=" ".join(request.scopes),
+            code_challenge=request.code_challenge or "",
+            code_challenge_method=(request.code_challenge_method or "") if request.code_challenge else "",
+            nonce=request.nonce or "",
+            claims=claims_dump({"auth_time": session.auth_time.isoformat(), "hosted_session": session.pk}),
+        )
+        audit_record(
+            client_context(self.ctx, client),
+            "user.authorization_code",
+            pool_id=request.user.pool_id,
+            target=request.user.username,
+            client_id=client.client_id,
+        )
+
     # --- The authorization code (RFC 6749 §4.1.3, RFC 7636 §4.6) ---------------------------
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs) -> bool:
@@ -214,9 +383,6 @@ class CognitoValidator(OAuth2Validator):
     def is_pkce_required(self, client_id, request) -> bool:
         client = request.client or self._client(client_id)
         return client is None or pkce_required(client)
-
-    def get_default_redirect_uri(self, client_id, request, *args, **kwargs) -> None:
-        return None  # the token request names the authorization request's redirect_uri
 
     def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *args, **kwargs) -> bool:
         if redirect_uri != request.grant.redirect_uri:
@@ -273,6 +439,19 @@ class CognitoValidator(OAuth2Validator):
             # The client's own token, no user's: no sign-in hook runs. (Cognito asks a pre token
             # generation trigger about machine-to-machine tokens only with its event version 3.)
             return tokens.tokens_issue_for_client(ctx, client=client, scopes=request.scopes)
+        if request.grant_type is None:  # the implicit grant (response_type token), no refresh token
+            try:
+                return hosted_tokens_issue(
+                    ctx,
+                    client=client,
+                    user=request.user,
+                    auth_time=request.hosted_session.auth_time,
+                    scopes=request.scopes,
+                    nonce=request.nonce,
+                    refresh=False,
+                )
+            except ServiceError as exc:  # a token_generation hook refused (RFC 6749 §4.2.2.1)
+                raise errors.AccessDeniedError(description=exc.message, request=request) from None
         if request.grant_type == "refresh_token":
             try:
                 return oauth_refresh(ctx, client=client, refresh_token=request.refresh_token)
@@ -298,6 +477,33 @@ class CognitoValidator(OAuth2Validator):
 
     def save_bearer_token(self, token, request, *args, **kwargs) -> None:
         pass  # the token service stored the refresh token when it issued (tokens_issue)
+
+    # --- userInfo (OpenID Connect Core 1.0 §5.3) --------------------------------------------------
+
+    def validate_bearer_token(self, token, scopes, request) -> bool:
+        """An access token of this pool, from the Authorization header: oauthlib would also
+        take an ``access_token`` parameter (RFC 6750 §2.3), which the endpoint never passes
+        it (a token in a URL ends up in logs; Cognito reads the header). Sets the token's
+        scopes; oauthlib's UserInfoEndpoint then requires ``openid`` among them, as Cognito
+        does."""
+        header = request.headers.get("Authorization", "")
+        if header and header.split(" ", 1)[0].lower() != "bearer":
+            raise errors.InvalidRequestError(description="Use a Bearer access token.")
+        if not token:
+            raise errors.InvalidTokenError(description="An access token is required.")
+        try:
+            user, claims = tokens.access_token_authenticate(token)
+        except NotAuthorized as exc:
+            raise errors.InvalidTokenError(description=exc.message) from None
+        if user.pool_id != self.pool.id:
+            raise errors.InvalidTokenError(description="The access token is of another user pool.")
+        request.user, request.access_claims = user, claims
+        request.scopes = str(claims.get("scope", "")).split()
+        return True
+
+    def get_userinfo_claims(self, request) -> dict[str, str]:
+        client = tokens.access_token_client(request.access_claims)
+        return userinfo_claims(request.user, client, set(request.scopes))
 
     # --- Revocation (RFC 7009) -------------------------------------------------------------------
 
@@ -325,21 +531,34 @@ class CognitoTokens(BearerToken):
         return OAuth2Token(self.request_validator.tokens_issue(request).oauth_response())
 
 
-class CognitoServer(TokenEndpoint, RevocationEndpoint):
-    """oauthlib's token and revocation endpoints with the three grants Cognito has."""
+class CognitoServer(AuthorizationEndpoint, TokenEndpoint, RevocationEndpoint):
+    """oauthlib's authorization, token and revocation endpoints with the response types
+    (``code``, ``token``) and grants (authorization_code, refresh_token,
+    client_credentials) Cognito has, and Cognito's checks of an authorization request as
+    oauthlib's custom validators (:meth:`CognitoValidator.authorization_pre_checks`, after
+    the client and redirect URI; :meth:`CognitoValidator.authorization_post_checks`, last)."""
 
     GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 
     def __init__(self, validator: CognitoValidator) -> None:
+        checks = {"pre_auth": [validator.authorization_pre_checks], "post_auth": [validator.authorization_post_checks]}
+        code = AuthorizationCodeGrant(validator, **checks)
+        token_type = CognitoTokens(validator)
+        AuthorizationEndpoint.__init__(
+            self,
+            default_response_type="code",
+            default_token_type=token_type,
+            response_types={"code": code, "token": ImplicitGrant(validator, **checks)},
+        )
         grants = {
-            "authorization_code": AuthorizationCodeGrant(validator),
+            "authorization_code": code,
             "refresh_token": RefreshTokenGrant(validator),
             "client_credentials": ClientCredentialsGrant(validator),
         }
         TokenEndpoint.__init__(
             self,
             default_grant_type="authorization_code",
-            default_token_type=CognitoTokens(validator),
+            default_token_type=token_type,
             grant_types=grants,
         )
         RevocationEndpoint.__init__(self, validator, supported_token_types=("refresh_token",))

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,15 +19,18 @@ from hostedui.views import (
     hosted_request,
     oauth_error_redirect,
     page_url,
-    redirect_with,
     service_context,
 )
 
 
-def authorization_response(request: HttpRequest, hosted: Hosted, areq: oauth.AuthorizeRequest, session) -> AppRedirect:
-    """Send the browser back to the client with a code (or the implicit grant's tokens)."""
-    params = oauth.authorization_complete(service_context(request, areq.client), request=areq, session=session)
-    return redirect_with(areq.redirect_uri, params, fragment=areq.response_type == "token")
+def authorization_response(request: HttpRequest, hosted: Hosted, areq: oauth.AuthorizeRequest, session) -> HttpResponse:
+    """Send the browser back to the client with a code (or the implicit grant's tokens); the
+    error page if the request no longer names a good client and redirect URI."""
+    try:
+        location = oauth.authorization_complete(service_context(request, areq.client), request=areq, session=session)
+    except oauth.OAuthError as exc:
+        return error_page(request, hosted, exc)
+    return AppRedirect(location)
 
 
 @require_GET
@@ -48,20 +51,6 @@ def authorize(request: HttpRequest, hosted: Hosted) -> HttpResponse:
         exc.redirect_uri, exc.state, exc.fragment = areq.redirect_uri, areq.state, areq.response_type == "token"
         return oauth_error_redirect(exc)
     return AppRedirect(page_url(hosted, "login", areq.params))
-
-
-def _oauth_json(body: dict, status: int = 200, *, challenge: str | None = None) -> JsonResponse:
-    response = JsonResponse(body, status=status)
-    response["Cache-Control"] = "no-store"
-    response["Pragma"] = "no-cache"
-    if challenge:
-        response["WWW-Authenticate"] = challenge
-    return response
-
-
-def _bearer_error_json(exc: oauth.OAuthError) -> JsonResponse:
-    challenge = f'Bearer error="{exc.error}"' if exc.status in (401, 403) else None
-    return _oauth_json(exc.body(), exc.status, challenge=challenge)
 
 
 def _oauthlib_response(headers: dict[str, str], body: str, status: int) -> HttpResponse:
@@ -94,16 +83,10 @@ def token(request: HttpRequest, hosted: Hosted) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @hosted_request
 def userinfo(request: HttpRequest, hosted: Hosted) -> HttpResponse:
-    """``GET|POST /oauth2/userInfo`` with ``Authorization: Bearer <access token>``."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
-    try:
-        if header and scheme.lower() != "bearer":
-            raise oauth.OAuthError("invalid_request", "Use a Bearer access token.", status=400)
-        body = oauth.userinfo(hosted.pool, value.strip() if header else None)
-    except oauth.OAuthError as exc:
-        return _bearer_error_json(exc)
-    return _oauth_json(body)
+    """``GET|POST /oauth2/userInfo`` with ``Authorization: Bearer <access token>``, on
+    oauthlib's OpenID Connect UserInfoEndpoint (hostedui/services/oauth.py)."""
+    headers, body, status = oauth.userinfo_response(hosted.pool, request.headers.get("Authorization"))
+    return _oauthlib_response(headers, body, status)
 
 
 @csrf_exempt
