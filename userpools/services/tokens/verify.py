@@ -1,7 +1,7 @@
 """Verifying the ID and access tokens this server issued, and the app clients that present
 tokens (RevokeToken, GetTokensFromRefreshToken).
 
-A token's text (signature, form, required claims: PyJWT's rules, :func:`_jws_verified`)
+A token's text (signature, form, required claims: PyJWT, :func:`_jws_verified`)
 is checked once in this process (:data:`_verified`); whatever can change between two uses
 (the key still listed, ``iss``, ``token_use``, ``nbf``, ``exp``, and the user, GlobalSignOut
 and revocation of the sign-in it came from) is checked on every use.
@@ -10,15 +10,12 @@ and revocation of the sign-in it came from) is checked on every use.
 from __future__ import annotations
 
 import base64
-import json
 import re
 import secrets
 from datetime import datetime
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+import jwt
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 
@@ -43,25 +40,29 @@ from userpools.services.tokens.keys import _listed, _Verifier, _verifier
 
 _REQUIRED = ("exp", "iat", "sub", "token_use", "origin_jti", "iss")
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
-_REFUSED = (ValueError, InvalidSignature, RecursionError)  # ValueError includes UnicodeError, binascii.Error
+_REFUSED = (ValueError, RecursionError)  # ValueError includes UnicodeError, binascii.Error
+# What PyJWT checks of the claims: their presence. The times, issuer and audience are
+# checked by the callers on every use (a verified text is cached, they change meaning).
+_PYJWT_OPTIONS = {
+    "require": list(_REQUIRED),
+    "verify_exp": False,
+    "verify_nbf": False,
+    "verify_iat": False,
+    "verify_iss": False,
+    "verify_aud": False,
+}
 
 
-def _segment(segment: str) -> bytes:
-    """One unpadded base64url segment of a compact JWS (RFC 7515 §2, §7.1), decoded; only its
-    canonical encoding is accepted, so no two strings carry the same token. ValueError else."""
+def _segment(segment: str) -> str:
+    """One segment of a compact JWS (RFC 7515 §2, §7.1), if it is unpadded base64url in its
+    canonical encoding, so that no two texts carry the same token (PyJWT takes ``=``
+    padding); ValueError else."""
     if len(segment) % 4 == 1 or _SEGMENT.fullmatch(segment) is None:
         raise ValueError("not base64url")
     raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
     if base64.urlsafe_b64encode(raw).rstrip(b"=") != segment.encode("ascii"):
         raise ValueError("not canonical base64url")
-    return raw
-
-
-def _json_object(raw: bytes) -> dict[str, Any]:
-    value = json.loads(raw)
-    if not isinstance(value, dict):
-        raise ValueError("not a JSON object")
-    return value
+    return segment
 
 
 def _jws_verified(token: str) -> tuple[dict[str, Any], str]:
@@ -69,30 +70,28 @@ def _jws_verified(token: str) -> tuple[dict[str, Any], str]:
     the caller checks), or one of :data:`_REFUSED`: the checks that depend on the token's
     text alone.
 
-    PyJWT's checks, with our options, made here without it: PyJWT tests every character
-    of every segment in Python, and reading the ``kid`` first decodes the whole token once
-    more, which made a request that verifies a new token markedly slower (measured in the
-    commit that kept this). tests/tokens/test_pyjwt_parity.py runs PyJWT beside this on a
-    corpus of bent tokens: they must agree on every one. The rules: three canonical, unpadded base64url segments; a JSON object header with ``alg``
-    RS256, a string ``kid`` of one of our keys, and neither ``crit`` nor ``b64``; the
-    signature (RSASSA-PKCS1-v1_5 with SHA-256, RFC 7518 §3.3) over the first two segments
-    as sent; a JSON object payload with the claims of :data:`_REQUIRED` set, ``sub`` (and
-    ``jti`` when present) strings.
+    PyJWT verifies the signature (RS256 only) and the required claims (:data:`_REQUIRED`);
+    around it, the rules PyJWT leaves to its caller: three canonical, unpadded base64url
+    segments; a header with ``alg`` RS256, a string ``kid`` of one of our keys, and neither
+    ``crit`` nor ``b64`` (JWS extensions PyJWT would honour); ``sub`` (and ``jti`` when
+    present) strings. tests/tokens/test_pyjwt_parity.py runs an independent checker of the
+    same rules beside this on a corpus of bent tokens: they must agree on every one.
     """
-    if token.count(".") != 2:
+    if not isinstance(token, str) or token.count(".") != 2:
         raise ValueError("not a compact JWS")
-    head, body, signature = token.split(".")
-    header = _json_object(_segment(head))
-    kid = header.get("kid")
-    if header.get("alg") != ALGORITHM or not isinstance(kid, str) or "crit" in header or "b64" in header:
-        raise ValueError("not our header")
-    verifier = _verifier(kid)
-    if verifier is None:
-        raise ValueError("not our key")
-    verifier.key.verify(_segment(signature), f"{head}.{body}".encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
-    claims = _json_object(_segment(body))
-    if any(claims.get(name) is None for name in _REQUIRED):
-        raise ValueError("claims missing")
+    for segment in token.split("."):
+        _segment(segment)
+    try:
+        header = jwt.get_unverified_header(token)
+        kid = header.get("kid")
+        if header.get("alg") != ALGORITHM or not isinstance(kid, str) or "crit" in header or "b64" in header:
+            raise ValueError("not our header")
+        verifier = _verifier(kid)
+        if verifier is None:
+            raise ValueError("not our key")
+        claims = jwt.decode(token, verifier.key, algorithms=[ALGORITHM], options=_PYJWT_OPTIONS)
+    except jwt.InvalidTokenError as exc:
+        raise ValueError("refused by PyJWT") from exc
     if not isinstance(claims["sub"], str) or not isinstance(claims.get("jti", ""), str):
         raise ValueError("sub and jti are strings")
     return claims, kid
