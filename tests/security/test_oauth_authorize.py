@@ -21,6 +21,8 @@ from urllib.parse import urlencode
 
 import jwt
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from oauth2_provider.models import Grant
 
 from tests.hostedui import conftest as hosted
@@ -226,3 +228,72 @@ def test_userinfo_refuses_an_authorization_header_without_one_bearer_token(brows
     assert answer.status_code in (400, 401)
     assert answer.json()["error"] == ("invalid_request" if answer.status_code == 400 else "invalid_token")
     assert "sub" not in answer.json()
+
+
+# --- Fuzz: every answer is a redirect to a registered place or an error page, never a 500 -------------
+
+_VALID = {
+    "response_type": ["code", "token"],
+    "scope": ["openid", "openid email", "aws.cognito.signin.user.admin"],
+    "code_challenge_method": ["S256", "plain"],
+    "prompt": ["none", "login"],
+    "identity_provider": ["COGNITO"],
+}
+_ODD = st.text(alphabet=st.characters(codec="utf-8"), max_size=40) | st.sampled_from(
+    ["", "\x00", "a" * 2049, "%", "%zz", "&", "=", "#", "+", " ", "\u202e", "\ud7ff", "openid\x00"]
+)
+
+
+@st.composite
+def _authorization_queries(draw) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for name in ("response_type", "scope", "state", "nonce", "code_challenge", "code_challenge_method", "prompt"):
+        kind = draw(st.sampled_from(["absent", "valid", "odd", "repeated"]))
+        if kind == "absent":
+            continue
+        valid = draw(st.sampled_from(_VALID.get(name, ["E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"])))
+        pairs.append((name, valid if kind != "odd" else draw(_ODD)))
+        if kind == "repeated":
+            pairs.append((name, draw(_ODD | st.just(valid))))
+    for name in ("client_id", "redirect_uri", "identity_provider", "idp_identifier", "lang", "login_hint"):
+        if draw(st.booleans()):
+            pairs.append((name, draw(_ODD)))
+    return pairs
+
+
+@settings(
+    max_examples=60,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(extra=_authorization_queries())
+def test_authorize_answers_odd_requests_with_a_redirect_home_or_an_error_page(browser, oauth_app, extra):
+    if not hasattr(browser, "_signed_in"):
+        browser.code()  # a signed-in browser: a request that passes gets a code or tokens
+        browser._signed_in = True
+    names = {name for name, _ in extra}
+    base = [("client_id", oauth_app.client_id), ("redirect_uri", CALLBACK)]
+    pairs = [pair for pair in base if pair[0] not in names] + extra
+    response = browser.http.get(f"{oauth_app.base}oauth2/authorize?{urlencode(pairs)}")
+    assert response.status_code in (302, 400), response.content[:300]
+    if response.status_code == 302:
+        location = response["Location"]
+        assert location.startswith((CALLBACK + "?", CALLBACK + "#", f"{oauth_app.base}login?")), location
+    else:
+        shown(response)
+
+
+@settings(
+    max_examples=40,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(header=st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=255), max_size=200))
+def test_userinfo_answers_odd_authorization_headers_with_an_oauth_error(browser, oauth_app, header):
+    answer = browser.http.get(f"{oauth_app.base}oauth2/userInfo", HTTP_AUTHORIZATION=header)
+    assert answer.status_code in (400, 401), answer.content[:300]
+    assert answer.json()["error"] in ("invalid_request", "invalid_token")
