@@ -119,6 +119,7 @@ class CognitoValidator(OAuth2Validator):
         self.pool = pool
         self.ctx = ctx
         self._clients: dict[str, AppClient | None] = {}
+        self._pkce: dict[str, bool] = {}
         # An authorization request's own parameters (hostedui/services/oauth.py gives oauthlib
         # the first value of each): the checks that need all of them, or names oauthlib does
         # not know (identity_provider, idp_identifier, lang), read them here.
@@ -133,6 +134,12 @@ class CognitoValidator(OAuth2Validator):
         if client_id not in self._clients:
             self._clients[client_id] = client_of_pool(self.pool, client_id)
         return self._clients[client_id]
+
+    def _pkce_required(self, client: AppClient) -> bool:
+        """rules.pkce_required, asked once per request (oauthlib and the checks both ask)."""
+        if client.client_id not in self._pkce:
+            self._pkce[client.client_id] = pkce_required(client)
+        return self._pkce[client.client_id]
 
     @staticmethod
     def _basic(request) -> tuple[str, str] | None:
@@ -285,7 +292,7 @@ class CognitoValidator(OAuth2Validator):
                 raise errors.InvalidRequestError(
                     description="PKCE applies to the authorization code flow.", request=request
                 )
-        if request.response_type == "code" and method != "S256" and pkce_required(request.client):
+        if request.response_type == "code" and method != "S256" and self._pkce_required(request.client):
             raise errors.InvalidRequestError(
                 description="This client must use PKCE: a code_challenge with code_challenge_method S256.",
                 request=request,
@@ -364,7 +371,7 @@ class CognitoValidator(OAuth2Validator):
                 or grant.code_challenge_method not in PKCE_METHODS
             ):
                 raise errors.InvalidGrantError(description="The code_verifier does not match the code_challenge.")
-        elif pkce_required(client):
+        elif self._pkce_required(client):
             # Issued while the pool allowed it (codes live five minutes): not redeemed now.
             raise errors.InvalidGrantError(description="The authorization code was issued without PKCE.")
         user = User.objects.select_related("pool").get(pk=grant.user_id)
@@ -382,7 +389,7 @@ class CognitoValidator(OAuth2Validator):
 
     def is_pkce_required(self, client_id, request) -> bool:
         client = request.client or self._client(client_id)
-        return client is None or pkce_required(client)
+        return client is None or self._pkce_required(client)
 
     def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *args, **kwargs) -> bool:
         if redirect_uri != request.grant.redirect_uri:
