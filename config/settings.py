@@ -83,10 +83,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # The wire API (POST /) and the pools' .well-known documents take a chain without the
-    # session, CSRF, auth, messages, static-file and pool-domain middleware (they use none of
-    # them): config/wire/middleware.py.
-    "config.wire.middleware.WireMiddleware",
+    # A repeated wire request (POST /) and a pool's JWKS are answered in front of this chain,
+    # in the headers it added the first time (config/wire/front.py, config/wire/documents.py):
+    # a middleware added here must keep documents.KEY naming every request input it reads.
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -27,10 +27,9 @@ def _attribute(dotted: str):
 
 
 # (module:attribute, the parameters it is called with, in order). The code passes these
-# positionally or by these names: config/wire/front.py, config/wire/middleware.py,
+# positionally or by these names: config/wire/front.py,
 # userpools/services/compiled.py.
 DJANGO_CALLABLES = [
-    ("django.core.handlers.exception:convert_exception_to_response", ["get_response"]),
     ("django.core.handlers.wsgi:get_script_name", ["environ"]),
     ("django.core.handlers.wsgi:WSGIRequest", ["environ"]),
     ("django.urls:get_resolver", ["urlconf"]),

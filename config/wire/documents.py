@@ -2,8 +2,7 @@
 
 JWT libraries fetch ``GET /{UserPoolId}/.well-known/jwks.json`` often
 (benchmarks/auth_compare.py measures it; benchmarks/README.md, Performance mechanisms),
-and once :mod:`config.wire.middleware` has trimmed the middleware chain, what is left of
-answering is Django's own handler: building the request, the signals, the response.
+and answering them costs Django's handler and middleware chain more than the document.
 :class:`DocumentCache` wraps the WSGI application (``config.wsgi``) and, for a request
 that agrees with an earlier one on everything the documents' middleware chain reads
 (:data:`KEY`: method, path, scheme and proxy headers, Host, Origin), sends the status,
@@ -15,13 +14,15 @@ through Django again and is remembered afresh.
 What is never replayed: anything but GET of a pool's ``jwks.json``; a Host that is a
 pool's domain (the hosted pages answer there); a pool whose document is not in this
 process's cache (answering would need the database); a response other than 200 (an
-unknown pool's 404, a disallowed Host's 400); an answer made while the document was not
+unknown pool's 404, a disallowed Host's 400); a response that sets a cookie (nothing on
+this path does: were a middleware to, one client's cookie must not go to another); an
+answer made while the document was not
 cached (nothing ties it to the document cached afterwards, which a rotation may have
 replaced meanwhile: the next request's answer is remembered instead). A replay makes no
 query and sends no request signals, which nothing on this path needs.
 
-:data:`CHAIN` pins the middleware the documents pass through (``WireMiddleware``'s chain):
-tests fail when it changes, so that whoever adds middleware checks :data:`KEY` still
+:data:`CHAIN` pins the middleware the documents pass through (``MIDDLEWARE``): tests
+fail when it changes, so that whoever adds middleware checks :data:`KEY` still
 names every request input the chain reads.
 """
 
@@ -35,8 +36,12 @@ from typing import Any
 from hostedui.services.hosts import pool_of_host_header
 from userpools.services import tokens
 
-# What the documents' middleware chain reads of a request (CORS: Origin; security
-# headers and CommonMiddleware: scheme, Host, the proxy headers; the URL).
+# What the middleware chain reads of a request on these paths (CORS: Origin; security
+# headers and CommonMiddleware: scheme, Host, the proxy headers; WhiteNoise and the
+# pool-domain middleware: the URL and Host). The session, CSRF, authentication, OTP,
+# messages and axes middleware read cookies or the session only when a view uses them
+# (the wire view and the JWKS view do not), and then would set a cookie: such an answer
+# is never remembered.
 KEY = (
     "REQUEST_METHOD",
     "PATH_INFO",
@@ -54,14 +59,27 @@ KEY = (
 CHAIN = (
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hostedui.middleware.PoolDomainMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 )
 MAX_ENTRIES = 10_000  # distinct request keys remembered (Hosts and Origins are the client's)
 
 _JWKS = re.compile(r"/([\w-]+_[0-9a-zA-Z]+)/\.well-known/jwks\.json")
 
 StartResponse = Callable[..., Any]
+
+
+def sets_cookie(headers: Iterable[tuple[str, str]]) -> bool:
+    """Whether an answer's headers set a cookie: such an answer is never replayed."""
+    return any(name.lower() == "set-cookie" for name, _ in headers)
 
 
 class _Answer:
@@ -123,7 +141,7 @@ class DocumentCache:
             close = getattr(result, "close", None)
             if close is not None:
                 close()  # Django's request_finished
-        if sent and sent[0].startswith("200 ") and tokens.jwks_cached(pool_id) is document:
+        if sent and sent[0].startswith("200 ") and not sets_cookie(sent[1]) and tokens.jwks_cached(pool_id) is document:
             with self._lock:
                 if len(self._answers) >= MAX_ENTRIES:
                     self._answers.clear()

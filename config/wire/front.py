@@ -1,8 +1,8 @@
 """The wire API (``POST /``) answered in front of Django's handler, in the envelope its
 middleware chain put on an earlier answer.
 
-Every Cognito operation arrives as ``POST /``. What Django's handler and the trimmed
-middleware chain (:mod:`config.wire.middleware`) do for such a request, beside calling
+Every Cognito operation arrives as ``POST /``. What Django's handler and the middleware
+chain (``MIDDLEWARE``) do for such a request, beside calling
 the view, is fixed by a few request inputs: the CORS headers follow ``Origin``, the
 security headers the scheme, the host check ``Host`` and the proxy headers, and
 X-Frame-Options, Vary and the rest are the same on every answer, yet the handler and
@@ -22,7 +22,8 @@ Django's handler would send (tests/wire/test_front.py compares them).
 
 Never answered here: anything but ``POST /``; a Host that is a pool's domain (the hosted
 pages answer there); a request whose key has no envelope yet. An envelope is remembered
-only from an answer the wire view made (it carries ``x-amzn-RequestId``), so a request
+only from an answer the wire view made (it carries ``x-amzn-RequestId``) and that sets no
+cookie (one client's cookie must never go to another), so a request
 the chain itself refuses (a Host not in ALLOWED_HOSTS: Django's 400) is refused by
 Django every time. One deliberate difference: Django's handler logs every 4xx answer on
 the ``django.request`` logger ("Bad Request: /"); a wire error answered here is not
@@ -44,7 +45,7 @@ from django.core import signals
 from django.core.handlers.wsgi import WSGIRequest, get_script_name
 from django.urls import Resolver404, get_resolver, set_script_prefix
 
-from config.wire.documents import KEY
+from config.wire.documents import KEY, sets_cookie
 from config.wire.views import wire_endpoint
 from hostedui.services.hosts import pool_of_host_header
 
@@ -117,7 +118,12 @@ class WireFront:
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
         result = self.app(environ, capture)
-        if sent and any(name.lower() == "x-amzn-requestid" for name, _ in sent[1]) and _routes_to_the_wire_view():
+        if (
+            sent
+            and any(name.lower() == "x-amzn-requestid" for name, _ in sent[1])
+            and not sets_cookie(sent[1])
+            and _routes_to_the_wire_view()
+        ):
             envelope = tuple((name, value) for name, value in sent[1] if name.lower() not in VIEW_HEADERS)
             with self._lock:
                 if len(self._envelopes) >= MAX_ENTRIES:

@@ -11,13 +11,13 @@ from django.conf import settings as django_settings
 
 from config import wsgi
 from config.wire import documents
-from config.wire import middleware as wire_middleware
 from hostedui.services.hosts import hosts_cache_clear
 from userpools.context import SYSTEM
 from userpools.models import UserPoolDomain
 from userpools.services import tokens
 from userpools.services.pools import user_pool_create, user_pool_delete
 
+from . import wsgi_calls
 from .wsgi_calls import Counting, call, keep_the_test_connection, stable  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("keep_the_test_connection")]
@@ -207,15 +207,19 @@ def test_the_remembered_answers_are_bounded(cache, django_app, pool_id, monkeypa
 def test_the_chain_is_the_documents_chain():
     """KEY names what these middleware read; a new middleware on this path must be checked
     against it (and added to CHAIN)."""
-    chain = tuple(
-        m
-        for m in django_settings.MIDDLEWARE
-        if m != "config.wire.middleware.WireMiddleware" and m not in wire_middleware.SKIPPED
-    )
-    assert chain == documents.CHAIN
+    assert tuple(django_settings.MIDDLEWARE) == documents.CHAIN
 
 
 def test_gunicorns_application_holds_the_cache():
     """Behind the wire front (tests/wire/test_front.py), which passes GETs through."""
     assert isinstance(wsgi.application.app.app, documents.DocumentCache)
     assert wsgi.application.app.app.app is wsgi.django_application
+
+
+def test_an_answer_that_sets_a_cookie_is_never_replayed(django_app, pool_id):
+    cache = documents.DocumentCache(wsgi_calls.cookie_setting(django_app))
+    for _ in range(3):
+        status, headers, _ = call(cache, environ(jwks_path(pool_id)))
+        assert status.startswith("200") and ("Set-Cookie", "sessionid=one-clients-session; HttpOnly") in headers
+    assert django_app.calls == 3
+    assert not cache._answers

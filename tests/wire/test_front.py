@@ -272,3 +272,14 @@ def test_the_live_server_serves_through_the_front(live_server, caplog):
         == 1
     )
     assert len([r for r in caplog.records if r.name == "django.request"]) == 1
+
+
+def test_an_answer_that_sets_a_cookie_is_never_an_envelope(inner):
+    """A middleware that set a cookie on a wire answer must not have that cookie replayed to
+    every later client with the same Host and Origin."""
+    wire = front.WireFront(wsgi_calls.cookie_setting(inner))
+    for _ in range(3):
+        answer = call(wire, environ("GetUser", {"AccessToken": "x"}))
+        assert ("Set-Cookie", "sessionid=one-clients-session; HttpOnly") in answer[1]
+    assert inner.calls == 3
+    assert not wire._envelopes

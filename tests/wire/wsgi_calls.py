@@ -53,3 +53,16 @@ def stable(answer):
     """An answer without the request id, which differs between any two responses."""
     status, headers, body = answer
     return status, [(k, v) for k, v in headers if k.lower() != "x-amzn-requestid"], body
+
+
+def cookie_setting(app):
+    """``app`` with a cookie added to every answer, as a middleware that sets one would."""
+
+    def wrapped(environ, start_response):
+        def start(status, headers, exc_info=None):
+            headers = [*headers, ("Set-Cookie", "sessionid=one-clients-session; HttpOnly")]
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        return app(environ, start)
+
+    return wrapped
