@@ -101,6 +101,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# The wire front (config/wire/front.py): repeated POST / answered by the wire view without
+# Django's handler and middleware, in the headers they added the first time. Off: every
+# request goes through the whole chain (and Django logs every 4xx on django.request).
+COGNATE_WIRE_FRONT = env.bool("COGNATE_WIRE_FRONT", default=True)
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 

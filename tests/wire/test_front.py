@@ -244,6 +244,14 @@ def test_gunicorns_application_is_the_front_then_the_jwks_replay_then_django():
     assert wsgi.application.app.app.app is wsgi.django_application
 
 
+def test_the_front_can_be_turned_off(settings):
+    settings.COGNATE_WIRE_FRONT = False
+    stack = wsgi.front_of(wsgi.django_application)
+    assert isinstance(stack, documents.DocumentCache) and stack.app is wsgi.django_application
+    settings.COGNATE_WIRE_FRONT = True
+    assert isinstance(wsgi.front_of(wsgi.django_application), front.WireFront)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_live_server_serves_through_the_front(live_server, caplog):
     """tests/conftest.py serves every SDK test as config.wsgi does. Seen from outside: Django's
