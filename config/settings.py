@@ -402,5 +402,8 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "INFO"},
         "django.request": {"level": "ERROR"},
+        # oauthlib logs authorization codes and tokens at DEBUG: never, whatever LOG_LEVEL says.
+        "oauthlib": {"level": "INFO"},
+        "oauth2_provider": {"level": "INFO"},
     },
 }
