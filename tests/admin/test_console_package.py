@@ -56,6 +56,17 @@ def test_the_consoles_admins_are_registered_on_the_site_in_use():
     assert all(model_admin.admin_site is admin.site._wrapped for model_admin in registry.values())
 
 
+def test_django_oauth_toolkits_token_admins_are_not_in_the_console(admin_client):
+    """DOT's AccessToken, RefreshToken and IDToken tables are never written, and Grant holds
+    hashed codes for minutes: the console shows no page for them."""
+    from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
+
+    for model in (AccessToken, Grant, IDToken, RefreshToken):
+        assert not admin.site.is_registered(model)
+    assert admin_client.get("/admin/oauth2_provider/accesstoken/").status_code == 404
+    assert b"oauth2_provider" not in admin_client.get("/admin/").content
+
+
 def test_the_sites_module_imports_no_admin_module_and_the_console_no_rest_serializer():
     site_imports = _imported_modules(APP / "admin_login.py")
     assert not [name for name in site_imports if name == "userpools.admin" or name.startswith("userpools.admin.")]

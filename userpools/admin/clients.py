@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef
 from django.utils.html import format_html, format_html_join
+from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 
 from userpools import shapes
 from userpools.admin.base import (
@@ -179,6 +180,13 @@ class AppClientForm(ServiceForm):
 if admin.site.is_registered(AppClient):
     # django-oauth-toolkit registers its own admin for the Application model, which is ours.
     admin.site.unregister(AppClient)
+# And for its token models: nothing writes AccessToken, RefreshToken or IDToken (tokens are
+# the pool's, hostedui/services/validator.py), and Grant holds only hashed authorization
+# codes for five minutes: none of them is for an operator. The tables stay: DOT's
+# migrations create them, and its token models cannot be swapped out of an existing schema.
+for _model in (AccessToken, Grant, IDToken, RefreshToken):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 
 class AppClientAdmin(ServiceModelAdmin):
