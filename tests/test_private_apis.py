@@ -186,6 +186,47 @@ OAUTH_OVERRIDDEN = [
     ("oauthlib.oauth2.rfc6749.endpoints.revocation:RevocationEndpoint.validate_revocation_request", ["request"]),
     ("oauthlib.oauth2.rfc6749.tokens:BearerToken.create_token", ["request", "refresh_token", "kwargs"]),
 ]
+# ... and calls these (hostedui/services/oauth.py, validator.py), with these parameters.
+OAUTH_CALLED = [
+    (
+        "oauthlib.oauth2.rfc6749.endpoints.authorization:AuthorizationEndpoint.__init__",
+        ["default_response_type", "default_token_type", "response_types"],
+    ),
+    (
+        "oauthlib.oauth2.rfc6749.endpoints.authorization:AuthorizationEndpoint.validate_authorization_request",
+        ["uri", "http_method", "body", "headers"],
+    ),
+    (
+        "oauthlib.oauth2.rfc6749.endpoints.authorization:AuthorizationEndpoint.create_authorization_response",
+        ["uri", "http_method", "body", "headers", "scopes", "credentials"],
+    ),
+    (
+        "oauthlib.openid.connect.core.endpoints.userinfo:UserInfoEndpoint.create_userinfo_response",
+        ["uri", "http_method", "body", "headers"],
+    ),
+    (
+        "oauthlib.oauth2.rfc6749.grant_types.base:ValidatorsContainer.__init__",
+        ["post_auth", "post_token", "pre_auth", "pre_token"],
+    ),
+]
+
+
+@pytest.mark.parametrize("dotted, parameters", OAUTH_CALLED, ids=[d for d, _ in OAUTH_CALLED])
+def test_the_oauth_methods_the_server_calls_keep_their_parameters(dotted, parameters):
+    assert _parameters(_attribute(dotted)) == parameters
+
+
+def test_oauthlib_grants_take_custom_validators_by_name():
+    """CognitoServer passes pre_auth/post_auth checks to the code and implicit grants."""
+    from oauthlib.oauth2 import RequestValidator
+    from oauthlib.oauth2.rfc6749.grant_types import AuthorizationCodeGrant, ImplicitGrant
+
+    def check(request):
+        return {}
+
+    for grant_type in (AuthorizationCodeGrant, ImplicitGrant):
+        grant = grant_type(RequestValidator(), pre_auth=[check], post_auth=[check])
+        assert grant.custom_validators.pre_auth == [check] and grant.custom_validators.post_auth == [check]
 
 
 @pytest.mark.parametrize("dotted, parameters", OAUTH_OVERRIDDEN, ids=[d for d, _ in OAUTH_OVERRIDDEN])
