@@ -22,6 +22,7 @@ from botocore.credentials import Credentials
 from identity.services.callers import access_key_create
 from tests.chromium import chromium  # noqa: F401 - one browser for the session (tests/browser, tests/amplify)
 from tests.mail import Collector, Mailbox, SmsOutbox, smtp_port
+from tests.pools import make_client, make_client_model, make_pool, make_pool_model  # noqa: F401 - fixtures for every suite
 from tests.races import writers_wait
 from userpools.context import ServiceContext
 

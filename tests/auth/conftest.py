@@ -12,8 +12,6 @@ from tests.selfservice.conftest import (  # noqa: F401 - re-exported  # noqa: F4
     call_error,
     hash_for,
     idp,
-    make_client,
-    make_pool,
     make_user,
     public,
     user_named,
@@ -23,11 +21,11 @@ PASSWORD_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", 
 
 
 @pytest.fixture
-def signin(make_pool, make_client):  # noqa: F811 - fixtures
+def signin(make_pool, make_client):
     """signin(**client kwargs) -> (pool_id, client dict): a pool and a client allowing the password flows."""
 
     def make(pool_kwargs: dict | None = None, **client_kwargs):
-        pool_id = make_pool(**(pool_kwargs or {}))
+        pool_id = make_pool(**{"AutoVerifiedAttributes": ["email"], **(pool_kwargs or {})})["Id"]
         client_kwargs.setdefault("ExplicitAuthFlows", PASSWORD_FLOWS)
         return pool_id, make_client(pool_id, **client_kwargs)
 

@@ -123,7 +123,7 @@ def test_custom_auth_says_it_is_not_supported(public, signin, make_user):
 
 def test_admin_initiate_auth_with_a_client_of_another_pool(idp, signin, make_pool, make_user):
     _, client = signin()
-    other_pool = make_pool("other")
+    other_pool = make_pool("other", AutoVerifiedAttributes=["email"])["Id"]
     code = call_error(
         idp.admin_initiate_auth,
         UserPoolId=other_pool,

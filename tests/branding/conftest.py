@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.hostedui.conftest import PKCE_UNUSED
-from tests.userpools.conftest import call_error, make_client, make_pool, pool_id, raw_idp  # noqa: F401
+from tests.userpools.conftest import call_error, pool_id, raw_idp  # noqa: F401
 from userpools.context import SYSTEM
 from userpools.services.clients import user_pool_client_create
 from userpools.services.pools import user_pool_create

@@ -7,7 +7,7 @@ from __future__ import annotations
 import jwt
 import pytest
 
-from tests.selfservice.conftest import PASSWORD, idp, make_client, make_pool, make_user, public, user_named  # noqa: F401 - re-exported  # noqa: F401 - fixtures
+from tests.selfservice.conftest import PASSWORD, idp, make_user, public, user_named  # noqa: F401 - re-exported  # noqa: F401 - fixtures
 
 SRP_FLOWS = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 
@@ -18,7 +18,7 @@ def app(public_url, make_pool, make_client):  # noqa: F811 - fixtures
     client allowing SRP and refresh (what the SDKs' default sign-in uses)."""
 
     def make(**client_kwargs):
-        pool_id = make_pool()
+        pool_id = make_pool(AutoVerifiedAttributes=["email"])["Id"]
         client_kwargs.setdefault("ExplicitAuthFlows", SRP_FLOWS)
         return pool_id, make_client(pool_id, **client_kwargs)
 

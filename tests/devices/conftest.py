@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.auth.conftest import PASSWORD, call_error, hash_for, user_named  # noqa: F401 - re-exported
-from tests.selfservice.conftest import idp, make_client, make_pool, make_user, public  # noqa: F401 - fixtures
+from tests.selfservice.conftest import idp, make_user, public  # noqa: F401 - fixtures
 from userpools import srp
 
 FLOWS = [
@@ -39,7 +39,8 @@ def device_pool(idp, make_pool, make_client):  # noqa: F811 - fixtures
         *, prompt: bool = True, challenge: bool = True, mfa: str = "OFF", tracking: bool = True, **client_kwargs
     ) -> tuple[str, dict]:
         config = {"ChallengeRequiredOnNewDevice": challenge, "DeviceOnlyRememberedOnUserPrompt": prompt}
-        pool_id = make_pool(DeviceConfiguration=config) if tracking else make_pool()
+        pool_kwargs = {"DeviceConfiguration": config} if tracking else {}
+        pool_id = make_pool(AutoVerifiedAttributes=["email"], **pool_kwargs)["Id"]
         if mfa != "OFF":
             idp.set_user_pool_mfa_config(
                 UserPoolId=pool_id, MfaConfiguration=mfa, SoftwareTokenMfaConfiguration={"Enabled": True}

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.userpools.conftest import make_pool, pool_id, raw_idp  # noqa: F401 - fixtures
+from tests.userpools.conftest import pool_id, raw_idp  # noqa: F401 - fixtures
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pyotp
 import pytest
 
 from tests.auth.conftest import PASSWORD, signin  # noqa: F401 - fixtures and helpers
-from tests.selfservice.conftest import idp, make_client, make_pool, make_user, public  # noqa: F401 - fixtures
+from tests.selfservice.conftest import idp, make_user, public  # noqa: F401 - fixtures
 
 SMS_CONFIGURATION = {"SnsCallerArn": "arn:aws:iam::123456789012:role/cognate-sms", "ExternalId": "cognate"}
 EMAIL_CONFIGURATION = {
@@ -27,7 +27,8 @@ def mfa_pool(idp, make_pool, make_client):  # noqa: F811 - fixtures
     """mfa_pool(mfa="OPTIONAL", sms=True, totp=True, email=False) -> (pool_id, client dict)."""
 
     def make(mfa: str = "OPTIONAL", *, sms: bool = True, totp: bool = True, email: bool = False):
-        pool_id = make_pool(EmailConfiguration=EMAIL_CONFIGURATION) if email else make_pool()
+        pool_kwargs = {"EmailConfiguration": EMAIL_CONFIGURATION} if email else {}
+        pool_id = make_pool(AutoVerifiedAttributes=["email"], **pool_kwargs)["Id"]
         config: dict = {"MfaConfiguration": mfa, "SoftwareTokenMfaConfiguration": {"Enabled": totp}}
         if sms:
             config["SmsMfaConfiguration"] = {

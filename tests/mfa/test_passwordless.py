@@ -18,7 +18,8 @@ def passwordless(idp, make_pool, make_client):
         EmailConfiguration=EMAIL_CONFIGURATION,
         SmsConfiguration=SMS_CONFIGURATION,
         Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP", "SMS_OTP"]}},
-    )
+        AutoVerifiedAttributes=["email"],
+    )["Id"]
     return pool_id, make_client(pool_id, ExplicitAuthFlows=["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
 
 

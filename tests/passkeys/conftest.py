@@ -12,7 +12,7 @@ import pytest
 from tests.auth.conftest import PASSWORD, call_error  # noqa: F401 - re-exported for the tests here
 from tests.mfa.conftest import access_token  # noqa: F401 - re-exported for the tests here
 from tests.passkeys.authenticator import SoftwareAuthenticator
-from tests.selfservice.conftest import idp, make_client, make_pool, make_user, public  # noqa: F401 - fixtures
+from tests.selfservice.conftest import idp, make_user, public  # noqa: F401 - fixtures
 from userpools.context import SYSTEM
 from userpools.models import AppClient, User
 from userpools.services import users
@@ -43,7 +43,8 @@ def passkey_pool(idp, make_pool, make_client):  # noqa: F811 - fixtures
     ):
         if policy is not None:
             pool_kwargs["Policies"] = policy
-        pool_id = make_pool(**pool_kwargs)
+        pool_kwargs.setdefault("AutoVerifiedAttributes", ["email"])
+        pool_id = make_pool(**pool_kwargs)["Id"]
         config = {k: v for k, v in (("RelyingPartyId", rp_id), ("UserVerification", verification)) if v}
         if config:
             idp.set_user_pool_mfa_config(UserPoolId=pool_id, WebAuthnConfiguration=config)

@@ -8,7 +8,7 @@ import pytest
 from botocore.config import Config
 
 from tests.conftest import REGION, one_request_per_connection
-from tests.userpools.conftest import make_client, make_pool, pool_id  # noqa: F401 - fixtures
+from tests.userpools.conftest import pool_id  # noqa: F401 - fixtures
 
 API = "https://api.example.com"
 SCOPES = [

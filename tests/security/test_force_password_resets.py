@@ -32,7 +32,7 @@ def code_of(call, **kwargs) -> str:
 
 def test_every_user_of_the_pool_is_reset_and_signed_out(public, signin, make_pool, make_client, make_user, mailbox):
     pool_id, client = signin(ExplicitAuthFlows=FLOWS)
-    other_pool = make_pool("other")
+    other_pool = make_pool("other", AutoVerifiedAttributes=["email"])["Id"]
     other_client = make_client(other_pool, ExplicitAuthFlows=FLOWS)
     addresses = {name: mailbox.address(name) for name in ("alice", "bob")}
     for name, address in addresses.items():

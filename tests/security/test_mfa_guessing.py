@@ -31,7 +31,7 @@ from tests.mfa.conftest import (  # noqa: F401 - fixtures
     signin,
     totp_enroll,
 )
-from tests.selfservice.conftest import idp, make_client, make_pool, make_user, public  # noqa: F401 - fixtures
+from tests.selfservice.conftest import idp, make_user, public  # noqa: F401 - fixtures
 from userpools.models import Delivery, User
 from userpools.services.outreach import SEND_LIMIT
 from userpools.signin import FREE_FAILURES
@@ -122,7 +122,8 @@ def passwordless(idp, make_pool, make_client):  # noqa: F811 - fixtures
     pool_id = make_pool(
         EmailConfiguration=EMAIL_CONFIGURATION,
         Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}},
-    )
+        AutoVerifiedAttributes=["email"],
+    )["Id"]
     return pool_id, make_client(pool_id, ExplicitAuthFlows=["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
 
 

@@ -135,9 +135,9 @@ def corpus(settings, live_server, idp, make_pool, make_client, make_user, public
     verify.jwks_cache_clear()
 
     def make(check_audience: bool = False, oauth: bool = False):
-        pool_id = make_pool("victims")
+        pool_id = make_pool("victims", AutoVerifiedAttributes=["email"])["Id"]
         client = make_client(pool_id, ExplicitAuthFlows=FLOWS)
-        other_pool = make_pool("others")
+        other_pool = make_pool("others", AutoVerifiedAttributes=["email"])["Id"]
         user = make_user(pool_id, "alice")
         if oauth:  # tokens as /oauth2/token issues them after a hosted sign-in: with the openid scope
             issued = tokens.tokens_issue(

@@ -40,26 +40,9 @@ def idp(boto_client, make_access_key):
 
 
 @pytest.fixture
-def make_pool(idp):
-    def make(name: str = "pool", **kwargs) -> str:
-        kwargs.setdefault("AutoVerifiedAttributes", ["email"])
-        return idp.create_user_pool(PoolName=name, **kwargs)["UserPool"]["Id"]
-
-    return make
-
-
-@pytest.fixture
-def make_client(idp):
-    def make(pool_id: str, name: str = "app", **kwargs) -> dict:
-        return idp.create_user_pool_client(UserPoolId=pool_id, ClientName=name, **kwargs)["UserPoolClient"]
-
-    return make
-
-
-@pytest.fixture
 def app(make_pool, make_client):
     """A pool that auto-verifies e-mail, and a public client: (pool_id, client_id)."""
-    pool_id = make_pool()
+    pool_id = make_pool(AutoVerifiedAttributes=["email"])["Id"]
     return pool_id, make_client(pool_id)["ClientId"]
 
 

@@ -26,7 +26,6 @@ from userpools.errors import (
 from userpools.models import Delivery, User
 from userpools.services import codes, profile, users
 from userpools.services.clients import user_pool_client_create
-from userpools.services.pools import user_pool_create
 
 pytestmark = pytest.mark.django_db
 
@@ -46,15 +45,6 @@ def issued(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(codes, "code_issue", capture)
     return out
-
-
-@pytest.fixture
-def make_pool():
-    def make(**request):
-        request.setdefault("AutoVerifiedAttributes", ["email"])
-        return user_pool_create(CTX, {"PoolName": "p", **request})
-
-    return make
 
 
 @pytest.fixture
@@ -80,14 +70,14 @@ def _names(attributes: list[dict]) -> dict[str, str]:
 # --- ChangePassword ------------------------------------------------------------------------------
 
 
-def test_change_password(make_pool, make_user):
-    user = make_user(make_pool())
+def test_change_password(make_pool_model, make_user):
+    user = make_user(make_pool_model(AutoVerifiedAttributes=["email"]))
     profile.user_change_password(CTX, user, PASSWORD, NEW_PASSWORD)
     assert check_password(NEW_PASSWORD, _fresh(user).password)
 
 
-def test_change_password_wrong_previous_then_limit(make_pool, make_user):
-    user = make_user(make_pool())
+def test_change_password_wrong_previous_then_limit(make_pool_model, make_user):
+    user = make_user(make_pool_model(AutoVerifiedAttributes=["email"]))
     for _ in range(profile.CHANGE_PASSWORD_FAILURES):
         with pytest.raises(NotAuthorized):
             profile.user_change_password(CTX, user, "Wr0ng-password!", NEW_PASSWORD)
@@ -96,14 +86,19 @@ def test_change_password_wrong_previous_then_limit(make_pool, make_user):
     assert check_password(PASSWORD, _fresh(user).password)
 
 
-def test_change_password_needs_the_previous_one(make_pool, make_user):
-    user = make_user(make_pool())
+def test_change_password_needs_the_previous_one(make_pool_model, make_user):
+    user = make_user(make_pool_model(AutoVerifiedAttributes=["email"]))
     with pytest.raises(NotAuthorized):
         profile.user_change_password(CTX, user, None, NEW_PASSWORD)
 
 
-def test_change_password_policy_and_history(make_pool, make_user):
-    user = make_user(make_pool(Policies={"PasswordPolicy": {"MinimumLength": 9, "PasswordHistorySize": 3}}))
+def test_change_password_policy_and_history(make_pool_model, make_user):
+    user = make_user(
+        make_pool_model(
+            Policies={"PasswordPolicy": {"MinimumLength": 9, "PasswordHistorySize": 3}},
+            AutoVerifiedAttributes=["email"],
+        )
+    )
     with pytest.raises(InvalidPassword):
         profile.user_change_password(CTX, user, PASSWORD, "short")
     with pytest.raises(PasswordHistoryPolicyViolation):
@@ -117,16 +112,19 @@ def test_change_password_policy_and_history(make_pool, make_user):
 # --- GetUser --------------------------------------------------------------------------------------
 
 
-def test_get_attributes_hides_developer_only_and_pending(make_pool, make_user):
-    pool = make_pool(Schema=[{"Name": "tier", "AttributeDataType": "String", "DeveloperOnlyAttribute": True}])
+def test_get_attributes_hides_developer_only_and_pending(make_pool_model, make_user):
+    pool = make_pool_model(
+        Schema=[{"Name": "tier", "AttributeDataType": "String", "DeveloperOnlyAttribute": True}],
+        AutoVerifiedAttributes=["email"],
+    )
     user = make_user(pool, name="Amy", **{"dev:custom:tier": "gold", "cognate:pending:email": "new@example.com"})
     listed = profile.user_get_attributes(user)
     assert listed[0] == {"Name": "sub", "Value": str(user.sub)}
     assert _names(listed) == {"sub": str(user.sub), "email": "amy@example.com", "email_verified": "true", "name": "Amy"}
 
 
-def test_get_attributes_follows_client_read_attributes(make_pool, make_user):
-    pool = make_pool()
+def test_get_attributes_follows_client_read_attributes(make_pool_model, make_user):
+    pool = make_pool_model(AutoVerifiedAttributes=["email"])
     client = user_pool_client_create(CTX, {"UserPoolId": pool.id, "ClientName": "c", "ReadAttributes": ["name"]})
     user = make_user(pool, name="Amy")
     assert _names(profile.user_get_attributes(user, client)) == {"sub": str(user.sub), "name": "Amy"}
@@ -135,8 +133,8 @@ def test_get_attributes_follows_client_read_attributes(make_pool, make_user):
 # --- UpdateUserAttributes / VerifyUserAttribute ------------------------------------------------
 
 
-def test_changing_email_unverifies_it_and_sends_a_code(make_pool, make_user, issued):
-    user = make_user(make_pool())
+def test_changing_email_unverifies_it_and_sends_a_code(make_pool_model, make_user, issued):
+    user = make_user(make_pool_model(AutoVerifiedAttributes=["email"]))
     details = profile.user_update_attributes(
         CTX, user, [{"Name": "email", "Value": "amy@new.example"}, {"Name": "name", "Value": "Amy"}]
     )
@@ -154,22 +152,24 @@ def test_changing_email_unverifies_it_and_sends_a_code(make_pool, make_user, iss
         profile.user_verify_attribute(CTX, user, "email", issued[-1])
 
 
-def test_no_code_for_an_attribute_the_pool_does_not_verify(make_pool, make_user):
-    user = make_user(make_pool(AutoVerifiedAttributes=[]))
+def test_no_code_for_an_attribute_the_pool_does_not_verify(make_pool_model, make_user):
+    user = make_user(make_pool_model(AutoVerifiedAttributes=[]))
     assert profile.user_update_attributes(CTX, user, [{"Name": "email", "Value": "amy@new.example"}]) == []
     assert _fresh(user).attributes["email_verified"] == "false"
     assert not Delivery.objects.exists()
 
 
-def test_same_value_changes_nothing(make_pool, make_user):
-    user = make_user(make_pool())
+def test_same_value_changes_nothing(make_pool_model, make_user):
+    user = make_user(make_pool_model(AutoVerifiedAttributes=["email"]))
     assert profile.user_update_attributes(CTX, user, [{"Name": "email", "Value": "amy@example.com"}]) == []
     assert _fresh(user).attributes["email_verified"] == "true"
 
 
-def test_verification_before_update_keeps_the_old_value(make_pool, make_user, issued):
-    pool = make_pool(
-        UserAttributeUpdateSettings={"AttributesRequireVerificationBeforeUpdate": ["email"]}, AliasAttributes=["email"]
+def test_verification_before_update_keeps_the_old_value(make_pool_model, make_user, issued):
+    pool = make_pool_model(
+        UserAttributeUpdateSettings={"AttributesRequireVerificationBeforeUpdate": ["email"]},
+        AliasAttributes=["email"],
+        AutoVerifiedAttributes=["email"],
     )
     user = make_user(pool)
     details = profile.user_update_attributes(CTX, user, [{"Name": "email", "Value": "amy@new.example"}])
@@ -190,8 +190,11 @@ def test_verification_before_update_keeps_the_old_value(make_pool, make_user, is
     assert users.user_find(pool, "amy@new.example") == fresh
 
 
-def test_unverified_current_value_is_replaced_at_once(make_pool, make_user):
-    pool = make_pool(UserAttributeUpdateSettings={"AttributesRequireVerificationBeforeUpdate": ["email"]})
+def test_unverified_current_value_is_replaced_at_once(make_pool_model, make_user):
+    pool = make_pool_model(
+        UserAttributeUpdateSettings={"AttributesRequireVerificationBeforeUpdate": ["email"]},
+        AutoVerifiedAttributes=["email"],
+    )
     user = make_user(pool, verified=False)
     profile.user_update_attributes(CTX, user, [{"Name": "email", "Value": "amy@new.example"}])
     assert _fresh(user).attributes["email"] == "amy@new.example"
@@ -208,21 +211,22 @@ def test_unverified_current_value_is_replaced_at_once(make_pool, make_user):
         ([{"Name": "name", "Value": ""}], InvalidParameter),  # required
     ],
 )
-def test_update_rules(make_pool, make_user, attributes, error):
-    pool = make_pool(
+def test_update_rules(make_pool_model, make_user, attributes, error):
+    pool = make_pool_model(
         Schema=[
             {"Name": "badge", "AttributeDataType": "String", "Mutable": False},
             {"Name": "tier", "AttributeDataType": "String", "DeveloperOnlyAttribute": True},
             {"Name": "name", "AttributeDataType": "String", "Required": True},
-        ]
+        ],
+        AutoVerifiedAttributes=["email"],
     )
     user = make_user(pool, name="Amy", **{"custom:badge": "B-1"})
     with pytest.raises(error):
         profile.user_update_attributes(CTX, user, attributes)
 
 
-def test_update_follows_client_write_attributes(make_pool, make_user):
-    pool = make_pool()
+def test_update_follows_client_write_attributes(make_pool_model, make_user):
+    pool = make_pool_model(AutoVerifiedAttributes=["email"])
     client = user_pool_client_create(CTX, {"UserPoolId": pool.id, "ClientName": "c", "WriteAttributes": ["name"]})
     user = make_user(pool)
     with pytest.raises(NotAuthorized):
@@ -230,16 +234,16 @@ def test_update_follows_client_write_attributes(make_pool, make_user):
     profile.user_update_attributes(CTX, user, [{"Name": "name", "Value": "Amy"}], client)
 
 
-def test_preferred_username_must_be_free(make_pool, make_user):
-    pool = make_pool(AliasAttributes=["preferred_username"])
+def test_preferred_username_must_be_free(make_pool_model, make_user):
+    pool = make_pool_model(AliasAttributes=["preferred_username"], AutoVerifiedAttributes=["email"])
     make_user(pool, "bea", email=None, preferred_username="bee")
     user = make_user(pool, "amy")
     with pytest.raises(AliasExists):
         profile.user_update_attributes(CTX, user, [{"Name": "preferred_username", "Value": "bee"}])
 
 
-def test_email_as_username_must_stay_unique(make_pool, make_user):
-    pool = make_pool(UsernameAttributes=["email"])
+def test_email_as_username_must_stay_unique(make_pool_model, make_user):
+    pool = make_pool_model(UsernameAttributes=["email"], AutoVerifiedAttributes=["email"])
     users.user_create(
         CTX, pool=pool, username="bea@example.com", password=PASSWORD, attributes={}, status=User.Status.CONFIRMED
     )
@@ -250,8 +254,8 @@ def test_email_as_username_must_stay_unique(make_pool, make_user):
         profile.user_update_attributes(CTX, amy, [{"Name": "email", "Value": "BEA@example.com"}])
 
 
-def test_verifying_someone_elses_alias_keeps_the_code(make_pool, make_user, issued):
-    pool = make_pool(AliasAttributes=["email"])
+def test_verifying_someone_elses_alias_keeps_the_code(make_pool_model, make_user, issued):
+    pool = make_pool_model(AliasAttributes=["email"], AutoVerifiedAttributes=["email"])
     make_user(pool, "bea", email="shared@example.com")
     amy = make_user(pool, "amy", email="shared@example.com", verified=False)
     profile.user_attribute_verification_code(CTX, amy, "email")
@@ -264,23 +268,23 @@ def test_verifying_someone_elses_alias_keeps_the_code(make_pool, make_user, issu
     assert _fresh(amy).attributes["email_verified"] == "true"
 
 
-def test_verification_code_rules(make_pool, make_user, issued):
-    user = make_user(make_pool(), email=None)
+def test_verification_code_rules(make_pool_model, make_user, issued):
+    user = make_user(make_pool_model(AutoVerifiedAttributes=["email"]), email=None)
     with pytest.raises(InvalidParameter):
         profile.user_attribute_verification_code(CTX, user, "name")
     with pytest.raises(InvalidParameter):
         profile.user_attribute_verification_code(CTX, user, "email")
     with pytest.raises(InvalidParameter):
         profile.user_verify_attribute(CTX, user, "nickname", "123456")
-    user = make_user(make_pool(), "bea", phone_number="+15555550111")
+    user = make_user(make_pool_model(AutoVerifiedAttributes=["email"]), "bea", phone_number="+15555550111")
     details = profile.user_attribute_verification_code(CTX, user, "phone_number")
     assert details == {"Destination": "+*******0111", "DeliveryMedium": "SMS", "AttributeName": "phone_number"}
     profile.user_verify_attribute(CTX, user, "phone_number", issued[-1])
     assert _fresh(user).attributes["phone_number_verified"] == "true"
 
 
-def test_too_many_wrong_codes_is_a_limit(make_pool, make_user, issued):
-    user = make_user(make_pool(), verified=False)
+def test_too_many_wrong_codes_is_a_limit(make_pool_model, make_user, issued):
+    user = make_user(make_pool_model(AutoVerifiedAttributes=["email"]), verified=False)
     profile.user_attribute_verification_code(CTX, user, "email")
     wrong = f"{(int(issued[-1]) + 1) % 10**6:06d}"
     for _ in range(4):
@@ -290,8 +294,8 @@ def test_too_many_wrong_codes_is_a_limit(make_pool, make_user, issued):
         profile.user_verify_attribute(CTX, user, "email", wrong)
 
 
-def test_verification_code_send_limit(make_pool, make_user):
-    user = make_user(make_pool(), verified=False)
+def test_verification_code_send_limit(make_pool_model, make_user):
+    user = make_user(make_pool_model(AutoVerifiedAttributes=["email"]), verified=False)
     for _ in range(5):
         profile.user_attribute_verification_code(CTX, user, "email")
     with pytest.raises(LimitExceeded):
@@ -301,8 +305,10 @@ def test_verification_code_send_limit(make_pool, make_user):
 # --- DeleteUserAttributes / DeleteUser ----------------------------------------------------------
 
 
-def test_delete_attributes(make_pool, make_user):
-    user = make_user(make_pool(), name="Amy", **{"cognate:pending:email": "x@example.com"})
+def test_delete_attributes(make_pool_model, make_user):
+    user = make_user(
+        make_pool_model(AutoVerifiedAttributes=["email"]), name="Amy", **{"cognate:pending:email": "x@example.com"}
+    )
     profile.user_delete_attributes(CTX, user, ["email", "name"])
     fresh = _fresh(user)
     assert fresh.attributes == {}
@@ -320,13 +326,14 @@ def test_delete_attributes(make_pool, make_user):
         ("custom:tier", ErrorCode.NOT_AUTHORIZED),  # developer-only
     ],
 )
-def test_delete_attribute_rules(make_pool, make_user, name, code):
-    pool = make_pool(
+def test_delete_attribute_rules(make_pool_model, make_user, name, code):
+    pool = make_pool_model(
         Schema=[
             {"Name": "badge", "AttributeDataType": "String", "Mutable": False},
             {"Name": "tier", "AttributeDataType": "String", "DeveloperOnlyAttribute": True},
             {"Name": "given_name", "AttributeDataType": "String", "Required": True},
-        ]
+        ],
+        AutoVerifiedAttributes=["email"],
     )
     user = make_user(pool, given_name="Amy", **{"custom:badge": "B"})
     with pytest.raises(ServiceError) as exc:
@@ -334,14 +341,14 @@ def test_delete_attribute_rules(make_pool, make_user, name, code):
     assert exc.value.code == code
 
 
-def test_delete_user(make_pool, make_user):
-    user = make_user(make_pool())
+def test_delete_user(make_pool_model, make_user):
+    user = make_user(make_pool_model(AutoVerifiedAttributes=["email"]))
     profile.user_delete(CTX, user)
     assert not User.objects.filter(pk=user.pk).exists()
 
 
-def test_undecodable_previous_password_is_just_wrong(make_pool, make_user):
-    user = make_user(make_pool())
+def test_undecodable_previous_password_is_just_wrong(make_pool_model, make_user):
+    user = make_user(make_pool_model(AutoVerifiedAttributes=["email"]))
     with pytest.raises(NotAuthorized):
         profile.user_change_password(CTX, user, "\ud800", NEW_PASSWORD)
     with pytest.raises(InvalidParameter):

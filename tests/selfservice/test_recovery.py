@@ -52,7 +52,7 @@ def test_forgot_password_then_confirm(public, app, make_user, mailbox):
 
 
 def test_forgot_password_by_alias(public, make_pool, make_client, make_user, mailbox):
-    pool_id = make_pool(AliasAttributes=["email"])
+    pool_id = make_pool(AliasAttributes=["email"], AutoVerifiedAttributes=["email"])["Id"]
     client_id = make_client(pool_id)["ClientId"]
     address = mailbox.address()
     user = make_user(pool_id, "sid", email=address)
@@ -77,7 +77,7 @@ def test_a_reset_confirms_the_user(public, app, make_user, mailbox, status):
 
 
 def test_needs_a_verified_destination(public, make_pool, make_client, make_user):
-    pool_id = make_pool()
+    pool_id = make_pool(AutoVerifiedAttributes=["email"])["Id"]
     legacy = make_client(pool_id)["ClientId"]
     hiding = make_client(pool_id, PreventUserExistenceErrors="ENABLED")["ClientId"]
     make_user(pool_id, "uli", email="uli@example.com", verified=False)
@@ -90,7 +90,7 @@ def test_needs_a_verified_destination(public, make_pool, make_client, make_user)
 
 
 def test_unknown_and_disabled_users(public, make_pool, make_client, make_user):
-    pool_id = make_pool()
+    pool_id = make_pool(AutoVerifiedAttributes=["email"])["Id"]
     legacy = make_client(pool_id)["ClientId"]
     hiding = make_client(pool_id, PreventUserExistenceErrors="ENABLED")["ClientId"]
     make_user(pool_id, "val", email="val@example.com")
@@ -122,7 +122,10 @@ def test_unknown_and_disabled_users(public, make_pool, make_client, make_user):
 
 
 def test_admin_only_recovery(public, make_pool, make_client, make_user):
-    pool_id = make_pool(AccountRecoverySetting={"RecoveryMechanisms": [{"Name": "admin_only", "Priority": 1}]})
+    pool_id = make_pool(
+        AccountRecoverySetting={"RecoveryMechanisms": [{"Name": "admin_only", "Priority": 1}]},
+        AutoVerifiedAttributes=["email"],
+    )["Id"]
     client_id = make_client(pool_id)["ClientId"]
     make_user(pool_id, "wes", email="wes@example.com")
     assert call_error(public.forgot_password, ClientId=client_id, Username="wes") == "NotAuthorizedException"
@@ -139,7 +142,7 @@ def test_admin_only_recovery(public, make_pool, make_client, make_user):
 )
 def test_recovery_priorities(public, make_pool, make_client, make_user, setting, medium):
     kwargs = {"AccountRecoverySetting": {"RecoveryMechanisms": setting}} if setting else {}
-    pool_id = make_pool(**kwargs)
+    pool_id = make_pool(AutoVerifiedAttributes=["email"], **kwargs)["Id"]
     client_id = make_client(pool_id)["ClientId"]
     make_user(pool_id, "xia", email="xia@example.com", phone="+15555550199")
     details = public.forgot_password(ClientId=client_id, Username="xia")["CodeDeliveryDetails"]
@@ -153,8 +156,9 @@ def test_falls_back_to_the_next_mechanism(public, make_pool, make_client, make_u
                 {"Name": "verified_phone_number", "Priority": 1},
                 {"Name": "verified_email", "Priority": 2},
             ]
-        }
-    )
+        },
+        AutoVerifiedAttributes=["email"],
+    )["Id"]
     client_id = make_client(pool_id)["ClientId"]
     address = mailbox.address()
     make_user(pool_id, "yan", email=address)
@@ -190,7 +194,9 @@ def test_weak_password_leaves_the_code_usable(public, app, make_user, mailbox):
 
 
 def test_password_history(public, make_pool, make_client, make_user, mailbox):
-    pool_id = make_pool(Policies={"PasswordPolicy": {"MinimumLength": 8, "PasswordHistorySize": 2}})
+    pool_id = make_pool(
+        Policies={"PasswordPolicy": {"MinimumLength": 8, "PasswordHistorySize": 2}}, AutoVerifiedAttributes=["email"]
+    )["Id"]
     client_id = make_client(pool_id)["ClientId"]
     address = mailbox.address()
     user = make_user(pool_id, "bea", email=address)
@@ -256,7 +262,7 @@ def test_request_limit(public, app, make_user, mailbox):
 
 
 def test_secret_hash_for_recovery(public, make_pool, make_client, make_user, mailbox):
-    pool_id = make_pool()
+    pool_id = make_pool(AutoVerifiedAttributes=["email"])["Id"]
     client = make_client(pool_id, GenerateSecret=True)
     address = mailbox.address()
     user = make_user(pool_id, "eve", email=address)

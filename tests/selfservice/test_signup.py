@@ -60,8 +60,9 @@ def test_pool_message_template_is_used(public, make_pool, make_client, mailbox):
         VerificationMessageTemplate={
             "EmailSubject": "Welcome to Example",
             "EmailMessage": "Hi {username}, enter {####} to finish.",
-        }
-    )
+        },
+        AutoVerifiedAttributes=["email"],
+    )["Id"]
     client_id = make_client(pool_id)["ClientId"]
     address = mailbox.address()
     _sign_up(public, client_id, "bob", email=address)
@@ -71,7 +72,7 @@ def test_pool_message_template_is_used(public, make_pool, make_client, mailbox):
 
 
 def test_phone_is_preferred_when_both_are_auto_verified(public, make_pool, make_client, monkeypatch):
-    pool_id = make_pool(AutoVerifiedAttributes=["email", "phone_number"])
+    pool_id = make_pool(AutoVerifiedAttributes=["email", "phone_number"])["Id"]
     client_id = make_client(pool_id)["ClientId"]
     issued = _capture_codes(monkeypatch)
     response = _sign_up(
@@ -94,7 +95,7 @@ def test_phone_is_preferred_when_both_are_auto_verified(public, make_pool, make_
 
 
 def test_without_auto_verification_the_user_waits_for_an_administrator(public, make_pool, make_client):
-    pool_id = make_pool(AutoVerifiedAttributes=[])
+    pool_id = make_pool(AutoVerifiedAttributes=[])["Id"]
     client_id = make_client(pool_id)["ClientId"]
     response = _sign_up(public, client_id, "dave", email="dave@example.com")
     assert response["UserConfirmed"] is False
@@ -114,7 +115,10 @@ def test_auto_verified_attribute_missing_sends_nothing(public, app):
 
 
 def test_sign_up_disabled_for_the_pool(public, make_pool, make_client):
-    pool_id = make_pool(AdminCreateUserConfig={"AllowAdminCreateUserOnly": True})
+    pool_id = make_pool(
+        AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+        AutoVerifiedAttributes=["email"],
+    )["Id"]
     client_id = make_client(pool_id)["ClientId"]
     assert (
         call_error(public.sign_up, ClientId=client_id, Username="frank", Password=PASSWORD) == "NotAuthorizedException"
@@ -145,7 +149,7 @@ def test_password_is_required_and_checked(public, app, password, code):
 
 @pytest.mark.parametrize("prevent", ["LEGACY", "ENABLED"])
 def test_duplicate_username(public, make_pool, make_client, prevent):
-    pool_id = make_pool(AutoVerifiedAttributes=[], UsernameConfiguration={"CaseSensitive": False})
+    pool_id = make_pool(AutoVerifiedAttributes=[], UsernameConfiguration={"CaseSensitive": False})["Id"]
     client_id = make_client(pool_id, PreventUserExistenceErrors=prevent)["ClientId"]
     _sign_up(public, client_id, "Hank")
     assert (
@@ -154,7 +158,7 @@ def test_duplicate_username(public, make_pool, make_client, prevent):
 
 
 def test_email_as_username(public, make_pool, make_client, mailbox):
-    pool_id = make_pool(UsernameAttributes=["email"])
+    pool_id = make_pool(UsernameAttributes=["email"], AutoVerifiedAttributes=["email"])["Id"]
     client_id = make_client(pool_id)["ClientId"]
     address = mailbox.address("ivy")
     response = public.sign_up(ClientId=client_id, Username=address, Password=PASSWORD)
@@ -174,7 +178,7 @@ def test_email_as_username(public, make_pool, make_client, mailbox):
 
 
 def test_email_alias_pool_rejects_an_email_shaped_username(public, make_pool, make_client):
-    pool_id = make_pool(AliasAttributes=["email"])
+    pool_id = make_pool(AliasAttributes=["email"], AutoVerifiedAttributes=["email"])["Id"]
     client_id = make_client(pool_id)["ClientId"]
     assert (
         call_error(public.sign_up, ClientId=client_id, Username="jo@example.com", Password=PASSWORD)
@@ -183,7 +187,7 @@ def test_email_alias_pool_rejects_an_email_shaped_username(public, make_pool, ma
 
 
 def test_taken_preferred_username_is_a_taken_name(public, make_pool, make_client):
-    pool_id = make_pool(AliasAttributes=["preferred_username"], AutoVerifiedAttributes=[])
+    pool_id = make_pool(AliasAttributes=["preferred_username"], AutoVerifiedAttributes=[])["Id"]
     client_id = make_client(pool_id)["ClientId"]
     nick = [{"Name": "preferred_username", "Value": "kim"}]
     _sign_up(public, client_id, "kim1", UserAttributes=nick)
@@ -217,8 +221,9 @@ def test_attributes_follow_the_schema(public, make_pool, make_client, attributes
                 "NumberAttributeConstraints": {"MinValue": "0", "MaxValue": "150"},
             },
             {"Name": "secret", "AttributeDataType": "String", "DeveloperOnlyAttribute": True},
-        ]
-    )
+        ],
+        AutoVerifiedAttributes=["email"],
+    )["Id"]
     client_id = make_client(pool_id)["ClientId"]
     assert (
         call_error(public.sign_up, ClientId=client_id, Username="lee", Password=PASSWORD, UserAttributes=attributes)
@@ -227,7 +232,9 @@ def test_attributes_follow_the_schema(public, make_pool, make_client, attributes
 
 
 def test_required_attribute_must_be_given(public, make_pool, make_client):
-    pool_id = make_pool(Schema=[{"Name": "name", "AttributeDataType": "String", "Required": True}])
+    pool_id = make_pool(
+        Schema=[{"Name": "name", "AttributeDataType": "String", "Required": True}], AutoVerifiedAttributes=["email"]
+    )["Id"]
     client_id = make_client(pool_id)["ClientId"]
     assert (
         call_error(public.sign_up, ClientId=client_id, Username="mo", Password=PASSWORD) == "InvalidParameterException"
@@ -236,14 +243,16 @@ def test_required_attribute_must_be_given(public, make_pool, make_client):
 
 
 def test_immutable_attribute_can_be_set_at_sign_up(public, make_pool, make_client):
-    pool_id = make_pool(Schema=[{"Name": "badge", "AttributeDataType": "String", "Mutable": False}])
+    pool_id = make_pool(
+        Schema=[{"Name": "badge", "AttributeDataType": "String", "Mutable": False}], AutoVerifiedAttributes=["email"]
+    )["Id"]
     client_id = make_client(pool_id)["ClientId"]
     _sign_up(public, client_id, "ned", UserAttributes=[{"Name": "custom:badge", "Value": "B-7"}])
     assert user_named(pool_id, "ned").attributes["custom:badge"] == "B-7"
 
 
 def test_client_write_attributes_apply(public, make_pool, make_client):
-    pool_id = make_pool()
+    pool_id = make_pool(AutoVerifiedAttributes=["email"])["Id"]
     client_id = make_client(pool_id, WriteAttributes=["email", "name"])["ClientId"]
     assert (
         call_error(
@@ -262,7 +271,7 @@ def test_client_write_attributes_apply(public, make_pool, make_client):
 
 
 def test_secret_hash_required_wrong_and_right(public, idp, make_pool, make_client, mailbox):
-    pool_id = make_pool()
+    pool_id = make_pool(AutoVerifiedAttributes=["email"])["Id"]
     client = make_client(pool_id, GenerateSecret=True)
     client_id = client["ClientId"]
     assert call_error(public.sign_up, ClientId=client_id, Username="pat", Password=PASSWORD) == "NotAuthorizedException"
@@ -369,7 +378,7 @@ def test_resend_limit(public, app, mailbox):
 
 
 def test_confirm_and_resend_for_unknown_users(public, make_pool, make_client):
-    pool_id = make_pool()
+    pool_id = make_pool(AutoVerifiedAttributes=["email"])["Id"]
     legacy = make_client(pool_id)["ClientId"]
     hiding = make_client(pool_id, PreventUserExistenceErrors="ENABLED")["ClientId"]
     assert (
@@ -401,7 +410,7 @@ def test_disabled_user_cannot_confirm(public, app, mailbox):
 
 
 def test_confirming_a_verified_alias_someone_holds(public, make_pool, make_client, mailbox):
-    pool_id = make_pool(AliasAttributes=["email"])
+    pool_id = make_pool(AliasAttributes=["email"], AutoVerifiedAttributes=["email"])["Id"]
     client_id = make_client(pool_id)["ClientId"]
     address = mailbox.address("shared")
     _sign_up(public, client_id, "wendy", email=address)

@@ -1,5 +1,6 @@
-"""Fixtures for tokens: a pool and client made through the services, users made CONFIRMED
-with the user service, tokens issued with ``tokens_issue`` (sign-in is another area's)."""
+"""Fixtures for tokens: a pool and client made through the services (``make_pool_model`` and
+``make_client_model``, tests/pools.py), users made CONFIRMED with the user service, tokens
+issued with ``tokens_issue`` (sign-in is another area's)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ import pytest
 
 from tests.userpools.conftest import call_error  # noqa: F401 - re-exported for the tests here
 from userpools.context import SYSTEM
-from userpools.models import AppClient, User
+from userpools.models import User
 from userpools.services import tokens, users
-from userpools.services.clients import user_pool_client_create
-from userpools.services.pools import user_pool_create, user_pool_get
+from userpools.services.pools import user_pool_get
 
 PASSWORD = "Passw0rd!"
 
@@ -20,22 +20,6 @@ def _fresh_key_cache():
     tokens.keys_cache_clear()
     yield
     tokens.keys_cache_clear()
-
-
-@pytest.fixture
-def make_pool():
-    def make(name: str = "pool", **request) -> str:
-        return user_pool_create(SYSTEM, {"PoolName": name, **request}).id
-
-    return make
-
-
-@pytest.fixture
-def make_client():
-    def make(pool_id: str, name: str = "app", **request) -> AppClient:
-        return user_pool_client_create(SYSTEM, {"UserPoolId": pool_id, "ClientName": name, **request})
-
-    return make
 
 
 @pytest.fixture
@@ -57,10 +41,10 @@ def make_user():
 
 
 @pytest.fixture
-def setup(make_pool, make_client, make_user):
+def setup(make_pool_model, make_client_model, make_user):
     """(pool_id, client, user) with default token validities."""
-    pool_id = make_pool()
-    return pool_id, make_client(pool_id), make_user(pool_id)
+    pool_id = make_pool_model().id
+    return pool_id, make_client_model(pool_id), make_user(pool_id)
 
 
 @pytest.fixture

@@ -26,9 +26,9 @@ def _rotated_session(client, user) -> list[int]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sessions_prune_runs_through_celery(make_pool, make_client, make_user):
-    pool_id = make_pool()
-    client = make_client(pool_id, RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 60})
+def test_sessions_prune_runs_through_celery(make_pool_model, make_client_model, make_user):
+    pool_id = make_pool_model().id
+    client = make_client_model(pool_id, RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 60})
     user = make_user(pool_id)
     now = timezone.now()
 
@@ -87,11 +87,11 @@ def test_sessions_prune_runs_through_celery(make_pool, make_client, make_user):
 
 
 @pytest.mark.django_db
-def test_sessions_prune_in_batches(make_pool, make_client, make_user, monkeypatch):
+def test_sessions_prune_in_batches(make_pool_model, make_client_model, make_user, monkeypatch):
     from userpools.services import housekeeping
 
-    pool_id = make_pool()
-    client, user = make_client(pool_id), make_user(pool_id)
+    pool_id = make_pool_model().id
+    client, user = make_client_model(pool_id), make_user(pool_id)
     for _ in range(5):
         tokens.tokens_issue(SYSTEM, user=user, client=client)
     RefreshToken.objects.update(expires_at=timezone.now() - timedelta(days=2))

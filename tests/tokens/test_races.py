@@ -43,10 +43,12 @@ def _refresh(client: AppClient, token: str) -> Callable[[], object]:
 
 
 @pytest.fixture
-def rotating(make_pool, make_client, make_user):
+def rotating(make_pool_model, make_client_model, make_user):
     def make(grace: int):
-        pool_id = make_pool()
-        client = make_client(pool_id, RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": grace})
+        pool_id = make_pool_model().id
+        client = make_client_model(
+            pool_id, RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": grace}
+        )
         user = make_user(pool_id)
         return client, user, tokens.tokens_issue(SYSTEM, user=user, client=client)
 

@@ -30,10 +30,10 @@ def _at(monkeypatch, seconds: float) -> None:
 
 
 @pytest.fixture
-def rotating(make_pool, make_client, make_user, public_url):
+def rotating(make_pool_model, make_client_model, make_user, public_url):
     """(pool_id, client, user, TokenSet) with rotation on, a 10 s grace period."""
-    pool_id = make_pool()
-    client = make_client(pool_id, RefreshTokenRotation=ROTATING)
+    pool_id = make_pool_model().id
+    client = make_client_model(pool_id, RefreshTokenRotation=ROTATING)
     user = make_user(pool_id)
     return pool_id, client, user, tokens.tokens_issue(SYSTEM, user=user, client=client)
 
@@ -89,9 +89,9 @@ def test_rotation_replaces_the_refresh_token(rotating, public, monkeypatch):
         assert call_error(public.get_user, AccessToken=access) == "NotAuthorizedException"
 
 
-def test_rotation_without_grace_period(make_pool, make_client, make_user, public):
-    pool_id = make_pool()
-    client = make_client(pool_id, RefreshTokenRotation={"Feature": "ENABLED"})  # RetryGracePeriodSeconds 0
+def test_rotation_without_grace_period(make_pool_model, make_client_model, make_user, public):
+    pool_id = make_pool_model().id
+    client = make_client_model(pool_id, RefreshTokenRotation={"Feature": "ENABLED"})  # RetryGracePeriodSeconds 0
     issued = tokens.tokens_issue(SYSTEM, user=make_user(pool_id), client=client)
     new = public.get_tokens_from_refresh_token(RefreshToken=issued.refresh_token, ClientId=client.client_id)[
         "AuthenticationResult"
@@ -139,22 +139,22 @@ def test_refresh_token_auth_refused_on_a_rotating_client(rotating, public):
     assert result["AuthenticationResult"]["RefreshToken"]
 
 
-def test_flows(make_pool, make_client, make_user, public):
-    pool_id = make_pool()
+def test_flows(make_pool_model, make_client_model, make_user, public):
+    pool_id = make_pool_model().id
     user = make_user(pool_id)
     # Without rotation the client must allow ALLOW_REFRESH_TOKEN_AUTH (as InitiateAuth's flow does) ...
-    closed = make_client(pool_id, "closed", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])
+    closed = make_client_model(pool_id, "closed", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])
     issued = tokens.tokens_issue(SYSTEM, user=user, client=closed)
     assert (
         call_error(public.get_tokens_from_refresh_token, RefreshToken=issued.refresh_token, ClientId=closed.client_id)
         == "InvalidParameterException"
     )
     # ... a legacy flow list allows refreshing, as it does for InitiateAuth ...
-    legacy = make_client(pool_id, "legacy", ExplicitAuthFlows=["USER_PASSWORD_AUTH"])
+    legacy = make_client_model(pool_id, "legacy", ExplicitAuthFlows=["USER_PASSWORD_AUTH"])
     issued = tokens.tokens_issue(SYSTEM, user=user, client=legacy)
     public.get_tokens_from_refresh_token(RefreshToken=issued.refresh_token, ClientId=legacy.client_id)
     # ... and a rotating client, which Cognito wants without ALLOW_REFRESH_TOKEN_AUTH, always may.
-    rotating = make_client(
+    rotating = make_client_model(
         pool_id, "rotating", ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH"], RefreshTokenRotation=ROTATING
     )
     issued = tokens.tokens_issue(SYSTEM, user=user, client=rotating)
@@ -162,14 +162,14 @@ def test_flows(make_pool, make_client, make_user, public):
 
 
 @pytest.mark.parametrize("case", ["unknown", "other client", "expired", "revoked", "disabled", "id token"])
-def test_refused_tokens(setup, make_client, public, monkeypatch, case):
+def test_refused_tokens(setup, make_client_model, public, monkeypatch, case):
     pool_id, client, user = setup
     issued = tokens.tokens_issue(SYSTEM, user=user, client=client)
     token, client_id = issued.refresh_token, client.client_id
     if case == "unknown":
         token = "x" * 96
     elif case == "other client":
-        client_id = make_client(pool_id, "other").client_id
+        client_id = make_client_model(pool_id, "other").client_id
     elif case == "expired":
         _at(monkeypatch, 30 * 86400 + 1)
     elif case == "revoked":
@@ -197,9 +197,9 @@ def test_unknown_client(setup, public):
     )
 
 
-def test_client_secret(make_pool, make_client, make_user, public):
-    pool_id = make_pool()
-    client = make_client(pool_id, GenerateSecret=True)
+def test_client_secret(make_pool_model, make_client_model, make_user, public):
+    pool_id = make_pool_model().id
+    client = make_client_model(pool_id, GenerateSecret=True)
     issued = tokens.tokens_issue(SYSTEM, user=make_user(pool_id), client=client)
     first = client.secrets.get().secret
 
@@ -238,9 +238,9 @@ def test_refresh_records_the_caller(setup, public):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("rotation", [False, True])
-def test_queries(make_pool, make_client, make_user, client, django_assert_num_queries, rotation):
-    pool_id = make_pool()
-    app = make_client(pool_id, **({"RefreshTokenRotation": ROTATING} if rotation else {}))
+def test_queries(make_pool_model, make_client_model, make_user, client, django_assert_num_queries, rotation):
+    pool_id = make_pool_model().id
+    app = make_client_model(pool_id, **({"RefreshTokenRotation": ROTATING} if rotation else {}))
     user = make_user(pool_id)
     headers = {"HTTP_X_AMZ_TARGET": "AWSCognitoIdentityProviderService.GetTokensFromRefreshToken"}
     token = tokens.tokens_issue(SYSTEM, user=user, client=app).refresh_token

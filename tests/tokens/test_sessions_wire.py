@@ -29,10 +29,10 @@ def _session_of(issued) -> str:
 
 
 @pytest.fixture
-def two(setup, make_client, public_url):
+def two(setup, make_client_model, public_url):
     """(pool_id, user, web, phone): one user signed in twice, through two clients."""
     pool_id, client, user = setup
-    other = make_client(pool_id, "phone")
+    other = make_client_model(pool_id, "phone")
     return (
         pool_id,
         user,
@@ -79,9 +79,9 @@ def test_expired_sessions_are_not_listed(two, public, monkeypatch):
     ]
 
 
-def test_refresh_and_rotation_update_the_session(make_pool, make_client, make_user, public, monkeypatch):
-    pool_id = make_pool()
-    client = make_client(pool_id, RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 5})
+def test_refresh_and_rotation_update_the_session(make_pool_model, make_client_model, make_user, public, monkeypatch):
+    pool_id = make_pool_model().id
+    client = make_client_model(pool_id, RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 5})
     user = make_user(pool_id)
     issued = _sign_in(user, client)
     later = timezone.now() + timedelta(minutes=5)
@@ -172,9 +172,9 @@ def test_revoke(two, public):
     )
 
 
-def test_revoke_a_rotated_session(make_pool, make_client, make_user, public):
-    pool_id = make_pool()
-    client = make_client(pool_id, RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 30})
+def test_revoke_a_rotated_session(make_pool_model, make_client_model, make_user, public):
+    pool_id = make_pool_model().id
+    client = make_client_model(pool_id, RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 30})
     user = make_user(pool_id)
     caller = _sign_in(user, client)
     issued = _sign_in(user, client)
@@ -307,9 +307,9 @@ def test_admin_revoke(two, idp, public, make_user, setup):
     )
 
 
-def test_sign_in_through_the_wire_is_a_session(make_pool, make_client, make_user, public):
-    pool_id = make_pool()
-    client = make_client(pool_id, ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+def test_sign_in_through_the_wire_is_a_session(make_pool_model, make_client_model, make_user, public):
+    pool_id = make_pool_model().id
+    client = make_client_model(pool_id, ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
     make_user(pool_id)
     result = public.initiate_auth(
         ClientId=client.client_id,

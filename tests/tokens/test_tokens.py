@@ -65,9 +65,9 @@ def test_issue_claims(setup):
         assert "PRIVATE KEY" not in cursor.fetchone()[0]
 
 
-def test_read_attributes_limit_id_token(make_pool, make_client, make_user):
-    pool_id = make_pool()
-    client = make_client(pool_id, ReadAttributes=["email"])
+def test_read_attributes_limit_id_token(make_pool_model, make_client_model, make_user):
+    pool_id = make_pool_model().id
+    client = make_client_model(pool_id, ReadAttributes=["email"])
     user = make_user(pool_id, name="Alice")
     claims = _claims(tokens.tokens_issue(SYSTEM, user=user, client=client).id_token, pool_id, audience=client.client_id)
     assert claims["email"] == "alice@example.com" and "name" not in claims
@@ -112,14 +112,14 @@ def test_refresh_and_revoke(setup):
 
 
 @pytest.mark.parametrize("case", ["unknown", "other client", "expired"])
-def test_invalid_refresh_token(setup, make_client, monkeypatch, case):
+def test_invalid_refresh_token(setup, make_client_model, monkeypatch, case):
     pool_id, client, user = setup
     issued = tokens.tokens_issue(SYSTEM, user=user, client=client)
     token, using = issued.refresh_token, client
     if case == "unknown":
         token = "x" * 96
     elif case == "other client":
-        using = make_client(pool_id, "other")
+        using = make_client_model(pool_id, "other")
     else:
         later = timezone.now() + timedelta(days=31)
         monkeypatch.setattr(tokens.common, "now", lambda: later)
@@ -141,9 +141,9 @@ def test_refresh_disabled_user(setup):
     assert exc.value.message == tokens.DISABLED
 
 
-def test_rotation_and_reuse(make_pool, make_client, make_user, monkeypatch):
-    pool_id = make_pool()
-    client = make_client(pool_id, RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 10})
+def test_rotation_and_reuse(make_pool_model, make_client_model, make_user, monkeypatch):
+    pool_id = make_pool_model().id
+    client = make_client_model(pool_id, RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 10})
     user = make_user(pool_id)
 
     def refresh(token: str):
@@ -184,16 +184,16 @@ def test_global_sign_out(setup):
     assert tokens.access_token_authenticate(again.access_token)[0].pk == user.pk
 
 
-def test_revoke_rules(setup, make_client):
+def test_revoke_rules(setup, make_client_model):
     pool_id, client, user = setup
     issued = tokens.tokens_issue(SYSTEM, user=user, client=client)
     with pytest.raises(ServiceError) as exc:
         tokens.refresh_token_revoke(SYSTEM, client=client, token=issued.access_token)
     assert _code(exc) == ErrorCode.UNSUPPORTED_TOKEN_TYPE
     with pytest.raises(ServiceError) as exc:
-        tokens.refresh_token_revoke(SYSTEM, client=make_client(pool_id, "other"), token=issued.refresh_token)
+        tokens.refresh_token_revoke(SYSTEM, client=make_client_model(pool_id, "other"), token=issued.refresh_token)
     assert _code(exc) == ErrorCode.UNAUTHORIZED
-    no_revocation = make_client(pool_id, "closed", EnableTokenRevocation=False)
+    no_revocation = make_client_model(pool_id, "closed", EnableTokenRevocation=False)
     with pytest.raises(ServiceError) as exc:
         tokens.refresh_token_revoke(SYSTEM, client=no_revocation, token=issued.refresh_token)
     assert _code(exc) == ErrorCode.UNSUPPORTED_OPERATION
@@ -217,8 +217,8 @@ def test_rotate_signing_keys(setup):
     assert [k["kid"] for k in tokens.jwks(pool_id)["keys"]] == [new_kid]
 
 
-def test_rotate_all_pools(make_pool):
-    pools = [make_pool("a"), make_pool("b")]
+def test_rotate_all_pools(make_pool_model):
+    pools = [make_pool_model("a").id, make_pool_model("b").id]
     call_command("rotate_signing_keys", stdout=io.StringIO())
     for pool_id in pools:
         assert SigningKey.objects.filter(pool_id=pool_id, purpose="jwt", retired_at__isnull=True).count() == 1

@@ -116,9 +116,9 @@ def test_revoke_token(signed_in, public):
     )
 
 
-def test_revoke_token_needs_the_secret(make_pool, make_client, make_user, public):
-    pool_id = make_pool()
-    client = make_client(pool_id, GenerateSecret=True)
+def test_revoke_token_needs_the_secret(make_pool_model, make_client_model, make_user, public):
+    pool_id = make_pool_model().id
+    client = make_client_model(pool_id, GenerateSecret=True)
     issued = tokens.tokens_issue(SYSTEM, user=make_user(pool_id), client=client)
     assert (
         call_error(public.revoke_token, Token=issued.refresh_token, ClientId=client.client_id)

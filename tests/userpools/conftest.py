@@ -1,4 +1,5 @@
-"""Fixtures for the cognito-idp compatibility suite (boto3 against ``live_server``)."""
+"""Fixtures for the cognito-idp compatibility suite (boto3 against ``live_server``); the pool and
+client factories are tests/pools.py's."""
 
 from __future__ import annotations
 
@@ -26,28 +27,9 @@ def raw_idp(live_server, make_access_key):
 
 
 @pytest.fixture
-def make_pool(idp):
-    """make_pool(name="pool", **CreateUserPool kwargs) -> the UserPool dict CreateUserPool returned."""
-
-    def make(name: str = "pool", **kwargs):
-        return idp.create_user_pool(PoolName=name, **kwargs)["UserPool"]
-
-    return make
-
-
-@pytest.fixture
 def pool_id(make_pool) -> str:
+    """A new pool's id (``make_pool``: tests/pools.py)."""
     return make_pool()["Id"]
-
-
-@pytest.fixture
-def make_client(idp):
-    """make_client(pool_id, name="app", **CreateUserPoolClient kwargs) -> the UserPoolClient dict."""
-
-    def make(pool_id: str, name: str = "app", **kwargs):
-        return idp.create_user_pool_client(UserPoolId=pool_id, ClientName=name, **kwargs)["UserPoolClient"]
-
-    return make
 
 
 # Errors of the AWS JSON protocol itself, which the model lists for no operation.
