@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from tests.userpools.conftest import make_client, make_pool, pool_id, raw_idp  # noqa: F401 - fixtures
+from tests.userpools.conftest import pool_id, raw_idp  # noqa: F401 - fixtures (make_pool, make_client: tests/pools.py)
 
 GOOGLE_DETAILS = {
     "client_id": "1example.apps.googleusercontent.com",

@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def pool_id(idp) -> str:
-    return idp.create_user_pool(PoolName="pool")["UserPool"]["Id"]
+def pool_id(make_pool) -> str:
+    return make_pool()["Id"]
 
 
 @pytest.fixture
