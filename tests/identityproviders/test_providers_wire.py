@@ -642,3 +642,19 @@ def test_changes_are_audited(idp, pool_id):
         AuditEvent.objects.filter(pool_id=pool_id, target="Corp").order_by("at", "id").values_list("action", flat=True)
     )
     assert actions == ["identity_provider.create", "identity_provider.update", "identity_provider.delete"]
+
+
+def test_cognate_federating_to_cognate(idp, make_pool, public_url, settings):
+    """A real OIDC provider: another pool of this Cognate (its discovery document on live_server)."""
+    settings.COGNATE_IDP_PRIVATE_ADDRESSES = ["127.0.0.1/32", "::1/128"]  # live_server answers on localhost
+    upstream, downstream = make_pool("upstream")["Id"], make_pool("downstream")["Id"]
+    issuer = f"{public_url}/{upstream}"
+    created = idp.create_identity_provider(
+        UserPoolId=downstream, ProviderName="Upstream", ProviderType="OIDC", ProviderDetails=oidc_details(issuer)
+    )["IdentityProvider"]
+    details = created["ProviderDetails"]
+    assert details["oidc_issuer"] == issuer
+    assert details["jwks_uri"] == f"{issuer}/.well-known/jwks.json"
+    assert details["authorize_url"].endswith("/oauth2/authorize")
+    assert details["token_url"].endswith("/oauth2/token")
+    assert details["attributes_url"].endswith("/oauth2/userInfo")

@@ -93,7 +93,7 @@ def test_private_addresses_are_refused(host):
 
 
 def test_a_public_address_passes():
-    assert idp_fetch.checked_target("https://8.8.8.8/x")[2].exploded == "8.8.8.8"
+    assert [a.exploded for a in idp_fetch.checked_target("https://8.8.8.8/x")[2]] == ["8.8.8.8"]
 
 
 def test_loopback_server_is_not_reached_by_default(idp, pool_id, stand_in):

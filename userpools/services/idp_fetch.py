@@ -31,6 +31,7 @@ from userpools.conf import cognate_settings
 
 MAX_REDIRECTS = 3
 MAX_BYTES = 1024 * 1024
+MAX_ADDRESSES = 4  # tried in turn, each with the whole timeout
 _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT; not is_private in every Python
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # an IPv4 address behind a NAT64 gateway
@@ -91,8 +92,8 @@ def _resolve(host: str, port: int) -> list[_Address]:
     return addresses
 
 
-def checked_target(url: str) -> tuple[str, int, _Address, str]:
-    """(host, port, the address to connect to, scheme) for ``url``, or FetchError when the
+def checked_target(url: str) -> tuple[str, int, list[_Address], str]:
+    """(host, port, the addresses to connect to, scheme) for ``url``, or FetchError when the
     URL may not be fetched."""
     try:
         parts = urlsplit(url)
@@ -112,7 +113,7 @@ def checked_target(url: str) -> tuple[str, int, _Address, str]:
         raise FetchError(f"the host {host} is not a public address")
     if scheme == "http" and not excepted:
         raise FetchError("the URL must be an https URL")
-    return host, port, addresses[0], scheme
+    return host, port, list(dict.fromkeys(addresses)), scheme
 
 
 class _PinnedAdapter(HTTPAdapter):
@@ -131,30 +132,34 @@ class _PinnedAdapter(HTTPAdapter):
 
 
 def _get_once(url: str, timeout: float) -> requests.Response:
-    host, port, address, scheme = checked_target(url)
+    """GET ``url`` from the first of its checked addresses that accepts a connection."""
+    host, port, addresses, scheme = checked_target(url)
     parts = urlsplit(url)
-    literal = f"[{address}]" if address.version == 6 else str(address)
-    pinned = parts._replace(scheme=scheme, netloc=f"{literal}:{port}").geturl()
     default_port = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)
-    host_header = host if default_port else f"{host}:{port}"
-    if ":" in host:  # an IPv6 literal
-        host_header = f"[{host}]" if default_port else f"[{host}]:{port}"
+    named = f"[{host}]" if ":" in host else host  # an IPv6 literal
+    host_header = named if default_port else f"{named}:{port}"
     session = requests.Session()
     session.trust_env = False  # no proxy from the environment: it would connect elsewhere
     session.mount("https://", _PinnedAdapter(host))
     session.mount("http://", _PinnedAdapter(host))
-    try:
-        return session.get(
-            pinned,
-            headers={"Host": host_header, "Accept": "application/json, application/xml, */*"},
-            timeout=timeout,
-            allow_redirects=False,
-            stream=True,
-        )
-    except requests.Timeout:
-        raise FetchError("the request timed out") from None
-    except requests.RequestException:
-        raise FetchError("the request failed") from None
+    for address in addresses[:MAX_ADDRESSES]:
+        literal = f"[{address}]" if address.version == 6 else str(address)
+        pinned = parts._replace(scheme=scheme, netloc=f"{literal}:{port}").geturl()
+        try:
+            return session.get(
+                pinned,
+                headers={"Host": host_header, "Accept": "application/json, application/xml, */*"},
+                timeout=timeout,
+                allow_redirects=False,
+                stream=True,
+            )
+        except requests.ConnectionError:  # refused, unreachable, TLS failure: the next address
+            continue
+        except requests.Timeout:
+            raise FetchError("the request timed out") from None
+        except requests.RequestException:
+            raise FetchError("the request failed") from None
+    raise FetchError("the server could not be reached")
 
 
 def fetch(url: str) -> bytes:
