@@ -9,7 +9,8 @@ import pytest
 
 from tests.identityproviders.conftest import GOOGLE_DETAILS, idp_metadata
 from tests.userpools.conftest import call_error
-from userpools.models import AuditEvent, ProviderLink
+from userpools.models import AuditEvent, IdentityProvider, ProviderLink
+from userpools.services.provider_links import linked_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -61,6 +62,9 @@ def test_link_and_disable(idp, pool):
         "Cognito_Subject",
         "1234567890",
     )
+    google = IdentityProvider.objects.get(pool_id=pool, name="Google")
+    assert linked_user(google, "Cognito_Subject", "1234567890").username == "alice"
+    assert linked_user(google, "Cognito_Subject", "other") is None
     [identity] = identities(idp, pool, "alice")
     assert identity["userId"] == "1234567890"
     assert identity["providerName"] == "Google" and identity["providerType"] == "Google"
@@ -70,6 +74,7 @@ def test_link_and_disable(idp, pool):
     assert ProviderLink.objects.count() == 1
     idp.admin_disable_provider_for_user(UserPoolId=pool, User=source())
     assert not ProviderLink.objects.exists()
+    assert linked_user(google, "Cognito_Subject", "1234567890") is None
     assert identities(idp, pool, "alice") == []
     actions = list(
         AuditEvent.objects.filter(pool_id=pool, action__startswith="provider_link").values_list("action", flat=True)

@@ -246,6 +246,8 @@ def test_oidc_endpoints_are_discovered_from_the_issuer(idp, pool_id, stand_in, a
     assert created["AttributeMapping"] == {"username": "sub"}
     assert created["AcrMapping"] == {"Level1": "urn:corp:pwd", "Level2": "urn:corp:mfa"}
     assert stand_in.hits == ["/tenant/.well-known/openid-configuration"]
+    stored = IdentityProvider.objects.get(name="Corp")
+    assert "client_secret" not in stored.details and stored.secret == "csecret"  # encrypted column
 
 
 def test_given_oidc_endpoints_win_and_need_no_discovery(idp, pool_id, stand_in, allow_loopback):

@@ -49,6 +49,17 @@ def link_key(attribute_name: str, attribute_value: str) -> str:
     return hashlib.sha256(f"{attribute_name}\x00{attribute_value}".encode()).hexdigest()
 
 
+def linked_user(provider: IdentityProvider, attribute_name: str, attribute_value: str) -> User | None:
+    """The pool user a provider identity is linked to (for the federated sign-in): the link
+    made with exactly this ProviderAttributeName and value, or None."""
+    link = (
+        ProviderLink.objects.select_related("user")
+        .filter(provider=provider, key=link_key(attribute_name, attribute_value))
+        .first()
+    )
+    return link.user if link is not None else None
+
+
 def _member(identifier: Mapping[str, Any], key: str, what: str) -> str:
     value = identifier.get(key)
     if not value:
