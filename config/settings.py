@@ -105,6 +105,11 @@ MIDDLEWARE = [
 # Django's handler and middleware, in the headers they added the first time. Off: every
 # request goes through the whole chain (and Django logs every 4xx on django.request).
 COGNATE_WIRE_FRONT = env.bool("COGNATE_WIRE_FRONT", default=True)
+# Identity providers' OIDC discovery and SAML MetadataURL are fetched by the server from URLs
+# the caller chose: only https and public addresses, except these IP addresses or networks
+# (e.g. "10.0.0.5,192.168.0.0/24"), which may also be reached over http
+# (userpools.services.idp_fetch). Empty: none.
+COGNATE_IDP_PRIVATE_ADDRESSES = env.list("COGNATE_IDP_PRIVATE_ADDRESSES", default=[])
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -36,6 +36,9 @@ class ErrorCode(StrEnum):
     INVALID_OAUTH_FLOW = "InvalidOAuthFlowException"
     SCOPE_DOES_NOT_EXIST = "ScopeDoesNotExistException"
     OPERATION_NOT_ENABLED = "OperationNotEnabledException"
+    # Identity providers
+    DUPLICATE_PROVIDER = "DuplicateProviderException"
+    UNSUPPORTED_IDENTITY_PROVIDER = "UnsupportedIdentityProviderException"
     # Hosted pages: branding and terms
     MANAGED_LOGIN_BRANDING_EXISTS = "ManagedLoginBrandingExistsException"
     TERMS_EXISTS = "TermsExistsException"
@@ -128,6 +131,8 @@ TierChangeNotAllowed = _error("TierChangeNotAllowed", ErrorCode.TIER_CHANGE_NOT_
 InvalidOAuthFlow = _error("InvalidOAuthFlow", ErrorCode.INVALID_OAUTH_FLOW)
 ScopeDoesNotExist = _error("ScopeDoesNotExist", ErrorCode.SCOPE_DOES_NOT_EXIST)
 OperationNotEnabled = _error("OperationNotEnabled", ErrorCode.OPERATION_NOT_ENABLED)
+DuplicateProvider = _error("DuplicateProvider", ErrorCode.DUPLICATE_PROVIDER)
+UnsupportedIdentityProvider = _error("UnsupportedIdentityProvider", ErrorCode.UNSUPPORTED_IDENTITY_PROVIDER)
 ManagedLoginBrandingExists = _error("ManagedLoginBrandingExists", ErrorCode.MANAGED_LOGIN_BRANDING_EXISTS)
 TermsExists = _error("TermsExists", ErrorCode.TERMS_EXISTS)
 UserNotFound = _error("UserNotFound", ErrorCode.USER_NOT_FOUND)

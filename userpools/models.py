@@ -614,3 +614,8 @@ class LimitCounter(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# Federation's models live in their own module (this one stays under 700 lines); importing
+# them here registers them with the app.
+from userpools.models_federation import IdentityProvider, IdentityProviderIdentifier, ProviderLink  # noqa: E402, F401

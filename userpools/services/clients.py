@@ -22,6 +22,7 @@ from userpools.context import ServiceContext
 from userpools.errors import InvalidOAuthFlow, InvalidParameter, LimitExceeded, ResourceNotFound, ScopeDoesNotExist
 from userpools.models import AppClient, ClientSecret, UserPool
 from userpools.services.audit import audit_record
+from userpools.services.identity_providers import identity_provider_names
 from userpools.services.pagination import Page, paginate
 from userpools.services.pools import user_pool_get
 from userpools.services.resource_servers import custom_scopes
@@ -186,9 +187,11 @@ def _client_settings(
         )
 
     providers = settings.get("SupportedIdentityProviders", [])
-    unknown = [p for p in providers if p != "COGNITO"]
+    # COGNITO (the pool's own users) or the name of one of the pool's identity providers.
+    candidates = [p for p in providers if p != "COGNITO"]
+    known = identity_provider_names(pool.id) if candidates else set()
+    unknown = [p for p in candidates if p not in known]
     if unknown:
-        # No federated identity provider can be created yet, so COGNITO is the only one.
         raise InvalidParameter(f"The provider {unknown[0]} does not exist for User Pool {pool.id}")
 
     for url in settings.get("CallbackURLs", []):

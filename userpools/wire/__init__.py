@@ -13,13 +13,25 @@ from collections.abc import Callable
 from typing import Any
 
 from userpools.context import ServiceContext
-from userpools.wire import auth, devices, mfa, passkeys, pools, resource_servers, selfservice, tokens, users
+from userpools.wire import (
+    auth,
+    devices,
+    identity_providers,
+    mfa,
+    passkeys,
+    pools,
+    resource_servers,
+    selfservice,
+    tokens,
+    users,
+)
 
 Handler = Callable[[ServiceContext, dict[str, Any]], dict[str, Any]]
 
 HANDLERS: dict[str, Handler] = {
     **auth.HANDLERS,
     **devices.HANDLERS,
+    **identity_providers.HANDLERS,
     **mfa.HANDLERS,
     **passkeys.HANDLERS,
     **pools.HANDLERS,
