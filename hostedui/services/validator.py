@@ -302,7 +302,8 @@ class CognitoValidator(OAuth2Validator):
             raise errors.InvalidRequestError(description=f"The prompt {prompt} is not supported.", request=request)
         provider, identifier = self._one("identity_provider", request), self._one("idp_identifier", request)
         if provider is not None and provider != COGNITO_PROVIDER:
-            # Federation (social and SAML identity providers) is not built yet: no other provider exists.
+            # Sign-in through a federated identity provider is not served yet (the providers
+            # exist: userpools/services/identity_providers.py): refused, never the pool's own page.
             raise errors.InvalidRequestError(
                 description=f"The identity provider {provider} does not exist for this client.", request=request
             )
