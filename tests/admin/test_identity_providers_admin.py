@@ -509,6 +509,8 @@ def test_delete_goes_through_the_service(console, pool):
         },
     )
     assert "g-123" in console.get(_change(provider)).content.decode()  # the linked users are shown
+    user_page = console.get(reverse("admin:userpools_pooluser_change", args=[user.pk])).content.decode()
+    assert "Cognito_Subject = g-123" in user_page and _change(provider) in user_page
     response = console.post(_delete(provider), {"post": "yes"})
     assert response.status_code == 302
     assert not IdentityProvider.objects.filter(pk=provider.pk).exists()
