@@ -369,8 +369,18 @@ def test_saml_metadata_without_a_sign_on_endpoint_is_a_form_error(console, pool)
             pool, ProviderName="Okta", ProviderType="SAML", ProviderDetails="", client_secret="", MetadataFile=metadata
         ),
     )
-    errors = _form_errors(response)
-    assert errors, errors
+    assert "no SingleSignOnService" in str(_form_errors(response)["MetadataFile"])
+    assert not IdentityProvider.objects.exists()
+
+
+def test_saml_metadata_from_a_url_that_fails_is_a_details_error(console, pool, issuer):
+    url, hits = issuer
+    details = f"MetadataURL = {url}/saml/metadata"  # not served: 404
+    response = console.post(
+        ADD, _form(pool, ProviderName="Okta", ProviderType="SAML", ProviderDetails=details, client_secret="")
+    )
+    assert "MetadataURL" in str(_form_errors(response)["ProviderDetails"])
+    assert "/saml/metadata" in hits
     assert not IdentityProvider.objects.exists()
 
 

@@ -247,6 +247,9 @@ class IdentityProviderForm(ServiceForm):
         field = next((name for needles, name in self._ERROR_FIELDS if any(n in exc.message for n in needles)), other)
         if field is not None and self.fields[field].disabled:  # the name of a provider being changed
             field = None
+        given = (getattr(self, "request_data", None) or {}).get("ProviderDetails") or {}
+        if field == "MetadataFile" and "MetadataURL" in given and "Exactly one" not in exc.message:
+            field = "ProviderDetails"  # the metadata came from MetadataURL
         self.add_error(field, service_validation_error(exc))
 
 
