@@ -17,6 +17,7 @@ from userpools.admin import (  # noqa: F401
     directory,
     domains,
     factors,
+    identity_providers,
     operators,
     pools,
     resource_servers,

@@ -10,7 +10,9 @@ A pool user's page also shows their sign-in factors -- enabled MFA factors, thei
 authenticator (never its secret), remembered devices and passkeys -- and removes them
 through the same services: actions on the user list remove the authenticator or
 disable every factor; the device and passkey pages (userpools/admin/factors.py, linked
-from the user's page) forget a device or delete a passkey through their services.
+from the user's page) forget a device or delete a passkey through their services. It
+lists the identity-provider identities linked to the user (AdminLinkProviderForUser), read
+only.
 """
 
 from __future__ import annotations
@@ -23,10 +25,17 @@ from django.db import transaction
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
-from userpools.admin.base import JSONObjectField, dry_run, operator_context, pretty_json, service_validation_error
+from userpools.admin.base import (
+    JSONObjectField,
+    admin_link,
+    dry_run,
+    operator_context,
+    pretty_json,
+    service_validation_error,
+)
 from userpools.errors import ServiceError
 from userpools.models import (
     PoolUser,
@@ -190,6 +199,7 @@ class PoolUserAdmin(admin.ModelAdmin):
         "updated_at",
         "groups_display",
         "attributes_display",
+        "linked_identities_display",
     )
     mfa_fields = ("mfa_factors_display", "software_token_display", "devices_display", "passkeys_display")
 
@@ -251,6 +261,17 @@ class PoolUserAdmin(admin.ModelAdmin):
     @admin.display(description="Attributes (with sub)")
     def attributes_display(self, obj: User):
         return pretty_json({a["Name"]: a["Value"] for a in user_rules.attributes_list(obj)})
+
+    @admin.display(description="Linked identities")
+    def linked_identities_display(self, obj: User):
+        # AdminLinkProviderForUser's links (userpools/services/provider_links.py), read only.
+        links = obj.provider_links.select_related("provider").order_by("created_at", "pk")
+        items = [
+            (admin_link(link.provider, link.provider.name), link.attribute_name, link.attribute_value) for link in links
+        ]
+        if not items:
+            return "—"
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {} = {}</li>", items))
 
     @admin.display(description="MFA")
     def mfa_display(self, obj: User) -> str:
