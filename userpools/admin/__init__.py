@@ -1,4 +1,4 @@
-"""The admin console: user pools, app clients, domains, resource servers, the user directory,
+"""The admin console: user pools, app clients, domains, resource servers, identity providers, the user directory,
 deliveries, operators and the audit log, one module each; userpools/admin/base.py holds the
 plumbing they share (ServiceForm, ServiceModelAdmin, the dry run, the form fields).
 
